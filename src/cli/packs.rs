@@ -1,0 +1,38 @@
+//! Finding packs: a path, or the id of a bundled pack.
+
+use std::path::{Path, PathBuf};
+
+/// The folder of bundled packs: `$LIANGXIN_POLICIES`, else `./policies`, else the `policies/`
+/// of the source tree the binary was built from.
+pub fn policies_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("LIANGXIN_POLICIES") {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("policies");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies")
+}
+
+/// A pack argument as a path: itself when it exists, else the bundled pack of that id.
+pub fn resolve(arg: &Path) -> PathBuf {
+    if arg.exists() {
+        return arg.to_path_buf();
+    }
+    let bundled = policies_dir().join(arg);
+    if bundled.is_dir() { bundled } else { arg.to_path_buf() }
+}
+
+/// The bundled packs' directories, sorted.
+pub fn bundled() -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(policies_dir())? {
+        let path = entry?.path();
+        if path.join("policy.yaml").is_file() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}

@@ -1,0 +1,369 @@
+//! Stage 3, compile: turn a [`Policy`] into a [`CompiledPolicy`] ready to evaluate records.
+//!
+//! Scripts are compiled once per run, never per record. Each expression takes the cheapest
+//! path that computes it: a bare field or param name, or a number, is evaluated natively with
+//! no script call; anything else is compiled to a Rhai AST with the params folded in as
+//! constants. Compiling also probes each script expression once with placeholder values, which
+//! catches type mistakes (a string compared with a number, a number where a yes/no is needed)
+//! before any record is read.
+
+use rhai::{AST, Dynamic, Engine, EvalAltResult, ParseError, ParseErrorType, Position, Scope};
+
+use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors};
+use crate::policy::{Expr, ParamValue, Policy, RuleKind};
+use crate::sandbox::{self, Limits};
+use crate::schema::FieldType;
+use crate::value::Value;
+
+/// What an expression must produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    Number,
+    Bool,
+}
+
+impl Expect {
+    fn name(self) -> &'static str {
+        match self {
+            Expect::Number => "a number",
+            Expect::Bool => "a yes/no value (true or false)",
+        }
+    }
+}
+
+/// An expression, compiled to the cheapest form that computes it.
+#[derive(Debug, Clone)]
+pub(crate) enum CompiledExpr {
+    /// The value of a declared field (index into [`CompiledPolicy::slots`]).
+    Field(usize),
+    /// A number, a yes/no or a param's value, known before any record is read.
+    Const(Value),
+    /// A Rhai expression, with the pack's script functions attached.
+    Script(Box<AST>),
+}
+
+/// A declared field the policy reads, and where it is in a record.
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    pub name: String,
+    /// Index into the schema's fields (and so into a record's cells).
+    pub field: usize,
+}
+
+/// A policy ready to evaluate records. Immutable: evaluating never changes it.
+pub struct CompiledPolicy {
+    pub policy: Policy,
+    pub(crate) engine: Engine,
+    pub(crate) slots: Vec<Slot>,
+    /// Per rule (same order as `policy.rules`), its expressions in order: points/bonus/
+    /// deduction `[expr]`, veto `[when]`, checklist one per criterion, money `[when]` or `[]`.
+    pub(crate) exprs: Vec<Vec<CompiledExpr>>,
+    /// Params as scope constants, pushed before the fields of each record.
+    pub(crate) constants: Vec<(String, Dynamic)>,
+    /// Whether any expression needs Rhai (so a scope must be built per record).
+    pub(crate) uses_scripts: bool,
+}
+
+impl std::fmt::Debug for CompiledPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledPolicy").field("id", &self.policy.meta.id).field("uses_scripts", &self.uses_scripts).finish()
+    }
+}
+
+impl CompiledPolicy {
+    /// How many expressions take the native path and how many need Rhai.
+    pub fn expression_paths(&self) -> (usize, usize) {
+        let all = self.exprs.iter().flatten();
+        let scripts = all.clone().filter(|e| matches!(e, CompiledExpr::Script(_))).count();
+        (all.count() - scripts, scripts)
+    }
+}
+
+/// Compiles a validated policy with the default limits.
+pub fn compile(policy: Policy) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
+    compile_with(policy, Limits::default())
+}
+
+/// Compiles a validated policy.
+pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let engine = sandbox::engine(limits);
+    let mut diagnostics = Vec::new();
+
+    let functions = compile_scripts(&engine, &policy, &mut diagnostics);
+
+    let slots: Vec<Slot> = policy
+        .fields
+        .iter()
+        .filter_map(|name| {
+            let field = policy.schema.index_of(name)?;
+            Some(Slot { name: name.clone(), field })
+        })
+        .collect();
+    let constants: Vec<(String, Dynamic)> = policy
+        .params
+        .iter()
+        .map(|(name, p)| {
+            let value = match &p.value {
+                ParamValue::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => Dynamic::from_int(*n as i64),
+                ParamValue::Num(n) => Dynamic::from_float(*n),
+                ParamValue::Bool(b) => Dynamic::from_bool(*b),
+                ParamValue::Str(s) => Dynamic::from(s.clone()),
+            };
+            (name.clone(), value)
+        })
+        .collect();
+
+    // A scope with every name an expression may use: params as constants, fields holding a
+    // placeholder of their type (for strict-variable checking and the type probe).
+    let mut scope = Scope::new();
+    for (name, value) in &constants {
+        scope.push_constant_dynamic(name.clone(), value.clone());
+    }
+    for slot in &slots {
+        scope.push_dynamic(slot.name.clone(), placeholder(&policy.schema.fields[slot.field].ty));
+    }
+
+    let mut compiler = Compiler {
+        engine: &engine,
+        policy: &policy,
+        slots: &slots,
+        functions: &functions,
+        scope,
+        diagnostics: &mut diagnostics,
+    };
+    let mut exprs = Vec::new();
+    for rule in &policy.rules {
+        let compiled = match &rule.kind {
+            RuleKind::Base { .. } => vec![],
+            RuleKind::Points { expr, .. } => vec![compiler.expr(expr, Expect::Number, &rule.id)],
+            RuleKind::Veto { when, .. } => vec![compiler.expr(when, Expect::Bool, &rule.id)],
+            RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| compiler.expr(&c.expr, Expect::Bool, &rule.id)).collect(),
+            RuleKind::Money { when, .. } => when.iter().map(|w| compiler.expr(w, Expect::Bool, &rule.id)).collect(),
+        };
+        exprs.push(compiled);
+    }
+    if has_errors(&diagnostics) {
+        return Err(diagnostics);
+    }
+    let uses_scripts = exprs.iter().flatten().any(|e| matches!(e, CompiledExpr::Script(_)));
+    Ok((
+        CompiledPolicy {
+            policy,
+            engine,
+            slots,
+            exprs,
+            constants,
+            uses_scripts,
+        },
+        diagnostics,
+    ))
+}
+
+/// A value of the field's type, for compile-time probing.
+fn placeholder(ty: &FieldType) -> Dynamic {
+    match ty {
+        FieldType::Int => Dynamic::from_int(0),
+        FieldType::Decimal => Dynamic::from_float(0.0),
+        FieldType::Bool => Dynamic::from_bool(false),
+        FieldType::String => Dynamic::from(String::new()),
+        FieldType::Date => Dynamic::from("2000-01-01".to_owned()),
+        FieldType::Enum(values) => Dynamic::from(values.keys().next().cloned().unwrap_or_default()),
+    }
+}
+
+/// Compiles the pack's scripts into one AST of functions. Scripts may only define functions:
+/// a top-level statement would run on every evaluation.
+fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagnostic>) -> AST {
+    let mut functions = AST::empty();
+    for script in &policy.scripts {
+        let file = &policy.files[script.file];
+        match engine.compile(&file.text) {
+            Ok(mut ast) => {
+                if !ast.statements().is_empty() {
+                    diagnostics.push(
+                        Diagnostic::error("script", "a script may only define functions (`fn name(args) { ... }`); it has top-level statements", Location::file_only(&file.path))
+                            .with_help("move the statements into a function and call it from a rule's expression"),
+                    );
+                }
+                ast.set_source(file.path.clone());
+                functions = functions.merge(&ast.clone_functions_only());
+            }
+            Err(e) => {
+                let loc = Location {
+                    file: file.path.clone(),
+                    line: e.1.line().unwrap_or(0) as u32,
+                    column: e.1.position().unwrap_or(1) as u32,
+                    len: 1,
+                };
+                diagnostics.push(Diagnostic::error("script-syntax", parse_message(&e.0), loc).with_source(&file.text));
+            }
+        }
+    }
+    functions
+}
+
+fn parse_message(e: &ParseErrorType) -> String {
+    let text = e.to_string();
+    format!("{}{}", text.chars().next().map(|c| c.to_lowercase().to_string()).unwrap_or_default(), text.chars().skip(1).collect::<String>())
+}
+
+struct Compiler<'a> {
+    engine: &'a Engine,
+    policy: &'a Policy,
+    slots: &'a [Slot],
+    functions: &'a AST,
+    scope: Scope<'static>,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl Compiler<'_> {
+    fn expr(&mut self, expr: &Expr, expect: Expect, rule: &str) -> CompiledExpr {
+        let text = expr.text.trim();
+        // The native path: a bare name or a literal needs no script.
+        if let Some(i) = self.slots.iter().position(|s| s.name == text) {
+            let ty = &self.policy.schema.fields[self.slots[i].field].ty;
+            let fits = match expect {
+                Expect::Number => matches!(ty, FieldType::Int | FieldType::Decimal),
+                Expect::Bool => matches!(ty, FieldType::Bool),
+            };
+            if !fits {
+                self.type_error(expr, format!("rule `{rule}` needs {}, but field `{text}` is {}", expect.name(), ty.name()));
+            }
+            return CompiledExpr::Field(i);
+        }
+        if let Some(param) = self.policy.params.get(text) {
+            let value = match (&param.value, expect) {
+                (ParamValue::Num(n), Expect::Number) => Some(Value::Decimal(*n)),
+                (ParamValue::Bool(b), Expect::Bool) => Some(Value::Bool(*b)),
+                _ => None,
+            };
+            return match value {
+                Some(v) => CompiledExpr::Const(v),
+                None => {
+                    self.type_error(expr, format!("rule `{rule}` needs {}, but param `{text}` is not", expect.name()));
+                    CompiledExpr::Const(Value::Bool(false))
+                }
+            };
+        }
+        match (expect, text) {
+            (Expect::Bool, "true") => return CompiledExpr::Const(Value::Bool(true)),
+            (Expect::Bool, "false") => return CompiledExpr::Const(Value::Bool(false)),
+            (Expect::Number, _) if text.parse::<f64>().is_ok_and(f64::is_finite) => {
+                return CompiledExpr::Const(Value::Decimal(text.parse().unwrap_or(0.0)));
+            }
+            _ => {}
+        }
+
+        let ast = match self.engine.compile_expression_with_scope(&self.scope, &expr.text) {
+            Ok(ast) => ast.merge(self.functions),
+            Err(e) => {
+                self.syntax_error(expr, &e);
+                return CompiledExpr::Const(Value::Bool(false));
+            }
+        };
+        self.probe(expr, &ast, expect, rule);
+        CompiledExpr::Script(Box::new(ast))
+    }
+
+    /// Runs the expression once on placeholder values to catch type mistakes early.
+    fn probe(&mut self, expr: &Expr, ast: &AST, expect: Expect, rule: &str) {
+        let mut scope = self.scope.clone();
+        match self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast) {
+            Ok(value) => {
+                let fits = match expect {
+                    Expect::Number => value.is_int() || value.is_float(),
+                    Expect::Bool => value.is_bool(),
+                };
+                if !fits {
+                    self.type_error(expr, format!("rule `{rule}` needs {}, but this expression gives {}", expect.name(), value.type_name()));
+                }
+            }
+            Err(e) => {
+                if let EvalAltResult::ErrorFunctionNotFound(signature, pos) = innermost(&e) {
+                    let message = format!("no function or operator matches `{signature}` (check the types of the fields and params it uses)");
+                    let d = Diagnostic::error("type", message, self.position(expr, *pos));
+                    self.push(expr, d);
+                }
+                // Other failures (say, a division by a placeholder zero) depend on the record:
+                // they are reported when a record triggers them.
+            }
+        }
+    }
+
+    fn syntax_error(&mut self, expr: &Expr, e: &ParseError) {
+        let (code, message, help) = match e.0.as_ref() {
+            ParseErrorType::VariableUndefined(name) => {
+                let schema = &self.policy.schema;
+                let help = if schema.field(name).is_some() {
+                    Some(format!("`{name}` is a field of the {} schema: add it to the pack's `fields:`", schema.subject))
+                } else {
+                    let known = self.slots.iter().map(|s| s.name.as_str()).chain(self.policy.params.keys().map(String::as_str)).chain(schema.fields.keys().map(String::as_str));
+                    did_you_mean(name, known).map(|s| format!("did you mean `{s}`?"))
+                };
+                ("unknown-name", format!("`{name}` is not a declared field or a param"), help)
+            }
+            other => ("syntax", parse_message(other), None),
+        };
+        let mut d = Diagnostic::error(code, message, self.position(expr, e.1));
+        if let Some(help) = help {
+            d = d.with_help(help);
+        }
+        self.push(expr, d);
+    }
+
+    fn type_error(&mut self, expr: &Expr, message: String) {
+        let mut loc = expr.loc.clone();
+        loc.len = expr.text.chars().count() as u32;
+        let d = Diagnostic::error("type", message, loc);
+        self.push(expr, d);
+    }
+
+    fn push(&mut self, expr: &Expr, d: Diagnostic) {
+        let d = match self.policy.files.get(expr.file) {
+            Some(f) => d.with_source(&f.text),
+            None => d,
+        };
+        self.diagnostics.push(d);
+    }
+
+    /// Where a Rhai position inside the expression is in the policy file.
+    fn position(&self, expr: &Expr, pos: Position) -> Location {
+        expression_location(expr, &self.policy.files[expr.file].text, pos)
+    }
+}
+
+/// Maps a position inside an expression to the policy file: same line for a one-line
+/// expression (after an opening quote, if any), later lines for a block scalar.
+pub(crate) fn expression_location(expr: &Expr, file_text: &str, pos: Position) -> Location {
+    let mut loc = expr.loc.clone();
+    loc.len = 1;
+    let (Some(line), Some(column)) = (pos.line(), pos.position()) else {
+        loc.len = expr.text.chars().count() as u32;
+        return loc;
+    };
+    let start = file_text
+        .lines()
+        .nth(loc.line.saturating_sub(1) as usize)
+        .and_then(|l| l.chars().nth(loc.column.saturating_sub(1) as usize));
+    match start {
+        Some('"' | '\'') if line == 1 => loc.column += column as u32,
+        Some('|' | '>') => {
+            loc.line += line as u32;
+            loc.column = column as u32;
+        }
+        _ if line == 1 => loc.column += column as u32 - 1,
+        _ => {
+            loc.line += line as u32 - 1;
+            loc.column = column as u32;
+        }
+    }
+    loc
+}
+
+/// The error a script function call failed with, unwrapped.
+pub(crate) fn innermost(e: &EvalAltResult) -> &EvalAltResult {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
+    }
+}

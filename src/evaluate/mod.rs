@@ -1,0 +1,296 @@
+//! Stage 4, evaluate: apply a [`CompiledPolicy`] to records.
+//!
+//! Evaluating one record is a pure function of (compiled policy, record): no I/O, no clock, no
+//! state carried from one record to the next (the reused Rhai scope is rewound before each
+//! record). A record that cannot be evaluated gives errors naming its row, id, field or rule;
+//! the other records are still evaluated. Ranking and the summary are computed over all
+//! outcomes afterwards.
+
+mod outcome;
+mod summary;
+
+use rhai::{Dynamic, EvalAltResult, Scope};
+
+pub use outcome::{Outcome, RuleResult};
+pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary};
+
+use crate::compile::{CompiledExpr, CompiledPolicy, innermost};
+use crate::ledger::{Cell, Ledger, Record, RecordError};
+use crate::policy::{Direction, Metric, RuleKind};
+use crate::value::Value;
+
+/// Evaluates records one after another, reusing one Rhai scope.
+pub struct Evaluator<'p> {
+    compiled: &'p CompiledPolicy,
+    scope: Scope<'static>,
+}
+
+impl CompiledPolicy {
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let mut scope = Scope::new();
+        for (name, value) in &self.constants {
+            scope.push_constant_dynamic(name.clone(), value.clone());
+        }
+        Evaluator { compiled: self, scope }
+    }
+
+    /// Evaluates every record of a ledger, then ranks and summarizes.
+    pub fn evaluate_ledger(&self, ledger: &Ledger) -> Evaluation {
+        let mut evaluator = self.evaluator();
+        let mut outcomes = Vec::with_capacity(ledger.records.len());
+        let mut errors = ledger.errors.clone();
+        for record in &ledger.records {
+            match evaluator.evaluate(record) {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        errors.sort_by_key(|e| e.row);
+        Evaluation::new(self, outcomes, errors, ledger.notes.clone())
+    }
+}
+
+impl Evaluator<'_> {
+    /// Evaluates one record.
+    pub fn evaluate(&mut self, record: &Record) -> Result<Outcome, Vec<RecordError>> {
+        let compiled = self.compiled;
+        let policy = &compiled.policy;
+        let error = |field: Option<&str>, rule: Option<&str>, message: String| RecordError {
+            row: record.row,
+            record: Some(record.id.clone()),
+            field: field.map(str::to_owned),
+            rule: rule.map(str::to_owned),
+            message,
+        };
+
+        // The values of the declared fields, or every reason they cannot be read.
+        let mut values = Vec::with_capacity(compiled.slots.len());
+        let mut errors = Vec::new();
+        for slot in &compiled.slots {
+            let def = &policy.schema.fields[slot.field];
+            match record.cells.get(slot.field) {
+                Some(Cell::Value(v)) => values.push(v.clone()),
+                Some(Cell::Invalid(message)) => errors.push(error(Some(&slot.name), None, format!("{} ({}): {message}", def.label, def.id))),
+                _ => match &def.default {
+                    Some(v) => values.push(v.clone()),
+                    None => errors.push(error(Some(&slot.name), None, format!("missing value for {} ({}), which this policy reads", def.label, def.id))),
+                },
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        if compiled.uses_scripts {
+            self.scope.rewind(compiled.constants.len());
+            for (slot, value) in compiled.slots.iter().zip(&values) {
+                self.scope.push_dynamic(slot.name.clone(), to_dynamic(value));
+            }
+        }
+
+        let mut score: Option<f64> = None;
+        let mut category_totals: Vec<f64> = vec![0.0; policy.categories.len()];
+        let mut vetoed_by: Option<&str> = None;
+        let mut money = 0.0;
+        let mut money_items = Vec::new();
+        let mut checklists_passed = 0usize;
+        let mut failed = Vec::new();
+        let mut results = Vec::with_capacity(policy.rules.len());
+
+        for (rule, exprs) in policy.rules.iter().zip(&compiled.exprs) {
+            let mut result = RuleResult::new(&rule.id, rule.kind.name());
+            let rule_error = |message: String| vec![error(None, Some(&rule.id), message)];
+            match &rule.kind {
+                RuleKind::Base { value } => {
+                    score = Some(score.unwrap_or(0.0) + value);
+                    result.value = Some(*value);
+                    result.points = Some(*value);
+                }
+                RuleKind::Points { direction, min, max, category, .. } => {
+                    let raw = self.number(&exprs[0], &values).map_err(rule_error)?;
+                    if *direction != Direction::Points && raw < 0.0 {
+                        return Err(rule_error(format!("a {} must not be negative, got {}", rule.kind.name(), crate::number::format(raw))));
+                    }
+                    let capped = raw.max(min.unwrap_or(f64::NEG_INFINITY)).min(max.unwrap_or(f64::INFINITY));
+                    if capped != raw {
+                        result.note = Some(format!("capped from {} to {}", crate::number::format(raw), crate::number::format(capped)));
+                    }
+                    let points = if *direction == Direction::Deduction { -capped } else { capped };
+                    result.value = Some(raw);
+                    result.points = Some(points);
+                    match category.as_ref().and_then(|c| policy.categories.get_index_of(c)) {
+                        Some(i) => category_totals[i] += points,
+                        None => score = Some(score.unwrap_or(0.0) + points),
+                    }
+                }
+                RuleKind::Veto { .. } => {
+                    let fired = self.truth(&exprs[0], &values).map_err(rule_error)?;
+                    result.passed = Some(fired);
+                    if fired && vetoed_by.is_none() {
+                        vetoed_by = Some(&rule.id);
+                    }
+                }
+                RuleKind::Checklist { criteria, at_least } => {
+                    let mut met = 0;
+                    for (criterion, expr) in criteria.iter().zip(exprs) {
+                        let holds = self.truth(expr, &values).map_err(|m| vec![error(None, Some(&rule.id), format!("criterion `{}`: {m}", criterion.id))])?;
+                        if holds {
+                            met += 1;
+                        } else {
+                            result.failed.push(criterion.id.clone());
+                            failed.push(format!("{}.{}", rule.id, criterion.id));
+                        }
+                    }
+                    let passed = met >= *at_least;
+                    checklists_passed += usize::from(passed);
+                    result.value = Some(met as f64);
+                    result.passed = Some(passed);
+                }
+                RuleKind::Money { amount, .. } => {
+                    let pays = match exprs.first() {
+                        Some(when) => self.truth(when, &values).map_err(rule_error)?,
+                        None => true,
+                    };
+                    result.passed = Some(pays);
+                    if pays {
+                        money += amount;
+                        money_items.push((rule.id.clone(), *amount));
+                        result.value = Some(*amount);
+                    }
+                }
+            }
+            results.push(result);
+        }
+
+        // Category totals, capped, join the score after all rules.
+        for ((_, category), total) in policy.categories.iter().zip(&category_totals) {
+            let capped = total.max(category.min.unwrap_or(f64::NEG_INFINITY)).min(category.max.unwrap_or(f64::INFINITY));
+            score = Some(score.unwrap_or(0.0) + capped);
+        }
+
+        let mut band_reason = None;
+        let grade = match (vetoed_by, &policy.bands) {
+            (Some(rule_id), _) => policy.rules.iter().find(|r| r.id == rule_id).and_then(|r| match &r.kind {
+                RuleKind::Veto { grade, .. } => Some(grade.clone()),
+                _ => None,
+            }),
+            (None, Some(bands)) => {
+                let (metric_name, x) = match bands.on {
+                    Metric::Score => ("score", score.unwrap_or(0.0)),
+                    Metric::ChecklistsPassed => ("checklists passed", checklists_passed as f64),
+                    Metric::Rule(i) => (policy.rules[i].id.as_str(), results[i].value.unwrap_or(0.0)),
+                };
+                match bands.bands.iter().find(|b| b.contains(x)) {
+                    Some(band) => {
+                        band_reason = Some(band.explain(metric_name, x));
+                        Some(band.grade.clone())
+                    }
+                    None => return Err(vec![error(None, None, format!("no band matches {metric_name} {}", crate::number::format(x)))]),
+                }
+            }
+            (None, None) => None,
+        };
+        let grade_def = grade.as_ref().and_then(|g| policy.grades.get(g));
+        if let Some(g) = grade_def.filter(|g| g.money != 0.0) {
+            money += g.money;
+            money_items.push((format!("grade:{}", grade.as_deref().unwrap_or_default()), g.money));
+        }
+        let name = policy.schema.index_of("name").and_then(|i| match record.cells.get(i) {
+            Some(Cell::Value(Value::Str(s))) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        });
+        Ok(Outcome {
+            record: record.id.clone(),
+            row: record.row,
+            name,
+            score,
+            grade_label: grade_def.map(|g| g.label.clone()),
+            passed: grade_def.map(|g| g.pass),
+            grade,
+            vetoed: vetoed_by.is_some(),
+            actions: grade_def.map(|g| g.actions.clone()).unwrap_or_default(),
+            money,
+            rank: None,
+            failed,
+            band: band_reason,
+            rules: results,
+            money_items,
+        })
+    }
+
+    fn value(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<Value, String> {
+        match expr {
+            CompiledExpr::Field(i) => Ok(values[*i].clone()),
+            CompiledExpr::Const(v) => Ok(v.clone()),
+            CompiledExpr::Script(ast) => {
+                let compiled = self.compiled;
+                let result = compiled.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, ast).map_err(|e| script_error(&e))?;
+                from_dynamic(&result).ok_or_else(|| format!("the expression gave a {}, which is not a number, yes/no or text", result.type_name()))
+            }
+        }
+    }
+
+    fn number(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<f64, String> {
+        let value = self.value(expr, values)?;
+        value.as_f64().ok_or_else(|| format!("expected a number, the expression gave {} `{value}`", value.type_name()))
+    }
+
+    fn truth(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<bool, String> {
+        match self.value(expr, values)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!("expected true or false, the expression gave {} `{other}`", other.type_name())),
+        }
+    }
+}
+
+fn to_dynamic(value: &Value) -> Dynamic {
+    match value {
+        Value::Int(i) => Dynamic::from_int(*i),
+        Value::Decimal(d) => Dynamic::from_float(*d),
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Str(s) => Dynamic::from(s.clone()),
+    }
+}
+
+fn from_dynamic(value: &Dynamic) -> Option<Value> {
+    if let Ok(i) = value.as_int() {
+        Some(Value::Int(i))
+    } else if let Ok(f) = value.as_float() {
+        Some(Value::Decimal(f))
+    } else if let Ok(b) = value.as_bool() {
+        Some(Value::Bool(b))
+    } else {
+        value.clone().into_immutable_string().ok().map(|s| Value::Str(s.to_string()))
+    }
+}
+
+/// A script failure in words staff can act on, with the script line when it is in a function.
+fn script_error(e: &EvalAltResult) -> String {
+    let inner = innermost(e);
+    let what = match inner {
+        EvalAltResult::ErrorTooManyOperations(_) => "the script ran too long (operation limit reached; is there an endless loop?)".to_owned(),
+        EvalAltResult::ErrorStackOverflow(_) => "the script called functions too deeply (endless recursion?)".to_owned(),
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!("the script built a value too large ({what})"),
+        other => {
+            let text = other.to_string();
+            match text.rfind(" (line ") {
+                Some(cut) => text[..cut].to_owned(),
+                None => text,
+            }
+        }
+    };
+    let mut place = String::new();
+    if let EvalAltResult::ErrorInFunctionCall(function, source, _, _) = e {
+        let pos = inner.position();
+        place = format!(" in function `{function}`");
+        if !source.is_empty() {
+            place.push_str(&format!(" ({source}"));
+            if let (Some(line), Some(col)) = (pos.line(), pos.position()) {
+                place.push_str(&format!(":{line}:{col}"));
+            }
+            place.push(')');
+        }
+    } else if let Some(line) = inner.position().line() {
+        place = format!(" at line {line}, column {} of the expression", inner.position().position().unwrap_or(0));
+    }
+    format!("{what}{place}")
+}

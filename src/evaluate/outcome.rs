@@ -1,0 +1,70 @@
+//! What evaluating a record produces.
+
+use serde::Serialize;
+
+/// The result of one rule for one record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    pub id: String,
+    pub kind: &'static str,
+    /// What the rule computed: the expression's number, the count of criteria met, the
+    /// amount paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// What it added to the score (after caps; negative for deductions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
+    /// Whether a checklist passed, a veto fired, a money rule paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// Criteria of a checklist that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl RuleResult {
+    pub(crate) fn new(id: &str, kind: &'static str) -> Self {
+        RuleResult {
+            id: id.to_owned(),
+            kind,
+            value: None,
+            points: None,
+            passed: None,
+            failed: Vec::new(),
+            note: None,
+        }
+    }
+}
+
+/// The outcome of one record under one policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The record's id (党员编号, 组织编号).
+    pub record: String,
+    pub row: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The score, when the policy scores.
+    pub score: Option<f64>,
+    pub grade: Option<String>,
+    pub grade_label: Option<String>,
+    /// Whether the grade counts as passing (达标, 合格).
+    pub passed: Option<bool>,
+    pub vetoed: bool,
+    /// The treatment the grade gets.
+    pub actions: Vec<String>,
+    pub money: f64,
+    /// Place on the leaderboard (积分排行榜), when the policy ranks.
+    pub rank: Option<usize>,
+    /// Ids of the checklist criteria that failed, as `checklist.criterion`.
+    pub failed: Vec<String>,
+    /// Why the band matched, e.g. `score 900 >= 900`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub band: Option<String>,
+    pub rules: Vec<RuleResult>,
+    /// Money per source, keyed by rule id or `grade:<id>`.
+    #[serde(skip)]
+    pub(crate) money_items: Vec<(String, f64)>,
+}

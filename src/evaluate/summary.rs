@@ -1,0 +1,180 @@
+//! A whole run over a ledger: outcomes with ranks, errors, and the summary.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::Outcome;
+use crate::compile::CompiledPolicy;
+use crate::ledger::RecordError;
+
+/// Which policy produced an evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub region: String,
+    pub subject: crate::schema::Subject,
+}
+
+/// The run's money against the policy's budget.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetCheck {
+    pub label: String,
+    pub amount: f64,
+    pub used: f64,
+    pub remaining: f64,
+    pub over: bool,
+}
+
+/// Counts and totals over all outcomes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Records evaluated (not counting records with errors).
+    pub records: usize,
+    /// Outcomes per grade, in the policy's grade order (zero counts included).
+    pub by_grade: IndexMap<String, usize>,
+    /// Share of evaluated records whose grade passes; `null` with no records.
+    pub pass_rate: Option<f64>,
+    pub vetoed: usize,
+    pub money_total: f64,
+    /// Money per source: a money rule's id, or `grade:<id>` for money attached to a grade.
+    pub money_by_item: IndexMap<String, f64>,
+    /// Records whose ledger row or evaluation failed.
+    pub errors: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetCheck>,
+    /// Things a reader should not miss (e.g. over budget).
+    pub warnings: Vec<String>,
+}
+
+/// The result of evaluating a ledger under one policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub policy: PolicyInfo,
+    pub outcomes: Vec<Outcome>,
+    pub errors: Vec<RecordError>,
+    pub summary: Summary,
+    /// How the ledger was read (encoding, skipped rows, unknown columns).
+    pub notes: Vec<String>,
+}
+
+impl Evaluation {
+    pub(crate) fn new(compiled: &CompiledPolicy, mut outcomes: Vec<Outcome>, errors: Vec<RecordError>, notes: Vec<String>) -> Evaluation {
+        let policy = &compiled.policy;
+        if let Some(ranking) = &policy.ranking {
+            rank(&mut outcomes, ranking.exclude_vetoed);
+        }
+        let mut by_grade: IndexMap<String, usize> = policy.grades.keys().map(|g| (g.clone(), 0)).collect();
+        let mut passed = 0;
+        let mut money_by_item: IndexMap<String, f64> = IndexMap::new();
+        for o in &outcomes {
+            if let Some(g) = &o.grade {
+                *by_grade.entry(g.clone()).or_default() += 1;
+            }
+            passed += usize::from(o.passed == Some(true));
+            for (item, amount) in &o.money_items {
+                *money_by_item.entry(item.clone()).or_default() += amount;
+            }
+        }
+        let money_total = outcomes.iter().map(|o| o.money).sum::<f64>();
+        let mut warnings = Vec::new();
+        let budget = policy.budget.as_ref().map(|b| {
+            let over = money_total > b.amount;
+            if over {
+                warnings.push(format!(
+                    "money total {} exceeds the budget {} ({}) by {}",
+                    crate::number::grouped(money_total),
+                    crate::number::grouped(b.amount),
+                    if b.label.is_empty() { "budget" } else { &b.label },
+                    crate::number::grouped(money_total - b.amount)
+                ));
+            }
+            BudgetCheck {
+                label: b.label.clone(),
+                amount: b.amount,
+                used: money_total,
+                remaining: b.amount - money_total,
+                over,
+            }
+        });
+        let summary = Summary {
+            records: outcomes.len(),
+            by_grade,
+            pass_rate: (!outcomes.is_empty() && policy.grades.values().any(|g| g.pass)).then(|| passed as f64 / outcomes.len() as f64),
+            vetoed: outcomes.iter().filter(|o| o.vetoed).count(),
+            money_total,
+            money_by_item,
+            errors: errors.len(),
+            budget,
+            warnings,
+        };
+        Evaluation {
+            policy: PolicyInfo {
+                id: policy.meta.id.clone(),
+                name: policy.meta.name.clone(),
+                version: policy.meta.version.clone(),
+                region: policy.meta.region.clone(),
+                subject: policy.meta.subject,
+            },
+            outcomes,
+            errors,
+            summary,
+            notes,
+        }
+    }
+}
+
+/// Standard competition ranking by score, highest first: ties share a rank and the next rank
+/// skips (1, 2, 2, 4).
+pub fn rank(outcomes: &mut [Outcome], exclude_vetoed: bool) {
+    let mut scores: Vec<f64> = outcomes.iter().filter(|o| !(exclude_vetoed && o.vetoed)).filter_map(|o| o.score).collect();
+    scores.sort_by(|a, b| b.total_cmp(a));
+    for o in outcomes.iter_mut() {
+        o.rank = match o.score {
+            Some(s) if !(exclude_vetoed && o.vetoed) => Some(1 + scores.partition_point(|x| *x > s)),
+            _ => None,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(score: f64, vetoed: bool) -> Outcome {
+        Outcome {
+            record: String::new(),
+            row: 0,
+            name: None,
+            score: Some(score),
+            grade: None,
+            grade_label: None,
+            passed: None,
+            vetoed,
+            actions: vec![],
+            money: 0.0,
+            rank: None,
+            failed: vec![],
+            band: None,
+            rules: vec![],
+            money_items: vec![],
+        }
+    }
+
+    #[test]
+    fn ties_share_a_rank_and_the_next_skips() {
+        let mut outcomes: Vec<Outcome> = [950.0, 900.0, 900.0, 899.0].map(|s| outcome(s, false)).into();
+        rank(&mut outcomes, false);
+        let ranks: Vec<_> = outcomes.iter().map(|o| o.rank).collect();
+        assert_eq!(ranks, [Some(1), Some(2), Some(2), Some(4)]);
+    }
+
+    #[test]
+    fn vetoed_records_can_be_left_off_the_leaderboard() {
+        let mut outcomes = vec![outcome(990.0, true), outcome(950.0, false), outcome(900.0, false)];
+        rank(&mut outcomes, true);
+        let ranks: Vec<_> = outcomes.iter().map(|o| o.rank).collect();
+        assert_eq!(ranks, [None, Some(1), Some(2)]);
+    }
+}

@@ -1,0 +1,350 @@
+//! Reading ledgers (台账): CSV, JSON or YAML files of records, typed by the schema.
+//!
+//! Ledgers come from Excel, so this is forgiving where it can be right: a UTF-8 BOM is
+//! skipped, a GBK (GB18030) export is decoded, title rows above the header are skipped, headers
+//! may be field ids or Chinese labels, and columns the schema does not know are kept and
+//! reported once. A cell that cannot be read is kept as invalid, so it fails only the records
+//! of packs that read that field; every other record and field is still read.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// How many rows at the top of a CSV may sit above the header (titles, notes, blank rows).
+const MAX_TITLE_ROWS: usize = 20;
+
+/// A ledger that could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("cannot read ledger {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("ledger {path}: {message}")]
+    Format { path: String, message: String },
+    #[error("ledger {path}: unknown format (use a .csv, .json, .yaml or .yml file)")]
+    UnknownFormat { path: String },
+}
+
+/// A record that cannot be evaluated, or one problem with it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordError {
+    /// The line of the ledger file (CSV), or the position in the list (JSON, YAML), from 1.
+    pub row: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)?;
+        if let Some(record) = &self.record {
+            write!(f, " (record {record})")?;
+        }
+        if let Some(rule) = &self.rule {
+            write!(f, ", rule `{rule}`")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// One cell of a record, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Not in the ledger, or empty.
+    Missing,
+    Value(Value),
+    /// Present but unreadable as the field's type; the message says why.
+    Invalid(String),
+}
+
+/// One record of a ledger: its cells follow the schema's field order.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub row: usize,
+    pub id: String,
+    pub cells: Vec<Cell>,
+    /// Values of the columns the schema does not know, in [`Ledger::extra_columns`] order.
+    pub extra: Vec<String>,
+}
+
+/// A ledger's records, typed by one schema.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub path: String,
+    pub records: Vec<Record>,
+    /// Rows that are not records (no id, a duplicate id).
+    pub errors: Vec<RecordError>,
+    /// What was done to read the file, e.g. "decoded as GBK".
+    pub notes: Vec<String>,
+    /// Columns that are not schema fields, kept as text.
+    pub extra_columns: Vec<String>,
+}
+
+impl Ledger {
+    /// Reads a ledger file; the format follows the extension.
+    pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io { path: name.clone(), source })?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Ledger::from_csv_bytes(&bytes, &name, schema),
+            "json" | "yaml" | "yml" => {
+                let (text, notes) = decode(&bytes, &name)?;
+                let mut ledger = if ext == "json" { Ledger::from_json_str(&text, &name, schema) } else { Ledger::from_yaml_str(&text, &name, schema) }?;
+                ledger.notes.splice(0..0, notes);
+                Ok(ledger)
+            }
+            _ => Err(LedgerError::UnknownFormat { path: name }),
+        }
+    }
+
+    /// Reads a CSV ledger in UTF-8 (with or without BOM) or GBK.
+    pub fn from_csv_bytes(bytes: &[u8], name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
+        let (text, notes) = decode(bytes, name)?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut builder = Builder::new(name, schema);
+        builder.notes = notes;
+        let id_field = &schema.fields[&schema.id_field];
+        let mut header: Option<Vec<String>> = None;
+        let mut skipped = 0;
+        for row in reader.records() {
+            let row = row.map_err(|e| LedgerError::Format {
+                path: name.to_owned(),
+                message: format!("line {}: {e}", e.position().map_or(0, |p| p.line())),
+            })?;
+            let line = row.position().map_or(0, |p| p.line() as usize);
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            match &header {
+                None => {
+                    if row.iter().any(|c| c.trim() == id_field.id || c.trim() == id_field.label) {
+                        header = Some(row.iter().map(|c| c.trim().to_owned()).collect());
+                        builder.columns(header.as_deref().unwrap_or_default());
+                    } else {
+                        skipped += 1;
+                        if skipped > MAX_TITLE_ROWS {
+                            break;
+                        }
+                    }
+                }
+                Some(_) => builder.record(line, row.iter().map(|c| CellText::Text(c.to_owned()))),
+            }
+        }
+        if header.is_none() {
+            return Err(LedgerError::Format {
+                path: name.to_owned(),
+                message: format!(
+                    "no header row: expected a column named `{}` or `{}` in the first {MAX_TITLE_ROWS} rows",
+                    id_field.label, id_field.id
+                ),
+            });
+        }
+        if skipped > 0 {
+            builder.notes.push(format!("skipped {skipped} row(s) above the header (titles)"));
+        }
+        Ok(builder.finish())
+    }
+
+    /// Reads a JSON ledger: an array of objects keyed by field id or label.
+    pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
+        let rows: Vec<IndexMap<String, serde_json::Value>> = serde_json::from_str(text).map_err(|e| LedgerError::Format {
+            path: name.to_owned(),
+            message: format!("line {} column {}: {e}", e.line(), e.column()),
+        })?;
+        Ok(Ledger::from_objects(rows, name, schema))
+    }
+
+    /// Reads a YAML ledger: a list of mappings keyed by field id or label.
+    pub fn from_yaml_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
+        let rows: Vec<IndexMap<String, serde_json::Value>> = serde_saphyr::from_str(text).map_err(|e| LedgerError::Format {
+            path: name.to_owned(),
+            message: e.without_snippet().to_string(),
+        })?;
+        Ok(Ledger::from_objects(rows, name, schema))
+    }
+
+    fn from_objects(rows: Vec<IndexMap<String, serde_json::Value>>, name: &str, schema: &Schema) -> Ledger {
+        let mut builder = Builder::new(name, schema);
+        let mut columns: Vec<String> = Vec::new();
+        for row in &rows {
+            for key in row.keys() {
+                if !columns.contains(key) {
+                    columns.push(key.clone());
+                }
+            }
+        }
+        builder.columns(&columns);
+        for (i, row) in rows.into_iter().enumerate() {
+            builder.record(i + 1, columns.iter().map(|c| row.get(c).map_or(CellText::Absent, |v| CellText::Json(v.clone()))));
+        }
+        builder.finish()
+    }
+}
+
+/// The text of a ledger file: UTF-8 (BOM stripped) or, failing that, GBK.
+fn decode(bytes: &[u8], name: &str) -> Result<(String, Vec<String>), LedgerError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok((text.to_owned(), Vec::new()));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(LedgerError::Format {
+            path: name.to_owned(),
+            message: "the file is neither UTF-8 nor GBK text; save it from Excel as \"CSV UTF-8\" or CSV".into(),
+        });
+    }
+    Ok((text.into_owned(), vec!["decoded as GBK (GB18030)".to_owned()]))
+}
+
+enum CellText {
+    Absent,
+    Text(String),
+    Json(serde_json::Value),
+}
+
+/// Turns rows into records, shared by the three formats.
+struct Builder<'a> {
+    name: String,
+    schema: &'a Schema,
+    /// Per column: the schema field it fills, or the index of its extra column.
+    targets: Vec<Target>,
+    ledger_columns: Vec<String>,
+    records: Vec<Record>,
+    errors: Vec<RecordError>,
+    notes: Vec<String>,
+    seen_ids: std::collections::HashMap<String, usize>,
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    Field(usize),
+    Extra(usize),
+    Ignored,
+}
+
+impl<'a> Builder<'a> {
+    fn new(name: &str, schema: &'a Schema) -> Self {
+        Builder {
+            name: name.to_owned(),
+            schema,
+            targets: Vec::new(),
+            ledger_columns: Vec::new(),
+            records: Vec::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+            seen_ids: Default::default(),
+        }
+    }
+
+    fn columns(&mut self, headers: &[String]) {
+        let mut filled = vec![false; self.schema.fields.len()];
+        for header in headers {
+            let target = match self.schema.field_for_header(header) {
+                Some(field) if filled[field] => {
+                    self.notes.push(format!("column `{header}` repeats field `{}`; the first one is read", self.schema.fields[field].id));
+                    Target::Ignored
+                }
+                Some(field) => {
+                    filled[field] = true;
+                    Target::Field(field)
+                }
+                None if header.trim().is_empty() => Target::Ignored,
+                None => {
+                    self.notes.push(format!("column `{header}` is not in the {} schema; kept, not read by any rule", self.schema.subject));
+                    self.ledger_columns.push(header.clone());
+                    Target::Extra(self.ledger_columns.len() - 1)
+                }
+            };
+            self.targets.push(target);
+        }
+    }
+
+    fn record(&mut self, row: usize, cells: impl Iterator<Item = CellText>) {
+        let mut record = Record {
+            row,
+            id: String::new(),
+            cells: vec![Cell::Missing; self.schema.fields.len()],
+            extra: vec![String::new(); self.ledger_columns.len()],
+        };
+        for (target, cell) in self.targets.iter().zip(cells) {
+            match *target {
+                Target::Field(field) => {
+                    let def = &self.schema.fields[field];
+                    let parsed = match &cell {
+                        CellText::Absent => Ok(None),
+                        CellText::Text(t) => def.parse_cell(t),
+                        CellText::Json(v) => def.parse_json(v),
+                    };
+                    record.cells[field] = match parsed {
+                        Ok(Some(v)) => Cell::Value(v),
+                        Ok(None) => Cell::Missing,
+                        Err(message) => Cell::Invalid(message),
+                    };
+                }
+                Target::Extra(i) => {
+                    record.extra[i] = match cell {
+                        CellText::Absent => String::new(),
+                        CellText::Text(t) => t,
+                        CellText::Json(serde_json::Value::String(s)) => s,
+                        CellText::Json(v) => v.to_string(),
+                    }
+                }
+                Target::Ignored => {}
+            }
+        }
+        let id_index = self.schema.index_of(&self.schema.id_field).unwrap_or(0);
+        let id_def = &self.schema.fields[id_index];
+        match &record.cells[id_index] {
+            Cell::Value(v) => record.id = v.to_string(),
+            _ => {
+                self.errors.push(RecordError {
+                    row,
+                    record: None,
+                    field: Some(id_def.id.clone()),
+                    rule: None,
+                    message: format!("the record has no {} ({}); it is skipped", id_def.label, id_def.id),
+                });
+                return;
+            }
+        }
+        if let Some(first) = self.seen_ids.get(&record.id) {
+            self.errors.push(RecordError {
+                row,
+                record: Some(record.id.clone()),
+                field: Some(id_def.id.clone()),
+                rule: None,
+                message: format!("duplicate {} `{}` (first at row {first}); this row is skipped", id_def.label, record.id),
+            });
+            return;
+        }
+        self.seen_ids.insert(record.id.clone(), row);
+        self.records.push(record);
+    }
+
+    fn finish(self) -> Ledger {
+        Ledger {
+            path: self.name,
+            records: self.records,
+            errors: self.errors,
+            notes: self.notes,
+            extra_columns: self.ledger_columns,
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! liangxin (两新): a rules engine for assessing party organizations and party members in
+//! "two new" organizations (non-public enterprises and social organizations).
+//!
+//! A city's standard is a policy pack: `policy.yaml` plus optional Rhai scripts. The pipeline:
+//!
+//! ```text
+//! load (YAML -> Pack) -> validate (Pack -> Policy) -> compile (Policy -> CompiledPolicy)
+//!      -> evaluate (CompiledPolicy x Record -> Outcome) -> report (Evaluation -> text)
+//! ```
+//!
+//! ```
+//! use liangxin::{MemoryLoader, Ledger, prepare};
+//! let loader = MemoryLoader::new().with("p/policy.yaml", r#"
+//! id: demo
+//! name: 示例
+//! subject: member
+//! fields: [org_life]
+//! params: { base_score: { value: 1000 } }
+//! rules:
+//!   - { id: base, kind: base, value: base_score }
+//!   - { id: org_life, kind: points, expr: org_life }
+//! "#);
+//! let prepared = prepare(&loader, "p".as_ref()).unwrap();
+//! let ledger = Ledger::from_csv_bytes("党员编号,组织生活\nM1,-20\n".as_bytes(), "inline", &prepared.policy.policy.schema).unwrap();
+//! let evaluation = prepared.policy.evaluate_ledger(&ledger);
+//! assert_eq!(evaluation.outcomes[0].score, Some(980.0));
+//! ```
+
+pub mod compile;
+pub mod diagnostic;
+pub mod evaluate;
+pub mod ledger;
+pub mod load;
+pub mod number;
+pub mod policy;
+pub mod report;
+pub mod sandbox;
+pub mod schema;
+pub mod validate;
+pub mod value;
+
+use std::path::Path;
+
+pub use compile::CompiledPolicy;
+pub use diagnostic::{Diagnostic, Severity};
+pub use evaluate::{Evaluation, Outcome};
+pub use ledger::{Ledger, LedgerError, Record, RecordError};
+pub use load::{FsLoader, LoadError, Loader, MemoryLoader};
+pub use policy::Policy;
+pub use schema::{Schema, Subject};
+
+/// A compiled policy and the warnings found on the way.
+#[derive(Debug)]
+pub struct Prepared {
+    pub policy: CompiledPolicy,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs load, validate and compile on the pack at `path` (its directory or policy.yaml).
+pub fn prepare(loader: &dyn Loader, path: &Path) -> Result<Prepared, LoadError> {
+    let pack = load::load_pack(loader, path)?;
+    let (policy, mut warnings) = validate::validate(pack).map_err(LoadError::Invalid)?;
+    let (compiled, more) = compile::compile(policy).map_err(|mut d| {
+        warnings.append(&mut d);
+        LoadError::Invalid(std::mem::take(&mut warnings))
+    })?;
+    warnings.extend(more);
+    Ok(Prepared { policy: compiled, warnings })
+}

@@ -1,0 +1,334 @@
+//! Stage 1, load: read a pack's files (through a [`Loader`]), parse its YAML, resolve
+//! `extends:` and gather its scripts. The result is a [`Pack`]: the policy as written, with
+//! every item knowing which file and line it came from. Nothing is checked here beyond the
+//! YAML and the format's keys; meaning is `validate`'s job.
+
+mod loader;
+pub mod raw;
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_saphyr::Spanned;
+
+pub use loader::{FsLoader, Loader, MemoryLoader, normalize};
+use raw::{RawBands, RawBudget, RawCategory, RawGrade, RawParam, RawPolicy, RawRanking, RawRule};
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::schema::{Schema, Subject};
+
+/// How deep `extends:` chains may go; deeper is almost certainly a cycle through symlinks.
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// Why a pack could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The pack's file could not be read at all (a usage or I/O problem).
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The pack was read but is not a valid policy.
+    #[error("the pack has {} problem(s)", .0.len())]
+    Invalid(Vec<Diagnostic>),
+}
+
+/// One file of a pack, kept so diagnostics can quote its lines.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// An item of a pack with the index of the file (in [`Pack::files`]) it was written in.
+#[derive(Debug, Clone)]
+pub struct At<T> {
+    pub file: usize,
+    pub item: T,
+}
+
+/// A keyed item (param, category, grade) with its key's location.
+pub type Keyed<T> = At<(Spanned<String>, T)>;
+
+/// A script file of a pack.
+#[derive(Debug, Clone)]
+pub struct ScriptFile {
+    pub file: usize,
+}
+
+/// A pack as written, after `extends:` is resolved: the pack's own items override its parent's
+/// by id, and new ones are added after them.
+#[derive(Debug)]
+pub struct Pack {
+    /// The pack's directory.
+    pub dir: PathBuf,
+    /// Every file read: index 0 is the pack's own policy.yaml.
+    pub files: Vec<SourceFile>,
+    /// The pack's own policy.yaml (its metadata is the pack's, never the parent's).
+    pub head: RawPolicy,
+    /// The chain of packs this one extends, nearest first.
+    pub extends: Vec<String>,
+    pub fields: Vec<At<Spanned<String>>>,
+    pub params: IndexMap<String, Keyed<RawParam>>,
+    pub categories: IndexMap<String, Keyed<RawCategory>>,
+    pub rules: Vec<At<RawRule>>,
+    pub bands: Option<At<RawBands>>,
+    pub grades: IndexMap<String, Keyed<RawGrade>>,
+    pub ranking: Option<At<RawRanking>>,
+    pub budget: Option<At<RawBudget>>,
+    pub scripts: Vec<ScriptFile>,
+    /// The record schema of the pack's subject.
+    pub schema: Schema,
+}
+
+impl Pack {
+    /// The location of a spanned value in file `file`.
+    pub fn loc<T>(&self, file: usize, spanned: &Spanned<T>) -> Location {
+        let path = self.files.get(file).map_or("", |f| f.path.as_str());
+        location(path, &spanned.referenced)
+    }
+
+    /// A diagnostic with the source line of its location attached.
+    pub fn attach(&self, file: usize, diagnostic: Diagnostic) -> Diagnostic {
+        match self.files.get(file) {
+            Some(f) => diagnostic.with_source(&f.text),
+            None => diagnostic,
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        self.schema.subject
+    }
+}
+
+/// Converts a serde-saphyr location into ours.
+pub fn location(file: &str, loc: &serde_saphyr::Location) -> Location {
+    Location {
+        file: file.to_owned(),
+        line: loc.line() as u32,
+        column: loc.column() as u32,
+        len: loc.span().len() as u32,
+    }
+}
+
+/// A YAML syntax or format error as a diagnostic pointing at its place.
+pub fn yaml_error(error: &serde_saphyr::Error, file: &str, text: &str) -> Diagnostic {
+    let message = error.without_snippet().to_string();
+    // serde-saphyr appends " at line X column Y"; our location says that already.
+    let message = match message.find(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message,
+    };
+    let loc = error.location().map_or_else(|| Location::file_only(file), |l| location(file, &l));
+    let code = if message.contains("unknown field") { "unknown-key" } else { "yaml" };
+    let mut diagnostic = Diagnostic::error(code, message, loc).with_source(text);
+    if code == "unknown-key" {
+        diagnostic = diagnostic.with_help("check the spelling; docs/policy-format.md lists every key of the format");
+    }
+    diagnostic
+}
+
+/// The policy.yaml of a pack given as a directory or as the file itself.
+pub fn policy_file(path: &Path) -> PathBuf {
+    if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        path.to_path_buf()
+    } else {
+        path.join("policy.yaml")
+    }
+}
+
+/// Loads the pack at `path` (its directory or its policy.yaml).
+pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
+    let file = policy_file(path);
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let text = loader.read(&file).map_err(|source| LoadError::Io {
+        path: file.display().to_string(),
+        source,
+    })?;
+    let mut files = vec![SourceFile {
+        path: file.display().to_string(),
+        text,
+    }];
+    let head = parse_policy(&files[0]).map_err(|d| LoadError::Invalid(vec![d]))?;
+
+    // The chain of ancestors, root last.
+    let mut chain: Vec<(usize, RawPolicy, PathBuf)> = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut extends = Vec::new();
+    let mut next = head.extends.clone().map(|e| (0usize, e, dir.clone()));
+    while let Some((from_file, parent, from_dir)) = next.take() {
+        let parent_dir = normalize(&from_dir.join(&parent.value));
+        let parent_file = parent_dir.join("policy.yaml");
+        let from = location(&files[from_file].path, &parent.referenced);
+        if extends.len() >= MAX_EXTENDS_DEPTH || extends.contains(&parent.value) {
+            diagnostics.push(Diagnostic::error("extends", format!("`extends: {}` makes a cycle", parent.value), from).with_source(&files[from_file].text));
+            break;
+        }
+        let text = match loader.read(&parent_file) {
+            Ok(text) => text,
+            Err(e) => {
+                diagnostics.push(
+                    Diagnostic::error("extends", format!("cannot read the extended pack {}: {e}", parent_file.display()), from)
+                        .with_source(&files[from_file].text)
+                        .with_help("`extends:` names a pack directory relative to this pack's directory, e.g. `../zhuzhou-wuhua-enterprise`"),
+                );
+                break;
+            }
+        };
+        files.push(SourceFile {
+            path: parent_file.display().to_string(),
+            text,
+        });
+        let index = files.len() - 1;
+        match parse_policy(&files[index]) {
+            Ok(raw) => {
+                extends.push(parent.value.clone());
+                next = raw.extends.clone().map(|e| (index, e, parent_dir.clone()));
+                chain.push((index, raw, parent_dir));
+            }
+            Err(d) => {
+                diagnostics.push(d);
+                break;
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(LoadError::Invalid(diagnostics));
+    }
+
+    let subject = resolve_subject(&files, &head, &chain).map_err(|d| LoadError::Invalid(vec![d]))?;
+    let schema = find_schema(loader, &dir, subject).map_err(LoadError::Invalid)?;
+
+    let mut pack = Pack {
+        dir: dir.clone(),
+        files,
+        head,
+        extends,
+        fields: Vec::new(),
+        params: IndexMap::new(),
+        categories: IndexMap::new(),
+        rules: Vec::new(),
+        bands: None,
+        grades: IndexMap::new(),
+        ranking: None,
+        budget: None,
+        scripts: Vec::new(),
+        schema,
+    };
+    // Apply the root first, then each descendant, so nearer packs override.
+    let mut layers: Vec<(usize, RawPolicy, PathBuf)> = chain.into_iter().rev().collect();
+    let own = std::mem::replace(&mut pack.head, empty_policy());
+    layers.push((0, own, dir));
+    let mut head = None;
+    for (file, mut raw, layer_dir) in layers {
+        merge_layer(&mut pack, file, &mut raw);
+        for script in loader.list(&layer_dir.join("scripts"), "rhai").map_err(|source| LoadError::Io {
+            path: layer_dir.join("scripts").display().to_string(),
+            source,
+        })? {
+            let text = loader.read(&script).map_err(|source| LoadError::Io {
+                path: script.display().to_string(),
+                source,
+            })?;
+            pack.files.push(SourceFile {
+                path: script.display().to_string(),
+                text,
+            });
+            pack.scripts.push(ScriptFile { file: pack.files.len() - 1 });
+        }
+        head = Some(raw);
+    }
+    if let Some(head) = head {
+        pack.head = head;
+    }
+    Ok(pack)
+}
+
+fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Diagnostic> {
+    serde_saphyr::from_str(&file.text).map_err(|e| yaml_error(&e, &file.path, &file.text))
+}
+
+/// The pack's subject: its own, or the nearest ancestor's.
+fn resolve_subject(files: &[SourceFile], head: &RawPolicy, chain: &[(usize, RawPolicy, PathBuf)]) -> Result<Subject, Diagnostic> {
+    let written = std::iter::once((0, head)).chain(chain.iter().map(|(i, raw, _)| (*i, raw))).find_map(|(i, raw)| raw.subject.as_ref().map(|s| (i, s)));
+    match written {
+        None => Err(Diagnostic::error("missing-key", "the policy has no `subject` (member or organization)", Location::file_only(&files[0].path))),
+        Some((_, s)) if s.value == "member" => Ok(Subject::Member),
+        Some((_, s)) if s.value == "organization" => Ok(Subject::Organization),
+        Some((i, s)) => Err(Diagnostic::error("subject", format!("unknown subject `{}`", s.value), location(&files[i].path, &s.referenced))
+            .with_source(&files[i].text)
+            .with_help("a subject is `member` (党员) or `organization` (党组织)")),
+    }
+}
+
+/// Adds one layer's items, overriding earlier layers' items of the same id.
+fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
+    for field in raw.fields.drain(..) {
+        if !pack.fields.iter().any(|f| f.item.value == field.value) {
+            pack.fields.push(At { file, item: field });
+        }
+    }
+    for (key, param) in raw.params.drain(..) {
+        pack.params.insert(key.value.clone(), At { file, item: (key, param) });
+    }
+    for (key, category) in raw.categories.drain(..) {
+        pack.categories.insert(key.value.clone(), At { file, item: (key, category) });
+    }
+    for rule in raw.rules.drain(..) {
+        // A rule with the id of an inherited one replaces it in place; same-file duplicates are
+        // left for validate to report.
+        match pack.rules.iter().position(|r| r.item.id.value == rule.id.value && r.file != file) {
+            Some(i) => pack.rules[i] = At { file, item: rule },
+            None => pack.rules.push(At { file, item: rule }),
+        }
+    }
+    if let Some(bands) = raw.bands.take() {
+        pack.bands = Some(At { file, item: bands });
+    }
+    for (key, grade) in raw.grades.drain(..) {
+        pack.grades.insert(key.value.clone(), At { file, item: (key, grade) });
+    }
+    if let Some(ranking) = raw.ranking.take() {
+        pack.ranking = Some(At { file, item: ranking });
+    }
+    if let Some(budget) = raw.budget.take() {
+        pack.budget = Some(At { file, item: budget });
+    }
+}
+
+fn empty_policy() -> RawPolicy {
+    RawPolicy {
+        id: Spanned::new(String::new(), serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN),
+        name: String::new(),
+        region: String::new(),
+        source: String::new(),
+        subject: None,
+        version: String::new(),
+        effective: String::new(),
+        extends: None,
+        fields: Vec::new(),
+        params: IndexMap::new(),
+        rules: Vec::new(),
+        categories: IndexMap::new(),
+        bands: None,
+        grades: IndexMap::new(),
+        ranking: None,
+        budget: None,
+    }
+}
+
+/// The schema for `subject`: `schema/<subject>.yaml` in the pack's directory or one of the
+/// three above it (a repository's `schema/` beside `policies/`), else the built-in one.
+pub fn find_schema(loader: &dyn Loader, pack_dir: &Path, subject: Subject) -> Result<Schema, Vec<Diagnostic>> {
+    for dir in pack_dir.ancestors().take(4) {
+        let candidate = dir.join("schema").join(format!("{subject}.yaml"));
+        if loader.is_file(&candidate) {
+            let origin = candidate.display().to_string();
+            let text = loader.read(&candidate).map_err(|e| vec![Diagnostic::error("schema", format!("cannot read {origin}: {e}"), Location::file_only(&origin))])?;
+            return Schema::parse(&text, &origin);
+        }
+    }
+    Ok(Schema::builtin(subject))
+}

@@ -1,0 +1,17 @@
+//! The `liangxin` command: parses arguments and hands each subcommand to its module.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let code = match args.command {
+        cli::Command::Eval(a) => cli::eval::run(a),
+        cli::Command::Check(a) => cli::check::run(a),
+        cli::Command::List(a) => cli::list::run(a),
+    };
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,64 @@
+//! Number formatting shared by the reports.
+
+/// Formats a number without a trailing `.0` when it is whole, and with at most two decimals
+/// otherwise (scores and yuan amounts never need more).
+pub fn format(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        let s = format!("{n:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// Formats a ratio in 0..=1 as a percentage with one decimal, e.g. `85.6%`.
+pub fn percent(ratio: f64) -> String {
+    format!("{:.1}%", ratio * 100.0)
+}
+
+/// Formats a whole amount with thousands separators, e.g. `5,300,000`.
+pub fn grouped(n: f64) -> String {
+    let plain = format(n.abs());
+    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if n < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_have_no_decimals() {
+        assert_eq!(format(900.0), "900");
+        assert_eq!(format(-3.0), "-3");
+        assert_eq!(format(2.5), "2.5");
+        assert_eq!(format(1.0 / 3.0), "0.33");
+    }
+
+    #[test]
+    fn grouped_inserts_thousands_separators() {
+        assert_eq!(grouped(5_300_000.0), "5,300,000");
+        assert_eq!(grouped(354_000.0), "354,000");
+        assert_eq!(grouped(999.0), "999");
+        assert_eq!(grouped(-1234.5), "-1,234.5");
+    }
+
+    #[test]
+    fn percent_has_one_decimal() {
+        assert_eq!(percent(214.0 / 250.0), "85.6%");
+    }
+}

@@ -1,0 +1,295 @@
+//! The validated policy: what `validate` produces and `compile` consumes. Every reference in
+//! it has been resolved (params to numbers, grades and categories to existing ids), so later
+//! stages never look at YAML again.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::diagnostic::Location;
+use crate::load::SourceFile;
+use crate::schema::{Schema, Subject};
+
+/// Who wrote the standard, for what, and which version this is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    /// The seed article the standard is taken from.
+    pub source: String,
+    pub subject: Subject,
+    pub version: String,
+    pub effective: String,
+    /// The packs this one extends, nearest first.
+    pub extends: Vec<String>,
+}
+
+/// A param's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Num(f64),
+    Bool(bool),
+    Str(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    pub value: ParamValue,
+    pub label: String,
+    pub source: Option<String>,
+    pub assumed: bool,
+}
+
+/// A category of points rules whose total may be capped.
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub label: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub assumed: bool,
+}
+
+/// A Rhai expression as written in the policy, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub text: String,
+    /// The location of the expression's first character.
+    pub loc: Location,
+    /// The file (index into [`Policy::files`]) the expression is in.
+    pub file: usize,
+}
+
+/// How a points rule moves the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Adds a signed number.
+    Points,
+    /// Adds a number that must not be negative.
+    Bonus,
+    /// Subtracts a number that must not be negative.
+    Deduction,
+}
+
+#[derive(Debug, Clone)]
+pub struct Criterion {
+    pub id: String,
+    pub label: String,
+    pub expr: Expr,
+    pub assumed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// Sets the starting score.
+    Base { value: f64 },
+    /// Adds (or, for deductions, subtracts) the value of `expr`, capped per rule.
+    Points {
+        direction: Direction,
+        expr: Expr,
+        min: Option<f64>,
+        max: Option<f64>,
+        category: Option<String>,
+    },
+    /// When `when` holds, the record gets `grade` whatever its score, and no commendation.
+    Veto { when: Expr, grade: String },
+    /// Passed when at least `at_least` of the criteria hold.
+    Checklist { criteria: Vec<Criterion>, at_least: usize },
+    /// Pays `amount` when `when` holds (always, without `when`).
+    Money { when: Option<Expr>, amount: f64 },
+}
+
+impl RuleKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleKind::Base { .. } => "base",
+            RuleKind::Points { direction: Direction::Points, .. } => "points",
+            RuleKind::Points { direction: Direction::Bonus, .. } => "bonus",
+            RuleKind::Points { direction: Direction::Deduction, .. } => "deduction",
+            RuleKind::Veto { .. } => "veto",
+            RuleKind::Checklist { .. } => "checklist",
+            RuleKind::Money { .. } => "money",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub label: String,
+    pub assumed: bool,
+    pub kind: RuleKind,
+    pub loc: Location,
+}
+
+/// What the bands measure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Metric {
+    /// The score: base plus points, bonuses and capped categories, less deductions.
+    Score,
+    /// How many checklist rules passed.
+    ChecklistsPassed,
+    /// The value of one rule: a checklist's count of criteria met, or a points rule's points.
+    Rule(usize),
+}
+
+/// One end of a band.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bound {
+    pub value: f64,
+    /// 以上/以下 in the seeds include the number itself: `inclusive: true`.
+    pub inclusive: bool,
+}
+
+/// A range of the metric that maps to a grade. A missing bound is unbounded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub grade: String,
+    pub lower: Option<Bound>,
+    pub upper: Option<Bound>,
+    pub loc: Location,
+}
+
+impl Band {
+    pub fn contains(&self, x: f64) -> bool {
+        let above_lower = self.lower.is_none_or(|b| if b.inclusive { x >= b.value } else { x > b.value });
+        let below_upper = self.upper.is_none_or(|b| if b.inclusive { x <= b.value } else { x < b.value });
+        above_lower && below_upper
+    }
+
+    /// Why `x` falls in this band, e.g. `score 900 >= 900`.
+    pub fn explain(&self, metric: &str, x: f64) -> String {
+        let mut parts = Vec::new();
+        let n = crate::number::format;
+        if let Some(b) = self.lower {
+            parts.push(format!("{metric} {} {} {}", n(x), if b.inclusive { ">=" } else { ">" }, n(b.value)));
+        }
+        if let Some(b) = self.upper {
+            parts.push(format!("{metric} {} {} {}", n(x), if b.inclusive { "<=" } else { "<" }, n(b.value)));
+        }
+        if parts.is_empty() {
+            format!("{metric} {} (band without bounds)", n(x))
+        } else {
+            parts.join(" and ")
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Bands {
+    pub on: Metric,
+    pub assumed: bool,
+    /// Ordered as written; together they cover every number exactly once.
+    pub bands: Vec<Band>,
+}
+
+/// A grade: its Chinese label, whether it counts as passing, its treatment and its money.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grade {
+    pub label: String,
+    pub pass: bool,
+    pub actions: Vec<String>,
+    pub money: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    pub exclude_vetoed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Budget {
+    pub amount: f64,
+    pub label: String,
+    pub source: Option<String>,
+}
+
+/// A script file of the pack.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// Index into [`Policy::files`].
+    pub file: usize,
+}
+
+/// A policy pack, validated.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub meta: Meta,
+    pub schema: Schema,
+    /// The record fields the policy reads, in declaration order.
+    pub fields: Vec<String>,
+    pub params: IndexMap<String, Param>,
+    pub categories: IndexMap<String, Category>,
+    pub rules: Vec<Rule>,
+    pub bands: Option<Bands>,
+    pub grades: IndexMap<String, Grade>,
+    pub ranking: Option<Ranking>,
+    pub budget: Option<Budget>,
+    pub scripts: Vec<Script>,
+    /// The pack's files, for diagnostics from later stages.
+    pub files: Vec<SourceFile>,
+}
+
+impl Policy {
+    /// Whether the policy computes a score (it has a base or points rules).
+    pub fn scores(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
+    }
+
+    /// Whether the policy pays money (money rules, money on a grade, or a budget).
+    pub fn pays(&self) -> bool {
+        self.budget.is_some()
+            || self.grades.values().any(|g| g.money != 0.0)
+            || self.rules.iter().any(|r| matches!(r.kind, RuleKind::Money { .. }))
+    }
+
+    /// Whether the policy has checklists.
+    pub fn checks(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r.kind, RuleKind::Checklist { .. }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(lower: Option<(f64, bool)>, upper: Option<(f64, bool)>) -> Band {
+        Band {
+            grade: "g".into(),
+            lower: lower.map(|(value, inclusive)| Bound { value, inclusive }),
+            upper: upper.map(|(value, inclusive)| Bound { value, inclusive }),
+            loc: Location::default(),
+        }
+    }
+
+    #[test]
+    fn inclusive_bounds_contain_the_number() {
+        // 900分以上: 900 is in, 899 is not.
+        let recommended = band(Some((900.0, true)), None);
+        assert!(recommended.contains(900.0));
+        assert!(!recommended.contains(899.0));
+        // 500分以下: 500 is in, 501 is not.
+        let remedial = band(None, Some((500.0, true)));
+        assert!(remedial.contains(500.0));
+        assert!(!remedial.contains(501.0));
+    }
+
+    #[test]
+    fn exclusive_bounds_leave_the_number_out() {
+        let middle = band(Some((500.0, false)), Some((900.0, false)));
+        assert!(!middle.contains(500.0));
+        assert!(middle.contains(500.5));
+        assert!(middle.contains(899.0));
+        assert!(!middle.contains(900.0));
+    }
+
+    #[test]
+    fn explain_names_the_bound_and_its_inclusiveness() {
+        assert_eq!(band(Some((900.0, true)), None).explain("score", 900.0), "score 900 >= 900");
+        assert_eq!(
+            band(Some((500.0, false)), Some((900.0, false))).explain("score", 700.0),
+            "score 700 > 500 and score 700 < 900"
+        );
+    }
+}

@@ -1,0 +1,357 @@
+//! The record schema: one field dictionary per subject (member, organization).
+//!
+//! Every pack of a subject reads its fields from the same dictionary, which is what makes two
+//! districts' standards comparable on one ledger. The dictionaries live in `schema/*.yaml`;
+//! copies are built into the binary so it works outside the repository, and a `schema/`
+//! folder found above a pack overrides them (see [`crate::load`]).
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::value::Value;
+
+/// What a policy assesses: one row of the ledger is one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    Member,
+    Organization,
+}
+
+impl Subject {
+    pub const ALL: [Subject; 2] = [Subject::Member, Subject::Organization];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Member => "member",
+            Subject::Organization => "organization",
+        }
+    }
+
+    /// The dictionary shipped with the binary.
+    pub fn builtin_schema_text(self) -> &'static str {
+        match self {
+            Subject::Member => include_str!("../schema/member.yaml"),
+            Subject::Organization => include_str!("../schema/organization.yaml"),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The type of a field, which decides how a ledger cell is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldType {
+    Int,
+    Decimal,
+    Bool,
+    String,
+    /// `YYYY-MM-DD`; ledgers may also write `YYYY/MM/DD` or `YYYY年M月D日`.
+    Date,
+    /// Allowed value ids with their Chinese labels; a cell may hold either.
+    Enum(IndexMap<String, String>),
+}
+
+impl FieldType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldType::Int => "int",
+            FieldType::Decimal => "decimal",
+            FieldType::Bool => "bool",
+            FieldType::String => "string",
+            FieldType::Date => "date",
+            FieldType::Enum(_) => "enum",
+        }
+    }
+}
+
+/// One field of the dictionary.
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub id: String,
+    pub label: String,
+    pub ty: FieldType,
+    pub description: String,
+    /// Used when the ledger leaves the field empty; a field without one is required.
+    pub default: Option<Value>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FieldDef {
+    /// Reads one ledger cell. An empty cell gives `Ok(None)`.
+    pub fn parse_cell(&self, cell: &str) -> Result<Option<Value>, String> {
+        let text = cell.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let value = match &self.ty {
+            FieldType::Int => Value::Int(parse_int(text).ok_or_else(|| format!("`{text}` is not a whole number"))?),
+            FieldType::Decimal => {
+                let number = text.strip_suffix('%').unwrap_or(text).trim();
+                Value::Decimal(number.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| format!("`{text}` is not a number"))?)
+            }
+            FieldType::Bool => Value::Bool(parse_bool(text).ok_or_else(|| format!("`{text}` is not a yes/no value (use 是/否, true/false or 1/0)"))?),
+            FieldType::String => Value::Str(text.to_owned()),
+            FieldType::Date => Value::Str(parse_date(text).ok_or_else(|| format!("`{text}` is not a date (use YYYY-MM-DD)"))?),
+            FieldType::Enum(values) => {
+                let id = values
+                    .iter()
+                    .find(|(id, label)| id.as_str() == text || label.as_str() == text)
+                    .map(|(id, _)| id.clone());
+                Value::Str(id.ok_or_else(|| {
+                    let allowed: Vec<String> = values.iter().map(|(id, label)| format!("{id} ({label})")).collect();
+                    format!("`{text}` is not one of {}", allowed.join(", "))
+                })?)
+            }
+        };
+        self.check_range(&value)?;
+        Ok(Some(value))
+    }
+
+    /// Reads one JSON or YAML value. `null` gives `Ok(None)`.
+    pub fn parse_json(&self, value: &serde_json::Value) -> Result<Option<Value>, String> {
+        use serde_json::Value as J;
+        let typed = match (value, &self.ty) {
+            (J::Null, _) => return Ok(None),
+            (J::String(s), _) => return self.parse_cell(s),
+            (J::Bool(b), FieldType::Bool) => Value::Bool(*b),
+            (J::Number(n), FieldType::Int) => Value::Int(
+                n.as_i64()
+                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+                    .ok_or_else(|| format!("`{n}` is not a whole number"))?,
+            ),
+            (J::Number(n), FieldType::Decimal) => Value::Decimal(n.as_f64().ok_or_else(|| format!("`{n}` is not a number"))?),
+            (J::Number(n), FieldType::Bool) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Value::Bool(n.as_i64() == Some(1)),
+            (J::Number(n), FieldType::String) => Value::Str(n.to_string()),
+            (other, ty) => return Err(format!("`{other}` is not a {}", ty.name())),
+        };
+        self.check_range(&typed)?;
+        Ok(Some(typed))
+    }
+
+    fn check_range(&self, value: &Value) -> Result<(), String> {
+        if let Some(n) = value.as_f64() {
+            if let Some(min) = self.min.filter(|min| n < *min) {
+                return Err(format!("{n} is below the minimum {min}"));
+            }
+            if let Some(max) = self.max.filter(|max| n > *max) {
+                return Err(format!("{n} is above the maximum {max}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().or_else(|| {
+        // Excel writes whole numbers as `12.0` in some exports.
+        text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)
+    })
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_lowercase().as_str() {
+        "true" | "1" | "是" | "yes" | "y" | "有" | "√" => Some(true),
+        "false" | "0" | "否" | "no" | "n" | "无" | "×" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_date(text: &str) -> Option<String> {
+    let normalized: String = text
+        .replace(['年', '月', '/', '.'], "-")
+        .trim_end_matches('日')
+        .to_owned();
+    let mut parts = normalized.split('-').map(|p| p.trim().parse::<u32>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() || !(1900..=2200).contains(&y) || !(1..=12).contains(&m) {
+        return None;
+    }
+    let days = match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (1..=days).contains(&d).then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// A field dictionary for one subject.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub subject: Subject,
+    pub label: String,
+    /// The field that identifies a record (党员编号, 组织编号).
+    pub id_field: String,
+    pub fields: IndexMap<String, FieldDef>,
+    /// Where the dictionary was read from, for messages.
+    pub origin: String,
+}
+
+impl Schema {
+    /// The dictionary built into the binary.
+    pub fn builtin(subject: Subject) -> Schema {
+        match Schema::parse(subject.builtin_schema_text(), &format!("<built-in schema/{subject}.yaml>")) {
+            Ok(schema) => schema,
+            // The built-in dictionaries are tested; reaching this is a build defect.
+            Err(diagnostics) => unreachable!("built-in schema is invalid: {diagnostics:?}"),
+        }
+    }
+
+    /// Parses a dictionary from its YAML text.
+    pub fn parse(text: &str, origin: &str) -> Result<Schema, Vec<Diagnostic>> {
+        let raw: RawSchema = serde_saphyr::from_str(text).map_err(|e| vec![crate::load::yaml_error(&e, origin, text)])?;
+        let mut diagnostics = Vec::new();
+        let mut fields = IndexMap::new();
+        for (id, f) in raw.fields {
+            let ty = match (f.r#type.as_str(), f.values) {
+                ("int", _) => FieldType::Int,
+                ("decimal", _) => FieldType::Decimal,
+                ("bool", _) => FieldType::Bool,
+                ("string", _) => FieldType::String,
+                ("date", _) => FieldType::Date,
+                ("enum", Some(values)) if !values.is_empty() => FieldType::Enum(values),
+                ("enum", _) => {
+                    diagnostics.push(Diagnostic::error("schema", format!("enum field `{id}` lists no `values`"), Location::file_only(origin)));
+                    continue;
+                }
+                (other, _) => {
+                    diagnostics.push(Diagnostic::error(
+                        "schema",
+                        format!("field `{id}` has unknown type `{other}` (expected int, decimal, bool, string, date or enum)"),
+                        Location::file_only(origin),
+                    ));
+                    continue;
+                }
+            };
+            let mut def = FieldDef {
+                id: id.clone(),
+                label: f.label,
+                ty,
+                description: f.description,
+                default: None,
+                min: f.min,
+                max: f.max,
+            };
+            if let Some(default) = f.default {
+                match def.parse_json(&default) {
+                    Ok(value) => def.default = value.or_else(|| matches!(def.ty, FieldType::String).then(|| Value::Str(String::new()))),
+                    Err(e) => diagnostics.push(Diagnostic::error("schema", format!("default of field `{id}`: {e}"), Location::file_only(origin))),
+                }
+            }
+            fields.insert(id, def);
+        }
+        if !fields.contains_key(&raw.id_field) {
+            diagnostics.push(Diagnostic::error("schema", format!("id_field `{}` is not a field", raw.id_field), Location::file_only(origin)));
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        Ok(Schema {
+            subject: raw.subject,
+            label: raw.label,
+            id_field: raw.id_field,
+            fields,
+            origin: origin.to_owned(),
+        })
+    }
+
+    pub fn field(&self, id: &str) -> Option<&FieldDef> {
+        self.fields.get(id)
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.fields.get_index_of(id)
+    }
+
+    /// The field a ledger header names, by id or by Chinese label.
+    pub fn field_for_header(&self, header: &str) -> Option<usize> {
+        let header = header.trim();
+        self.fields
+            .values()
+            .position(|f| f.id == header || f.label == header)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    subject: Subject,
+    label: String,
+    id_field: String,
+    fields: IndexMap<String, RawField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    label: String,
+    r#type: String,
+    #[serde(default)]
+    values: Option<IndexMap<String, String>>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    default: Option<serde_json::Value>,
+    #[serde(default)]
+    min: Option<f64>,
+    #[serde(default)]
+    max: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_schemas_parse() {
+        for subject in Subject::ALL {
+            let schema = Schema::builtin(subject);
+            assert_eq!(schema.subject, subject);
+            assert!(schema.fields.contains_key(&schema.id_field));
+        }
+    }
+
+    #[test]
+    fn headers_match_id_or_label() {
+        let schema = Schema::builtin(Subject::Member);
+        assert_eq!(schema.field_for_header("org_life"), schema.field_for_header("组织生活"));
+        assert!(schema.field_for_header("组织生活").is_some());
+        assert_eq!(schema.field_for_header("备注"), None);
+    }
+
+    #[test]
+    fn bool_cells_accept_chinese_and_digits() {
+        let schema = Schema::builtin(Subject::Member);
+        let veto = schema.field("veto").unwrap();
+        for (cell, expected) in [("是", true), ("否", false), ("1", true), ("0", false), ("TRUE", true), ("false", false)] {
+            assert_eq!(veto.parse_cell(cell), Ok(Some(Value::Bool(expected))), "{cell}");
+        }
+        assert!(veto.parse_cell("maybe").is_err());
+        assert_eq!(veto.parse_cell("  "), Ok(None));
+    }
+
+    #[test]
+    fn ints_enums_dates_and_ranges() {
+        let org = Schema::builtin(Subject::Organization);
+        let members = org.field("member_count").unwrap();
+        assert_eq!(members.parse_cell("12.0"), Ok(Some(Value::Int(12))));
+        assert!(members.parse_cell("-1").unwrap_err().contains("below the minimum"));
+        assert!(members.parse_cell("twelve").is_err());
+        let kind = org.field("org_type").unwrap();
+        assert_eq!(kind.parse_cell("社会组织"), Ok(Some(Value::Str("social".into()))));
+        assert_eq!(kind.parse_cell("enterprise"), Ok(Some(Value::Str("enterprise".into()))));
+        assert!(kind.parse_cell("国企").is_err());
+        assert_eq!(parse_date("2024年3月5日").as_deref(), Some("2024-03-05"));
+        assert_eq!(parse_date("2024/02/29").as_deref(), Some("2024-02-29"));
+        assert_eq!(parse_date("2023-02-29"), None);
+    }
+}

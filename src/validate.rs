@@ -1,0 +1,620 @@
+//! Stage 2, validate: turn a loaded [`Pack`] into a [`Policy`], checking everything that can
+//! be checked without running an expression: field names against the schema, rule kinds and
+//! their keys, param references, grades, categories, and that the bands cover every number
+//! exactly once. All problems are collected; none stops the others from being found.
+
+use std::collections::HashSet;
+
+use indexmap::IndexMap;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors};
+use crate::load::raw::{Literal, NumOrName, RawRule};
+use crate::load::{At, Pack};
+use crate::policy::*;
+
+/// The rule kinds of the format.
+pub const RULE_KINDS: [&str; 7] = ["base", "points", "bonus", "deduction", "veto", "checklist", "money"];
+
+/// Validates a pack. On success the policy comes with the warnings found; on failure, every
+/// diagnostic (errors and warnings).
+pub fn validate(pack: Pack) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut v = Validator { pack: &pack, diagnostics: Vec::new(), used_params: HashSet::new() };
+    let policy = v.policy();
+    v.unused_params(&policy);
+    let diagnostics = v.diagnostics;
+    if has_errors(&diagnostics) {
+        return Err(diagnostics);
+    }
+    Ok((policy, diagnostics))
+}
+
+struct Validator<'a> {
+    pack: &'a Pack,
+    diagnostics: Vec<Diagnostic>,
+    /// Params named in place of a number (bounds, caps, amounts).
+    used_params: HashSet<String>,
+}
+
+impl Validator<'_> {
+    fn error<T>(&mut self, file: usize, at: &Spanned<T>, code: &'static str, message: String) -> &mut Diagnostic {
+        let d = self.pack.attach(file, Diagnostic::error(code, message, self.pack.loc(file, at)));
+        self.diagnostics.push(d);
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    fn warning<T>(&mut self, file: usize, at: &Spanned<T>, code: &'static str, message: String) {
+        let d = self.pack.attach(file, Diagnostic::warning(code, message, self.pack.loc(file, at)));
+        self.diagnostics.push(d);
+    }
+
+    fn policy(&mut self) -> Policy {
+        let pack = self.pack;
+        let head = &pack.head;
+        let meta = Meta {
+            id: head.id.value.clone(),
+            name: head.name.clone(),
+            region: head.region.clone(),
+            source: head.source.clone(),
+            subject: pack.subject(),
+            version: head.version.clone(),
+            effective: head.effective.clone(),
+            extends: pack.extends.clone(),
+        };
+        if meta.id.trim().is_empty() {
+            self.error(0, &head.id, "metadata", "the policy `id` is empty".into());
+        }
+        let fields = self.fields();
+        let params = self.params();
+        let categories = self.categories(&params);
+        let grades = self.grades(&params);
+        let rules = self.rules(&params, &categories, &grades);
+        let bands = self.bands(&params, &rules, &grades);
+        self.unused_grades(&grades, &rules, bands.as_ref());
+        let ranking = pack.ranking.as_ref().map(|At { file, item }| {
+            if item.by.value != "score" {
+                self.error(*file, &item.by, "ranking", format!("cannot rank by `{}`; ranking is `by: score`", item.by.value));
+            } else if !rules.iter().any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. })) {
+                self.error(*file, &item.by, "ranking", "the policy ranks by score but has no base or points rules".into());
+            }
+            Ranking { exclude_vetoed: item.exclude_vetoed }
+        });
+        let budget = pack.budget.as_ref().map(|At { file, item }| Budget {
+            amount: self.number(*file, &item.amount, &params).unwrap_or(0.0),
+            label: item.label.clone(),
+            source: item.source.clone(),
+        });
+        Policy {
+            meta,
+            schema: pack.schema.clone(),
+            fields,
+            params,
+            categories,
+            rules,
+            bands,
+            grades,
+            ranking,
+            budget,
+            scripts: pack.scripts.iter().map(|s| Script { file: s.file }).collect(),
+            files: pack.files.clone(),
+        }
+    }
+
+    fn fields(&mut self) -> Vec<String> {
+        let schema = &self.pack.schema;
+        let mut fields = Vec::new();
+        for At { file, item } in &self.pack.fields {
+            if schema.field(&item.value).is_some() {
+                fields.push(item.value.clone());
+                continue;
+            }
+            let by_label = schema.fields.values().find(|f| f.label == item.value).map(|f| f.id.clone());
+            let suggestion = by_label.or_else(|| did_you_mean(&item.value, schema.fields.keys().map(String::as_str)).map(str::to_owned));
+            let message = format!("`{}` is not a field of the {} schema ({})", item.value, schema.subject, schema.origin);
+            let d = self.error(*file, item, "unknown-field", message);
+            if let Some(s) = suggestion {
+                d.help = Some(format!("did you mean `{s}`?"));
+            }
+        }
+        fields
+    }
+
+    fn params(&mut self) -> IndexMap<String, Param> {
+        let mut params = IndexMap::new();
+        for (name, At { file, item: (key, raw) }) in &self.pack.params {
+            if !is_identifier(name) {
+                self.error(*file, key, "param", format!("param name `{name}` must be a snake_case identifier (letters, digits, _)"));
+            }
+            if self.pack.schema.field(name).is_some() {
+                self.error(*file, key, "param", format!("param `{name}` has the name of a record field; rename it"));
+            }
+            let value = match &raw.value.value {
+                Literal::Num(n) => ParamValue::Num(*n),
+                Literal::Bool(b) => ParamValue::Bool(*b),
+                Literal::Str(s) => ParamValue::Str(s.clone()),
+            };
+            params.insert(
+                name.clone(),
+                Param {
+                    value,
+                    label: raw.label.clone(),
+                    source: raw.source.clone(),
+                    assumed: raw.assumed,
+                },
+            );
+        }
+        params
+    }
+
+    /// A number written in place or named by a numeric param.
+    fn number(&mut self, file: usize, at: &Spanned<NumOrName>, params: &IndexMap<String, Param>) -> Option<f64> {
+        match &at.value {
+            NumOrName::Num(n) => Some(*n),
+            NumOrName::Name(name) => match params.get(name).map(|p| &p.value) {
+                Some(ParamValue::Num(n)) => {
+                    self.used_params.insert(name.clone());
+                    Some(*n)
+                }
+                Some(_) => {
+                    self.error(file, at, "param-type", format!("param `{name}` is not a number"));
+                    None
+                }
+                None => {
+                    let suggestion = did_you_mean(name, params.keys().map(String::as_str)).map(str::to_owned);
+                    let d = self.error(file, at, "unknown-param", format!("`{name}` is neither a number nor a param of this policy"));
+                    d.help = Some(match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "declare it under `params:`".into(),
+                    });
+                    None
+                }
+            },
+        }
+    }
+
+    fn categories(&mut self, params: &IndexMap<String, Param>) -> IndexMap<String, Category> {
+        let mut out = IndexMap::new();
+        for (name, At { file, item: (_, raw) }) in &self.pack.categories {
+            let min = raw.min.as_ref().and_then(|m| self.number(*file, m, params));
+            let max = raw.max.as_ref().and_then(|m| self.number(*file, m, params));
+            out.insert(name.clone(), Category { label: raw.label.clone(), min, max, assumed: raw.assumed });
+        }
+        out
+    }
+
+    fn grades(&mut self, params: &IndexMap<String, Param>) -> IndexMap<String, Grade> {
+        let mut out = IndexMap::new();
+        for (name, At { file, item: (_, raw) }) in &self.pack.grades {
+            let money = raw.money.as_ref().and_then(|m| self.number(*file, m, params)).unwrap_or(0.0);
+            out.insert(
+                name.clone(),
+                Grade {
+                    label: raw.label.clone(),
+                    pass: raw.pass,
+                    actions: raw.actions.clone(),
+                    money,
+                },
+            );
+        }
+        out
+    }
+
+    fn rules(&mut self, params: &IndexMap<String, Param>, categories: &IndexMap<String, Category>, grades: &IndexMap<String, Grade>) -> Vec<Rule> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut rules = Vec::new();
+        for At { file, item: raw } in &self.pack.rules {
+            if !seen.insert(&raw.id.value) {
+                self.error(*file, &raw.id, "duplicate-id", format!("rule id `{}` is used twice", raw.id.value));
+            }
+            if !is_identifier(&raw.id.value) {
+                self.error(*file, &raw.id, "rule-id", format!("rule id `{}` must be a snake_case identifier", raw.id.value));
+            }
+            if let Some(kind) = self.rule_kind(*file, raw, params, categories, grades) {
+                rules.push(Rule {
+                    id: raw.id.value.clone(),
+                    label: raw.label.clone(),
+                    assumed: raw.assumed,
+                    kind,
+                    loc: self.pack.loc(*file, &raw.id),
+                });
+            }
+        }
+        rules
+    }
+
+    fn rule_kind(&mut self, file: usize, raw: &RawRule, params: &IndexMap<String, Param>, categories: &IndexMap<String, Category>, grades: &IndexMap<String, Grade>) -> Option<RuleKind> {
+        let kind = raw.kind.value.as_str();
+        if !RULE_KINDS.contains(&kind) {
+            let suggestion = did_you_mean(kind, RULE_KINDS);
+            let d = self.error(file, &raw.kind, "unknown-kind", format!("unknown rule kind `{kind}`"));
+            d.help = Some(match suggestion {
+                Some(s) => format!("did you mean `{s}`? the kinds are: {}", RULE_KINDS.join(", ")),
+                None => format!("the kinds are: {}", RULE_KINDS.join(", ")),
+            });
+            return None;
+        }
+        // Keys a kind does not use are mistakes, not decoration.
+        let allowed: &[&str] = match kind {
+            "base" => &["value"],
+            "points" | "bonus" | "deduction" => &["expr", "min", "max", "category"],
+            "veto" => &["when", "grade"],
+            "checklist" => &["criteria", "at_least"],
+            _ => &["when", "amount"],
+        };
+        let present: [(&str, Option<Location>); 10] = [
+            ("value", raw.value.as_ref().map(|s| self.pack.loc(file, s))),
+            ("expr", raw.expr.as_ref().map(|s| self.pack.loc(file, s))),
+            ("when", raw.when.as_ref().map(|s| self.pack.loc(file, s))),
+            ("min", raw.min.as_ref().map(|s| self.pack.loc(file, s))),
+            ("max", raw.max.as_ref().map(|s| self.pack.loc(file, s))),
+            ("category", raw.category.as_ref().map(|s| self.pack.loc(file, s))),
+            ("grade", raw.grade.as_ref().map(|s| self.pack.loc(file, s))),
+            ("criteria", raw.criteria.as_ref().map(|_| self.pack.loc(file, &raw.kind))),
+            ("at_least", raw.at_least.as_ref().map(|s| self.pack.loc(file, s))),
+            ("amount", raw.amount.as_ref().map(|s| self.pack.loc(file, s))),
+        ];
+        let mut misplaced = false;
+        for (key, loc) in present {
+            if let Some(loc) = loc.filter(|_| !allowed.contains(&key)) {
+                misplaced = true;
+                let d = Diagnostic::error("misplaced-key", format!("`{key}` does not apply to a `{kind}` rule (rule `{}`)", raw.id.value), loc)
+                    .with_help(format!("a `{kind}` rule takes: {}", allowed.join(", ")));
+                self.diagnostics.push(self.pack.attach(file, d));
+            }
+        }
+        if misplaced {
+            return None;
+        }
+        let expr = |s: &Spanned<String>| Expr {
+            text: s.value.clone(),
+            loc: self.pack.loc(file, s),
+            file,
+        };
+        let missing = |this: &mut Self, key: &str| {
+            this.error(file, &raw.kind, "missing-key", format!("a `{kind}` rule needs `{key}` (rule `{}`)", raw.id.value));
+        };
+        match kind {
+            "base" => match &raw.value {
+                Some(v) => self.number(file, v, params).map(|value| RuleKind::Base { value }),
+                None => {
+                    missing(self, "value");
+                    None
+                }
+            },
+            "points" | "bonus" | "deduction" => {
+                let direction = match kind {
+                    "points" => Direction::Points,
+                    "bonus" => Direction::Bonus,
+                    _ => Direction::Deduction,
+                };
+                let min = raw.min.as_ref().and_then(|m| self.number(file, m, params));
+                let max = raw.max.as_ref().and_then(|m| self.number(file, m, params));
+                if let (Some(lo), Some(hi), Some(at)) = (min, max, raw.max.as_ref())
+                    && lo > hi
+                {
+                    self.error(file, at, "cap", format!("`max` {hi} is below `min` {lo}"));
+                }
+                if let Some(c) = &raw.category
+                    && !categories.contains_key(&c.value)
+                {
+                    let suggestion = did_you_mean(&c.value, categories.keys().map(String::as_str)).map(str::to_owned);
+                    let d = self.error(file, c, "unknown-category", format!("unknown category `{}`", c.value));
+                    d.help = Some(suggestion.map_or("declare it under `categories:`".into(), |s| format!("did you mean `{s}`?")));
+                }
+                match &raw.expr {
+                    Some(e) => Some(RuleKind::Points {
+                        direction,
+                        expr: expr(e),
+                        min,
+                        max,
+                        category: raw.category.as_ref().map(|c| c.value.clone()),
+                    }),
+                    None => {
+                        missing(self, "expr");
+                        None
+                    }
+                }
+            }
+            "veto" => {
+                let grade = match &raw.grade {
+                    Some(g) if grades.contains_key(&g.value) => Some(g.value.clone()),
+                    Some(g) => {
+                        self.error(file, g, "unknown-grade", format!("unknown grade `{}`", g.value)).help = Some("declare it under `grades:`".into());
+                        None
+                    }
+                    None => {
+                        missing(self, "grade");
+                        None
+                    }
+                };
+                if raw.when.is_none() {
+                    missing(self, "when");
+                }
+                Some(RuleKind::Veto { when: expr(raw.when.as_ref()?), grade: grade? })
+            }
+            "checklist" => {
+                let Some(raw_criteria) = &raw.criteria else {
+                    missing(self, "criteria");
+                    return None;
+                };
+                let mut ids = HashSet::new();
+                let mut criteria = Vec::new();
+                for c in raw_criteria {
+                    if !ids.insert(c.id.value.as_str()) {
+                        self.error(file, &c.id, "duplicate-id", format!("criterion id `{}` is used twice in checklist `{}`", c.id.value, raw.id.value));
+                    }
+                    criteria.push(Criterion {
+                        id: c.id.value.clone(),
+                        label: c.label.clone(),
+                        expr: expr(&c.expr),
+                        assumed: c.assumed,
+                    });
+                }
+                if criteria.is_empty() {
+                    self.error(file, &raw.kind, "checklist", format!("checklist `{}` has no criteria", raw.id.value));
+                    return None;
+                }
+                let at_least = match &raw.at_least {
+                    None => criteria.len(),
+                    Some(k) => {
+                        let n = self.number(file, k, params)?;
+                        if n.fract() != 0.0 || n < 1.0 || n > criteria.len() as f64 {
+                            self.error(file, k, "checklist", format!("`at_least` must be a whole number from 1 to {} (the number of criteria), not {n}", criteria.len()));
+                            return None;
+                        }
+                        n as usize
+                    }
+                };
+                Some(RuleKind::Checklist { criteria, at_least })
+            }
+            _ => match &raw.amount {
+                Some(a) => Some(RuleKind::Money {
+                    when: raw.when.as_ref().map(expr),
+                    amount: self.number(file, a, params)?,
+                }),
+                None => {
+                    missing(self, "amount");
+                    None
+                }
+            },
+        }
+    }
+
+    fn bands(&mut self, params: &IndexMap<String, Param>, rules: &[Rule], grades: &IndexMap<String, Grade>) -> Option<Bands> {
+        let At { file, item: raw } = self.pack.bands.as_ref()?;
+        let file = *file;
+        let on = match raw.on.value.as_str() {
+            "score" => {
+                if !rules.iter().any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. })) {
+                    self.error(file, &raw.on, "bands", "bands are `on: score` but the policy has no base or points rules".into());
+                }
+                Metric::Score
+            }
+            "checklists" => {
+                if !rules.iter().any(|r| matches!(r.kind, RuleKind::Checklist { .. })) {
+                    self.error(file, &raw.on, "bands", "bands are `on: checklists` but the policy has no checklist rules".into());
+                }
+                Metric::ChecklistsPassed
+            }
+            other => match rules.iter().position(|r| r.id == other) {
+                Some(i) if matches!(rules[i].kind, RuleKind::Checklist { .. } | RuleKind::Points { .. }) => Metric::Rule(i),
+                _ => {
+                    self.error(file, &raw.on, "bands", format!("bands cannot be `on: {other}`"))
+                        .help = Some("use `score`, `checklists` (how many checklists passed) or the id of a checklist or points rule".into());
+                    Metric::Score
+                }
+            },
+        };
+        let mut bands = Vec::new();
+        for b in &raw.grades {
+            if !grades.contains_key(&b.grade.value) {
+                let suggestion = did_you_mean(&b.grade.value, grades.keys().map(String::as_str)).map(str::to_owned);
+                self.error(file, &b.grade, "unknown-grade", format!("unknown grade `{}`", b.grade.value)).help =
+                    Some(suggestion.map_or("declare it under `grades:`".into(), |s| format!("did you mean `{s}`?")));
+            }
+            let bound = |this: &mut Self, incl: &Option<Spanned<NumOrName>>, excl: &Option<Spanned<NumOrName>>, names: (&str, &str)| match (incl, excl) {
+                (Some(a), Some(_)) => {
+                    this.error(file, a, "bands", format!("a band has either `{}` or `{}`, not both", names.0, names.1));
+                    None
+                }
+                (Some(a), None) => this.number(file, a, params).map(|value| Bound { value, inclusive: true }),
+                (None, Some(a)) => this.number(file, a, params).map(|value| Bound { value, inclusive: false }),
+                (None, None) => None,
+            };
+            let lower = bound(self, &b.at_least, &b.above, ("at_least", "above"));
+            let upper = bound(self, &b.at_most, &b.below, ("at_most", "below"));
+            bands.push(Band {
+                grade: b.grade.value.clone(),
+                lower,
+                upper,
+                loc: self.pack.loc(file, &b.grade),
+            });
+        }
+        for problem in coverage_problems(&bands) {
+            let d = Diagnostic::error("bands", problem.message, problem.loc).with_help(
+                "bands must cover every value exactly once: where one band stops `below: X` the next starts `at_least: X` (or `at_most: X` then `above: X`)",
+            );
+            self.diagnostics.push(self.pack.attach(file, d));
+        }
+        Some(Bands { on, assumed: raw.assumed, bands })
+    }
+
+    /// Warns about params that no bound, cap, amount, expression or script mentions.
+    fn unused_params(&mut self, policy: &Policy) {
+        let mut used = std::mem::take(&mut self.used_params);
+        for rule in &policy.rules {
+            let exprs: Vec<&Expr> = match &rule.kind {
+                RuleKind::Points { expr, .. } => vec![expr],
+                RuleKind::Veto { when, .. } => vec![when],
+                RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| &c.expr).collect(),
+                RuleKind::Money { when, .. } => when.iter().collect(),
+                RuleKind::Base { .. } => vec![],
+            };
+            used.extend(exprs.iter().flat_map(|e| identifiers(&e.text)).map(str::to_owned));
+        }
+        for script in &policy.scripts {
+            used.extend(identifiers(&policy.files[script.file].text).map(str::to_owned));
+        }
+        for (name, At { file, item: (key, _) }) in &self.pack.params {
+            if !used.contains(name) {
+                self.warning(*file, key, "unused-param", format!("param `{name}` is not used by any rule"));
+            }
+        }
+    }
+
+    fn unused_grades(&mut self, grades: &IndexMap<String, Grade>, rules: &[Rule], bands: Option<&Bands>) {
+        for (name, At { file, item: (key, _) }) in &self.pack.grades {
+            let used = bands.is_some_and(|b| b.bands.iter().any(|band| &band.grade == name))
+                || rules.iter().any(|r| matches!(&r.kind, RuleKind::Veto { grade, .. } if grade == name));
+            if !used && grades.contains_key(name) {
+                self.warning(*file, key, "unused-grade", format!("grade `{name}` is given by no band and no veto"));
+            }
+        }
+    }
+}
+
+/// A gap or overlap in a set of bands.
+#[derive(Debug, PartialEq)]
+pub struct CoverageProblem {
+    pub message: String,
+    pub loc: Location,
+}
+
+/// Checks that the bands cover the whole number line exactly once.
+pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
+    use std::cmp::Ordering;
+    let n = crate::number::format;
+    let mut problems = Vec::new();
+    if bands.is_empty() {
+        return problems;
+    }
+    for b in bands {
+        if let (Some(lo), Some(hi)) = (b.lower, b.upper)
+            && (lo.value > hi.value || (lo.value == hi.value && !(lo.inclusive && hi.inclusive)))
+        {
+            problems.push(CoverageProblem {
+                message: format!("band `{}` is empty: no value is above its lower bound and below its upper bound", b.grade),
+                loc: b.loc.clone(),
+            });
+        }
+    }
+    // Order by lower bound (unbounded first; at the same value, inclusive first).
+    let mut sorted: Vec<&Band> = bands.iter().collect();
+    sorted.sort_by(|a, b| match (a.lower, b.lower) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => x.value.total_cmp(&y.value).then(y.inclusive.cmp(&x.inclusive)),
+    });
+    if let Some(first) = sorted.first()
+        && let Some(lo) = first.lower
+    {
+        problems.push(CoverageProblem {
+            message: format!("no band covers values {} {}", if lo.inclusive { "below" } else { "at or below" }, n(lo.value)),
+            loc: first.loc.clone(),
+        });
+    }
+    for pair in sorted.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let (Some(hi), Some(lo)) = (a.upper, b.lower) else {
+            // `a` runs to +infinity, so `b` overlaps it; or `b` starts at -infinity like `a`.
+            problems.push(CoverageProblem {
+                message: format!("bands `{}` and `{}` overlap", a.grade, b.grade),
+                loc: b.loc.clone(),
+            });
+            continue;
+        };
+        let message = match hi.value.total_cmp(&lo.value) {
+            Ordering::Less => Some(format!("gap between bands `{}` and `{}`: no band covers values between {} and {}", a.grade, b.grade, n(hi.value), n(lo.value))),
+            Ordering::Greater => Some(format!("bands `{}` and `{}` overlap between {} and {}", a.grade, b.grade, n(lo.value), n(hi.value))),
+            Ordering::Equal => match (hi.inclusive, lo.inclusive) {
+                (true, true) => Some(format!("bands `{}` and `{}` both include {}", a.grade, b.grade, n(hi.value))),
+                (false, false) => Some(format!("gap between bands `{}` and `{}`: no band includes {}", a.grade, b.grade, n(hi.value))),
+                _ => None,
+            },
+        };
+        if let Some(message) = message {
+            problems.push(CoverageProblem { message, loc: b.loc.clone() });
+        }
+    }
+    if let Some(last) = sorted.last()
+        && let Some(hi) = last.upper
+    {
+        problems.push(CoverageProblem {
+            message: format!("no band covers values {} {}", if hi.inclusive { "above" } else { "at or above" }, n(hi.value)),
+            loc: last.loc.clone(),
+        });
+    }
+    problems
+}
+
+/// Every identifier in an expression's text (field, param and function names alike).
+pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_'))
+}
+
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(grade: &str, lower: Option<(f64, bool)>, upper: Option<(f64, bool)>) -> Band {
+        Band {
+            grade: grade.into(),
+            lower: lower.map(|(value, inclusive)| Bound { value, inclusive }),
+            upper: upper.map(|(value, inclusive)| Bound { value, inclusive }),
+            loc: Location::default(),
+        }
+    }
+
+    fn messages(bands: &[Band]) -> Vec<String> {
+        coverage_problems(bands).into_iter().map(|p| p.message).collect()
+    }
+
+    #[test]
+    fn longwen_bands_cover_the_line() {
+        let bands = [
+            band("recommended", Some((900.0, true)), None),
+            band("qualified", Some((500.0, false)), Some((900.0, false))),
+            band("remedial", None, Some((500.0, true))),
+        ];
+        assert!(messages(&bands).is_empty(), "{:?}", messages(&bands));
+    }
+
+    #[test]
+    fn both_inclusive_at_the_same_value_overlap() {
+        let bands = [band("a", None, Some((500.0, true))), band("b", Some((500.0, true)), None)];
+        assert_eq!(messages(&bands), ["bands `a` and `b` both include 500"]);
+    }
+
+    #[test]
+    fn both_exclusive_at_the_same_value_leave_a_gap() {
+        let bands = [band("a", None, Some((500.0, false))), band("b", Some((500.0, false)), None)];
+        assert_eq!(messages(&bands), ["gap between bands `a` and `b`: no band includes 500"]);
+    }
+
+    #[test]
+    fn gaps_overlaps_and_open_ends_are_found() {
+        let gapped = [band("a", None, Some((500.0, true))), band("b", Some((501.0, true)), None)];
+        assert_eq!(messages(&gapped), ["gap between bands `a` and `b`: no band covers values between 500 and 501"]);
+        let overlapping = [band("a", None, Some((600.0, true))), band("b", Some((500.0, true)), None)];
+        assert_eq!(messages(&overlapping), ["bands `a` and `b` overlap between 500 and 600"]);
+        let open = [band("a", Some((0.0, true)), Some((10.0, false)))];
+        assert_eq!(messages(&open), ["no band covers values below 0", "no band covers values at or above 10"]);
+    }
+
+    #[test]
+    fn identifiers_are_snake_case() {
+        assert!(is_identifier("org_life"));
+        assert!(is_identifier("min_2"));
+        assert!(!is_identifier("OrgLife"));
+        assert!(!is_identifier("2x"));
+        assert!(!is_identifier("组织生活"));
+    }
+}
