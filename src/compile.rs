@@ -90,6 +90,8 @@ pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, V
     let mut diagnostics = Vec::new();
 
     let functions = compile_scripts(&engine, &policy, &mut diagnostics);
+    // With a broken script, calls to its functions would fail the probe for the wrong reason.
+    let probe = !has_errors(&diagnostics);
 
     let slots: Vec<Slot> = policy
         .fields
@@ -128,6 +130,7 @@ pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, V
         policy: &policy,
         slots: &slots,
         functions: &functions,
+        probe,
         scope,
         diagnostics: &mut diagnostics,
     };
@@ -212,6 +215,8 @@ struct Compiler<'a> {
     policy: &'a Policy,
     slots: &'a [Slot],
     functions: &'a AST,
+    /// Whether to run each script expression once on placeholder values.
+    probe: bool,
     scope: Scope<'static>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -261,7 +266,9 @@ impl Compiler<'_> {
                 return CompiledExpr::Const(Value::Bool(false));
             }
         };
-        self.probe(expr, &ast, expect, rule);
+        if self.probe {
+            self.probe(expr, &ast, expect, rule);
+        }
         CompiledExpr::Script(Box::new(ast))
     }
 
@@ -280,6 +287,7 @@ impl Compiler<'_> {
             }
             Err(e) => {
                 if let EvalAltResult::ErrorFunctionNotFound(signature, pos) = innermost(&e) {
+                    let signature = signature.replace("&str | ImmutableString | String", "string").replace("i64", "int").replace("f64", "decimal");
                     let message = format!("no function or operator matches `{signature}` (check the types of the fields and params it uses)");
                     let d = Diagnostic::error("type", message, self.position(expr, *pos));
                     self.push(expr, d);
@@ -304,7 +312,11 @@ impl Compiler<'_> {
             }
             other => ("syntax", parse_message(other), None),
         };
-        let mut d = Diagnostic::error(code, message, self.position(expr, e.1));
+        let mut loc = self.position(expr, e.1);
+        if let ParseErrorType::VariableUndefined(name) = e.0.as_ref() {
+            loc.len = name.chars().count() as u32;
+        }
+        let mut d = Diagnostic::error(code, message, loc);
         if let Some(help) = help {
             d = d.with_help(help);
         }

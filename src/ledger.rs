@@ -65,7 +65,9 @@ impl std::fmt::Display for RecordError {
 /// One cell of a record, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
-    /// Not in the ledger, or empty.
+    /// The ledger has no column for the field.
+    Absent,
+    /// The column is there but the cell is empty.
     Missing,
     Value(Value),
     /// Present but unreadable as the field's type; the message says why.
@@ -280,7 +282,7 @@ impl<'a> Builder<'a> {
         let mut record = Record {
             row,
             id: String::new(),
-            cells: vec![Cell::Missing; self.schema.fields.len()],
+            cells: vec![Cell::Absent; self.schema.fields.len()],
             extra: vec![String::new(); self.ledger_columns.len()],
         };
         for (target, cell) in self.targets.iter().zip(cells) {

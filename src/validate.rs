@@ -71,7 +71,7 @@ impl Validator<'_> {
         let grades = self.grades(&params);
         let rules = self.rules(&params, &categories, &grades);
         let bands = self.bands(&params, &rules, &grades);
-        self.unused_grades(&grades, &rules, bands.as_ref());
+        self.unused_grades(&grades, bands.as_ref());
         let ranking = pack.ranking.as_ref().map(|At { file, item }| {
             if item.by.value != "score" {
                 self.error(*file, &item.by, "ranking", format!("cannot rank by `{}`; ranking is `by: score`", item.by.value));
@@ -407,6 +407,7 @@ impl Validator<'_> {
             },
         };
         let mut bands = Vec::new();
+        let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
         for b in &raw.grades {
             if !grades.contains_key(&b.grade.value) {
                 let suggestion = did_you_mean(&b.grade.value, grades.keys().map(String::as_str)).map(str::to_owned);
@@ -431,7 +432,9 @@ impl Validator<'_> {
                 loc: self.pack.loc(file, &b.grade),
             });
         }
-        for problem in coverage_problems(&bands) {
+        // Coverage is only meaningful when every bound resolved.
+        let bounds_ok = self.diagnostics.iter().filter(|d| d.is_error()).count() == errors_before;
+        for problem in coverage_problems(&bands).into_iter().filter(|_| bounds_ok) {
             let d = Diagnostic::error("bands", problem.message, problem.loc).with_help(
                 "bands must cover every value exactly once: where one band stops `below: X` the next starts `at_least: X` (or `at_most: X` then `above: X`)",
             );
@@ -463,10 +466,11 @@ impl Validator<'_> {
         }
     }
 
-    fn unused_grades(&mut self, grades: &IndexMap<String, Grade>, rules: &[Rule], bands: Option<&Bands>) {
+    fn unused_grades(&mut self, grades: &IndexMap<String, Grade>, bands: Option<&Bands>) {
         for (name, At { file, item: (key, _) }) in &self.pack.grades {
+            // Raw rules, so a veto rule with a mistake of its own does not also make its grade unused.
             let used = bands.is_some_and(|b| b.bands.iter().any(|band| &band.grade == name))
-                || rules.iter().any(|r| matches!(&r.kind, RuleKind::Veto { grade, .. } if grade == name));
+                || self.pack.rules.iter().any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name));
             if !used && grades.contains_key(name) {
                 self.warning(*file, key, "unused-grade", format!("grade `{name}` is given by no band and no veto"));
             }

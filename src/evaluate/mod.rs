@@ -71,6 +71,9 @@ impl Evaluator<'_> {
             match record.cells.get(slot.field) {
                 Some(Cell::Value(v)) => values.push(v.clone()),
                 Some(Cell::Invalid(message)) => errors.push(error(Some(&slot.name), None, format!("{} ({}): {message}", def.label, def.id))),
+                // A default fills an empty cell, never a missing column: a ledger without the
+                // column would otherwise be judged on defaults without anyone noticing.
+                Some(Cell::Absent) | None => errors.push(error(Some(&slot.name), None, format!("the ledger has no column {} ({}), which this policy reads", def.label, def.id))),
                 _ => match &def.default {
                     Some(v) => values.push(v.clone()),
                     None => errors.push(error(Some(&slot.name), None, format!("missing value for {} ({}), which this policy reads", def.label, def.id))),

@@ -32,8 +32,8 @@ pub fn render(evaluation: &Evaluation) -> String {
             row.push(o.score.map(format).unwrap_or_default());
         }
         let mut grade = o.grade_label.clone().unwrap_or_else(|| "-".into());
-        if o.vetoed {
-            grade.push_str(" (否决)");
+        if o.vetoed && !grade.contains("否决") {
+            grade.push_str(" (一票否决)");
         }
         row.push(grade);
         if columns.money {

@@ -1,0 +1,30 @@
+//! Each case in tests/eval/*.yaml names a pack and a ledger; the evaluation is snapshotted as
+//! the summary (JSON), one CSV line per outcome, then the errors and notes. A changed rule shows
+//! up as exactly the lines of the records it moves. A new case is a new file.
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Case {
+    policy: String,
+    records: String,
+}
+
+#[test]
+fn eval_cases() {
+    insta::glob!("eval", "*.yaml", |path| {
+        let case: Case = serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let evaluation = crate::evaluate(&case.policy, &case.records);
+        let mut snapshot = format!("policy: {}\nrecords: {}\n\n", case.policy, case.records);
+        snapshot.push_str(&liangxin::report::to_json(&evaluation.summary));
+        snapshot.push('\n');
+        snapshot.push_str(&liangxin::report::render(&evaluation, liangxin::report::Format::Csv, Default::default()));
+        for e in &evaluation.errors {
+            snapshot.push_str(&format!("error: {e}\n"));
+        }
+        for n in &evaluation.notes {
+            snapshot.push_str(&format!("note: {n}\n"));
+        }
+        insta::assert_snapshot!(snapshot);
+    });
+}

@@ -1,0 +1,27 @@
+//! The integration tests, in one binary to keep link time down.
+
+mod cli;
+mod engine;
+mod eval_cases;
+mod figures;
+mod invalid;
+
+use std::path::Path;
+
+use liangxin::{FsLoader, Prepared, prepare};
+
+/// Loads a bundled or fixture pack that is known to be valid.
+pub fn pack(path: &str) -> Prepared {
+    match prepare(&FsLoader, Path::new(path)) {
+        Ok(p) => p,
+        Err(liangxin::LoadError::Invalid(d)) => panic!("{path} is invalid:\n{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(e) => panic!("{path}: {e}"),
+    }
+}
+
+/// Evaluates a ledger file under a pack.
+pub fn evaluate(pack_path: &str, records: &str) -> liangxin::Evaluation {
+    let prepared = pack(pack_path);
+    let ledger = liangxin::Ledger::read(Path::new(records), &prepared.policy.policy.schema).unwrap_or_else(|e| panic!("{e}"));
+    prepared.policy.evaluate_ledger(&ledger)
+}
