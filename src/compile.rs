@@ -66,7 +66,10 @@ pub struct CompiledPolicy {
 
 impl std::fmt::Debug for CompiledPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CompiledPolicy").field("id", &self.policy.meta.id).field("uses_scripts", &self.uses_scripts).finish()
+        f.debug_struct("CompiledPolicy")
+            .field("id", &self.policy.meta.id)
+            .field("uses_scripts", &self.uses_scripts)
+            .finish()
     }
 }
 
@@ -74,7 +77,10 @@ impl CompiledPolicy {
     /// How many expressions take the native path and how many need Rhai.
     pub fn expression_paths(&self) -> (usize, usize) {
         let all = self.exprs.iter().flatten();
-        let scripts = all.clone().filter(|e| matches!(e, CompiledExpr::Script(_))).count();
+        let scripts = all
+            .clone()
+            .filter(|e| matches!(e, CompiledExpr::Script(_)))
+            .count();
         (all.count() - scripts, scripts)
     }
 }
@@ -85,7 +91,10 @@ pub fn compile(policy: Policy) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<
 }
 
 /// Compiles a validated policy.
-pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn compile_with(
+    policy: Policy,
+    limits: Limits,
+) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
     let engine = sandbox::engine(limits);
     let mut diagnostics = Vec::new();
 
@@ -98,7 +107,10 @@ pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, V
         .iter()
         .filter_map(|name| {
             let field = policy.schema.index_of(name)?;
-            Some(Slot { name: name.clone(), field })
+            Some(Slot {
+                name: name.clone(),
+                field,
+            })
         })
         .collect();
     let constants: Vec<(String, Dynamic)> = policy
@@ -106,7 +118,9 @@ pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, V
         .iter()
         .map(|(name, p)| {
             let value = match &p.value {
-                ParamValue::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => Dynamic::from_int(*n as i64),
+                ParamValue::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+                    Dynamic::from_int(*n as i64)
+                }
                 ParamValue::Num(n) => Dynamic::from_float(*n),
                 ParamValue::Bool(b) => Dynamic::from_bool(*b),
                 ParamValue::Str(s) => Dynamic::from(s.clone()),
@@ -122,7 +136,10 @@ pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, V
         scope.push_constant_dynamic(name.clone(), value.clone());
     }
     for slot in &slots {
-        scope.push_dynamic(slot.name.clone(), placeholder(&policy.schema.fields[slot.field].ty));
+        scope.push_dynamic(
+            slot.name.clone(),
+            placeholder(&policy.schema.fields[slot.field].ty),
+        );
     }
 
     let mut compiler = Compiler {
@@ -140,15 +157,24 @@ pub fn compile_with(policy: Policy, limits: Limits) -> Result<(CompiledPolicy, V
             RuleKind::Base { .. } => vec![],
             RuleKind::Points { expr, .. } => vec![compiler.expr(expr, Expect::Number, &rule.id)],
             RuleKind::Veto { when, .. } => vec![compiler.expr(when, Expect::Bool, &rule.id)],
-            RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| compiler.expr(&c.expr, Expect::Bool, &rule.id)).collect(),
-            RuleKind::Money { when, .. } => when.iter().map(|w| compiler.expr(w, Expect::Bool, &rule.id)).collect(),
+            RuleKind::Checklist { criteria, .. } => criteria
+                .iter()
+                .map(|c| compiler.expr(&c.expr, Expect::Bool, &rule.id))
+                .collect(),
+            RuleKind::Money { when, .. } => when
+                .iter()
+                .map(|w| compiler.expr(w, Expect::Bool, &rule.id))
+                .collect(),
         };
         exprs.push(compiled);
     }
     if has_errors(&diagnostics) {
         return Err(diagnostics);
     }
-    let uses_scripts = exprs.iter().flatten().any(|e| matches!(e, CompiledExpr::Script(_)));
+    let uses_scripts = exprs
+        .iter()
+        .flatten()
+        .any(|e| matches!(e, CompiledExpr::Script(_)));
     Ok((
         CompiledPolicy {
             policy,
@@ -198,7 +224,10 @@ fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagn
                     column: e.1.position().unwrap_or(1) as u32,
                     len: 1,
                 };
-                diagnostics.push(Diagnostic::error("script-syntax", parse_message(&e.0), loc).with_source(&file.text));
+                diagnostics.push(
+                    Diagnostic::error("script-syntax", parse_message(&e.0), loc)
+                        .with_source(&file.text),
+                );
             }
         }
     }
@@ -207,7 +236,14 @@ fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagn
 
 fn parse_message(e: &ParseErrorType) -> String {
     let text = e.to_string();
-    format!("{}{}", text.chars().next().map(|c| c.to_lowercase().to_string()).unwrap_or_default(), text.chars().skip(1).collect::<String>())
+    format!(
+        "{}{}",
+        text.chars()
+            .next()
+            .map(|c| c.to_lowercase().to_string())
+            .unwrap_or_default(),
+        text.chars().skip(1).collect::<String>()
+    )
 }
 
 struct Compiler<'a> {
@@ -232,7 +268,14 @@ impl Compiler<'_> {
                 Expect::Bool => matches!(ty, FieldType::Bool),
             };
             if !fits {
-                self.type_error(expr, format!("rule `{rule}` needs {}, but field `{text}` is {}", expect.name(), ty.name()));
+                self.type_error(
+                    expr,
+                    format!(
+                        "rule `{rule}` needs {}, but field `{text}` is {}",
+                        expect.name(),
+                        ty.name()
+                    ),
+                );
             }
             return CompiledExpr::Field(i);
         }
@@ -245,7 +288,13 @@ impl Compiler<'_> {
             return match value {
                 Some(v) => CompiledExpr::Const(v),
                 None => {
-                    self.type_error(expr, format!("rule `{rule}` needs {}, but param `{text}` is not", expect.name()));
+                    self.type_error(
+                        expr,
+                        format!(
+                            "rule `{rule}` needs {}, but param `{text}` is not",
+                            expect.name()
+                        ),
+                    );
                     CompiledExpr::Const(Value::Bool(false))
                 }
             };
@@ -259,7 +308,10 @@ impl Compiler<'_> {
             _ => {}
         }
 
-        let ast = match self.engine.compile_expression_with_scope(&self.scope, &expr.text) {
+        let ast = match self
+            .engine
+            .compile_expression_with_scope(&self.scope, &expr.text)
+        {
             Ok(ast) => ast.merge(self.functions),
             Err(e) => {
                 self.syntax_error(expr, &e);
@@ -282,13 +334,25 @@ impl Compiler<'_> {
                     Expect::Bool => value.is_bool(),
                 };
                 if !fits {
-                    self.type_error(expr, format!("rule `{rule}` needs {}, but this expression gives {}", expect.name(), value.type_name()));
+                    self.type_error(
+                        expr,
+                        format!(
+                            "rule `{rule}` needs {}, but this expression gives {}",
+                            expect.name(),
+                            value.type_name()
+                        ),
+                    );
                 }
             }
             Err(e) => {
                 if let EvalAltResult::ErrorFunctionNotFound(signature, pos) = innermost(&e) {
-                    let signature = signature.replace("&str | ImmutableString | String", "string").replace("i64", "int").replace("f64", "decimal");
-                    let message = format!("no function or operator matches `{signature}` (check the types of the fields and params it uses)");
+                    let signature = signature
+                        .replace("&str | ImmutableString | String", "string")
+                        .replace("i64", "int")
+                        .replace("f64", "decimal");
+                    let message = format!(
+                        "no function or operator matches `{signature}` (check the types of the fields and params it uses)"
+                    );
                     let d = Diagnostic::error("type", message, self.position(expr, *pos));
                     self.push(expr, d);
                 }
@@ -303,12 +367,24 @@ impl Compiler<'_> {
             ParseErrorType::VariableUndefined(name) => {
                 let schema = &self.policy.schema;
                 let help = if schema.field(name).is_some() {
-                    Some(format!("`{name}` is a field of the {} schema: add it to the pack's `fields:`", schema.subject))
+                    Some(format!(
+                        "`{name}` is a field of the {} schema: add it to the pack's `fields:`",
+                        schema.subject
+                    ))
                 } else {
-                    let known = self.slots.iter().map(|s| s.name.as_str()).chain(self.policy.params.keys().map(String::as_str)).chain(schema.fields.keys().map(String::as_str));
+                    let known = self
+                        .slots
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .chain(self.policy.params.keys().map(String::as_str))
+                        .chain(schema.fields.keys().map(String::as_str));
                     did_you_mean(name, known).map(|s| format!("did you mean `{s}`?"))
                 };
-                ("unknown-name", format!("`{name}` is not a declared field or a param"), help)
+                (
+                    "unknown-name",
+                    format!("`{name}` is not a declared field or a param"),
+                    help,
+                )
             }
             other => ("syntax", parse_message(other), None),
         };

@@ -101,13 +101,24 @@ impl Ledger {
     /// Reads a ledger file; the format follows the extension.
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io { path: name.clone(), source })?;
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match ext.as_str() {
             "csv" | "txt" => Ledger::from_csv_bytes(&bytes, &name, schema),
             "json" | "yaml" | "yml" => {
                 let (text, notes) = decode(&bytes, &name)?;
-                let mut ledger = if ext == "json" { Ledger::from_json_str(&text, &name, schema) } else { Ledger::from_yaml_str(&text, &name, schema) }?;
+                let mut ledger = if ext == "json" {
+                    Ledger::from_json_str(&text, &name, schema)
+                } else {
+                    Ledger::from_yaml_str(&text, &name, schema)
+                }?;
                 ledger.notes.splice(0..0, notes);
                 Ok(ledger)
             }
@@ -116,9 +127,16 @@ impl Ledger {
     }
 
     /// Reads a CSV ledger in UTF-8 (with or without BOM) or GBK.
-    pub fn from_csv_bytes(bytes: &[u8], name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
+    pub fn from_csv_bytes(
+        bytes: &[u8],
+        name: &str,
+        schema: &Schema,
+    ) -> Result<Ledger, LedgerError> {
         let (text, notes) = decode(bytes, name)?;
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let mut builder = Builder::new(name, schema);
         builder.notes = notes;
         let id_field = &schema.fields[&schema.id_field];
@@ -135,7 +153,10 @@ impl Ledger {
             }
             match &header {
                 None => {
-                    if row.iter().any(|c| c.trim() == id_field.id || c.trim() == id_field.label) {
+                    if row
+                        .iter()
+                        .any(|c| c.trim() == id_field.id || c.trim() == id_field.label)
+                    {
                         header = Some(row.iter().map(|c| c.trim().to_owned()).collect());
                         builder.columns(header.as_deref().unwrap_or_default());
                     } else {
@@ -158,30 +179,38 @@ impl Ledger {
             });
         }
         if skipped > 0 {
-            builder.notes.push(format!("skipped {skipped} row(s) above the header (titles)"));
+            builder.notes.push(format!(
+                "skipped {skipped} row(s) above the header (titles)"
+            ));
         }
         Ok(builder.finish())
     }
 
     /// Reads a JSON ledger: an array of objects keyed by field id or label.
     pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
-        let rows: Vec<IndexMap<String, serde_json::Value>> = serde_json::from_str(text).map_err(|e| LedgerError::Format {
-            path: name.to_owned(),
-            message: format!("line {} column {}: {e}", e.line(), e.column()),
-        })?;
+        let rows: Vec<IndexMap<String, serde_json::Value>> =
+            serde_json::from_str(text).map_err(|e| LedgerError::Format {
+                path: name.to_owned(),
+                message: format!("line {} column {}: {e}", e.line(), e.column()),
+            })?;
         Ok(Ledger::from_objects(rows, name, schema))
     }
 
     /// Reads a YAML ledger: a list of mappings keyed by field id or label.
     pub fn from_yaml_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
-        let rows: Vec<IndexMap<String, serde_json::Value>> = serde_saphyr::from_str(text).map_err(|e| LedgerError::Format {
-            path: name.to_owned(),
-            message: e.without_snippet().to_string(),
-        })?;
+        let rows: Vec<IndexMap<String, serde_json::Value>> =
+            serde_saphyr::from_str(text).map_err(|e| LedgerError::Format {
+                path: name.to_owned(),
+                message: e.without_snippet().to_string(),
+            })?;
         Ok(Ledger::from_objects(rows, name, schema))
     }
 
-    fn from_objects(rows: Vec<IndexMap<String, serde_json::Value>>, name: &str, schema: &Schema) -> Ledger {
+    fn from_objects(
+        rows: Vec<IndexMap<String, serde_json::Value>>,
+        name: &str,
+        schema: &Schema,
+    ) -> Ledger {
         let mut builder = Builder::new(name, schema);
         let mut columns: Vec<String> = Vec::new();
         for row in &rows {
@@ -193,7 +222,13 @@ impl Ledger {
         }
         builder.columns(&columns);
         for (i, row) in rows.into_iter().enumerate() {
-            builder.record(i + 1, columns.iter().map(|c| row.get(c).map_or(CellText::Absent, |v| CellText::Json(v.clone()))));
+            builder.record(
+                i + 1,
+                columns.iter().map(|c| {
+                    row.get(c)
+                        .map_or(CellText::Absent, |v| CellText::Json(v.clone()))
+                }),
+            );
         }
         builder.finish()
     }
@@ -209,10 +244,15 @@ fn decode(bytes: &[u8], name: &str) -> Result<(String, Vec<String>), LedgerError
     if had_errors {
         return Err(LedgerError::Format {
             path: name.to_owned(),
-            message: "the file is neither UTF-8 nor GBK text; save it from Excel as \"CSV UTF-8\" or CSV".into(),
+            message:
+                "the file is neither UTF-8 nor GBK text; save it from Excel as \"CSV UTF-8\" or CSV"
+                    .into(),
         });
     }
-    Ok((text.into_owned(), vec!["decoded as GBK (GB18030)".to_owned()]))
+    Ok((
+        text.into_owned(),
+        vec!["decoded as GBK (GB18030)".to_owned()],
+    ))
 }
 
 enum CellText {
@@ -260,7 +300,10 @@ impl<'a> Builder<'a> {
         for header in headers {
             let target = match self.schema.field_for_header(header) {
                 Some(field) if filled[field] => {
-                    self.notes.push(format!("column `{header}` repeats field `{}`; the first one is read", self.schema.fields[field].id));
+                    self.notes.push(format!(
+                        "column `{header}` repeats field `{}`; the first one is read",
+                        self.schema.fields[field].id
+                    ));
                     Target::Ignored
                 }
                 Some(field) => {
@@ -269,7 +312,10 @@ impl<'a> Builder<'a> {
                 }
                 None if header.trim().is_empty() => Target::Ignored,
                 None => {
-                    self.notes.push(format!("column `{header}` is not in the {} schema; kept, not read by any rule", self.schema.subject));
+                    self.notes.push(format!(
+                        "column `{header}` is not in the {} schema; kept, not read by any rule",
+                        self.schema.subject
+                    ));
                     self.ledger_columns.push(header.clone());
                     Target::Extra(self.ledger_columns.len() - 1)
                 }
@@ -321,7 +367,10 @@ impl<'a> Builder<'a> {
                     record: None,
                     field: Some(id_def.id.clone()),
                     rule: None,
-                    message: format!("the record has no {} ({}); it is skipped", id_def.label, id_def.id),
+                    message: format!(
+                        "the record has no {} ({}); it is skipped",
+                        id_def.label, id_def.id
+                    ),
                 });
                 return;
             }
@@ -332,7 +381,10 @@ impl<'a> Builder<'a> {
                 record: Some(record.id.clone()),
                 field: Some(id_def.id.clone()),
                 rule: None,
-                message: format!("duplicate {} `{}` (first at row {first}); this row is skipped", id_def.label, record.id),
+                message: format!(
+                    "duplicate {} `{}` (first at row {first}); this row is skipped",
+                    id_def.label, record.id
+                ),
             });
             return;
         }

@@ -65,5 +65,8 @@ pub fn prepare(loader: &dyn Loader, path: &Path) -> Result<Prepared, LoadError> 
         LoadError::Invalid(std::mem::take(&mut warnings))
     })?;
     warnings.extend(more);
-    Ok(Prepared { policy: compiled, warnings })
+    Ok(Prepared {
+        policy: compiled,
+        warnings,
+    })
 }

@@ -95,7 +95,10 @@ pub enum RuleKind {
     /// When `when` holds, the record gets `grade` whatever its score, and no commendation.
     Veto { when: Expr, grade: String },
     /// Passed when at least `at_least` of the criteria hold.
-    Checklist { criteria: Vec<Criterion>, at_least: usize },
+    Checklist {
+        criteria: Vec<Criterion>,
+        at_least: usize,
+    },
     /// Pays `amount` when `when` holds (always, without `when`).
     Money { when: Option<Expr>, amount: f64 },
 }
@@ -104,9 +107,18 @@ impl RuleKind {
     pub fn name(&self) -> &'static str {
         match self {
             RuleKind::Base { .. } => "base",
-            RuleKind::Points { direction: Direction::Points, .. } => "points",
-            RuleKind::Points { direction: Direction::Bonus, .. } => "bonus",
-            RuleKind::Points { direction: Direction::Deduction, .. } => "deduction",
+            RuleKind::Points {
+                direction: Direction::Points,
+                ..
+            } => "points",
+            RuleKind::Points {
+                direction: Direction::Bonus,
+                ..
+            } => "bonus",
+            RuleKind::Points {
+                direction: Direction::Deduction,
+                ..
+            } => "deduction",
             RuleKind::Veto { .. } => "veto",
             RuleKind::Checklist { .. } => "checklist",
             RuleKind::Money { .. } => "money",
@@ -153,8 +165,20 @@ pub struct Band {
 
 impl Band {
     pub fn contains(&self, x: f64) -> bool {
-        let above_lower = self.lower.is_none_or(|b| if b.inclusive { x >= b.value } else { x > b.value });
-        let below_upper = self.upper.is_none_or(|b| if b.inclusive { x <= b.value } else { x < b.value });
+        let above_lower = self.lower.is_none_or(|b| {
+            if b.inclusive {
+                x >= b.value
+            } else {
+                x > b.value
+            }
+        });
+        let below_upper = self.upper.is_none_or(|b| {
+            if b.inclusive {
+                x <= b.value
+            } else {
+                x < b.value
+            }
+        });
         above_lower && below_upper
     }
 
@@ -163,10 +187,20 @@ impl Band {
         let mut parts = Vec::new();
         let n = crate::number::format;
         if let Some(b) = self.lower {
-            parts.push(format!("{metric} {} {} {}", n(x), if b.inclusive { ">=" } else { ">" }, n(b.value)));
+            parts.push(format!(
+                "{metric} {} {} {}",
+                n(x),
+                if b.inclusive { ">=" } else { ">" },
+                n(b.value)
+            ));
         }
         if let Some(b) = self.upper {
-            parts.push(format!("{metric} {} {} {}", n(x), if b.inclusive { "<=" } else { "<" }, n(b.value)));
+            parts.push(format!(
+                "{metric} {} {} {}",
+                n(x),
+                if b.inclusive { "<=" } else { "<" },
+                n(b.value)
+            ));
         }
         if parts.is_empty() {
             format!("{metric} {} (band without bounds)", n(x))
@@ -188,6 +222,7 @@ pub struct Bands {
 #[derive(Debug, Clone, Serialize)]
 pub struct Grade {
     pub label: String,
+    pub assumed: bool,
     pub pass: bool,
     pub actions: Vec<String>,
     pub money: f64,
@@ -196,6 +231,7 @@ pub struct Grade {
 #[derive(Debug, Clone)]
 pub struct Ranking {
     pub exclude_vetoed: bool,
+    pub assumed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -234,19 +270,26 @@ pub struct Policy {
 impl Policy {
     /// Whether the policy computes a score (it has a base or points rules).
     pub fn scores(&self) -> bool {
-        self.rules.iter().any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
+        self.rules
+            .iter()
+            .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
     }
 
     /// Whether the policy pays money (money rules, money on a grade, or a budget).
     pub fn pays(&self) -> bool {
         self.budget.is_some()
             || self.grades.values().any(|g| g.money != 0.0)
-            || self.rules.iter().any(|r| matches!(r.kind, RuleKind::Money { .. }))
+            || self
+                .rules
+                .iter()
+                .any(|r| matches!(r.kind, RuleKind::Money { .. }))
     }
 
     /// Whether the policy has checklists.
     pub fn checks(&self) -> bool {
-        self.rules.iter().any(|r| matches!(r.kind, RuleKind::Checklist { .. }))
+        self.rules
+            .iter()
+            .any(|r| matches!(r.kind, RuleKind::Checklist { .. }))
     }
 }
 
@@ -286,7 +329,10 @@ mod tests {
 
     #[test]
     fn explain_names_the_bound_and_its_inclusiveness() {
-        assert_eq!(band(Some((900.0, true)), None).explain("score", 900.0), "score 900 >= 900");
+        assert_eq!(
+            band(Some((900.0, true)), None).explain("score", 900.0),
+            "score 900 >= 900"
+        );
         assert_eq!(
             band(Some((500.0, false)), Some((900.0, false))).explain("score", 700.0),
             "score 700 > 500 and score 700 < 900"

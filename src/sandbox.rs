@@ -7,7 +7,8 @@
 //! with an error instead of a hang.
 
 use rhai::packages::{
-    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
+    BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{Engine, OptimizationLevel};
 
@@ -73,14 +74,21 @@ mod tests {
     use super::*;
 
     fn run(script: &str) -> Result<rhai::Dynamic, String> {
-        engine(Limits::default()).eval::<rhai::Dynamic>(script).map_err(|e| e.to_string())
+        engine(Limits::default())
+            .eval::<rhai::Dynamic>(script)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn arithmetic_and_strings_work() {
         assert_eq!(run("1 + 2 * 3").unwrap().as_int(), Ok(7));
         assert_eq!(run("\"ab\".len()").unwrap().as_int(), Ok(2));
-        assert_eq!(run("let s = 0; for i in 0..4 { s += i; } s").unwrap().as_int(), Ok(6));
+        assert_eq!(
+            run("let s = 0; for i in 0..4 { s += i; } s")
+                .unwrap()
+                .as_int(),
+            Ok(6)
+        );
     }
 
     #[test]
@@ -100,6 +108,9 @@ mod tests {
     #[test]
     fn runaway_strings_stop() {
         let err = run("let s = \"x\"; loop { s += s; }").unwrap_err();
-        assert!(err.contains("too large") || err.contains("Length of string"), "{err}");
+        assert!(
+            err.contains("too large") || err.contains("Length of string"),
+            "{err}"
+        );
     }
 }

@@ -93,21 +93,37 @@ impl FieldDef {
             return Ok(None);
         }
         let value = match &self.ty {
-            FieldType::Int => Value::Int(parse_int(text).ok_or_else(|| format!("`{text}` is not a whole number"))?),
+            FieldType::Int => Value::Int(
+                parse_int(text).ok_or_else(|| format!("`{text}` is not a whole number"))?,
+            ),
             FieldType::Decimal => {
                 let number = text.strip_suffix('%').unwrap_or(text).trim();
-                Value::Decimal(number.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| format!("`{text}` is not a number"))?)
+                Value::Decimal(
+                    number
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .ok_or_else(|| format!("`{text}` is not a number"))?,
+                )
             }
-            FieldType::Bool => Value::Bool(parse_bool(text).ok_or_else(|| format!("`{text}` is not a yes/no value (use 是/否, true/false or 1/0)"))?),
+            FieldType::Bool => Value::Bool(parse_bool(text).ok_or_else(|| {
+                format!("`{text}` is not a yes/no value (use 是/否, true/false or 1/0)")
+            })?),
             FieldType::String => Value::Str(text.to_owned()),
-            FieldType::Date => Value::Str(parse_date(text).ok_or_else(|| format!("`{text}` is not a date (use YYYY-MM-DD)"))?),
+            FieldType::Date => Value::Str(
+                parse_date(text)
+                    .ok_or_else(|| format!("`{text}` is not a date (use YYYY-MM-DD)"))?,
+            ),
             FieldType::Enum(values) => {
                 let id = values
                     .iter()
                     .find(|(id, label)| id.as_str() == text || label.as_str() == text)
                     .map(|(id, _)| id.clone());
                 Value::Str(id.ok_or_else(|| {
-                    let allowed: Vec<String> = values.iter().map(|(id, label)| format!("{id} ({label})")).collect();
+                    let allowed: Vec<String> = values
+                        .iter()
+                        .map(|(id, label)| format!("{id} ({label})"))
+                        .collect();
                     format!("`{text}` is not one of {}", allowed.join(", "))
                 })?)
             }
@@ -125,11 +141,19 @@ impl FieldDef {
             (J::Bool(b), FieldType::Bool) => Value::Bool(*b),
             (J::Number(n), FieldType::Int) => Value::Int(
                 n.as_i64()
-                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+                    .or_else(|| {
+                        n.as_f64()
+                            .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                            .map(|f| f as i64)
+                    })
                     .ok_or_else(|| format!("`{n}` is not a whole number"))?,
             ),
-            (J::Number(n), FieldType::Decimal) => Value::Decimal(n.as_f64().ok_or_else(|| format!("`{n}` is not a number"))?),
-            (J::Number(n), FieldType::Bool) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Value::Bool(n.as_i64() == Some(1)),
+            (J::Number(n), FieldType::Decimal) => {
+                Value::Decimal(n.as_f64().ok_or_else(|| format!("`{n}` is not a number"))?)
+            }
+            (J::Number(n), FieldType::Bool) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+                Value::Bool(n.as_i64() == Some(1))
+            }
             (J::Number(n), FieldType::String) => Value::Str(n.to_string()),
             (other, ty) => return Err(format!("`{other}` is not a {}", ty.name())),
         };
@@ -153,7 +177,10 @@ impl FieldDef {
 fn parse_int(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().or_else(|| {
         // Excel writes whole numbers as `12.0` in some exports.
-        text.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)
+        text.parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+            .map(|f| f as i64)
     })
 }
 
@@ -181,7 +208,9 @@ fn parse_date(text: &str) -> Option<String> {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
-    (1..=days).contains(&d).then(|| format!("{y:04}-{m:02}-{d:02}"))
+    (1..=days)
+        .contains(&d)
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// A field dictionary for one subject.
@@ -199,7 +228,10 @@ pub struct Schema {
 impl Schema {
     /// The dictionary built into the binary.
     pub fn builtin(subject: Subject) -> Schema {
-        match Schema::parse(subject.builtin_schema_text(), &format!("<built-in schema/{subject}.yaml>")) {
+        match Schema::parse(
+            subject.builtin_schema_text(),
+            &format!("<built-in schema/{subject}.yaml>"),
+        ) {
             Ok(schema) => schema,
             // The built-in dictionaries are tested; reaching this is a build defect.
             Err(diagnostics) => unreachable!("built-in schema is invalid: {diagnostics:?}"),
@@ -208,7 +240,8 @@ impl Schema {
 
     /// Parses a dictionary from its YAML text.
     pub fn parse(text: &str, origin: &str) -> Result<Schema, Vec<Diagnostic>> {
-        let raw: RawSchema = serde_saphyr::from_str(text).map_err(|e| vec![crate::load::yaml_error(&e, origin, text)])?;
+        let raw: RawSchema = serde_saphyr::from_str(text)
+            .map_err(|e| vec![crate::load::yaml_error(&e, origin, text)])?;
         let mut diagnostics = Vec::new();
         let mut fields = IndexMap::new();
         for (id, f) in raw.fields {
@@ -220,7 +253,11 @@ impl Schema {
                 ("date", _) => FieldType::Date,
                 ("enum", Some(values)) if !values.is_empty() => FieldType::Enum(values),
                 ("enum", _) => {
-                    diagnostics.push(Diagnostic::error("schema", format!("enum field `{id}` lists no `values`"), Location::file_only(origin)));
+                    diagnostics.push(Diagnostic::error(
+                        "schema",
+                        format!("enum field `{id}` lists no `values`"),
+                        Location::file_only(origin),
+                    ));
                     continue;
                 }
                 (other, _) => {
@@ -243,14 +280,26 @@ impl Schema {
             };
             if let Some(default) = f.default {
                 match def.parse_json(&default) {
-                    Ok(value) => def.default = value.or_else(|| matches!(def.ty, FieldType::String).then(|| Value::Str(String::new()))),
-                    Err(e) => diagnostics.push(Diagnostic::error("schema", format!("default of field `{id}`: {e}"), Location::file_only(origin))),
+                    Ok(value) => {
+                        def.default = value.or_else(|| {
+                            matches!(def.ty, FieldType::String).then(|| Value::Str(String::new()))
+                        })
+                    }
+                    Err(e) => diagnostics.push(Diagnostic::error(
+                        "schema",
+                        format!("default of field `{id}`: {e}"),
+                        Location::file_only(origin),
+                    )),
                 }
             }
             fields.insert(id, def);
         }
         if !fields.contains_key(&raw.id_field) {
-            diagnostics.push(Diagnostic::error("schema", format!("id_field `{}` is not a field", raw.id_field), Location::file_only(origin)));
+            diagnostics.push(Diagnostic::error(
+                "schema",
+                format!("id_field `{}` is not a field", raw.id_field),
+                Location::file_only(origin),
+            ));
         }
         if !diagnostics.is_empty() {
             return Err(diagnostics);
@@ -323,7 +372,10 @@ mod tests {
     #[test]
     fn headers_match_id_or_label() {
         let schema = Schema::builtin(Subject::Member);
-        assert_eq!(schema.field_for_header("org_life"), schema.field_for_header("组织生活"));
+        assert_eq!(
+            schema.field_for_header("org_life"),
+            schema.field_for_header("组织生活")
+        );
         assert!(schema.field_for_header("组织生活").is_some());
         assert_eq!(schema.field_for_header("备注"), None);
     }
@@ -332,8 +384,19 @@ mod tests {
     fn bool_cells_accept_chinese_and_digits() {
         let schema = Schema::builtin(Subject::Member);
         let veto = schema.field("veto").unwrap();
-        for (cell, expected) in [("是", true), ("否", false), ("1", true), ("0", false), ("TRUE", true), ("false", false)] {
-            assert_eq!(veto.parse_cell(cell), Ok(Some(Value::Bool(expected))), "{cell}");
+        for (cell, expected) in [
+            ("是", true),
+            ("否", false),
+            ("1", true),
+            ("0", false),
+            ("TRUE", true),
+            ("false", false),
+        ] {
+            assert_eq!(
+                veto.parse_cell(cell),
+                Ok(Some(Value::Bool(expected))),
+                "{cell}"
+            );
         }
         assert!(veto.parse_cell("maybe").is_err());
         assert_eq!(veto.parse_cell("  "), Ok(None));
@@ -344,11 +407,22 @@ mod tests {
         let org = Schema::builtin(Subject::Organization);
         let members = org.field("member_count").unwrap();
         assert_eq!(members.parse_cell("12.0"), Ok(Some(Value::Int(12))));
-        assert!(members.parse_cell("-1").unwrap_err().contains("below the minimum"));
+        assert!(
+            members
+                .parse_cell("-1")
+                .unwrap_err()
+                .contains("below the minimum")
+        );
         assert!(members.parse_cell("twelve").is_err());
         let kind = org.field("org_type").unwrap();
-        assert_eq!(kind.parse_cell("社会组织"), Ok(Some(Value::Str("social".into()))));
-        assert_eq!(kind.parse_cell("enterprise"), Ok(Some(Value::Str("enterprise".into()))));
+        assert_eq!(
+            kind.parse_cell("社会组织"),
+            Ok(Some(Value::Str("social".into())))
+        );
+        assert_eq!(
+            kind.parse_cell("enterprise"),
+            Ok(Some(Value::Str("enterprise".into())))
+        );
         assert!(kind.parse_cell("国企").is_err());
         assert_eq!(parse_date("2024年3月5日").as_deref(), Some("2024-03-05"));
         assert_eq!(parse_date("2024/02/29").as_deref(), Some("2024-02-29"));

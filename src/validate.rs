@@ -14,12 +14,24 @@ use crate::load::{At, Pack};
 use crate::policy::*;
 
 /// The rule kinds of the format.
-pub const RULE_KINDS: [&str; 7] = ["base", "points", "bonus", "deduction", "veto", "checklist", "money"];
+pub const RULE_KINDS: [&str; 7] = [
+    "base",
+    "points",
+    "bonus",
+    "deduction",
+    "veto",
+    "checklist",
+    "money",
+];
 
 /// Validates a pack. On success the policy comes with the warnings found; on failure, every
 /// diagnostic (errors and warnings).
 pub fn validate(pack: Pack) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut v = Validator { pack: &pack, diagnostics: Vec::new(), used_params: HashSet::new() };
+    let mut v = Validator {
+        pack: &pack,
+        diagnostics: Vec::new(),
+        used_params: HashSet::new(),
+    };
     let policy = v.policy();
     v.unused_params(&policy);
     let diagnostics = v.diagnostics;
@@ -37,15 +49,27 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn error<T>(&mut self, file: usize, at: &Spanned<T>, code: &'static str, message: String) -> &mut Diagnostic {
-        let d = self.pack.attach(file, Diagnostic::error(code, message, self.pack.loc(file, at)));
+    fn error<T>(
+        &mut self,
+        file: usize,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: String,
+    ) -> &mut Diagnostic {
+        let d = self.pack.attach(
+            file,
+            Diagnostic::error(code, message, self.pack.loc(file, at)),
+        );
         self.diagnostics.push(d);
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
     }
 
     fn warning<T>(&mut self, file: usize, at: &Spanned<T>, code: &'static str, message: String) {
-        let d = self.pack.attach(file, Diagnostic::warning(code, message, self.pack.loc(file, at)));
+        let d = self.pack.attach(
+            file,
+            Diagnostic::warning(code, message, self.pack.loc(file, at)),
+        );
         self.diagnostics.push(d);
     }
 
@@ -74,11 +98,27 @@ impl Validator<'_> {
         self.unused_grades(&grades, bands.as_ref());
         let ranking = pack.ranking.as_ref().map(|At { file, item }| {
             if item.by.value != "score" {
-                self.error(*file, &item.by, "ranking", format!("cannot rank by `{}`; ranking is `by: score`", item.by.value));
-            } else if !rules.iter().any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. })) {
-                self.error(*file, &item.by, "ranking", "the policy ranks by score but has no base or points rules".into());
+                self.error(
+                    *file,
+                    &item.by,
+                    "ranking",
+                    format!("cannot rank by `{}`; ranking is `by: score`", item.by.value),
+                );
+            } else if !rules
+                .iter()
+                .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
+            {
+                self.error(
+                    *file,
+                    &item.by,
+                    "ranking",
+                    "the policy ranks by score but has no base or points rules".into(),
+                );
             }
-            Ranking { exclude_vetoed: item.exclude_vetoed }
+            Ranking {
+                exclude_vetoed: item.exclude_vetoed,
+                assumed: item.assumed,
+            }
         });
         let budget = pack.budget.as_ref().map(|At { file, item }| Budget {
             amount: self.number(*file, &item.amount, &params).unwrap_or(0.0),
@@ -96,7 +136,11 @@ impl Validator<'_> {
             grades,
             ranking,
             budget,
-            scripts: pack.scripts.iter().map(|s| Script { file: s.file }).collect(),
+            scripts: pack
+                .scripts
+                .iter()
+                .map(|s| Script { file: s.file })
+                .collect(),
             files: pack.files.clone(),
         }
     }
@@ -109,9 +153,19 @@ impl Validator<'_> {
                 fields.push(item.value.clone());
                 continue;
             }
-            let by_label = schema.fields.values().find(|f| f.label == item.value).map(|f| f.id.clone());
-            let suggestion = by_label.or_else(|| did_you_mean(&item.value, schema.fields.keys().map(String::as_str)).map(str::to_owned));
-            let message = format!("`{}` is not a field of the {} schema ({})", item.value, schema.subject, schema.origin);
+            let by_label = schema
+                .fields
+                .values()
+                .find(|f| f.label == item.value)
+                .map(|f| f.id.clone());
+            let suggestion = by_label.or_else(|| {
+                did_you_mean(&item.value, schema.fields.keys().map(String::as_str))
+                    .map(str::to_owned)
+            });
+            let message = format!(
+                "`{}` is not a field of the {} schema ({})",
+                item.value, schema.subject, schema.origin
+            );
             let d = self.error(*file, item, "unknown-field", message);
             if let Some(s) = suggestion {
                 d.help = Some(format!("did you mean `{s}`?"));
@@ -122,12 +176,31 @@ impl Validator<'_> {
 
     fn params(&mut self) -> IndexMap<String, Param> {
         let mut params = IndexMap::new();
-        for (name, At { file, item: (key, raw) }) in &self.pack.params {
+        for (
+            name,
+            At {
+                file,
+                item: (key, raw),
+            },
+        ) in &self.pack.params
+        {
             if !is_identifier(name) {
-                self.error(*file, key, "param", format!("param name `{name}` must be a snake_case identifier (letters, digits, _)"));
+                self.error(
+                    *file,
+                    key,
+                    "param",
+                    format!(
+                        "param name `{name}` must be a snake_case identifier (letters, digits, _)"
+                    ),
+                );
             }
             if self.pack.schema.field(name).is_some() {
-                self.error(*file, key, "param", format!("param `{name}` has the name of a record field; rename it"));
+                self.error(
+                    *file,
+                    key,
+                    "param",
+                    format!("param `{name}` has the name of a record field; rename it"),
+                );
             }
             let value = match &raw.value.value {
                 Literal::Num(n) => ParamValue::Num(*n),
@@ -148,7 +221,12 @@ impl Validator<'_> {
     }
 
     /// A number written in place or named by a numeric param.
-    fn number(&mut self, file: usize, at: &Spanned<NumOrName>, params: &IndexMap<String, Param>) -> Option<f64> {
+    fn number(
+        &mut self,
+        file: usize,
+        at: &Spanned<NumOrName>,
+        params: &IndexMap<String, Param>,
+    ) -> Option<f64> {
         match &at.value {
             NumOrName::Num(n) => Some(*n),
             NumOrName::Name(name) => match params.get(name).map(|p| &p.value) {
@@ -157,12 +235,23 @@ impl Validator<'_> {
                     Some(*n)
                 }
                 Some(_) => {
-                    self.error(file, at, "param-type", format!("param `{name}` is not a number"));
+                    self.error(
+                        file,
+                        at,
+                        "param-type",
+                        format!("param `{name}` is not a number"),
+                    );
                     None
                 }
                 None => {
-                    let suggestion = did_you_mean(name, params.keys().map(String::as_str)).map(str::to_owned);
-                    let d = self.error(file, at, "unknown-param", format!("`{name}` is neither a number nor a param of this policy"));
+                    let suggestion =
+                        did_you_mean(name, params.keys().map(String::as_str)).map(str::to_owned);
+                    let d = self.error(
+                        file,
+                        at,
+                        "unknown-param",
+                        format!("`{name}` is neither a number nor a param of this policy"),
+                    );
                     d.help = Some(match suggestion {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "declare it under `params:`".into(),
@@ -175,22 +264,49 @@ impl Validator<'_> {
 
     fn categories(&mut self, params: &IndexMap<String, Param>) -> IndexMap<String, Category> {
         let mut out = IndexMap::new();
-        for (name, At { file, item: (_, raw) }) in &self.pack.categories {
+        for (
+            name,
+            At {
+                file,
+                item: (_, raw),
+            },
+        ) in &self.pack.categories
+        {
             let min = raw.min.as_ref().and_then(|m| self.number(*file, m, params));
             let max = raw.max.as_ref().and_then(|m| self.number(*file, m, params));
-            out.insert(name.clone(), Category { label: raw.label.clone(), min, max, assumed: raw.assumed });
+            out.insert(
+                name.clone(),
+                Category {
+                    label: raw.label.clone(),
+                    min,
+                    max,
+                    assumed: raw.assumed,
+                },
+            );
         }
         out
     }
 
     fn grades(&mut self, params: &IndexMap<String, Param>) -> IndexMap<String, Grade> {
         let mut out = IndexMap::new();
-        for (name, At { file, item: (_, raw) }) in &self.pack.grades {
-            let money = raw.money.as_ref().and_then(|m| self.number(*file, m, params)).unwrap_or(0.0);
+        for (
+            name,
+            At {
+                file,
+                item: (_, raw),
+            },
+        ) in &self.pack.grades
+        {
+            let money = raw
+                .money
+                .as_ref()
+                .and_then(|m| self.number(*file, m, params))
+                .unwrap_or(0.0);
             out.insert(
                 name.clone(),
                 Grade {
                     label: raw.label.clone(),
+                    assumed: raw.assumed,
                     pass: raw.pass,
                     actions: raw.actions.clone(),
                     money,
@@ -200,15 +316,30 @@ impl Validator<'_> {
         out
     }
 
-    fn rules(&mut self, params: &IndexMap<String, Param>, categories: &IndexMap<String, Category>, grades: &IndexMap<String, Grade>) -> Vec<Rule> {
+    fn rules(
+        &mut self,
+        params: &IndexMap<String, Param>,
+        categories: &IndexMap<String, Category>,
+        grades: &IndexMap<String, Grade>,
+    ) -> Vec<Rule> {
         let mut seen: HashSet<&str> = HashSet::new();
         let mut rules = Vec::new();
         for At { file, item: raw } in &self.pack.rules {
             if !seen.insert(&raw.id.value) {
-                self.error(*file, &raw.id, "duplicate-id", format!("rule id `{}` is used twice", raw.id.value));
+                self.error(
+                    *file,
+                    &raw.id,
+                    "duplicate-id",
+                    format!("rule id `{}` is used twice", raw.id.value),
+                );
             }
             if !is_identifier(&raw.id.value) {
-                self.error(*file, &raw.id, "rule-id", format!("rule id `{}` must be a snake_case identifier", raw.id.value));
+                self.error(
+                    *file,
+                    &raw.id,
+                    "rule-id",
+                    format!("rule id `{}` must be a snake_case identifier", raw.id.value),
+                );
             }
             if let Some(kind) = self.rule_kind(*file, raw, params, categories, grades) {
                 rules.push(Rule {
@@ -223,13 +354,28 @@ impl Validator<'_> {
         rules
     }
 
-    fn rule_kind(&mut self, file: usize, raw: &RawRule, params: &IndexMap<String, Param>, categories: &IndexMap<String, Category>, grades: &IndexMap<String, Grade>) -> Option<RuleKind> {
+    fn rule_kind(
+        &mut self,
+        file: usize,
+        raw: &RawRule,
+        params: &IndexMap<String, Param>,
+        categories: &IndexMap<String, Category>,
+        grades: &IndexMap<String, Grade>,
+    ) -> Option<RuleKind> {
         let kind = raw.kind.value.as_str();
         if !RULE_KINDS.contains(&kind) {
             let suggestion = did_you_mean(kind, RULE_KINDS);
-            let d = self.error(file, &raw.kind, "unknown-kind", format!("unknown rule kind `{kind}`"));
+            let d = self.error(
+                file,
+                &raw.kind,
+                "unknown-kind",
+                format!("unknown rule kind `{kind}`"),
+            );
             d.help = Some(match suggestion {
-                Some(s) => format!("did you mean `{s}`? the kinds are: {}", RULE_KINDS.join(", ")),
+                Some(s) => format!(
+                    "did you mean `{s}`? the kinds are: {}",
+                    RULE_KINDS.join(", ")
+                ),
                 None => format!("the kinds are: {}", RULE_KINDS.join(", ")),
             });
             return None;
@@ -248,18 +394,39 @@ impl Validator<'_> {
             ("when", raw.when.as_ref().map(|s| self.pack.loc(file, s))),
             ("min", raw.min.as_ref().map(|s| self.pack.loc(file, s))),
             ("max", raw.max.as_ref().map(|s| self.pack.loc(file, s))),
-            ("category", raw.category.as_ref().map(|s| self.pack.loc(file, s))),
+            (
+                "category",
+                raw.category.as_ref().map(|s| self.pack.loc(file, s)),
+            ),
             ("grade", raw.grade.as_ref().map(|s| self.pack.loc(file, s))),
-            ("criteria", raw.criteria.as_ref().map(|_| self.pack.loc(file, &raw.kind))),
-            ("at_least", raw.at_least.as_ref().map(|s| self.pack.loc(file, s))),
-            ("amount", raw.amount.as_ref().map(|s| self.pack.loc(file, s))),
+            (
+                "criteria",
+                raw.criteria
+                    .as_ref()
+                    .map(|_| self.pack.loc(file, &raw.kind)),
+            ),
+            (
+                "at_least",
+                raw.at_least.as_ref().map(|s| self.pack.loc(file, s)),
+            ),
+            (
+                "amount",
+                raw.amount.as_ref().map(|s| self.pack.loc(file, s)),
+            ),
         ];
         let mut misplaced = false;
         for (key, loc) in present {
             if let Some(loc) = loc.filter(|_| !allowed.contains(&key)) {
                 misplaced = true;
-                let d = Diagnostic::error("misplaced-key", format!("`{key}` does not apply to a `{kind}` rule (rule `{}`)", raw.id.value), loc)
-                    .with_help(format!("a `{kind}` rule takes: {}", allowed.join(", ")));
+                let d = Diagnostic::error(
+                    "misplaced-key",
+                    format!(
+                        "`{key}` does not apply to a `{kind}` rule (rule `{}`)",
+                        raw.id.value
+                    ),
+                    loc,
+                )
+                .with_help(format!("a `{kind}` rule takes: {}", allowed.join(", ")));
                 self.diagnostics.push(self.pack.attach(file, d));
             }
         }
@@ -272,11 +439,18 @@ impl Validator<'_> {
             file,
         };
         let missing = |this: &mut Self, key: &str| {
-            this.error(file, &raw.kind, "missing-key", format!("a `{kind}` rule needs `{key}` (rule `{}`)", raw.id.value));
+            this.error(
+                file,
+                &raw.kind,
+                "missing-key",
+                format!("a `{kind}` rule needs `{key}` (rule `{}`)", raw.id.value),
+            );
         };
         match kind {
             "base" => match &raw.value {
-                Some(v) => self.number(file, v, params).map(|value| RuleKind::Base { value }),
+                Some(v) => self
+                    .number(file, v, params)
+                    .map(|value| RuleKind::Base { value }),
                 None => {
                     missing(self, "value");
                     None
@@ -298,9 +472,19 @@ impl Validator<'_> {
                 if let Some(c) = &raw.category
                     && !categories.contains_key(&c.value)
                 {
-                    let suggestion = did_you_mean(&c.value, categories.keys().map(String::as_str)).map(str::to_owned);
-                    let d = self.error(file, c, "unknown-category", format!("unknown category `{}`", c.value));
-                    d.help = Some(suggestion.map_or("declare it under `categories:`".into(), |s| format!("did you mean `{s}`?")));
+                    let suggestion = did_you_mean(&c.value, categories.keys().map(String::as_str))
+                        .map(str::to_owned);
+                    let d = self.error(
+                        file,
+                        c,
+                        "unknown-category",
+                        format!("unknown category `{}`", c.value),
+                    );
+                    d.help = Some(
+                        suggestion.map_or("declare it under `categories:`".into(), |s| {
+                            format!("did you mean `{s}`?")
+                        }),
+                    );
                 }
                 match &raw.expr {
                     Some(e) => Some(RuleKind::Points {
@@ -320,7 +504,13 @@ impl Validator<'_> {
                 let grade = match &raw.grade {
                     Some(g) if grades.contains_key(&g.value) => Some(g.value.clone()),
                     Some(g) => {
-                        self.error(file, g, "unknown-grade", format!("unknown grade `{}`", g.value)).help = Some("declare it under `grades:`".into());
+                        self.error(
+                            file,
+                            g,
+                            "unknown-grade",
+                            format!("unknown grade `{}`", g.value),
+                        )
+                        .help = Some("declare it under `grades:`".into());
                         None
                     }
                     None => {
@@ -331,7 +521,10 @@ impl Validator<'_> {
                 if raw.when.is_none() {
                     missing(self, "when");
                 }
-                Some(RuleKind::Veto { when: expr(raw.when.as_ref()?), grade: grade? })
+                Some(RuleKind::Veto {
+                    when: expr(raw.when.as_ref()?),
+                    grade: grade?,
+                })
             }
             "checklist" => {
                 let Some(raw_criteria) = &raw.criteria else {
@@ -342,7 +535,15 @@ impl Validator<'_> {
                 let mut criteria = Vec::new();
                 for c in raw_criteria {
                     if !ids.insert(c.id.value.as_str()) {
-                        self.error(file, &c.id, "duplicate-id", format!("criterion id `{}` is used twice in checklist `{}`", c.id.value, raw.id.value));
+                        self.error(
+                            file,
+                            &c.id,
+                            "duplicate-id",
+                            format!(
+                                "criterion id `{}` is used twice in checklist `{}`",
+                                c.id.value, raw.id.value
+                            ),
+                        );
                     }
                     criteria.push(Criterion {
                         id: c.id.value.clone(),
@@ -352,7 +553,12 @@ impl Validator<'_> {
                     });
                 }
                 if criteria.is_empty() {
-                    self.error(file, &raw.kind, "checklist", format!("checklist `{}` has no criteria", raw.id.value));
+                    self.error(
+                        file,
+                        &raw.kind,
+                        "checklist",
+                        format!("checklist `{}` has no criteria", raw.id.value),
+                    );
                     return None;
                 }
                 let at_least = match &raw.at_least {
@@ -381,24 +587,52 @@ impl Validator<'_> {
         }
     }
 
-    fn bands(&mut self, params: &IndexMap<String, Param>, rules: &[Rule], grades: &IndexMap<String, Grade>) -> Option<Bands> {
+    fn bands(
+        &mut self,
+        params: &IndexMap<String, Param>,
+        rules: &[Rule],
+        grades: &IndexMap<String, Grade>,
+    ) -> Option<Bands> {
         let At { file, item: raw } = self.pack.bands.as_ref()?;
         let file = *file;
         let on = match raw.on.value.as_str() {
             "score" => {
-                if !rules.iter().any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. })) {
-                    self.error(file, &raw.on, "bands", "bands are `on: score` but the policy has no base or points rules".into());
+                if !rules
+                    .iter()
+                    .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
+                {
+                    self.error(
+                        file,
+                        &raw.on,
+                        "bands",
+                        "bands are `on: score` but the policy has no base or points rules".into(),
+                    );
                 }
                 Metric::Score
             }
             "checklists" => {
-                if !rules.iter().any(|r| matches!(r.kind, RuleKind::Checklist { .. })) {
-                    self.error(file, &raw.on, "bands", "bands are `on: checklists` but the policy has no checklist rules".into());
+                if !rules
+                    .iter()
+                    .any(|r| matches!(r.kind, RuleKind::Checklist { .. }))
+                {
+                    self.error(
+                        file,
+                        &raw.on,
+                        "bands",
+                        "bands are `on: checklists` but the policy has no checklist rules".into(),
+                    );
                 }
                 Metric::ChecklistsPassed
             }
             other => match rules.iter().position(|r| r.id == other) {
-                Some(i) if matches!(rules[i].kind, RuleKind::Checklist { .. } | RuleKind::Points { .. }) => Metric::Rule(i),
+                Some(i)
+                    if matches!(
+                        rules[i].kind,
+                        RuleKind::Checklist { .. } | RuleKind::Points { .. }
+                    ) =>
+                {
+                    Metric::Rule(i)
+                }
                 _ => {
                     self.error(file, &raw.on, "bands", format!("bands cannot be `on: {other}`"))
                         .help = Some("use `score`, `checklists` (how many checklists passed) or the id of a checklist or points rule".into());
@@ -410,17 +644,39 @@ impl Validator<'_> {
         let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
         for b in &raw.grades {
             if !grades.contains_key(&b.grade.value) {
-                let suggestion = did_you_mean(&b.grade.value, grades.keys().map(String::as_str)).map(str::to_owned);
-                self.error(file, &b.grade, "unknown-grade", format!("unknown grade `{}`", b.grade.value)).help =
-                    Some(suggestion.map_or("declare it under `grades:`".into(), |s| format!("did you mean `{s}`?")));
+                let suggestion = did_you_mean(&b.grade.value, grades.keys().map(String::as_str))
+                    .map(str::to_owned);
+                self.error(
+                    file,
+                    &b.grade,
+                    "unknown-grade",
+                    format!("unknown grade `{}`", b.grade.value),
+                )
+                .help = Some(suggestion.map_or("declare it under `grades:`".into(), |s| {
+                    format!("did you mean `{s}`?")
+                }));
             }
-            let bound = |this: &mut Self, incl: &Option<Spanned<NumOrName>>, excl: &Option<Spanned<NumOrName>>, names: (&str, &str)| match (incl, excl) {
+            let bound = |this: &mut Self,
+                         incl: &Option<Spanned<NumOrName>>,
+                         excl: &Option<Spanned<NumOrName>>,
+                         names: (&str, &str)| match (incl, excl) {
                 (Some(a), Some(_)) => {
-                    this.error(file, a, "bands", format!("a band has either `{}` or `{}`, not both", names.0, names.1));
+                    this.error(
+                        file,
+                        a,
+                        "bands",
+                        format!("a band has either `{}` or `{}`, not both", names.0, names.1),
+                    );
                     None
                 }
-                (Some(a), None) => this.number(file, a, params).map(|value| Bound { value, inclusive: true }),
-                (None, Some(a)) => this.number(file, a, params).map(|value| Bound { value, inclusive: false }),
+                (Some(a), None) => this.number(file, a, params).map(|value| Bound {
+                    value,
+                    inclusive: true,
+                }),
+                (None, Some(a)) => this.number(file, a, params).map(|value| Bound {
+                    value,
+                    inclusive: false,
+                }),
                 (None, None) => None,
             };
             let lower = bound(self, &b.at_least, &b.above, ("at_least", "above"));
@@ -440,7 +696,11 @@ impl Validator<'_> {
             );
             self.diagnostics.push(self.pack.attach(file, d));
         }
-        Some(Bands { on, assumed: raw.assumed, bands })
+        Some(Bands {
+            on,
+            assumed: raw.assumed,
+            bands,
+        })
     }
 
     /// Warns about params that no bound, cap, amount, expression or script mentions.
@@ -454,25 +714,58 @@ impl Validator<'_> {
                 RuleKind::Money { when, .. } => when.iter().collect(),
                 RuleKind::Base { .. } => vec![],
             };
-            used.extend(exprs.iter().flat_map(|e| identifiers(&e.text)).map(str::to_owned));
+            used.extend(
+                exprs
+                    .iter()
+                    .flat_map(|e| identifiers(&e.text))
+                    .map(str::to_owned),
+            );
         }
         for script in &policy.scripts {
             used.extend(identifiers(&policy.files[script.file].text).map(str::to_owned));
         }
-        for (name, At { file, item: (key, _) }) in &self.pack.params {
+        for (
+            name,
+            At {
+                file,
+                item: (key, _),
+            },
+        ) in &self.pack.params
+        {
             if !used.contains(name) {
-                self.warning(*file, key, "unused-param", format!("param `{name}` is not used by any rule"));
+                self.warning(
+                    *file,
+                    key,
+                    "unused-param",
+                    format!("param `{name}` is not used by any rule"),
+                );
             }
         }
     }
 
     fn unused_grades(&mut self, grades: &IndexMap<String, Grade>, bands: Option<&Bands>) {
-        for (name, At { file, item: (key, _) }) in &self.pack.grades {
+        for (
+            name,
+            At {
+                file,
+                item: (key, _),
+            },
+        ) in &self.pack.grades
+        {
             // Raw rules, so a veto rule with a mistake of its own does not also make its grade unused.
             let used = bands.is_some_and(|b| b.bands.iter().any(|band| &band.grade == name))
-                || self.pack.rules.iter().any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name));
+                || self
+                    .pack
+                    .rules
+                    .iter()
+                    .any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name));
             if !used && grades.contains_key(name) {
-                self.warning(*file, key, "unused-grade", format!("grade `{name}` is given by no band and no veto"));
+                self.warning(
+                    *file,
+                    key,
+                    "unused-grade",
+                    format!("grade `{name}` is given by no band and no veto"),
+                );
             }
         }
     }
@@ -509,13 +802,20 @@ pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
-        (Some(x), Some(y)) => x.value.total_cmp(&y.value).then(y.inclusive.cmp(&x.inclusive)),
+        (Some(x), Some(y)) => x
+            .value
+            .total_cmp(&y.value)
+            .then(y.inclusive.cmp(&x.inclusive)),
     });
     if let Some(first) = sorted.first()
         && let Some(lo) = first.lower
     {
         problems.push(CoverageProblem {
-            message: format!("no band covers values {} {}", if lo.inclusive { "below" } else { "at or below" }, n(lo.value)),
+            message: format!(
+                "no band covers values {} {}",
+                if lo.inclusive { "below" } else { "at or below" },
+                n(lo.value)
+            ),
             loc: first.loc.clone(),
         });
     }
@@ -530,23 +830,52 @@ pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
             continue;
         };
         let message = match hi.value.total_cmp(&lo.value) {
-            Ordering::Less => Some(format!("gap between bands `{}` and `{}`: no band covers values between {} and {}", a.grade, b.grade, n(hi.value), n(lo.value))),
-            Ordering::Greater => Some(format!("bands `{}` and `{}` overlap between {} and {}", a.grade, b.grade, n(lo.value), n(hi.value))),
+            Ordering::Less => Some(format!(
+                "gap between bands `{}` and `{}`: no band covers values between {} and {}",
+                a.grade,
+                b.grade,
+                n(hi.value),
+                n(lo.value)
+            )),
+            Ordering::Greater => Some(format!(
+                "bands `{}` and `{}` overlap between {} and {}",
+                a.grade,
+                b.grade,
+                n(lo.value),
+                n(hi.value)
+            )),
             Ordering::Equal => match (hi.inclusive, lo.inclusive) {
-                (true, true) => Some(format!("bands `{}` and `{}` both include {}", a.grade, b.grade, n(hi.value))),
-                (false, false) => Some(format!("gap between bands `{}` and `{}`: no band includes {}", a.grade, b.grade, n(hi.value))),
+                (true, true) => Some(format!(
+                    "bands `{}` and `{}` both include {}",
+                    a.grade,
+                    b.grade,
+                    n(hi.value)
+                )),
+                (false, false) => Some(format!(
+                    "gap between bands `{}` and `{}`: no band includes {}",
+                    a.grade,
+                    b.grade,
+                    n(hi.value)
+                )),
                 _ => None,
             },
         };
         if let Some(message) = message {
-            problems.push(CoverageProblem { message, loc: b.loc.clone() });
+            problems.push(CoverageProblem {
+                message,
+                loc: b.loc.clone(),
+            });
         }
     }
     if let Some(last) = sorted.last()
         && let Some(hi) = last.upper
     {
         problems.push(CoverageProblem {
-            message: format!("no band covers values {} {}", if hi.inclusive { "above" } else { "at or above" }, n(hi.value)),
+            message: format!(
+                "no band covers values {} {}",
+                if hi.inclusive { "above" } else { "at or above" },
+                n(hi.value)
+            ),
             loc: last.loc.clone(),
         });
     }
@@ -556,12 +885,19 @@ pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
 /// Every identifier in an expression's text (field, param and function names alike).
 pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        })
 }
 
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]
@@ -578,7 +914,10 @@ mod tests {
     }
 
     fn messages(bands: &[Band]) -> Vec<String> {
-        coverage_problems(bands).into_iter().map(|p| p.message).collect()
+        coverage_problems(bands)
+            .into_iter()
+            .map(|p| p.message)
+            .collect()
     }
 
     #[test]
@@ -593,24 +932,51 @@ mod tests {
 
     #[test]
     fn both_inclusive_at_the_same_value_overlap() {
-        let bands = [band("a", None, Some((500.0, true))), band("b", Some((500.0, true)), None)];
+        let bands = [
+            band("a", None, Some((500.0, true))),
+            band("b", Some((500.0, true)), None),
+        ];
         assert_eq!(messages(&bands), ["bands `a` and `b` both include 500"]);
     }
 
     #[test]
     fn both_exclusive_at_the_same_value_leave_a_gap() {
-        let bands = [band("a", None, Some((500.0, false))), band("b", Some((500.0, false)), None)];
-        assert_eq!(messages(&bands), ["gap between bands `a` and `b`: no band includes 500"]);
+        let bands = [
+            band("a", None, Some((500.0, false))),
+            band("b", Some((500.0, false)), None),
+        ];
+        assert_eq!(
+            messages(&bands),
+            ["gap between bands `a` and `b`: no band includes 500"]
+        );
     }
 
     #[test]
     fn gaps_overlaps_and_open_ends_are_found() {
-        let gapped = [band("a", None, Some((500.0, true))), band("b", Some((501.0, true)), None)];
-        assert_eq!(messages(&gapped), ["gap between bands `a` and `b`: no band covers values between 500 and 501"]);
-        let overlapping = [band("a", None, Some((600.0, true))), band("b", Some((500.0, true)), None)];
-        assert_eq!(messages(&overlapping), ["bands `a` and `b` overlap between 500 and 600"]);
+        let gapped = [
+            band("a", None, Some((500.0, true))),
+            band("b", Some((501.0, true)), None),
+        ];
+        assert_eq!(
+            messages(&gapped),
+            ["gap between bands `a` and `b`: no band covers values between 500 and 501"]
+        );
+        let overlapping = [
+            band("a", None, Some((600.0, true))),
+            band("b", Some((500.0, true)), None),
+        ];
+        assert_eq!(
+            messages(&overlapping),
+            ["bands `a` and `b` overlap between 500 and 600"]
+        );
         let open = [band("a", Some((0.0, true)), Some((10.0, false)))];
-        assert_eq!(messages(&open), ["no band covers values below 0", "no band covers values at or above 10"]);
+        assert_eq!(
+            messages(&open),
+            [
+                "no band covers values below 0",
+                "no band covers values at or above 10"
+            ]
+        );
     }
 
     #[test]

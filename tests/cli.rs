@@ -3,14 +3,23 @@
 use std::process::{Command, Output};
 
 fn liangxin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_liangxin")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const LONGWEN: [&str; 4] = ["--policy", "longwen-points", "--records", "fixtures/longwen/members.csv"];
+const LONGWEN: [&str; 4] = [
+    "--policy",
+    "longwen-points",
+    "--records",
+    "fixtures/longwen/members.csv",
+];
 
 #[test]
 fn eval_json_has_the_documented_keys() {
@@ -21,7 +30,17 @@ fn eval_json_has_the_documented_keys() {
         assert!(json.get(key).is_some(), "missing {key}");
     }
     let first = &json["outcomes"][0];
-    for key in ["record", "score", "grade", "grade_label", "vetoed", "actions", "money", "rank", "rules"] {
+    for key in [
+        "record",
+        "score",
+        "grade",
+        "grade_label",
+        "vetoed",
+        "actions",
+        "money",
+        "rank",
+        "rules",
+    ] {
         assert!(first.get(key).is_some(), "outcome lacks {key}");
     }
     for key in ["records", "by_grade", "pass_rate", "money_total", "errors"] {
@@ -35,9 +54,16 @@ fn eval_table_aligns_chinese_text() {
     let out = liangxin(&[&["eval"], &LONGWEN[..]].concat());
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    let widths: Vec<usize> = stdout.lines().filter(|l| l.starts_with('│')).map(unicode_width::UnicodeWidthStr::width).collect();
+    let widths: Vec<usize> = stdout
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(unicode_width::UnicodeWidthStr::width)
+        .collect();
     assert!(widths.len() > 10);
-    assert!(widths.iter().all(|w| *w == widths[0]), "every table row has the same display width");
+    assert!(
+        widths.iter().all(|w| *w == widths[0]),
+        "every table row has the same display width"
+    );
     assert!(stdout.contains("优先推荐"));
 }
 
@@ -46,39 +72,87 @@ fn eval_writes_csv_with_a_bom_to_a_file() {
     let dir = std::env::temp_dir().join(format!("liangxin-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("out.csv");
-    let out = liangxin(&[&["eval"], &LONGWEN[..], &["--format", "csv", "--bom", "--output", file.to_str().unwrap()]].concat());
+    let out = liangxin(
+        &[
+            &["eval"],
+            &LONGWEN[..],
+            &[
+                "--format",
+                "csv",
+                "--bom",
+                "--output",
+                file.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let written = std::fs::read_to_string(&file).unwrap();
     assert!(written.starts_with("\u{feff}record,name,score,grade"));
     assert!(out.stdout.is_empty());
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name() != "out.csv").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "out.csv")
+        .collect();
     assert!(leftovers.is_empty(), "no temporary file is left behind");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn an_unwritable_output_is_an_io_error_and_leaves_nothing() {
-    let out = liangxin(&[&["eval"], &LONGWEN[..], &["--output", "/nonexistent-dir/out.txt"]].concat());
+    let out = liangxin(
+        &[
+            &["eval"],
+            &LONGWEN[..],
+            &["--output", "/nonexistent-dir/out.txt"],
+        ]
+        .concat(),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).starts_with("error: cannot write /nonexistent-dir/out.txt"));
 }
 
 #[test]
 fn a_missing_ledger_or_pack_is_exit_2_with_one_clear_line() {
-    let out = liangxin(&["eval", "--policy", "longwen-points", "--records", "no/such.csv"]);
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        "no/such.csv",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(text(&out.stderr), "error: cannot read ledger no/such.csv: No such file or directory (os error 2)\n");
-    let out = liangxin(&["eval", "--policy", "no-such-pack", "--records", "fixtures/longwen/members.csv"]);
+    assert_eq!(
+        text(&out.stderr),
+        "error: cannot read ledger no/such.csv: No such file or directory (os error 2)\n"
+    );
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "no-such-pack",
+        "--records",
+        "fixtures/longwen/members.csv",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).starts_with("error: cannot read policy no-such-pack/policy.yaml"));
 }
 
 #[test]
 fn an_invalid_pack_is_exit_1_with_its_location() {
-    let out = liangxin(&["eval", "--policy", "fixtures/invalid/unknown-rule-kind.yaml", "--records", "fixtures/longwen/members.csv"]);
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "fixtures/invalid/unknown-rule-kind.yaml",
+        "--records",
+        "fixtures/longwen/members.csv",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("--> fixtures/invalid/unknown-rule-kind.yaml:17:11"), "{stderr}");
+    assert!(
+        stderr.contains("--> fixtures/invalid/unknown-rule-kind.yaml:17:11"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
 }
 
@@ -88,7 +162,15 @@ fn record_errors_are_exit_1_and_the_other_records_still_evaluate() {
     std::fs::create_dir_all(&dir).unwrap();
     let ledger = dir.join("bad.csv");
     std::fs::write(&ledger, "党员编号,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\nA,0,0,0,0,0,,,\nB,x,0,0,0,0,,,\n").unwrap();
-    let out = liangxin(&["eval", "--policy", "longwen-points", "--records", ledger.to_str().unwrap(), "--format", "json"]);
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        ledger.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["outcomes"].as_array().unwrap().len(), 1);
@@ -104,11 +186,20 @@ fn check_passes_every_bundled_pack_and_fails_invalid_ones() {
     let out = liangxin(&["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_eq!(text(&out.stdout).matches("ok: ").count(), 4);
-    let out = liangxin(&["check", "longwen-points", "fixtures/invalid/gapped-bands.yaml", "fixtures/invalid/unknown-param.yaml"]);
+    let out = liangxin(&[
+        "check",
+        "longwen-points",
+        "fixtures/invalid/gapped-bands.yaml",
+        "fixtures/invalid/unknown-param.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("ok: "));
-    assert_eq!(stdout.matches("failed: ").count(), 2, "every pack is checked, not just up to the first failure");
+    assert_eq!(
+        stdout.matches("failed: ").count(),
+        2,
+        "every pack is checked, not just up to the first failure"
+    );
 }
 
 #[test]
@@ -116,7 +207,12 @@ fn list_shows_the_bundled_packs() {
     let out = liangxin(&["list"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    for id in ["longwen-points", "zhuzhou-wuhua-enterprise", "zhuzhou-wuhua-social", "jinan-sanqiang-sanhao"] {
+    for id in [
+        "longwen-points",
+        "zhuzhou-wuhua-enterprise",
+        "zhuzhou-wuhua-social",
+        "jinan-sanqiang-sanhao",
+    ] {
         assert!(stdout.contains(id), "{id}");
     }
     assert!(stdout.contains("龙文区党员积分定等"));

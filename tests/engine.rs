@@ -7,7 +7,13 @@ const MEMBER_HEAD: &str = "id: t\nname: 测试\nsubject: member\n";
 fn prepared(loader: &MemoryLoader, dir: &str) -> Prepared {
     match prepare(loader, dir.as_ref()) {
         Ok(p) => p,
-        Err(LoadError::Invalid(d)) => panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(LoadError::Invalid(d)) => panic!(
+            "{}",
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
         Err(e) => panic!("{e}"),
     }
 }
@@ -18,7 +24,8 @@ fn run(policy: &str, scripts: &[(&str, &str)], csv: &str) -> Evaluation {
         loader = loader.with(format!("p/scripts/{name}"), *text);
     }
     let p = prepared(&loader, "p");
-    let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "test.csv", &p.policy.policy.schema).unwrap();
+    let ledger =
+        Ledger::from_csv_bytes(csv.as_bytes(), "test.csv", &p.policy.policy.schema).unwrap();
     p.policy.evaluate_ledger(&ledger)
 }
 
@@ -38,11 +45,18 @@ rules:
   - { id: excellence, kind: points, expr: excellence, category: daily, min: -10 }
   - { id: innovation, kind: bonus, expr: innovation, max: 5 }
 "#;
-    let e = run(policy, &[], "id,org_life,excellence,innovation\nA,20,20,9\nB,10,-50,1\n");
+    let e = run(
+        policy,
+        &[],
+        "id,org_life,excellence,innovation\nA,20,20,9\nB,10,-50,1\n",
+    );
     // A: daily 20+20 capped at 30, bonus 9 capped at 5.
     // B: excellence -50 capped at -10, daily 10-10 = 0, bonus 1.
     assert_eq!(scores(&e), [Some(135.0), Some(101.0)]);
-    assert_eq!(e.outcomes[0].rules[3].note.as_deref(), Some("capped from 9 to 5"));
+    assert_eq!(
+        e.outcomes[0].rules[3].note.as_deref(),
+        Some("capped from 9 to 5")
+    );
 }
 
 #[test]
@@ -66,18 +80,33 @@ grades:
   ok: { label: 达标, pass: true }
   no: { label: 未达标 }
 "#;
-    let e = run(policy, &[], "id,org_life,excellence,veto\nA,1,0,否\nB,0,0,否\nC,0,0,是\n");
-    let grades: Vec<_> = e.outcomes.iter().map(|o| o.grade.clone().unwrap()).collect();
+    let e = run(
+        policy,
+        &[],
+        "id,org_life,excellence,veto\nA,1,0,否\nB,0,0,否\nC,0,0,是\n",
+    );
+    let grades: Vec<_> = e
+        .outcomes
+        .iter()
+        .map(|o| o.grade.clone().unwrap())
+        .collect();
     assert_eq!(grades, ["ok", "no", "no"]);
     assert_eq!(e.outcomes[1].failed, ["active.life", "active.excel"]);
-    assert_eq!(e.outcomes[2].failed, ["active.life", "active.excel", "active.clean"]);
+    assert_eq!(
+        e.outcomes[2].failed,
+        ["active.life", "active.excel", "active.clean"]
+    );
     assert_eq!(e.summary.pass_rate, Some(1.0 / 3.0));
 }
 
 #[test]
 fn a_bad_record_fails_alone_with_its_row_id_and_rule() {
     let policy = "fields: [mistakes, org_life]\nrules:\n  - { id: base, kind: base, value: 10 }\n  - { id: mistakes, kind: deduction, expr: mistakes - org_life }\n";
-    let e = run(policy, &[], "id,mistakes,org_life\nA,1,0\nB,1,5\nC,,x\nD,2,0\n");
+    let e = run(
+        policy,
+        &[],
+        "id,mistakes,org_life\nA,1,0\nB,1,5\nC,,x\nD,2,0\n",
+    );
     assert_eq!(scores(&e), [Some(9.0), Some(8.0)]);
     let errors: Vec<String> = e.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(
@@ -94,31 +123,62 @@ fn a_bad_record_fails_alone_with_its_row_id_and_rule() {
 fn a_missing_required_value_names_the_field() {
     let policy = "fields: [org_life, mistakes]\nrules:\n  - { id: o, kind: points, expr: org_life }\n  - { id: m, kind: deduction, expr: mistakes }\n";
     let e = run(policy, &[], "党员编号,组织生活,工作失误扣分\nA,,\nB,3,\n");
-    assert_eq!(e.errors[0].to_string(), "row 2 (record A), field `org_life`: missing value for 组织生活 (org_life), which this policy reads");
-    assert_eq!(e.outcomes[0].score, Some(3.0), "an empty cell takes the field's default (工作失误扣分: 0)");
+    assert_eq!(
+        e.errors[0].to_string(),
+        "row 2 (record A), field `org_life`: missing value for 组织生活 (org_life), which this policy reads"
+    );
+    assert_eq!(
+        e.outcomes[0].score,
+        Some(3.0),
+        "an empty cell takes the field's default (工作失误扣分: 0)"
+    );
 }
 
 #[test]
 fn a_default_never_fills_a_missing_column() {
-    let e = run("fields: [mistakes]\nrules:\n  - { id: m, kind: deduction, expr: mistakes }\n", &[], "党员编号,姓名\nA,张三\n");
-    assert_eq!(e.errors[0].to_string(), "row 2 (record A), field `mistakes`: the ledger has no column 工作失误扣分 (mistakes), which this policy reads");
+    let e = run(
+        "fields: [mistakes]\nrules:\n  - { id: m, kind: deduction, expr: mistakes }\n",
+        &[],
+        "党员编号,姓名\nA,张三\n",
+    );
+    assert_eq!(
+        e.errors[0].to_string(),
+        "row 2 (record A), field `mistakes`: the ledger has no column 工作失误扣分 (mistakes), which this policy reads"
+    );
 }
 
 #[test]
 fn an_endless_loop_stops_with_an_error_naming_the_rule() {
     let script = "fn spin(x) {\n    loop { x += 1; }\n}\n";
     let policy = "fields: [org_life, excellence]\nrules:\n  - { id: ok, kind: points, expr: excellence }\n  - { id: spinning, kind: points, expr: \"if org_life > 0 { spin(org_life) } else { 0 }\" }\n";
-    let e = run(policy, &[("spin.rhai", script)], "id,org_life,excellence\nA,0,3\nB,1,3\nC,0,4\n");
-    assert_eq!(scores(&e), [Some(3.0), Some(4.0)], "the other records are still evaluated");
+    let e = run(
+        policy,
+        &[("spin.rhai", script)],
+        "id,org_life,excellence\nA,0,3\nB,1,3\nC,0,4\n",
+    );
+    assert_eq!(
+        scores(&e),
+        [Some(3.0), Some(4.0)],
+        "the other records are still evaluated"
+    );
     let error = e.errors[0].to_string();
-    assert!(error.starts_with("row 3 (record B), rule `spinning`: the script ran too long (operation limit reached"), "{error}");
+    assert!(
+        error.starts_with(
+            "row 3 (record B), rule `spinning`: the script ran too long (operation limit reached"
+        ),
+        "{error}"
+    );
 }
 
 #[test]
 fn script_functions_are_compiled_once_and_called_with_fields() {
     let script = "// doubles positive points\nfn double_positive(x) {\n    if x > 0 { x * 2 } else { x }\n}\n";
     let policy = "fields: [org_life]\nrules:\n  - { id: o, kind: points, expr: double_positive(org_life) }\n";
-    let e = run(policy, &[("double.rhai", script)], "id,org_life\nA,5\nB,-5\n");
+    let e = run(
+        policy,
+        &[("double.rhai", script)],
+        "id,org_life\nA,5\nB,-5\n",
+    );
     assert_eq!(scores(&e), [Some(10.0), Some(-5.0)]);
 }
 
@@ -148,29 +208,52 @@ budget: { label: 年度预算, amount: 1000 }
     assert_eq!(e.summary.money_total, 1200.0);
     let budget = e.summary.budget.as_ref().unwrap();
     assert!(budget.over);
-    assert_eq!(e.summary.warnings, ["money total 1,200 exceeds the budget 1,000 (年度预算) by 200"]);
+    assert_eq!(
+        e.summary.warnings,
+        ["money total 1,200 exceeds the budget 1,000 (年度预算) by 200"]
+    );
 }
 
 #[test]
 fn extends_overrides_rules_in_place_and_adds_new_ones() {
-    let parent = format!("{MEMBER_HEAD}fields: [org_life]\nparams:\n  w: {{ value: 2 }}\nrules:\n  - {{ id: a, kind: points, expr: org_life * w }}\n  - {{ id: b, kind: points, expr: \"1\" }}\n");
+    let parent = format!(
+        "{MEMBER_HEAD}fields: [org_life]\nparams:\n  w: {{ value: 2 }}\nrules:\n  - {{ id: a, kind: points, expr: org_life * w }}\n  - {{ id: b, kind: points, expr: \"1\" }}\n"
+    );
     let child = "id: child\nname: 子\nextends: ../parent\nfields: [excellence]\nparams:\n  w: { value: 3 }\nrules:\n  - { id: b, kind: points, expr: excellence }\n  - { id: c, kind: bonus, expr: \"100\" }\n";
-    let loader = MemoryLoader::new().with("packs/parent/policy.yaml", parent).with("packs/child/policy.yaml", child);
+    let loader = MemoryLoader::new()
+        .with("packs/parent/policy.yaml", parent)
+        .with("packs/child/policy.yaml", child);
     let p = prepared(&loader, "packs/child");
-    let ids: Vec<_> = p.policy.policy.rules.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<_> = p
+        .policy
+        .policy
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
     assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(p.policy.policy.meta.id, "child");
     assert_eq!(p.policy.policy.meta.extends, ["../parent"]);
-    let ledger = Ledger::from_csv_bytes(b"id,org_life,excellence\nA,1,10\n", "t.csv", &p.policy.policy.schema).unwrap();
+    let ledger = Ledger::from_csv_bytes(
+        b"id,org_life,excellence\nA,1,10\n",
+        "t.csv",
+        &p.policy.policy.schema,
+    )
+    .unwrap();
     // a = 1 * 3 (the child's w), b = 10 (the child's rule), c = 100.
-    assert_eq!(p.policy.evaluate_ledger(&ledger).outcomes[0].score, Some(113.0));
+    assert_eq!(
+        p.policy.evaluate_ledger(&ledger).outcomes[0].score,
+        Some(113.0)
+    );
 }
 
 #[test]
 fn extends_cycles_are_reported() {
     let a = format!("{MEMBER_HEAD}extends: ../b\n");
     let b = format!("{MEMBER_HEAD}extends: ../a\n");
-    let loader = MemoryLoader::new().with("x/a/policy.yaml", a).with("x/b/policy.yaml", b);
+    let loader = MemoryLoader::new()
+        .with("x/a/policy.yaml", a)
+        .with("x/b/policy.yaml", b);
     match prepare(&loader, "x/a".as_ref()) {
         Err(LoadError::Invalid(d)) => assert!(d[0].message.contains("makes a cycle"), "{}", d[0]),
         other => panic!("expected a cycle error, got {other:?}"),
@@ -180,7 +263,11 @@ fn extends_cycles_are_reported() {
 #[test]
 fn simple_expressions_take_the_native_path() {
     let p = crate::pack("policies/longwen-points");
-    assert_eq!(p.policy.expression_paths(), (8, 0), "every Longwen rule is a field read");
+    assert_eq!(
+        p.policy.expression_paths(),
+        (8, 0),
+        "every Longwen rule is a field read"
+    );
     let p = crate::pack("policies/jinan-sanqiang-sanhao");
     assert_eq!(p.policy.expression_paths(), (1, 6));
 }
@@ -196,8 +283,16 @@ fn ledgers_read_title_rows_labels_unknown_columns_and_gbk() {
         assert_eq!(ledger.records[0].id, "M1");
         assert_eq!(ledger.records[0].extra, ["党小组长"]);
         assert_eq!(ledger.extra_columns, ["备注"]);
-        assert_eq!(ledger.notes.iter().any(|n| n.contains("GBK")), encoding_note);
-        assert!(ledger.notes.iter().any(|n| n.contains("skipped 1 row(s) above the header")));
+        assert_eq!(
+            ledger.notes.iter().any(|n| n.contains("GBK")),
+            encoding_note
+        );
+        assert!(
+            ledger
+                .notes
+                .iter()
+                .any(|n| n.contains("skipped 1 row(s) above the header"))
+        );
     }
 }
 
@@ -205,17 +300,24 @@ fn ledgers_read_title_rows_labels_unknown_columns_and_gbk() {
 fn ledgers_without_a_header_or_in_a_foreign_encoding_are_clear_errors() {
     let schema = liangxin::Schema::builtin(liangxin::Subject::Member);
     let err = Ledger::from_csv_bytes("a,b\n1,2\n".as_bytes(), "t.csv", &schema).unwrap_err();
-    assert_eq!(err.to_string(), "ledger t.csv: no header row: expected a column named `党员编号` or `id` in the first 20 rows");
+    assert_eq!(
+        err.to_string(),
+        "ledger t.csv: no header row: expected a column named `党员编号` or `id` in the first 20 rows"
+    );
     let err = Ledger::from_csv_bytes(&[0xff, 0xfe, 0x00, 0x41], "t.csv", &schema).unwrap_err();
     assert!(err.to_string().contains("neither UTF-8 nor GBK"), "{err}");
     let err = Ledger::from_json_str("[{\"id\": 1,}]", "t.json", &schema).unwrap_err();
-    assert!(err.to_string().starts_with("ledger t.json: line 1 column"), "{err}");
+    assert!(
+        err.to_string().starts_with("ledger t.json: line 1 column"),
+        "{err}"
+    );
 }
 
 #[test]
 fn duplicate_and_missing_ids_are_row_errors() {
     let schema = liangxin::Schema::builtin(liangxin::Subject::Member);
-    let ledger = Ledger::from_csv_bytes("id,name\nA,甲\n,乙\nA,丙\n".as_bytes(), "t.csv", &schema).unwrap();
+    let ledger =
+        Ledger::from_csv_bytes("id,name\nA,甲\n,乙\nA,丙\n".as_bytes(), "t.csv", &schema).unwrap();
     assert_eq!(ledger.records.len(), 1);
     let errors: Vec<String> = ledger.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(
@@ -230,7 +332,17 @@ fn duplicate_and_missing_ids_are_row_errors() {
 #[test]
 fn yaml_and_json_ledgers_read_the_same_records() {
     let schema = liangxin::Schema::builtin(liangxin::Subject::Member);
-    let json = Ledger::from_json_str(r#"[{"id": "A", "org_life": -3, "veto": true}]"#, "t.json", &schema).unwrap();
-    let yaml = Ledger::from_yaml_str("- { 党员编号: A, 组织生活: -3, 一票否决: 是 }\n", "t.yaml", &schema).unwrap();
+    let json = Ledger::from_json_str(
+        r#"[{"id": "A", "org_life": -3, "veto": true}]"#,
+        "t.json",
+        &schema,
+    )
+    .unwrap();
+    let yaml = Ledger::from_yaml_str(
+        "- { 党员编号: A, 组织生活: -3, 一票否决: 是 }\n",
+        "t.yaml",
+        &schema,
+    )
+    .unwrap();
     assert_eq!(json.records[0].cells, yaml.records[0].cells);
 }

@@ -18,7 +18,11 @@ fn eval_cases() {
         let mut snapshot = format!("policy: {}\nrecords: {}\n\n", case.policy, case.records);
         snapshot.push_str(&liangxin::report::to_json(&evaluation.summary));
         snapshot.push('\n');
-        snapshot.push_str(&liangxin::report::render(&evaluation, liangxin::report::Format::Csv, Default::default()));
+        snapshot.push_str(&liangxin::report::render(
+            &evaluation,
+            liangxin::report::Format::Csv,
+            Default::default(),
+        ));
         for e in &evaluation.errors {
             snapshot.push_str(&format!("error: {e}\n"));
         }

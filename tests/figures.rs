@@ -2,7 +2,7 @@
 
 use liangxin::Evaluation;
 
-fn outcome<'a>(e: &'a Evaluation, score: f64, vetoed: bool) -> &'a liangxin::Outcome {
+fn outcome(e: &Evaluation, score: f64, vetoed: bool) -> &liangxin::Outcome {
     e.outcomes
         .iter()
         .find(|o| o.score == Some(score) && o.vetoed == vetoed)
@@ -15,11 +15,26 @@ fn outcome<'a>(e: &'a Evaluation, score: f64, vetoed: bool) -> &'a liangxin::Out
 fn longwen_bounds_are_inclusive_and_the_veto_wins() {
     let e = crate::evaluate("policies/longwen-points", "fixtures/longwen/members.csv");
     assert!(e.errors.is_empty(), "{:?}", e.errors);
-    for (score, grade) in [(900.0, "recommended"), (899.0, "qualified"), (501.0, "qualified"), (500.0, "remedial")] {
-        assert_eq!(outcome(&e, score, false).grade.as_deref(), Some(grade), "score {score}");
+    for (score, grade) in [
+        (900.0, "recommended"),
+        (899.0, "qualified"),
+        (501.0, "qualified"),
+        (500.0, "remedial"),
+    ] {
+        assert_eq!(
+            outcome(&e, score, false).grade.as_deref(),
+            Some(grade),
+            "score {score}"
+        );
     }
-    assert_eq!(outcome(&e, 900.0, false).band.as_deref(), Some("score 900 >= 900"));
-    assert_eq!(outcome(&e, 500.0, false).band.as_deref(), Some("score 500 <= 500"));
+    assert_eq!(
+        outcome(&e, 900.0, false).band.as_deref(),
+        Some("score 900 >= 900")
+    );
+    assert_eq!(
+        outcome(&e, 500.0, false).band.as_deref(),
+        Some("score 500 <= 500")
+    );
     let vetoed = e.outcomes.iter().find(|o| o.vetoed).unwrap();
     assert!(vetoed.score.unwrap() > 900.0);
     assert_eq!(vetoed.grade.as_deref(), Some("vetoed"));
@@ -31,8 +46,12 @@ fn longwen_bounds_are_inclusive_and_the_veto_wins() {
 #[test]
 fn longwen_leaderboard_uses_competition_ranking() {
     let e = crate::evaluate("policies/longwen-points", "fixtures/longwen/members.csv");
-    let mut ranked: Vec<(f64, usize)> = e.outcomes.iter().filter_map(|o| Some((o.score?, o.rank?))).collect();
-    ranked.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut ranked: Vec<(f64, usize)> = e
+        .outcomes
+        .iter()
+        .filter_map(|o| Some((o.score?, o.rank?)))
+        .collect();
+    ranked.sort_by_key(|a| a.1);
     assert_eq!(ranked[0].1, 1);
     for pair in ranked.windows(2) {
         let ((s1, r1), (s2, r2)) = (pair[0], pair[1]);
@@ -43,15 +62,34 @@ fn longwen_leaderboard_uses_competition_ranking() {
             assert_eq!(r2, above + 1, "the rank after a tie skips");
         }
     }
-    assert!(ranked.windows(2).any(|p| p[0].0 == p[1].0), "the fixture has a tie");
+    assert!(
+        ranked.windows(2).any(|p| p[0].0 == p[1].0),
+        "the fixture has a tie"
+    );
 }
 
 /// The Excel export (GBK, a title row, a remarks column) reads as the same ledger.
 #[test]
 fn longwen_gbk_export_gives_the_same_outcomes() {
     let utf8 = crate::evaluate("policies/longwen-points", "fixtures/longwen/members.csv");
-    let gbk = crate::evaluate("policies/longwen-points", "fixtures/longwen/members-excel-gbk.csv");
-    let key = |e: &liangxin::Evaluation| -> Vec<_> { e.outcomes.iter().map(|o| (o.record.clone(), o.name.clone(), o.score, o.grade.clone(), o.rank)).collect() };
+    let gbk = crate::evaluate(
+        "policies/longwen-points",
+        "fixtures/longwen/members-excel-gbk.csv",
+    );
+    let key = |e: &liangxin::Evaluation| -> Vec<_> {
+        e.outcomes
+            .iter()
+            .map(|o| {
+                (
+                    o.record.clone(),
+                    o.name.clone(),
+                    o.score,
+                    o.grade.clone(),
+                    o.rank,
+                )
+            })
+            .collect()
+    };
     assert_eq!(key(&utf8), key(&gbk));
     assert_eq!(gbk.outcomes.len(), 60);
     assert!(gbk.notes.iter().any(|n| n.contains("GBK")));
@@ -61,22 +99,39 @@ fn longwen_gbk_export_gives_the_same_outcomes() {
 #[test]
 fn zhuzhou_pass_rate_is_85_6_percent() {
     for (pack, ledger, total) in [
-        ("policies/zhuzhou-wuhua-enterprise", "fixtures/zhuzhou/enterprise-branches.csv", 250),
-        ("policies/zhuzhou-wuhua-social", "fixtures/zhuzhou/social-branches.csv", 125),
+        (
+            "policies/zhuzhou-wuhua-enterprise",
+            "fixtures/zhuzhou/enterprise-branches.csv",
+            250,
+        ),
+        (
+            "policies/zhuzhou-wuhua-social",
+            "fixtures/zhuzhou/social-branches.csv",
+            125,
+        ),
     ] {
         let e = crate::evaluate(pack, ledger);
         assert!(e.errors.is_empty(), "{:?}", e.errors);
         assert_eq!(e.summary.records, total);
         assert_eq!(e.summary.pass_rate, Some(0.856), "{pack}");
-        assert_eq!(liangxin::number::percent(e.summary.pass_rate.unwrap()), "85.6%");
+        assert_eq!(
+            liangxin::number::percent(e.summary.pass_rate.unwrap()),
+            "85.6%"
+        );
     }
 }
 
 /// The social variant adds the 年检 criterion: branches failing only that pass the enterprise one.
 #[test]
 fn zhuzhou_variants_differ_only_where_the_social_one_adds() {
-    let social = crate::evaluate("policies/zhuzhou-wuhua-social", "fixtures/zhuzhou/social-branches.csv");
-    let enterprise = crate::evaluate("policies/zhuzhou-wuhua-enterprise", "fixtures/zhuzhou/social-branches.csv");
+    let social = crate::evaluate(
+        "policies/zhuzhou-wuhua-social",
+        "fixtures/zhuzhou/social-branches.csv",
+    );
+    let enterprise = crate::evaluate(
+        "policies/zhuzhou-wuhua-enterprise",
+        "fixtures/zhuzhou/social-branches.csv",
+    );
     let mut moved = 0;
     for (s, e) in social.outcomes.iter().zip(&enterprise.outcomes) {
         if s.grade != e.grade {
@@ -92,10 +147,19 @@ fn zhuzhou_variants_differ_only_where_the_social_one_adds() {
 /// 53 candidates (5,300,000), within the 10,000,000 yuan annual budget.
 #[test]
 fn jinan_funding_reproduces_the_article() {
-    let e = crate::evaluate("policies/jinan-sanqiang-sanhao", "fixtures/jinan/organizations.csv");
+    let e = crate::evaluate(
+        "policies/jinan-sanqiang-sanhao",
+        "fixtures/jinan/organizations.csv",
+    );
     assert!(e.errors.is_empty(), "{:?}", e.errors);
     let paid = |item: &str| e.summary.money_by_item.get(item).copied().unwrap_or(0.0);
-    assert_eq!(e.outcomes.iter().filter(|o| o.rules[1].passed == Some(true)).count(), 177);
+    assert_eq!(
+        e.outcomes
+            .iter()
+            .filter(|o| o.rules[1].passed == Some(true))
+            .count(),
+        177
+    );
     assert_eq!(paid("startup_funds"), 354_000.0);
     assert_eq!(e.summary.by_grade["candidate"], 53);
     assert_eq!(paid("grade:candidate"), 5_300_000.0);

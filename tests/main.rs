@@ -1,4 +1,5 @@
 //! The integration tests, in one binary to keep link time down.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
 mod engine;
@@ -14,7 +15,13 @@ use liangxin::{FsLoader, Prepared, prepare};
 pub fn pack(path: &str) -> Prepared {
     match prepare(&FsLoader, Path::new(path)) {
         Ok(p) => p,
-        Err(liangxin::LoadError::Invalid(d)) => panic!("{path} is invalid:\n{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
+        Err(liangxin::LoadError::Invalid(d)) => panic!(
+            "{path} is invalid:\n{}",
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
         Err(e) => panic!("{path}: {e}"),
     }
 }
@@ -22,6 +29,7 @@ pub fn pack(path: &str) -> Prepared {
 /// Evaluates a ledger file under a pack.
 pub fn evaluate(pack_path: &str, records: &str) -> liangxin::Evaluation {
     let prepared = pack(pack_path);
-    let ledger = liangxin::Ledger::read(Path::new(records), &prepared.policy.policy.schema).unwrap_or_else(|e| panic!("{e}"));
+    let ledger = liangxin::Ledger::read(Path::new(records), &prepared.policy.policy.schema)
+        .unwrap_or_else(|e| panic!("{e}"));
     prepared.policy.evaluate_ledger(&ledger)
 }

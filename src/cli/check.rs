@@ -17,7 +17,10 @@ pub fn run(args: Args) -> Exit {
         match packs::bundled() {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: cannot list bundled packs in {}: {e}", packs::policies_dir().display());
+                eprintln!(
+                    "error: cannot list bundled packs in {}: {e}",
+                    packs::policies_dir().display()
+                );
                 return Exit::Usage;
             }
         }
@@ -52,7 +55,11 @@ pub fn run(args: Args) -> Exit {
                     println!("{d}\n");
                 }
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                println!("failed: {}: {errors} error(s), {} warning(s)", pack.display(), diagnostics.len() - errors);
+                println!(
+                    "failed: {}: {errors} error(s), {} warning(s)",
+                    pack.display(),
+                    diagnostics.len() - errors
+                );
                 if exit == Exit::Ok {
                     exit = Exit::Findings;
                 }

@@ -37,7 +37,11 @@ pub fn run(args: Args) -> Exit {
             for d in &diagnostics {
                 eprintln!("{d}\n");
             }
-            eprintln!("error: policy {} is invalid; `liangxin check {}` lists the problems", pack.display(), pack.display());
+            eprintln!(
+                "error: policy {} is invalid; `liangxin check {}` lists the problems",
+                pack.display(),
+                pack.display()
+            );
             return Exit::Findings;
         }
     };
@@ -54,7 +58,13 @@ pub fn run(args: Args) -> Exit {
     let evaluation = prepared.policy.evaluate_ledger(&ledger);
     let text = report::render(&evaluation, args.format, report::Options { bom: args.bom });
     if let Err(e) = output::write(args.output.as_deref(), &text) {
-        eprintln!("error: cannot write {}: {e}", args.output.as_deref().unwrap_or("stdout".as_ref()).display());
+        eprintln!(
+            "error: cannot write {}: {e}",
+            args.output
+                .as_deref()
+                .unwrap_or("stdout".as_ref())
+                .display()
+        );
         return Exit::Usage;
     }
     if args.format != Format::Table || args.output.is_some() {
@@ -63,5 +73,9 @@ pub fn run(args: Args) -> Exit {
             eprintln!("error: {}: {e}", ledger.path);
         }
     }
-    if evaluation.errors.is_empty() { Exit::Ok } else { Exit::Findings }
+    if evaluation.errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    }
 }

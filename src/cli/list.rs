@@ -12,7 +12,10 @@ pub fn run(_args: Args) -> Exit {
     let dirs = match packs::bundled() {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: cannot list bundled packs in {}: {e}", packs::policies_dir().display());
+            eprintln!(
+                "error: cannot list bundled packs in {}: {e}",
+                packs::policies_dir().display()
+            );
             return Exit::Usage;
         }
     };
@@ -21,15 +24,30 @@ pub fn run(_args: Args) -> Exit {
     table.set_header(["pack", "名称 name", "地区 region", "subject", "version"]);
     let mut exit = Exit::Ok;
     for dir in dirs {
-        let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match prepare(&FsLoader, &dir) {
             Ok(p) => {
                 let m = &p.policy.policy.meta;
-                table.add_row([id, m.name.clone(), m.region.clone(), m.subject.to_string(), m.version.clone()]);
+                table.add_row([
+                    id,
+                    m.name.clone(),
+                    m.region.clone(),
+                    m.subject.to_string(),
+                    m.version.clone(),
+                ]);
             }
             Err(_) => {
                 exit = Exit::Findings;
-                table.add_row([id, "(invalid: run `liangxin check`)".into(), String::new(), String::new(), String::new()]);
+                table.add_row([
+                    id,
+                    "(invalid: run `liangxin check`)".into(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
             }
         }
     }

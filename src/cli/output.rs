@@ -14,8 +14,14 @@ pub fn write(path: Option<&Path>, text: &str) -> std::io::Result<()> {
             other => other,
         };
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = std::fs::write(&temp, text).and_then(|_| std::fs::rename(&temp, path));
     if result.is_err() {

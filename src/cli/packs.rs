@@ -21,7 +21,11 @@ pub fn resolve(arg: &Path) -> PathBuf {
         return arg.to_path_buf();
     }
     let bundled = policies_dir().join(arg);
-    if bundled.is_dir() { bundled } else { arg.to_path_buf() }
+    if bundled.is_dir() {
+        bundled
+    } else {
+        arg.to_path_buf()
+    }
 }
 
 /// The bundled packs' directories, sorted.

@@ -31,7 +31,10 @@ impl CompiledPolicy {
         for (name, value) in &self.constants {
             scope.push_constant_dynamic(name.clone(), value.clone());
         }
-        Evaluator { compiled: self, scope }
+        Evaluator {
+            compiled: self,
+            scope,
+        }
     }
 
     /// Evaluates every record of a ledger, then ranks and summarizes.
@@ -70,13 +73,31 @@ impl Evaluator<'_> {
             let def = &policy.schema.fields[slot.field];
             match record.cells.get(slot.field) {
                 Some(Cell::Value(v)) => values.push(v.clone()),
-                Some(Cell::Invalid(message)) => errors.push(error(Some(&slot.name), None, format!("{} ({}): {message}", def.label, def.id))),
+                Some(Cell::Invalid(message)) => errors.push(error(
+                    Some(&slot.name),
+                    None,
+                    format!("{} ({}): {message}", def.label, def.id),
+                )),
                 // A default fills an empty cell, never a missing column: a ledger without the
                 // column would otherwise be judged on defaults without anyone noticing.
-                Some(Cell::Absent) | None => errors.push(error(Some(&slot.name), None, format!("the ledger has no column {} ({}), which this policy reads", def.label, def.id))),
+                Some(Cell::Absent) | None => errors.push(error(
+                    Some(&slot.name),
+                    None,
+                    format!(
+                        "the ledger has no column {} ({}), which this policy reads",
+                        def.label, def.id
+                    ),
+                )),
                 _ => match &def.default {
                     Some(v) => values.push(v.clone()),
-                    None => errors.push(error(Some(&slot.name), None, format!("missing value for {} ({}), which this policy reads", def.label, def.id))),
+                    None => errors.push(error(
+                        Some(&slot.name),
+                        None,
+                        format!(
+                            "missing value for {} ({}), which this policy reads",
+                            def.label, def.id
+                        ),
+                    )),
                 },
             }
         }
@@ -86,7 +107,8 @@ impl Evaluator<'_> {
         if compiled.uses_scripts {
             self.scope.rewind(compiled.constants.len());
             for (slot, value) in compiled.slots.iter().zip(&values) {
-                self.scope.push_dynamic(slot.name.clone(), to_dynamic(value));
+                self.scope
+                    .push_dynamic(slot.name.clone(), to_dynamic(value));
             }
         }
 
@@ -108,19 +130,42 @@ impl Evaluator<'_> {
                     result.value = Some(*value);
                     result.points = Some(*value);
                 }
-                RuleKind::Points { direction, min, max, category, .. } => {
+                RuleKind::Points {
+                    direction,
+                    min,
+                    max,
+                    category,
+                    ..
+                } => {
                     let raw = self.number(&exprs[0], &values).map_err(rule_error)?;
                     if *direction != Direction::Points && raw < 0.0 {
-                        return Err(rule_error(format!("a {} must not be negative, got {}", rule.kind.name(), crate::number::format(raw))));
+                        return Err(rule_error(format!(
+                            "a {} must not be negative, got {}",
+                            rule.kind.name(),
+                            crate::number::format(raw)
+                        )));
                     }
-                    let capped = raw.max(min.unwrap_or(f64::NEG_INFINITY)).min(max.unwrap_or(f64::INFINITY));
+                    let capped = raw
+                        .max(min.unwrap_or(f64::NEG_INFINITY))
+                        .min(max.unwrap_or(f64::INFINITY));
                     if capped != raw {
-                        result.note = Some(format!("capped from {} to {}", crate::number::format(raw), crate::number::format(capped)));
+                        result.note = Some(format!(
+                            "capped from {} to {}",
+                            crate::number::format(raw),
+                            crate::number::format(capped)
+                        ));
                     }
-                    let points = if *direction == Direction::Deduction { -capped } else { capped };
+                    let points = if *direction == Direction::Deduction {
+                        -capped
+                    } else {
+                        capped
+                    };
                     result.value = Some(raw);
                     result.points = Some(points);
-                    match category.as_ref().and_then(|c| policy.categories.get_index_of(c)) {
+                    match category
+                        .as_ref()
+                        .and_then(|c| policy.categories.get_index_of(c))
+                    {
                         Some(i) => category_totals[i] += points,
                         None => score = Some(score.unwrap_or(0.0) + points),
                     }
@@ -135,7 +180,13 @@ impl Evaluator<'_> {
                 RuleKind::Checklist { criteria, at_least } => {
                     let mut met = 0;
                     for (criterion, expr) in criteria.iter().zip(exprs) {
-                        let holds = self.truth(expr, &values).map_err(|m| vec![error(None, Some(&rule.id), format!("criterion `{}`: {m}", criterion.id))])?;
+                        let holds = self.truth(expr, &values).map_err(|m| {
+                            vec![error(
+                                None,
+                                Some(&rule.id),
+                                format!("criterion `{}`: {m}", criterion.id),
+                            )]
+                        })?;
                         if holds {
                             met += 1;
                         } else {
@@ -166,28 +217,44 @@ impl Evaluator<'_> {
 
         // Category totals, capped, join the score after all rules.
         for ((_, category), total) in policy.categories.iter().zip(&category_totals) {
-            let capped = total.max(category.min.unwrap_or(f64::NEG_INFINITY)).min(category.max.unwrap_or(f64::INFINITY));
+            let capped = total
+                .max(category.min.unwrap_or(f64::NEG_INFINITY))
+                .min(category.max.unwrap_or(f64::INFINITY));
             score = Some(score.unwrap_or(0.0) + capped);
         }
 
         let mut band_reason = None;
         let grade = match (vetoed_by, &policy.bands) {
-            (Some(rule_id), _) => policy.rules.iter().find(|r| r.id == rule_id).and_then(|r| match &r.kind {
-                RuleKind::Veto { grade, .. } => Some(grade.clone()),
-                _ => None,
-            }),
+            (Some(rule_id), _) => {
+                policy
+                    .rules
+                    .iter()
+                    .find(|r| r.id == rule_id)
+                    .and_then(|r| match &r.kind {
+                        RuleKind::Veto { grade, .. } => Some(grade.clone()),
+                        _ => None,
+                    })
+            }
             (None, Some(bands)) => {
                 let (metric_name, x) = match bands.on {
                     Metric::Score => ("score", score.unwrap_or(0.0)),
                     Metric::ChecklistsPassed => ("checklists passed", checklists_passed as f64),
-                    Metric::Rule(i) => (policy.rules[i].id.as_str(), results[i].value.unwrap_or(0.0)),
+                    Metric::Rule(i) => {
+                        (policy.rules[i].id.as_str(), results[i].value.unwrap_or(0.0))
+                    }
                 };
                 match bands.bands.iter().find(|b| b.contains(x)) {
                     Some(band) => {
                         band_reason = Some(band.explain(metric_name, x));
                         Some(band.grade.clone())
                     }
-                    None => return Err(vec![error(None, None, format!("no band matches {metric_name} {}", crate::number::format(x)))]),
+                    None => {
+                        return Err(vec![error(
+                            None,
+                            None,
+                            format!("no band matches {metric_name} {}", crate::number::format(x)),
+                        )]);
+                    }
                 }
             }
             (None, None) => None,
@@ -195,12 +262,18 @@ impl Evaluator<'_> {
         let grade_def = grade.as_ref().and_then(|g| policy.grades.get(g));
         if let Some(g) = grade_def.filter(|g| g.money != 0.0) {
             money += g.money;
-            money_items.push((format!("grade:{}", grade.as_deref().unwrap_or_default()), g.money));
+            money_items.push((
+                format!("grade:{}", grade.as_deref().unwrap_or_default()),
+                g.money,
+            ));
         }
-        let name = policy.schema.index_of("name").and_then(|i| match record.cells.get(i) {
-            Some(Cell::Value(Value::Str(s))) if !s.is_empty() => Some(s.clone()),
-            _ => None,
-        });
+        let name = policy
+            .schema
+            .index_of("name")
+            .and_then(|i| match record.cells.get(i) {
+                Some(Cell::Value(Value::Str(s))) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            });
         Ok(Outcome {
             record: record.id.clone(),
             row: record.row,
@@ -226,21 +299,37 @@ impl Evaluator<'_> {
             CompiledExpr::Const(v) => Ok(v.clone()),
             CompiledExpr::Script(ast) => {
                 let compiled = self.compiled;
-                let result = compiled.engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, ast).map_err(|e| script_error(&e))?;
-                from_dynamic(&result).ok_or_else(|| format!("the expression gave a {}, which is not a number, yes/no or text", result.type_name()))
+                let result = compiled
+                    .engine
+                    .eval_ast_with_scope::<Dynamic>(&mut self.scope, ast)
+                    .map_err(|e| script_error(&e))?;
+                from_dynamic(&result).ok_or_else(|| {
+                    format!(
+                        "the expression gave a {}, which is not a number, yes/no or text",
+                        result.type_name()
+                    )
+                })
             }
         }
     }
 
     fn number(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<f64, String> {
         let value = self.value(expr, values)?;
-        value.as_f64().ok_or_else(|| format!("expected a number, the expression gave {} `{value}`", value.type_name()))
+        value.as_f64().ok_or_else(|| {
+            format!(
+                "expected a number, the expression gave {} `{value}`",
+                value.type_name()
+            )
+        })
     }
 
     fn truth(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<bool, String> {
         match self.value(expr, values)? {
             Value::Bool(b) => Ok(b),
-            other => Err(format!("expected true or false, the expression gave {} `{other}`", other.type_name())),
+            other => Err(format!(
+                "expected true or false, the expression gave {} `{other}`",
+                other.type_name()
+            )),
         }
     }
 }
@@ -262,7 +351,11 @@ fn from_dynamic(value: &Dynamic) -> Option<Value> {
     } else if let Ok(b) = value.as_bool() {
         Some(Value::Bool(b))
     } else {
-        value.clone().into_immutable_string().ok().map(|s| Value::Str(s.to_string()))
+        value
+            .clone()
+            .into_immutable_string()
+            .ok()
+            .map(|s| Value::Str(s.to_string()))
     }
 }
 
@@ -270,9 +363,16 @@ fn from_dynamic(value: &Dynamic) -> Option<Value> {
 fn script_error(e: &EvalAltResult) -> String {
     let inner = innermost(e);
     let what = match inner {
-        EvalAltResult::ErrorTooManyOperations(_) => "the script ran too long (operation limit reached; is there an endless loop?)".to_owned(),
-        EvalAltResult::ErrorStackOverflow(_) => "the script called functions too deeply (endless recursion?)".to_owned(),
-        EvalAltResult::ErrorDataTooLarge(what, _) => format!("the script built a value too large ({what})"),
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "the script ran too long (operation limit reached; is there an endless loop?)"
+                .to_owned()
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            "the script called functions too deeply (endless recursion?)".to_owned()
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            format!("the script built a value too large ({what})")
+        }
         other => {
             let text = other.to_string();
             match text.rfind(" (line ") {
@@ -293,7 +393,10 @@ fn script_error(e: &EvalAltResult) -> String {
             place.push(')');
         }
     } else if let Some(line) = inner.position().line() {
-        place = format!(" at line {line}, column {} of the expression", inner.position().position().unwrap_or(0));
+        place = format!(
+            " at line {line}, column {} of the expression",
+            inner.position().position().unwrap_or(0)
+        );
     }
     format!("{what}{place}")
 }

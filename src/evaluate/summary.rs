@@ -60,12 +60,18 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    pub(crate) fn new(compiled: &CompiledPolicy, mut outcomes: Vec<Outcome>, errors: Vec<RecordError>, notes: Vec<String>) -> Evaluation {
+    pub(crate) fn new(
+        compiled: &CompiledPolicy,
+        mut outcomes: Vec<Outcome>,
+        errors: Vec<RecordError>,
+        notes: Vec<String>,
+    ) -> Evaluation {
         let policy = &compiled.policy;
         if let Some(ranking) = &policy.ranking {
             rank(&mut outcomes, ranking.exclude_vetoed);
         }
-        let mut by_grade: IndexMap<String, usize> = policy.grades.keys().map(|g| (g.clone(), 0)).collect();
+        let mut by_grade: IndexMap<String, usize> =
+            policy.grades.keys().map(|g| (g.clone(), 0)).collect();
         let mut passed = 0;
         let mut money_by_item: IndexMap<String, f64> = IndexMap::new();
         for o in &outcomes {
@@ -86,7 +92,11 @@ impl Evaluation {
                     "money total {} exceeds the budget {} ({}) by {}",
                     crate::number::grouped(money_total),
                     crate::number::grouped(b.amount),
-                    if b.label.is_empty() { "budget" } else { &b.label },
+                    if b.label.is_empty() {
+                        "budget"
+                    } else {
+                        &b.label
+                    },
                     crate::number::grouped(money_total - b.amount)
                 ));
             }
@@ -101,7 +111,8 @@ impl Evaluation {
         let summary = Summary {
             records: outcomes.len(),
             by_grade,
-            pass_rate: (!outcomes.is_empty() && policy.grades.values().any(|g| g.pass)).then(|| passed as f64 / outcomes.len() as f64),
+            pass_rate: (!outcomes.is_empty() && policy.grades.values().any(|g| g.pass))
+                .then(|| passed as f64 / outcomes.len() as f64),
             vetoed: outcomes.iter().filter(|o| o.vetoed).count(),
             money_total,
             money_by_item,
@@ -128,11 +139,17 @@ impl Evaluation {
 /// Standard competition ranking by score, highest first: ties share a rank and the next rank
 /// skips (1, 2, 2, 4).
 pub fn rank(outcomes: &mut [Outcome], exclude_vetoed: bool) {
-    let mut scores: Vec<f64> = outcomes.iter().filter(|o| !(exclude_vetoed && o.vetoed)).filter_map(|o| o.score).collect();
+    let mut scores: Vec<f64> = outcomes
+        .iter()
+        .filter(|o| !(exclude_vetoed && o.vetoed))
+        .filter_map(|o| o.score)
+        .collect();
     scores.sort_by(|a, b| b.total_cmp(a));
     for o in outcomes.iter_mut() {
         o.rank = match o.score {
-            Some(s) if !(exclude_vetoed && o.vetoed) => Some(1 + scores.partition_point(|x| *x > s)),
+            Some(s) if !(exclude_vetoed && o.vetoed) => {
+                Some(1 + scores.partition_point(|x| *x > s))
+            }
             _ => None,
         };
     }
@@ -164,7 +181,9 @@ mod tests {
 
     #[test]
     fn ties_share_a_rank_and_the_next_skips() {
-        let mut outcomes: Vec<Outcome> = [950.0, 900.0, 900.0, 899.0].map(|s| outcome(s, false)).into();
+        let mut outcomes: Vec<Outcome> = [950.0, 900.0, 900.0, 899.0]
+            .map(|s| outcome(s, false))
+            .into();
         rank(&mut outcomes, false);
         let ranks: Vec<_> = outcomes.iter().map(|o| o.rank).collect();
         assert_eq!(ranks, [Some(1), Some(2), Some(2), Some(4)]);
@@ -172,7 +191,11 @@ mod tests {
 
     #[test]
     fn vetoed_records_can_be_left_off_the_leaderboard() {
-        let mut outcomes = vec![outcome(990.0, true), outcome(950.0, false), outcome(900.0, false)];
+        let mut outcomes = vec![
+            outcome(990.0, true),
+            outcome(950.0, false),
+            outcome(900.0, false),
+        ];
         rank(&mut outcomes, true);
         let ranks: Vec<_> = outcomes.iter().map(|o| o.rank).collect();
         assert_eq!(ranks, [None, Some(1), Some(2)]);

@@ -78,7 +78,9 @@ impl Loader for MemoryLoader {
         Ok(self
             .files
             .keys()
-            .filter(|p| p.parent() == Some(dir.as_path()) && p.extension().is_some_and(|e| e == ext))
+            .filter(|p| {
+                p.parent() == Some(dir.as_path()) && p.extension().is_some_and(|e| e == ext)
+            })
             .cloned()
             .collect())
     }

@@ -121,11 +121,18 @@ pub fn yaml_error(error: &serde_saphyr::Error, file: &str, text: &str) -> Diagno
         Some(cut) => message[..cut].to_owned(),
         None => message,
     };
-    let loc = error.location().map_or_else(|| Location::file_only(file), |l| location(file, &l));
-    let code = if message.contains("unknown field") { "unknown-key" } else { "yaml" };
+    let loc = error
+        .location()
+        .map_or_else(|| Location::file_only(file), |l| location(file, &l));
+    let code = if message.contains("unknown field") {
+        "unknown-key"
+    } else {
+        "yaml"
+    };
     let mut diagnostic = Diagnostic::error(code, message, loc).with_source(text);
     if code == "unknown-key" {
-        diagnostic = diagnostic.with_help("check the spelling; docs/policy-format.md lists every key of the format");
+        diagnostic = diagnostic
+            .with_help("check the spelling; docs/policy-format.md lists every key of the format");
     }
     diagnostic
 }
@@ -163,7 +170,14 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         let parent_file = parent_dir.join("policy.yaml");
         let from = location(&files[from_file].path, &parent.referenced);
         if extends.len() >= MAX_EXTENDS_DEPTH || extends.contains(&parent.value) {
-            diagnostics.push(Diagnostic::error("extends", format!("`extends: {}` makes a cycle", parent.value), from).with_source(&files[from_file].text));
+            diagnostics.push(
+                Diagnostic::error(
+                    "extends",
+                    format!("`extends: {}` makes a cycle", parent.value),
+                    from,
+                )
+                .with_source(&files[from_file].text),
+            );
             break;
         }
         let text = match loader.read(&parent_file) {
@@ -198,7 +212,8 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         return Err(LoadError::Invalid(diagnostics));
     }
 
-    let subject = resolve_subject(&files, &head, &chain).map_err(|d| LoadError::Invalid(vec![d]))?;
+    let subject =
+        resolve_subject(&files, &head, &chain).map_err(|d| LoadError::Invalid(vec![d]))?;
     let schema = find_schema(loader, &dir, subject).map_err(LoadError::Invalid)?;
 
     let mut pack = Pack {
@@ -224,10 +239,13 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     let mut head = None;
     for (file, mut raw, layer_dir) in layers {
         merge_layer(&mut pack, file, &mut raw);
-        for script in loader.list(&layer_dir.join("scripts"), "rhai").map_err(|source| LoadError::Io {
-            path: layer_dir.join("scripts").display().to_string(),
-            source,
-        })? {
+        for script in loader
+            .list(&layer_dir.join("scripts"), "rhai")
+            .map_err(|source| LoadError::Io {
+                path: layer_dir.join("scripts").display().to_string(),
+                source,
+            })?
+        {
             let text = loader.read(&script).map_err(|source| LoadError::Io {
                 path: script.display().to_string(),
                 source,
@@ -236,7 +254,9 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 path: script.display().to_string(),
                 text,
             });
-            pack.scripts.push(ScriptFile { file: pack.files.len() - 1 });
+            pack.scripts.push(ScriptFile {
+                file: pack.files.len() - 1,
+            });
         }
         head = Some(raw);
     }
@@ -246,20 +266,37 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     Ok(pack)
 }
 
+// One diagnostic per failure; boxing it would buy nothing on this cold path.
+#[allow(clippy::result_large_err)]
 fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Diagnostic> {
     serde_saphyr::from_str(&file.text).map_err(|e| yaml_error(&e, &file.path, &file.text))
 }
 
 /// The pack's subject: its own, or the nearest ancestor's.
-fn resolve_subject(files: &[SourceFile], head: &RawPolicy, chain: &[(usize, RawPolicy, PathBuf)]) -> Result<Subject, Diagnostic> {
-    let written = std::iter::once((0, head)).chain(chain.iter().map(|(i, raw, _)| (*i, raw))).find_map(|(i, raw)| raw.subject.as_ref().map(|s| (i, s)));
+#[allow(clippy::result_large_err)]
+fn resolve_subject(
+    files: &[SourceFile],
+    head: &RawPolicy,
+    chain: &[(usize, RawPolicy, PathBuf)],
+) -> Result<Subject, Diagnostic> {
+    let written = std::iter::once((0, head))
+        .chain(chain.iter().map(|(i, raw, _)| (*i, raw)))
+        .find_map(|(i, raw)| raw.subject.as_ref().map(|s| (i, s)));
     match written {
-        None => Err(Diagnostic::error("missing-key", "the policy has no `subject` (member or organization)", Location::file_only(&files[0].path))),
+        None => Err(Diagnostic::error(
+            "missing-key",
+            "the policy has no `subject` (member or organization)",
+            Location::file_only(&files[0].path),
+        )),
         Some((_, s)) if s.value == "member" => Ok(Subject::Member),
         Some((_, s)) if s.value == "organization" => Ok(Subject::Organization),
-        Some((i, s)) => Err(Diagnostic::error("subject", format!("unknown subject `{}`", s.value), location(&files[i].path, &s.referenced))
-            .with_source(&files[i].text)
-            .with_help("a subject is `member` (党员) or `organization` (党组织)")),
+        Some((i, s)) => Err(Diagnostic::error(
+            "subject",
+            format!("unknown subject `{}`", s.value),
+            location(&files[i].path, &s.referenced),
+        )
+        .with_source(&files[i].text)
+        .with_help("a subject is `member` (党员) or `organization` (党组织)")),
     }
 }
 
@@ -271,15 +308,31 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
         }
     }
     for (key, param) in raw.params.drain(..) {
-        pack.params.insert(key.value.clone(), At { file, item: (key, param) });
+        pack.params.insert(
+            key.value.clone(),
+            At {
+                file,
+                item: (key, param),
+            },
+        );
     }
     for (key, category) in raw.categories.drain(..) {
-        pack.categories.insert(key.value.clone(), At { file, item: (key, category) });
+        pack.categories.insert(
+            key.value.clone(),
+            At {
+                file,
+                item: (key, category),
+            },
+        );
     }
     for rule in raw.rules.drain(..) {
         // A rule with the id of an inherited one replaces it in place; same-file duplicates are
         // left for validate to report.
-        match pack.rules.iter().position(|r| r.item.id.value == rule.id.value && r.file != file) {
+        match pack
+            .rules
+            .iter()
+            .position(|r| r.item.id.value == rule.id.value && r.file != file)
+        {
             Some(i) => pack.rules[i] = At { file, item: rule },
             None => pack.rules.push(At { file, item: rule }),
         }
@@ -288,10 +341,19 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
         pack.bands = Some(At { file, item: bands });
     }
     for (key, grade) in raw.grades.drain(..) {
-        pack.grades.insert(key.value.clone(), At { file, item: (key, grade) });
+        pack.grades.insert(
+            key.value.clone(),
+            At {
+                file,
+                item: (key, grade),
+            },
+        );
     }
     if let Some(ranking) = raw.ranking.take() {
-        pack.ranking = Some(At { file, item: ranking });
+        pack.ranking = Some(At {
+            file,
+            item: ranking,
+        });
     }
     if let Some(budget) = raw.budget.take() {
         pack.budget = Some(At { file, item: budget });
@@ -300,7 +362,11 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
 
 fn empty_policy() -> RawPolicy {
     RawPolicy {
-        id: Spanned::new(String::new(), serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN),
+        id: Spanned::new(
+            String::new(),
+            serde_saphyr::Location::UNKNOWN,
+            serde_saphyr::Location::UNKNOWN,
+        ),
         name: String::new(),
         region: String::new(),
         source: String::new(),
@@ -321,12 +387,22 @@ fn empty_policy() -> RawPolicy {
 
 /// The schema for `subject`: `schema/<subject>.yaml` in the pack's directory or one of the
 /// three above it (a repository's `schema/` beside `policies/`), else the built-in one.
-pub fn find_schema(loader: &dyn Loader, pack_dir: &Path, subject: Subject) -> Result<Schema, Vec<Diagnostic>> {
+pub fn find_schema(
+    loader: &dyn Loader,
+    pack_dir: &Path,
+    subject: Subject,
+) -> Result<Schema, Vec<Diagnostic>> {
     for dir in pack_dir.ancestors().take(4) {
         let candidate = dir.join("schema").join(format!("{subject}.yaml"));
         if loader.is_file(&candidate) {
             let origin = candidate.display().to_string();
-            let text = loader.read(&candidate).map_err(|e| vec![Diagnostic::error("schema", format!("cannot read {origin}: {e}"), Location::file_only(&origin))])?;
+            let text = loader.read(&candidate).map_err(|e| {
+                vec![Diagnostic::error(
+                    "schema",
+                    format!("cannot read {origin}: {e}"),
+                    Location::file_only(&origin),
+                )]
+            })?;
             return Schema::parse(&text, &origin);
         }
     }

@@ -170,6 +170,8 @@ pub struct RawBand {
 pub struct RawGrade {
     pub label: String,
     #[serde(default)]
+    pub assumed: bool,
+    #[serde(default)]
     pub pass: bool,
     #[serde(default)]
     pub actions: Vec<String>,
@@ -181,6 +183,8 @@ pub struct RawGrade {
 #[serde(deny_unknown_fields)]
 pub struct RawRanking {
     pub by: Spanned<String>,
+    #[serde(default)]
+    pub assumed: bool,
     #[serde(default)]
     pub exclude_vetoed: bool,
 }

@@ -37,7 +37,8 @@ pub fn render(evaluation: &Evaluation, format: Format, options: Options) -> Stri
 
 /// Pretty JSON with a final newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

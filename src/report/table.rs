@@ -10,7 +10,10 @@ use crate::number::{format, grouped, percent};
 pub fn render(evaluation: &Evaluation) -> String {
     let columns = Columns::of(evaluation);
     let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(80);
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(80);
     let mut header = vec!["编号 record", "名称 name"];
     if columns.score {
         header.push("得分 score");
@@ -54,7 +57,10 @@ pub fn render(evaluation: &Evaluation) -> String {
     }
 
     let s = &evaluation.summary;
-    let mut out = format!("{} {} (v{})\n", evaluation.policy.id, evaluation.policy.name, evaluation.policy.version);
+    let mut out = format!(
+        "{} {} (v{})\n",
+        evaluation.policy.id, evaluation.policy.name, evaluation.policy.version
+    );
     out.push_str(&table.to_string());
     out.push('\n');
     out.push_str(&format!("records: {}   errors: {}", s.records, s.errors));
@@ -66,7 +72,12 @@ pub fn render(evaluation: &Evaluation) -> String {
         .by_grade
         .iter()
         .map(|(g, n)| {
-            let label = evaluation.outcomes.iter().find(|o| o.grade.as_deref() == Some(g)).and_then(|o| o.grade_label.clone()).unwrap_or_else(|| g.clone());
+            let label = evaluation
+                .outcomes
+                .iter()
+                .find(|o| o.grade.as_deref() == Some(g))
+                .and_then(|o| o.grade_label.clone())
+                .unwrap_or_else(|| g.clone());
             format!("{label} {n}")
         })
         .collect();
@@ -75,14 +86,24 @@ pub fn render(evaluation: &Evaluation) -> String {
     }
     if columns.money {
         out.push_str(&format!("money total: {} yuan", grouped(s.money_total)));
-        let items: Vec<String> = s.money_by_item.iter().map(|(k, v)| format!("{k} {}", grouped(*v))).collect();
+        let items: Vec<String> = s
+            .money_by_item
+            .iter()
+            .map(|(k, v)| format!("{k} {}", grouped(*v)))
+            .collect();
         if !items.is_empty() {
             out.push_str(&format!(" ({})", items.join(", ")));
         }
         out.push('\n');
     }
     if let Some(b) = &s.budget {
-        out.push_str(&format!("budget {}: {} used of {}, {} remaining\n", b.label, grouped(b.used), grouped(b.amount), grouped(b.remaining)));
+        out.push_str(&format!(
+            "budget {}: {} used of {}, {} remaining\n",
+            b.label,
+            grouped(b.used),
+            grouped(b.amount),
+            grouped(b.remaining)
+        ));
     }
     for w in &s.warnings {
         out.push_str(&format!("warning: {w}\n"));
