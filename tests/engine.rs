@@ -346,3 +346,14 @@ fn yaml_and_json_ledgers_read_the_same_records() {
     .unwrap();
     assert_eq!(json.records[0].cells, yaml.records[0].cells);
 }
+
+#[test]
+fn a_script_error_names_the_script_file_and_line() {
+    let script = "fn per_member(points, members) {\n    let share = points / members;\n    share\n}\n";
+    let policy = "fields: [org_life, mistakes]\nrules:\n  - { id: share, kind: points, expr: \"per_member(org_life, mistakes)\" }\n";
+    let e = run(policy, &[("share.rhai", script)], "id,org_life,mistakes\nA,10,2\nB,10,0\n");
+    assert_eq!(scores(&e), [Some(5.0)]);
+    let error = e.errors[0].to_string();
+    assert!(error.starts_with("row 3 (record B), rule `share`: division by zero"), "{error}");
+    assert!(error.contains("in function `per_member` (p/scripts/share.rhai:2:"), "{error}");
+}

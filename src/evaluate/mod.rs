@@ -375,10 +375,13 @@ fn script_error(e: &EvalAltResult) -> String {
         }
         other => {
             let text = other.to_string();
-            match text.rfind(" (line ") {
-                Some(cut) => text[..cut].to_owned(),
-                None => text,
-            }
+            let text = match text.rfind(" (line ") {
+                Some(cut) => &text[..cut],
+                None => &text,
+            };
+            // Rhai capitalizes its messages; ours are lowercase.
+            let mut chars = text.chars();
+            chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
         }
     };
     let mut place = String::new();

@@ -15,6 +15,9 @@ pub struct PolicyInfo {
     pub version: String,
     pub region: String,
     pub subject: crate::schema::Subject,
+    /// The Chinese label of every checklist criterion, keyed as in [`Outcome::failed`]
+    /// (`checklist.criterion`).
+    pub criteria: IndexMap<String, String>,
 }
 
 /// The run's money against the policy's budget.
@@ -127,6 +130,14 @@ impl Evaluation {
                 version: policy.meta.version.clone(),
                 region: policy.meta.region.clone(),
                 subject: policy.meta.subject,
+                criteria: policy
+                    .rules
+                    .iter()
+                    .flat_map(|r| match &r.kind {
+                        crate::policy::RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| (format!("{}.{}", r.id, c.id), c.label.clone())).collect(),
+                        _ => Vec::new(),
+                    })
+                    .collect(),
             },
             outcomes,
             errors,

@@ -15,14 +15,19 @@ pub fn render(evaluation: &Evaluation) -> String {
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(80);
     let mut header = vec!["编号 record", "名称 name"];
+    // Numbers are right-aligned.
+    let mut numeric = vec![];
     if columns.score {
+        numeric.push(header.len());
         header.push("得分 score");
     }
     header.push("等次 grade");
     if columns.money {
+        numeric.push(header.len());
         header.push("金额 money");
     }
     if columns.rank {
+        numeric.push(header.len());
         header.push("排名 rank");
     }
     if columns.failed {
@@ -46,12 +51,13 @@ pub fn render(evaluation: &Evaluation) -> String {
             row.push(o.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into()));
         }
         if columns.failed {
-            row.push(o.failed.join(" "));
+            let labels: Vec<&str> = o.failed.iter().map(|id| evaluation.policy.criteria.get(id).map_or(id.as_str(), String::as_str)).collect();
+            row.push(labels.join("、"));
         }
         table.add_row(row);
     }
-    for (i, right) in [false, false, columns.score].into_iter().enumerate() {
-        if right && let Some(column) = table.column_mut(i) {
+    for i in numeric {
+        if let Some(column) = table.column_mut(i) {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
