@@ -7,9 +7,13 @@
 //! catches type mistakes (a string compared with a number, a number where a yes/no is needed)
 //! before any record is read.
 
+use std::sync::Arc;
+
+use indexmap::IndexMap;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ParseError, ParseErrorType, Position, Scope};
 
 use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors};
+use crate::evaluate::Name;
 use crate::policy::{Expr, ParamValue, Policy, RuleKind};
 use crate::sandbox::{self, Limits};
 use crate::schema::FieldType;
@@ -45,7 +49,8 @@ pub(crate) enum CompiledExpr {
 /// A declared field the policy reads, and where it is in a record.
 #[derive(Debug, Clone)]
 pub(crate) struct Slot {
-    pub name: String,
+    /// Inline for short names, so pushing it into a scope per record does not allocate.
+    pub name: rhai::Identifier,
     /// Index into the schema's fields (and so into a record's cells).
     pub field: usize,
 }
@@ -62,6 +67,70 @@ pub struct CompiledPolicy {
     pub(crate) constants: Vec<(String, Dynamic)>,
     /// Whether any expression needs Rhai (so a scope must be built per record).
     pub(crate) uses_scripts: bool,
+    /// The policy's names, shared by all outcomes.
+    pub(crate) names: Names,
+    /// Where a record's `name` (姓名, 组织名称) is, for reports.
+    pub(crate) name_field: Option<usize>,
+}
+
+/// Names outcomes refer to, made once per compile instead of once per record.
+#[derive(Debug, Clone)]
+pub(crate) struct Names {
+    /// Per rule: its id.
+    pub rules: Vec<Name>,
+    /// Per rule: its criteria's ids and `checklist.criterion` keys (empty for other kinds).
+    pub criteria: Vec<Vec<(Name, Name)>>,
+    pub grades: IndexMap<String, GradeNames>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct GradeNames {
+    pub id: Name,
+    pub label: Name,
+    pub actions: Arc<[String]>,
+    /// The key of the grade's money in the summary: `grade:<id>`.
+    pub money_item: Name,
+}
+
+impl Names {
+    fn of(policy: &Policy) -> Names {
+        Names {
+            rules: policy
+                .rules
+                .iter()
+                .map(|r| Name::from(r.id.as_str()))
+                .collect(),
+            criteria: policy
+                .rules
+                .iter()
+                .map(|r| match &r.kind {
+                    RuleKind::Checklist { criteria, .. } => criteria
+                        .iter()
+                        .map(|c| {
+                            (
+                                Name::from(c.id.as_str()),
+                                Name::from(format!("{}.{}", r.id, c.id)),
+                            )
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            grades: policy
+                .grades
+                .iter()
+                .map(|(id, g)| {
+                    let names = GradeNames {
+                        id: Name::from(id.as_str()),
+                        label: Name::from(g.label.as_str()),
+                        actions: Arc::from(g.actions.clone()),
+                        money_item: Name::from(format!("grade:{id}")),
+                    };
+                    (id.clone(), names)
+                })
+                .collect(),
+        }
+    }
 }
 
 impl std::fmt::Debug for CompiledPolicy {
@@ -108,7 +177,7 @@ pub fn compile_with(
         .filter_map(|name| {
             let field = policy.schema.index_of(name)?;
             Some(Slot {
-                name: name.clone(),
+                name: name.as_str().into(),
                 field,
             })
         })
@@ -175,6 +244,8 @@ pub fn compile_with(
         .iter()
         .flatten()
         .any(|e| matches!(e, CompiledExpr::Script(_)));
+    let names = Names::of(&policy);
+    let name_field = policy.schema.index_of("name");
     Ok((
         CompiledPolicy {
             policy,
@@ -183,6 +254,8 @@ pub fn compile_with(
             exprs,
             constants,
             uses_scripts,
+            name_field,
+            names,
         },
         diagnostics,
     ))

@@ -159,3 +159,13 @@ pub fn did_you_mean<'a>(
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
+
+/// Help for an unknown name: "did you mean `x`?" when a candidate is close, else `otherwise`.
+pub fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: &str,
+) -> String {
+    did_you_mean(name, candidates)
+        .map_or_else(|| otherwise.to_owned(), |s| format!("did you mean `{s}`?"))
+}

@@ -6,6 +6,7 @@
 //! reported once. A cell that cannot be read is kept as invalid, so it fails only the records
 //! of packs that read that field; every other record and field is still read.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -166,7 +167,7 @@ impl Ledger {
                         }
                     }
                 }
-                Some(_) => builder.record(line, row.iter().map(|c| CellText::Text(c.to_owned()))),
+                Some(_) => builder.record(line, row.iter().map(CellText::Text)),
             }
         }
         if header.is_none() {
@@ -224,10 +225,9 @@ impl Ledger {
         for (i, row) in rows.into_iter().enumerate() {
             builder.record(
                 i + 1,
-                columns.iter().map(|c| {
-                    row.get(c)
-                        .map_or(CellText::Absent, |v| CellText::Json(v.clone()))
-                }),
+                columns
+                    .iter()
+                    .map(|c| row.get(c).map_or(CellText::Absent, CellText::Json)),
             );
         }
         builder.finish()
@@ -235,10 +235,10 @@ impl Ledger {
 }
 
 /// The text of a ledger file: UTF-8 (BOM stripped) or, failing that, GBK.
-fn decode(bytes: &[u8], name: &str) -> Result<(String, Vec<String>), LedgerError> {
+fn decode<'b>(bytes: &'b [u8], name: &str) -> Result<(Cow<'b, str>, Vec<String>), LedgerError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_owned(), Vec::new()));
+        return Ok((Cow::Borrowed(text), Vec::new()));
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
@@ -249,16 +249,14 @@ fn decode(bytes: &[u8], name: &str) -> Result<(String, Vec<String>), LedgerError
                     .into(),
         });
     }
-    Ok((
-        text.into_owned(),
-        vec!["decoded as GBK (GB18030)".to_owned()],
-    ))
+    Ok((text, vec!["decoded as GBK (GB18030)".to_owned()]))
 }
 
-enum CellText {
+/// One cell as the file holds it, borrowed: only cells that become values are copied.
+enum CellText<'a> {
     Absent,
-    Text(String),
-    Json(serde_json::Value),
+    Text(&'a str),
+    Json(&'a serde_json::Value),
 }
 
 /// Turns rows into records, shared by the three formats.
@@ -324,7 +322,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn record(&mut self, row: usize, cells: impl Iterator<Item = CellText>) {
+    fn record<'c>(&mut self, row: usize, cells: impl Iterator<Item = CellText<'c>>) {
         let mut record = Record {
             row,
             id: String::new(),
@@ -349,8 +347,8 @@ impl<'a> Builder<'a> {
                 Target::Extra(i) => {
                     record.extra[i] = match cell {
                         CellText::Absent => String::new(),
-                        CellText::Text(t) => t,
-                        CellText::Json(serde_json::Value::String(s)) => s,
+                        CellText::Text(t) => t.to_owned(),
+                        CellText::Json(serde_json::Value::String(s)) => s.clone(),
                         CellText::Json(v) => v.to_string(),
                     }
                 }

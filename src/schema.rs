@@ -185,10 +185,15 @@ fn parse_int(text: &str) -> Option<i64> {
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_lowercase().as_str() {
-        "true" | "1" | "是" | "yes" | "y" | "有" | "√" => Some(true),
-        "false" | "0" | "否" | "no" | "n" | "无" | "×" => Some(false),
-        _ => None,
+    const TRUE: [&str; 7] = ["true", "1", "是", "yes", "y", "有", "√"];
+    const FALSE: [&str; 7] = ["false", "0", "否", "no", "n", "无", "×"];
+    // Compared without allocating: this runs for every yes/no cell of a ledger.
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
+        Some(true)
+    } else if FALSE.iter().any(|f| f.eq_ignore_ascii_case(text)) {
+        Some(false)
+    } else {
+        None
     }
 }
 

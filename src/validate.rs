@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors};
+use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors, suggest};
 use crate::load::raw::{Literal, NumOrName, RawRule};
 use crate::load::{At, Pack};
 use crate::policy::*;
@@ -244,18 +244,14 @@ impl Validator<'_> {
                     None
                 }
                 None => {
-                    let suggestion =
-                        did_you_mean(name, params.keys().map(String::as_str)).map(str::to_owned);
-                    let d = self.error(
-                        file,
-                        at,
-                        "unknown-param",
-                        format!("`{name}` is neither a number nor a param of this policy"),
+                    let help = suggest(
+                        name,
+                        params.keys().map(String::as_str),
+                        "declare it under `params:`",
                     );
-                    d.help = Some(match suggestion {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "declare it under `params:`".into(),
-                    });
+                    let message =
+                        format!("`{name}` is neither a number nor a param of this policy");
+                    self.error(file, at, "unknown-param", message).help = Some(help);
                     None
                 }
             },
@@ -472,19 +468,13 @@ impl Validator<'_> {
                 if let Some(c) = &raw.category
                     && !categories.contains_key(&c.value)
                 {
-                    let suggestion = did_you_mean(&c.value, categories.keys().map(String::as_str))
-                        .map(str::to_owned);
-                    let d = self.error(
-                        file,
-                        c,
-                        "unknown-category",
-                        format!("unknown category `{}`", c.value),
+                    let help = suggest(
+                        &c.value,
+                        categories.keys().map(String::as_str),
+                        "declare it under `categories:`",
                     );
-                    d.help = Some(
-                        suggestion.map_or("declare it under `categories:`".into(), |s| {
-                            format!("did you mean `{s}`?")
-                        }),
-                    );
+                    let message = format!("unknown category `{}`", c.value);
+                    self.error(file, c, "unknown-category", message).help = Some(help);
                 }
                 match &raw.expr {
                     Some(e) => Some(RuleKind::Points {
@@ -644,17 +634,13 @@ impl Validator<'_> {
         let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
         for b in &raw.grades {
             if !grades.contains_key(&b.grade.value) {
-                let suggestion = did_you_mean(&b.grade.value, grades.keys().map(String::as_str))
-                    .map(str::to_owned);
-                self.error(
-                    file,
-                    &b.grade,
-                    "unknown-grade",
-                    format!("unknown grade `{}`", b.grade.value),
-                )
-                .help = Some(suggestion.map_or("declare it under `grades:`".into(), |s| {
-                    format!("did you mean `{s}`?")
-                }));
+                let help = suggest(
+                    &b.grade.value,
+                    grades.keys().map(String::as_str),
+                    "declare it under `grades:`",
+                );
+                let message = format!("unknown grade `{}`", b.grade.value);
+                self.error(file, &b.grade, "unknown-grade", message).help = Some(help);
             }
             let bound = |this: &mut Self,
                          incl: &Option<Spanned<NumOrName>>,

@@ -136,7 +136,14 @@ fn zhuzhou_variants_differ_only_where_the_social_one_adds() {
     for (s, e) in social.outcomes.iter().zip(&enterprise.outcomes) {
         if s.grade != e.grade {
             moved += 1;
-            assert_eq!(s.failed, ["rules_systematic.inspection"], "{}", s.record);
+            assert_eq!(
+                s.failed,
+                [liangxin::evaluate::Name::from(
+                    "rules_systematic.inspection"
+                )],
+                "{}",
+                s.record
+            );
             assert_eq!(e.grade.as_deref(), Some("met"));
         }
     }

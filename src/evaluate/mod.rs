@@ -9,9 +9,11 @@
 mod outcome;
 mod summary;
 
+use std::sync::Arc;
+
 use rhai::{Dynamic, EvalAltResult, Scope};
 
-pub use outcome::{Outcome, RuleResult};
+pub use outcome::{Name, Outcome, RuleResult};
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, innermost};
@@ -121,8 +123,9 @@ impl Evaluator<'_> {
         let mut failed = Vec::new();
         let mut results = Vec::with_capacity(policy.rules.len());
 
-        for (rule, exprs) in policy.rules.iter().zip(&compiled.exprs) {
-            let mut result = RuleResult::new(&rule.id, rule.kind.name());
+        let names = &compiled.names;
+        for (i, (rule, exprs)) in policy.rules.iter().zip(&compiled.exprs).enumerate() {
+            let mut result = RuleResult::new(&names.rules[i], rule.kind.name());
             let rule_error = |message: String| vec![error(None, Some(&rule.id), message)];
             match &rule.kind {
                 RuleKind::Base { value } => {
@@ -179,7 +182,7 @@ impl Evaluator<'_> {
                 }
                 RuleKind::Checklist { criteria, at_least } => {
                     let mut met = 0;
-                    for (criterion, expr) in criteria.iter().zip(exprs) {
+                    for (c, (criterion, expr)) in criteria.iter().zip(exprs).enumerate() {
                         let holds = self.truth(expr, &values).map_err(|m| {
                             vec![error(
                                 None,
@@ -190,8 +193,9 @@ impl Evaluator<'_> {
                         if holds {
                             met += 1;
                         } else {
-                            result.failed.push(criterion.id.clone());
-                            failed.push(format!("{}.{}", rule.id, criterion.id));
+                            let (id, key) = &names.criteria[i][c];
+                            result.failed.push(id.clone());
+                            failed.push(key.clone());
                         }
                     }
                     let passed = met >= *at_least;
@@ -207,7 +211,7 @@ impl Evaluator<'_> {
                     result.passed = Some(pays);
                     if pays {
                         money += amount;
-                        money_items.push((rule.id.clone(), *amount));
+                        money_items.push((names.rules[i].clone(), *amount));
                         result.value = Some(*amount);
                     }
                 }
@@ -224,14 +228,14 @@ impl Evaluator<'_> {
         }
 
         let mut band_reason = None;
-        let grade = match (vetoed_by, &policy.bands) {
+        let grade: Option<&str> = match (vetoed_by, &policy.bands) {
             (Some(rule_id), _) => {
                 policy
                     .rules
                     .iter()
                     .find(|r| r.id == rule_id)
                     .and_then(|r| match &r.kind {
-                        RuleKind::Veto { grade, .. } => Some(grade.clone()),
+                        RuleKind::Veto { grade, .. } => Some(grade.as_str()),
                         _ => None,
                     })
             }
@@ -246,44 +250,39 @@ impl Evaluator<'_> {
                 match bands.bands.iter().find(|b| b.contains(x)) {
                     Some(band) => {
                         band_reason = Some(band.explain(metric_name, x));
-                        Some(band.grade.clone())
+                        Some(band.grade.as_str())
                     }
                     None => {
-                        return Err(vec![error(
-                            None,
-                            None,
-                            format!("no band matches {metric_name} {}", crate::number::format(x)),
-                        )]);
+                        let message =
+                            format!("no band matches {metric_name} {}", crate::number::format(x));
+                        return Err(vec![error(None, None, message)]);
                     }
                 }
             }
             (None, None) => None,
         };
-        let grade_def = grade.as_ref().and_then(|g| policy.grades.get(g));
-        if let Some(g) = grade_def.filter(|g| g.money != 0.0) {
+        let grade_def = grade.and_then(|g| policy.grades.get(g));
+        let grade_names = grade.and_then(|g| names.grades.get(g));
+        if let (Some(g), Some(n)) = (grade_def, grade_names)
+            && g.money != 0.0
+        {
             money += g.money;
-            money_items.push((
-                format!("grade:{}", grade.as_deref().unwrap_or_default()),
-                g.money,
-            ));
+            money_items.push((n.money_item.clone(), g.money));
         }
-        let name = policy
-            .schema
-            .index_of("name")
-            .and_then(|i| match record.cells.get(i) {
-                Some(Cell::Value(Value::Str(s))) if !s.is_empty() => Some(s.clone()),
-                _ => None,
-            });
+        let name = compiled.name_field.and_then(|i| match record.cells.get(i) {
+            Some(Cell::Value(Value::Str(s))) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        });
         Ok(Outcome {
             record: record.id.clone(),
             row: record.row,
             name,
             score,
-            grade_label: grade_def.map(|g| g.label.clone()),
+            grade: grade_names.map(|n| n.id.clone()),
+            grade_label: grade_names.map(|n| n.label.clone()),
             passed: grade_def.map(|g| g.pass),
-            grade,
             vetoed: vetoed_by.is_some(),
-            actions: grade_def.map(|g| g.actions.clone()).unwrap_or_default(),
+            actions: grade_names.map_or_else(|| Arc::from(Vec::new()), |n| n.actions.clone()),
             money,
             rank: None,
             failed,
@@ -381,7 +380,10 @@ fn script_error(e: &EvalAltResult) -> String {
             };
             // Rhai capitalizes its messages; ours are lowercase.
             let mut chars = text.chars();
-            chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_lowercase().chain(chars).collect())
+                .unwrap_or_default()
         }
     };
     let mut place = String::new();

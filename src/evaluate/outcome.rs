@@ -1,11 +1,17 @@
 //! What evaluating a record produces.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+
+/// A name from the policy (rule, criterion, grade), shared by every outcome that mentions it
+/// rather than copied into each.
+pub type Name = Arc<str>;
 
 /// The result of one rule for one record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleResult {
-    pub id: String,
+    pub id: Name,
     pub kind: &'static str,
     /// What the rule computed: the expression's number, the count of criteria met, the
     /// amount paid.
@@ -19,15 +25,15 @@ pub struct RuleResult {
     pub passed: Option<bool>,
     /// Criteria of a checklist that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub failed: Vec<String>,
+    pub failed: Vec<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 impl RuleResult {
-    pub(crate) fn new(id: &str, kind: &'static str) -> Self {
+    pub(crate) fn new(id: &Name, kind: &'static str) -> Self {
         RuleResult {
-            id: id.to_owned(),
+            id: id.clone(),
             kind,
             value: None,
             points: None,
@@ -48,23 +54,23 @@ pub struct Outcome {
     pub name: Option<String>,
     /// The score, when the policy scores.
     pub score: Option<f64>,
-    pub grade: Option<String>,
-    pub grade_label: Option<String>,
+    pub grade: Option<Name>,
+    pub grade_label: Option<Name>,
     /// Whether the grade counts as passing (达标, 合格).
     pub passed: Option<bool>,
     pub vetoed: bool,
     /// The treatment the grade gets.
-    pub actions: Vec<String>,
+    pub actions: Arc<[String]>,
     pub money: f64,
     /// Place on the leaderboard (积分排行榜), when the policy ranks.
     pub rank: Option<usize>,
     /// Ids of the checklist criteria that failed, as `checklist.criterion`.
-    pub failed: Vec<String>,
+    pub failed: Vec<Name>,
     /// Why the band matched, e.g. `score 900 >= 900`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<String>,
     pub rules: Vec<RuleResult>,
     /// Money per source, keyed by rule id or `grade:<id>`.
     #[serde(skip)]
-    pub(crate) money_items: Vec<(String, f64)>,
+    pub(crate) money_items: Vec<(Name, f64)>,
 }

@@ -18,6 +18,8 @@ pub struct PolicyInfo {
     /// The Chinese label of every checklist criterion, keyed as in [`Outcome::failed`]
     /// (`checklist.criterion`).
     pub criteria: IndexMap<String, String>,
+    /// The Chinese label of every grade, in the policy's order.
+    pub grades: IndexMap<String, String>,
 }
 
 /// The run's money against the policy's budget.
@@ -79,11 +81,11 @@ impl Evaluation {
         let mut money_by_item: IndexMap<String, f64> = IndexMap::new();
         for o in &outcomes {
             if let Some(g) = &o.grade {
-                *by_grade.entry(g.clone()).or_default() += 1;
+                *by_grade.entry(g.to_string()).or_default() += 1;
             }
             passed += usize::from(o.passed == Some(true));
             for (item, amount) in &o.money_items {
-                *money_by_item.entry(item.clone()).or_default() += amount;
+                *money_by_item.entry(item.to_string()).or_default() += amount;
             }
         }
         let money_total = outcomes.iter().map(|o| o.money).sum::<f64>();
@@ -134,9 +136,17 @@ impl Evaluation {
                     .rules
                     .iter()
                     .flat_map(|r| match &r.kind {
-                        crate::policy::RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| (format!("{}.{}", r.id, c.id), c.label.clone())).collect(),
+                        crate::policy::RuleKind::Checklist { criteria, .. } => criteria
+                            .iter()
+                            .map(|c| (format!("{}.{}", r.id, c.id), c.label.clone()))
+                            .collect(),
                         _ => Vec::new(),
                     })
+                    .collect(),
+                grades: policy
+                    .grades
+                    .iter()
+                    .map(|(id, g)| (id.clone(), g.label.clone()))
                     .collect(),
             },
             outcomes,
@@ -180,7 +190,7 @@ mod tests {
             grade_label: None,
             passed: None,
             vetoed,
-            actions: vec![],
+            actions: Vec::new().into(),
             money: 0.0,
             rank: None,
             failed: vec![],

@@ -28,8 +28,8 @@ pub fn render(evaluation: &Evaluation, bom: bool) -> String {
         if columns.score {
             row.push(o.score.map(format).unwrap_or_default());
         }
-        row.push(o.grade.clone().unwrap_or_default());
-        row.push(o.grade_label.clone().unwrap_or_default());
+        row.push(o.grade.as_deref().unwrap_or_default().to_owned());
+        row.push(o.grade_label.as_deref().unwrap_or_default().to_owned());
         row.push(o.passed.map(|p| p.to_string()).unwrap_or_default());
         row.push(o.vetoed.to_string());
         if columns.money {

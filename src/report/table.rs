@@ -39,7 +39,7 @@ pub fn render(evaluation: &Evaluation) -> String {
         if columns.score {
             row.push(o.score.map(format).unwrap_or_default());
         }
-        let mut grade = o.grade_label.clone().unwrap_or_else(|| "-".into());
+        let mut grade = o.grade_label.as_deref().unwrap_or("-").to_owned();
         if o.vetoed && !grade.contains("否决") {
             grade.push_str(" (一票否决)");
         }
@@ -51,7 +51,17 @@ pub fn render(evaluation: &Evaluation) -> String {
             row.push(o.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into()));
         }
         if columns.failed {
-            let labels: Vec<&str> = o.failed.iter().map(|id| evaluation.policy.criteria.get(id).map_or(id.as_str(), String::as_str)).collect();
+            let labels: Vec<&str> = o
+                .failed
+                .iter()
+                .map(|id| {
+                    evaluation
+                        .policy
+                        .criteria
+                        .get(&**id)
+                        .map_or(&**id, String::as_str)
+                })
+                .collect();
             row.push(labels.join("、"));
         }
         table.add_row(row);
@@ -78,12 +88,7 @@ pub fn render(evaluation: &Evaluation) -> String {
         .by_grade
         .iter()
         .map(|(g, n)| {
-            let label = evaluation
-                .outcomes
-                .iter()
-                .find(|o| o.grade.as_deref() == Some(g))
-                .and_then(|o| o.grade_label.clone())
-                .unwrap_or_else(|| g.clone());
+            let label = evaluation.policy.grades.get(g).unwrap_or(g);
             format!("{label} {n}")
         })
         .collect();
