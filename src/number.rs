@@ -11,6 +11,15 @@ pub fn format(n: f64) -> String {
     }
 }
 
+/// Formats a number with all its digits (no rounding), for machine-readable output.
+pub fn format_exact(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
 /// Formats a ratio in 0..=1 as a percentage with one decimal, e.g. `85.6%`.
 pub fn percent(ratio: f64) -> String {
     format!("{:.1}%", ratio * 100.0)

@@ -18,7 +18,7 @@ fn eval_cases() {
         let mut snapshot = format!("policy: {}\nrecords: {}\n\n", case.policy, case.records);
         snapshot.push_str(&liangxin::report::to_json(&evaluation.summary));
         snapshot.push('\n');
-        snapshot.push_str(&liangxin::report::render(
+        snapshot.push_str(&liangxin::report::render_evaluation(
             &evaluation,
             liangxin::report::Format::Csv,
             Default::default(),

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use liangxin::report::{self, Format};
-use liangxin::{FsLoader, Ledger, LoadError, prepare};
+use liangxin::evaluate::group_field;
+use liangxin::report::{self, EvalReport, Format};
 
 use super::{Exit, output, packs};
 
@@ -15,59 +15,62 @@ pub struct Args {
     /// The ledger: .csv (UTF-8 or GBK, headers by field id or Chinese label), .json or .yaml.
     #[arg(long, short)]
     pub records: PathBuf,
-    #[arg(long, short, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write to this file instead of stdout (written whole or not at all).
+    /// Also summarize per value of this field (its id or label), e.g. `district` or `org`.
     #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Start CSV output with a UTF-8 byte-order mark, for Excel.
+    pub group_by: Option<String>,
+    /// Also show the leaderboard (积分排行榜) down to rank N, overall and per group.
     #[arg(long)]
-    pub bom: bool,
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub out: output::OutputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
-    let pack = packs::resolve(&args.policy);
-    let prepared = match prepare(&FsLoader, &pack) {
+    let prepared = match packs::prepare(&args.policy) {
         Ok(p) => p,
-        Err(LoadError::Io { path, source }) => {
-            eprintln!("error: cannot read policy {path}: {source}");
-            return Exit::Usage;
-        }
-        Err(LoadError::Invalid(diagnostics)) => {
-            for d in &diagnostics {
-                eprintln!("{d}\n");
-            }
-            eprintln!(
-                "error: policy {} is invalid; `liangxin check {}` lists the problems",
-                pack.display(),
-                pack.display()
-            );
-            return Exit::Findings;
-        }
+        Err(exit) => return exit,
     };
-    for w in &prepared.warnings {
-        eprintln!("{w}\n");
-    }
-    let ledger = match Ledger::read(&args.records, &prepared.policy.policy.schema) {
+    let compiled = &prepared.policy;
+    let ledger = match packs::ledger(&args.records, &compiled.policy.schema) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(exit) => return exit,
+    };
+    let field = match args
+        .group_by
+        .as_deref()
+        .map(|f| group_field(&compiled.policy.schema, f))
+        .transpose()
+    {
+        Ok(f) => f,
+        Err(message) => {
+            eprintln!("error: {message}");
             return Exit::Usage;
         }
     };
-    let evaluation = prepared.policy.evaluate_ledger(&ledger);
-    let text = report::render(&evaluation, args.format, report::Options { bom: args.bom });
-    if let Err(e) = output::write(args.output.as_deref(), &text) {
+    if args.top.is_some() && compiled.policy.ranking.is_none() {
         eprintln!(
-            "error: cannot write {}: {e}",
-            args.output
-                .as_deref()
-                .unwrap_or("stdout".as_ref())
-                .display()
+            "error: --top needs a policy that ranks (`ranking:`); {} does not",
+            compiled.policy.meta.id
         );
         return Exit::Usage;
     }
-    if args.format != Format::Table || args.output.is_some() {
+    let evaluation = compiled.evaluate_ledger(&ledger);
+    let grouping = field.map(|f| compiled.group(&evaluation, &ledger, f));
+    let report = EvalReport {
+        evaluation: &evaluation,
+        grouping: grouping.as_ref(),
+        top: args.top,
+    };
+    let text = report::render(
+        &report.document(),
+        || report.json(),
+        args.out.format,
+        args.out.options(),
+    );
+    if let Err(exit) = args.out.write(&text) {
+        return exit;
+    }
+    if args.out.format != Format::Table || args.out.output.is_some() {
         // The table shows these itself; other formats carry them in their data.
         for e in &evaluation.errors {
             eprintln!("error: {}: {e}", ledger.path);

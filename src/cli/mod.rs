@@ -34,3 +34,12 @@ pub enum Command {
     /// List the bundled policy packs.
     List(list::Args),
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,7 +1,44 @@
-//! Writing results: to stdout, or to a file that is either written whole or not at all.
+//! Output options shared by the commands, and writing results: to stdout, or to a file that is
+//! either written whole or not at all.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use liangxin::report::{Format, Options};
+
+use super::Exit;
+
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file instead of stdout (written whole or not at all).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Start CSV output with a UTF-8 byte-order mark, for Excel.
+    #[arg(long)]
+    pub bom: bool,
+}
+
+impl OutputArgs {
+    pub fn options(&self) -> Options {
+        Options { bom: self.bom }
+    }
+
+    /// Writes the rendered result where the user asked, or says why it could not.
+    pub fn write(&self, text: &str) -> Result<(), Exit> {
+        write(self.output.as_deref(), text).map_err(|e| {
+            eprintln!(
+                "error: cannot write {}: {e}",
+                self.output
+                    .as_deref()
+                    .unwrap_or("stdout".as_ref())
+                    .display()
+            );
+            Exit::Usage
+        })
+    }
+}
 
 /// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename),
 /// or to stdout when there is no path.

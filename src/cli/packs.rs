@@ -40,3 +40,40 @@ pub fn bundled() -> std::io::Result<Vec<PathBuf>> {
     dirs.sort();
     Ok(dirs)
 }
+
+/// Loads and compiles a pack for a command, printing its warnings, or its problems and the exit
+/// code to end with.
+pub fn prepare(arg: &Path) -> Result<liangxin::Prepared, super::Exit> {
+    let pack = resolve(arg);
+    match liangxin::prepare(&liangxin::FsLoader, &pack) {
+        Ok(p) => {
+            for w in &p.warnings {
+                eprintln!("{w}\n");
+            }
+            Ok(p)
+        }
+        Err(liangxin::LoadError::Io { path, source }) => {
+            eprintln!("error: cannot read policy {path}: {source}");
+            Err(super::Exit::Usage)
+        }
+        Err(liangxin::LoadError::Invalid(diagnostics)) => {
+            for d in &diagnostics {
+                eprintln!("{d}\n");
+            }
+            eprintln!(
+                "error: policy {} is invalid; `liangxin check {}` lists the problems",
+                pack.display(),
+                pack.display()
+            );
+            Err(super::Exit::Findings)
+        }
+    }
+}
+
+/// Reads a ledger for a command, or prints why not.
+pub fn ledger(path: &Path, schema: &liangxin::Schema) -> Result<liangxin::Ledger, super::Exit> {
+    liangxin::Ledger::read(path, schema).map_err(|e| {
+        eprintln!("error: {e}");
+        super::Exit::Usage
+    })
+}

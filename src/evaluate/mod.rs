@@ -6,6 +6,7 @@
 //! the other records are still evaluated. Ranking and the summary are computed over all
 //! outcomes afterwards.
 
+mod group;
 mod outcome;
 mod summary;
 
@@ -13,8 +14,9 @@ use std::sync::Arc;
 
 use rhai::{Dynamic, EvalAltResult, Scope};
 
+pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use outcome::{Name, Outcome, RuleResult};
-pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary};
+pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, innermost};
 use crate::ledger::{Cell, Ledger, Record, RecordError};

@@ -6,6 +6,8 @@ use serde::Serialize;
 use super::Outcome;
 use crate::compile::CompiledPolicy;
 use crate::ledger::RecordError;
+use crate::number::grouped;
+use crate::policy::{Budget, Policy};
 
 /// Which policy produced an evaluation.
 #[derive(Debug, Clone, Serialize)]
@@ -75,56 +77,7 @@ impl Evaluation {
         if let Some(ranking) = &policy.ranking {
             rank(&mut outcomes, ranking.exclude_vetoed);
         }
-        let mut by_grade: IndexMap<String, usize> =
-            policy.grades.keys().map(|g| (g.clone(), 0)).collect();
-        let mut passed = 0;
-        let mut money_by_item: IndexMap<String, f64> = IndexMap::new();
-        for o in &outcomes {
-            if let Some(g) = &o.grade {
-                *by_grade.entry(g.to_string()).or_default() += 1;
-            }
-            passed += usize::from(o.passed == Some(true));
-            for (item, amount) in &o.money_items {
-                *money_by_item.entry(item.to_string()).or_default() += amount;
-            }
-        }
-        let money_total = outcomes.iter().map(|o| o.money).sum::<f64>();
-        let mut warnings = Vec::new();
-        let budget = policy.budget.as_ref().map(|b| {
-            let over = money_total > b.amount;
-            if over {
-                warnings.push(format!(
-                    "money total {} exceeds the budget {} ({}) by {}",
-                    crate::number::grouped(money_total),
-                    crate::number::grouped(b.amount),
-                    if b.label.is_empty() {
-                        "budget"
-                    } else {
-                        &b.label
-                    },
-                    crate::number::grouped(money_total - b.amount)
-                ));
-            }
-            BudgetCheck {
-                label: b.label.clone(),
-                amount: b.amount,
-                used: money_total,
-                remaining: b.amount - money_total,
-                over,
-            }
-        });
-        let summary = Summary {
-            records: outcomes.len(),
-            by_grade,
-            pass_rate: (!outcomes.is_empty() && policy.grades.values().any(|g| g.pass))
-                .then(|| passed as f64 / outcomes.len() as f64),
-            vetoed: outcomes.iter().filter(|o| o.vetoed).count(),
-            money_total,
-            money_by_item,
-            errors: errors.len(),
-            budget,
-            warnings,
-        };
+        let summary = Summary::of(policy, &outcomes, errors.len(), policy.budget.as_ref());
         Evaluation {
             policy: PolicyInfo {
                 id: policy.meta.id.clone(),
@@ -157,23 +110,91 @@ impl Evaluation {
     }
 }
 
+impl Summary {
+    /// Counts and totals over `outcomes`; the budget check only when a budget is given (a
+    /// group of a ledger is not held to the whole budget).
+    pub fn of<'a>(
+        policy: &Policy,
+        outcomes: impl IntoIterator<Item = &'a Outcome>,
+        errors: usize,
+        budget: Option<&Budget>,
+    ) -> Summary {
+        let mut by_grade: IndexMap<String, usize> =
+            policy.grades.keys().map(|g| (g.clone(), 0)).collect();
+        let (mut records, mut passed, mut vetoed, mut money_total) = (0, 0, 0, 0.0);
+        let mut money_by_item: IndexMap<String, f64> = IndexMap::new();
+        for o in outcomes {
+            records += 1;
+            if let Some(g) = &o.grade {
+                *by_grade.entry(g.to_string()).or_default() += 1;
+            }
+            passed += usize::from(o.passed == Some(true));
+            vetoed += usize::from(o.vetoed);
+            money_total += o.money;
+            for (item, amount) in &o.money_items {
+                *money_by_item.entry(item.to_string()).or_default() += amount;
+            }
+        }
+        let mut warnings = Vec::new();
+        let budget = budget.map(|b| {
+            let over = money_total > b.amount;
+            if over {
+                let label = if b.label.is_empty() {
+                    "budget"
+                } else {
+                    &b.label
+                };
+                warnings.push(format!(
+                    "money total {} exceeds the budget {} ({label}) by {}",
+                    grouped(money_total),
+                    grouped(b.amount),
+                    grouped(money_total - b.amount)
+                ));
+            }
+            BudgetCheck {
+                label: b.label.clone(),
+                amount: b.amount,
+                used: money_total,
+                remaining: b.amount - money_total,
+                over,
+            }
+        });
+        Summary {
+            records,
+            by_grade,
+            pass_rate: (records > 0 && policy.grades.values().any(|g| g.pass))
+                .then(|| passed as f64 / records as f64),
+            vetoed,
+            money_total,
+            money_by_item,
+            errors,
+            budget,
+            warnings,
+        }
+    }
+}
+
 /// Standard competition ranking by score, highest first: ties share a rank and the next rank
 /// skips (1, 2, 2, 4).
 pub fn rank(outcomes: &mut [Outcome], exclude_vetoed: bool) {
-    let mut scores: Vec<f64> = outcomes
-        .iter()
-        .filter(|o| !(exclude_vetoed && o.vetoed))
-        .filter_map(|o| o.score)
-        .collect();
-    scores.sort_by(|a, b| b.total_cmp(a));
-    for o in outcomes.iter_mut() {
-        o.rank = match o.score {
-            Some(s) if !(exclude_vetoed && o.vetoed) => {
-                Some(1 + scores.partition_point(|x| *x > s))
-            }
-            _ => None,
-        };
+    let ranks = competition_ranks(outcomes.iter(), exclude_vetoed);
+    for (o, r) in outcomes.iter_mut().zip(ranks) {
+        o.rank = r;
     }
+}
+
+/// The competition rank of each outcome among `outcomes` (None: no score, or vetoed and
+/// excluded).
+pub fn competition_ranks<'a>(
+    outcomes: impl Iterator<Item = &'a Outcome> + Clone,
+    exclude_vetoed: bool,
+) -> Vec<Option<usize>> {
+    let ranked = |o: &Outcome| o.score.filter(|_| !(exclude_vetoed && o.vetoed));
+    let mut scores: Vec<f64> = outcomes.clone().filter_map(ranked).collect();
+    scores.sort_by(|a, b| b.total_cmp(a));
+    outcomes
+        .map(|o| ranked(o).map(|s| 1 + scores.partition_point(|x| *x > s)))
+        .collect()
 }
 
 #[cfg(test)]

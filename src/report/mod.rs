@@ -1,22 +1,33 @@
-//! Stage 5, report: render an [`Evaluation`] for people (an aligned table) and for programs
-//! (JSON, CSV). Rendering never evaluates anything; it only formats what evaluation produced.
+//! Stage 5, report: turn results into something a person reads or a program parses.
+//!
+//! Each command's results become a format-neutral [`doc::Document`] (sections of facts,
+//! tables and bar charts); `text`, `markdown`, `csv` and `html` each render any document. JSON
+//! is the typed results themselves. Rendering never evaluates anything.
 
 mod csv;
-mod table;
+pub mod doc;
+mod eval;
+mod html;
+mod markdown;
+mod text;
 
 use serde::Serialize;
 
-use crate::evaluate::Evaluation;
+pub use eval::EvalReport;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// An aligned table with a summary, for reading in a terminal.
+    /// Aligned tables and a summary, for reading in a terminal (80 columns).
     Table,
-    /// One JSON object: policy, outcomes, errors, summary.
+    /// One JSON object with stable keys (see the README).
     Json,
-    /// One row per record with one header row, for Excel.
+    /// The main table, one header row, for Excel.
     Csv,
+    /// GitHub-flavoured Markdown, for pasting into documents.
+    Md,
+    /// One self-contained HTML page with charts and a sortable, filterable table.
+    Html,
 }
 
 /// Rendering choices that are not the format itself.
@@ -26,13 +37,34 @@ pub struct Options {
     pub bom: bool,
 }
 
-/// Renders an evaluation.
-pub fn render(evaluation: &Evaluation, format: Format, options: Options) -> String {
+/// Renders a document in any format but JSON (which `json` gives instead).
+pub fn render(
+    doc: &doc::Document,
+    json: impl FnOnce() -> serde_json::Value,
+    format: Format,
+    options: Options,
+) -> String {
     match format {
-        Format::Table => table::render(evaluation),
-        Format::Json => to_json(evaluation),
-        Format::Csv => csv::render(evaluation, options.bom),
+        Format::Table => text::render(doc),
+        Format::Json => to_json(&json()),
+        Format::Csv => csv::render(doc, options.bom),
+        Format::Md => markdown::render(doc),
+        Format::Html => html::render(doc),
     }
+}
+
+/// Renders an evaluation alone (no grouping, no leaderboard).
+pub fn render_evaluation(
+    evaluation: &crate::Evaluation,
+    format: Format,
+    options: Options,
+) -> String {
+    let report = EvalReport {
+        evaluation,
+        grouping: None,
+        top: None,
+    };
+    render(&report.document(), || report.json(), format, options)
 }
 
 /// Pretty JSON with a final newline.
@@ -41,25 +73,4 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
         serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
-}
-
-/// The outcome columns shared by the table and the CSV: what each policy shows depends on
-/// whether it scores, pays, ranks or checks.
-pub(crate) struct Columns {
-    pub score: bool,
-    pub rank: bool,
-    pub money: bool,
-    pub failed: bool,
-}
-
-impl Columns {
-    pub fn of(evaluation: &Evaluation) -> Columns {
-        let any = |f: fn(&crate::evaluate::Outcome) -> bool| evaluation.outcomes.iter().any(f);
-        Columns {
-            score: any(|o| o.score.is_some()),
-            rank: any(|o| o.rank.is_some()),
-            money: any(|o| o.money != 0.0) || evaluation.summary.budget.is_some(),
-            failed: any(|o| !o.failed.is_empty() || o.rules.iter().any(|r| r.kind == "checklist")),
-        }
-    }
 }

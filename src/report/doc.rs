@@ -1,0 +1,184 @@
+//! A report as a format-neutral document: titled sections of facts, tables and bar charts.
+//!
+//! Each command builds one [`Document`] from its typed results; the text, Markdown, CSV and
+//! HTML renderers each turn any document into their format, so a new command gets every format
+//! for free and the formats cannot drift apart. (JSON is not rendered from the document: it is
+//! the typed results themselves, with their stable keys.)
+
+/// How a column's values are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// A score or count: `900`, `2.5`.
+    Number,
+    /// Yuan, with thousands separators for people: `5,300,000`.
+    Money,
+    /// A ratio shown as a percentage: `85.6%` (CSV keeps the ratio, for Excel).
+    Percent,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn opt_number(n: Option<f64>) -> Cell {
+        n.map_or(Cell::Empty, Cell::Number)
+    }
+
+    /// The cell for people, formatted by its column's kind.
+    pub fn display(&self, kind: Kind) -> String {
+        use crate::number::{format, grouped, percent};
+        match (self, kind) {
+            (Cell::Empty, _) => String::new(),
+            (Cell::Text(s), _) => s.clone(),
+            (Cell::Number(n), Kind::Money) => grouped(*n),
+            (Cell::Number(n), Kind::Percent) => percent(*n),
+            (Cell::Number(n), _) => format(*n),
+        }
+    }
+
+    /// The cell for a spreadsheet: plain numbers, ratios as ratios.
+    pub fn raw(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => crate::number::format_exact(*n),
+        }
+    }
+}
+
+/// A column: a stable machine key (CSV header, HTML data attribute) and a label for people.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: String,
+    pub label: String,
+    pub kind: Kind,
+    /// Shown in CSV and HTML only: detail that would crowd an 80-column terminal.
+    pub detail: bool,
+}
+
+impl Column {
+    pub fn new(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
+        Column {
+            key: key.into(),
+            label: label.into(),
+            kind,
+            detail: false,
+        }
+    }
+
+    /// A column for CSV and HTML only.
+    pub fn detail(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
+        Column {
+            detail: true,
+            ..Column::new(key, label, kind)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    pub fn new(columns: Vec<Column>) -> Table {
+        Table {
+            columns,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Cell>) {
+        self.rows.push(row);
+    }
+
+    /// The table without its detail columns, for narrow formats.
+    pub fn brief(&self) -> Table {
+        let keep: Vec<bool> = self.columns.iter().map(|c| !c.detail).collect();
+        Table {
+            columns: self.columns.iter().filter(|c| !c.detail).cloned().collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .zip(&keep)
+                        .filter(|(_, k)| **k)
+                        .map(|(c, _)| c.clone())
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A horizontal bar chart: one bar per label, the value's share of the total shown.
+#[derive(Debug, Clone)]
+pub struct Bars {
+    pub title: String,
+    pub bars: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    /// Label: value lines.
+    Facts(Vec<(String, String)>),
+    Table(Table),
+    Bars(Bars),
+    /// Lines of text, e.g. warnings and notes.
+    Lines(Vec<String>),
+    /// The report's main table, one row per record: what CSV output holds, and what HTML makes
+    /// sortable and filterable. A document has at most one.
+    Records(Table),
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub heading: String,
+    pub blocks: Vec<Block>,
+}
+
+impl Section {
+    pub fn new(heading: impl Into<String>) -> Section {
+        Section {
+            heading: heading.into(),
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, block: Block) -> Section {
+        self.blocks.push(block);
+        self
+    }
+}
+
+/// A whole report.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub title: String,
+    pub sections: Vec<Section>,
+}
+
+impl Document {
+    /// The main table, if the document has one.
+    pub fn records(&self) -> Option<&Table> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .find_map(|b| match b {
+                Block::Records(t) => Some(t),
+                _ => None,
+            })
+    }
+}

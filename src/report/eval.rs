@@ -1,0 +1,304 @@
+//! The report of `liangxin eval`: one policy on one ledger, optionally grouped and with a
+//! leaderboard.
+
+use serde_json::json;
+
+use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Table};
+use crate::evaluate::{Evaluation, Grouping, Outcome, PolicyInfo, Summary};
+use crate::number::{grouped, percent};
+
+/// What `eval` reports: the evaluation, and optionally its groups and its top N.
+pub struct EvalReport<'a> {
+    pub evaluation: &'a Evaluation,
+    pub grouping: Option<&'a Grouping>,
+    /// Show the leaderboard down to this rank (ties at the last rank included).
+    pub top: Option<usize>,
+}
+
+impl EvalReport<'_> {
+    /// The JSON: the evaluation's keys, plus `groups` (with `--group-by`) and `top` (with `--top`).
+    pub fn json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self.evaluation).unwrap_or_default();
+        if let Some(g) = self.grouping {
+            let groups: Vec<serde_json::Value> = g
+                .groups
+                .iter()
+                .map(|group| {
+                    let mut v = json!({ "key": group.key, "summary": group.summary });
+                    if let Some(n) = self.top {
+                        v["top"] = json!(leaders(group.members.iter().map(|&i| &self.evaluation.outcomes[i]).zip(group.ranks.iter().copied()), n)
+                            .iter()
+                            .map(|(o, r)| json!({ "rank": r, "record": o.record, "name": o.name, "score": o.score, "grade": o.grade }))
+                            .collect::<Vec<_>>());
+                    }
+                    v
+                })
+                .collect();
+            value["grouping"] = json!({ "field": g.field, "label": g.label });
+            value["groups"] = json!(groups);
+        }
+        if let Some(n) = self.top {
+            value["top"] = json!(
+                self.overall_leaders(n)
+                    .iter()
+                    .map(|(o, _)| o.record.as_str())
+                    .collect::<Vec<_>>()
+            );
+        }
+        value
+    }
+
+    fn overall_leaders(&self, n: usize) -> Vec<(&Outcome, usize)> {
+        leaders(self.evaluation.outcomes.iter().map(|o| (o, o.rank)), n)
+    }
+
+    pub fn document(&self) -> Document {
+        let e = self.evaluation;
+        let p = &e.policy;
+        let mut sections =
+            vec![Section::new("结果 outcomes").with(Block::Records(outcomes_table(e)))];
+        sections.push(summary_section("汇总 summary", p, &e.summary));
+        if let Some(g) = self.grouping {
+            sections.push(
+                Section::new(format!("按{}分组 by {}", g.label, g.field))
+                    .with(Block::Table(groups_table(p, g))),
+            );
+        }
+        if let Some(n) = self.top {
+            let mut section = Section::new(format!("积分排行榜 top {n}"))
+                .with(Block::Table(leaders_table(&self.overall_leaders(n))));
+            if let Some(g) = self.grouping {
+                for group in &g.groups {
+                    let members = group
+                        .members
+                        .iter()
+                        .map(|&i| &e.outcomes[i])
+                        .zip(group.ranks.iter().copied());
+                    section
+                        .blocks
+                        .push(Block::Lines(vec![format!("{}: {}", g.label, group.key)]));
+                    section
+                        .blocks
+                        .push(Block::Table(leaders_table(&leaders(members, n))));
+                }
+            }
+            sections.push(section);
+        }
+        if !e.errors.is_empty() {
+            sections.push(Section::new("错误 errors").with(Block::Table(errors_table(&e.errors))));
+        }
+        if !e.notes.is_empty() {
+            sections.push(Section::new("说明 notes").with(Block::Lines(e.notes.clone())));
+        }
+        Document {
+            title: format!("{} ({} v{})", p.name, p.id, p.version),
+            sections,
+        }
+    }
+}
+
+/// Outcomes ranked `n` or better, best first (ties at rank `n` all included).
+fn leaders<'a>(
+    ranked: impl Iterator<Item = (&'a Outcome, Option<usize>)>,
+    n: usize,
+) -> Vec<(&'a Outcome, usize)> {
+    let mut top: Vec<(&Outcome, usize)> = ranked
+        .filter_map(|(o, r)| r.filter(|r| *r <= n).map(|r| (o, r)))
+        .collect();
+    top.sort_by_key(|(o, r)| (*r, o.row));
+    top
+}
+
+fn leaders_table(leaders: &[(&Outcome, usize)]) -> Table {
+    let mut t = Table::new(vec![
+        Column::new("rank", "排名 rank", Kind::Number),
+        Column::new("record", "编号 record", Kind::Text),
+        Column::new("name", "名称 name", Kind::Text),
+        Column::new("score", "得分 score", Kind::Number),
+        Column::new("grade", "等次 grade", Kind::Text),
+    ]);
+    for (o, r) in leaders {
+        t.push(vec![
+            Cell::Number(*r as f64),
+            Cell::text(o.record.as_str()),
+            Cell::text(o.name.clone().unwrap_or_default()),
+            Cell::opt_number(o.score),
+            Cell::text(o.grade_label.as_deref().unwrap_or_default()),
+        ]);
+    }
+    t
+}
+
+/// One row per outcome; which columns appear depends on whether the policy scores, pays,
+/// ranks or checks.
+fn outcomes_table(e: &Evaluation) -> Table {
+    let any = |f: fn(&Outcome) -> bool| e.outcomes.iter().any(f);
+    let score = any(|o| o.score.is_some());
+    let money = any(|o| o.money != 0.0) || e.summary.budget.is_some();
+    let rank = any(|o| o.rank.is_some());
+    let checks = !e.policy.criteria.is_empty();
+    let mut columns = vec![
+        Column::new("record", "编号 record", Kind::Text),
+        Column::new("name", "名称 name", Kind::Text),
+    ];
+    if score {
+        columns.push(Column::new("score", "得分 score", Kind::Number));
+    }
+    columns.push(Column::detail("grade", "grade", Kind::Text));
+    columns.push(Column::new("grade_label", "等次 grade", Kind::Text));
+    columns.push(Column::detail("passed", "passed", Kind::Text));
+    columns.push(Column::detail("vetoed", "一票否决 vetoed", Kind::Text));
+    if money {
+        columns.push(Column::new("money", "金额 money", Kind::Money));
+    }
+    if rank {
+        columns.push(Column::new("rank", "排名 rank", Kind::Number));
+    }
+    columns.push(Column::detail("actions", "措施 actions", Kind::Text));
+    if checks {
+        columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
+    }
+    let mut t = Table::new(columns);
+    for o in &e.outcomes {
+        let mut row = vec![
+            Cell::text(o.record.as_str()),
+            Cell::text(o.name.clone().unwrap_or_default()),
+        ];
+        if score {
+            row.push(Cell::opt_number(o.score));
+        }
+        row.push(Cell::text(o.grade.as_deref().unwrap_or_default()));
+        row.push(Cell::text(o.grade_label.as_deref().unwrap_or_default()));
+        row.push(o.passed.map_or(Cell::Empty, |p| Cell::text(p.to_string())));
+        row.push(Cell::text(o.vetoed.to_string()));
+        if money {
+            row.push(Cell::Number(o.money));
+        }
+        if rank {
+            row.push(o.rank.map_or(Cell::Empty, |r| Cell::Number(r as f64)));
+        }
+        row.push(Cell::text(o.actions.join("；")));
+        if checks {
+            let labels: Vec<&str> = o
+                .failed
+                .iter()
+                .map(|id| e.policy.criteria.get(&**id).map_or(&**id, String::as_str))
+                .collect();
+            row.push(Cell::text(labels.join("、")));
+        }
+        t.push(row);
+    }
+    t
+}
+
+/// Facts, the grade distribution and warnings of one summary.
+pub(crate) fn summary_section(heading: &str, p: &PolicyInfo, s: &Summary) -> Section {
+    let mut facts = vec![
+        ("records 记录".to_owned(), s.records.to_string()),
+        ("errors 错误".to_owned(), s.errors.to_string()),
+    ];
+    if let Some(rate) = s.pass_rate {
+        facts.push(("pass rate 达标率".into(), percent(rate)));
+    }
+    if s.vetoed > 0 {
+        facts.push(("vetoed 一票否决".into(), s.vetoed.to_string()));
+    }
+    if s.money_total != 0.0 || s.budget.is_some() {
+        let mut money = format!("{} yuan", grouped(s.money_total));
+        let items: Vec<String> = s
+            .money_by_item
+            .iter()
+            .map(|(k, v)| format!("{k} {}", grouped(*v)))
+            .collect();
+        if !items.is_empty() {
+            money.push_str(&format!(" ({})", items.join(", ")));
+        }
+        facts.push(("money 金额".into(), money));
+    }
+    if let Some(b) = &s.budget {
+        facts.push((
+            format!("budget 预算 {}", b.label),
+            format!(
+                "{} used of {}, {} remaining",
+                grouped(b.used),
+                grouped(b.amount),
+                grouped(b.remaining)
+            ),
+        ));
+    }
+    let mut section = Section::new(heading).with(Block::Facts(facts));
+    if !s.by_grade.is_empty() {
+        section = section.with(Block::Bars(Bars {
+            title: format!("等次分布 grades: {}", p.name),
+            bars: s
+                .by_grade
+                .iter()
+                .map(|(g, n)| {
+                    (
+                        p.grades.get(g).cloned().unwrap_or_else(|| g.clone()),
+                        *n as f64,
+                    )
+                })
+                .collect(),
+        }));
+    }
+    if !s.warnings.is_empty() {
+        section = section.with(Block::Lines(
+            s.warnings.iter().map(|w| format!("warning: {w}")).collect(),
+        ));
+    }
+    section
+}
+
+fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
+    let mut columns = vec![
+        Column::new("group", g.label.clone(), Kind::Text),
+        Column::new("records", "记录 records", Kind::Number),
+    ];
+    for (id, label) in &p.grades {
+        columns.push(Column::new(id.clone(), label.clone(), Kind::Number));
+    }
+    columns.push(Column::new("pass_rate", "达标率 pass", Kind::Percent));
+    columns.push(Column::new("money", "金额 money", Kind::Money));
+    columns.push(Column::new("errors", "错误 errors", Kind::Number));
+    let mut t = Table::new(columns);
+    for group in &g.groups {
+        let s = &group.summary;
+        let mut row = vec![
+            Cell::text(group.key.clone()),
+            Cell::Number(s.records as f64),
+        ];
+        for id in p.grades.keys() {
+            row.push(Cell::Number(s.by_grade.get(id).copied().unwrap_or(0) as f64));
+        }
+        row.push(Cell::opt_number(s.pass_rate));
+        row.push(Cell::Number(s.money_total));
+        row.push(Cell::Number(s.errors as f64));
+        t.push(row);
+    }
+    t
+}
+
+pub(crate) fn errors_table(errors: &[crate::ledger::RecordError]) -> Table {
+    let mut t = Table::new(vec![
+        Column::new("row", "行 row", Kind::Number),
+        Column::new("record", "编号 record", Kind::Text),
+        Column::new("where", "字段/规则 field/rule", Kind::Text),
+        Column::new("message", "问题 problem", Kind::Text),
+    ]);
+    for e in errors {
+        let place = e
+            .rule
+            .as_ref()
+            .map(|r| format!("rule {r}"))
+            .or_else(|| e.field.as_ref().map(|f| format!("field {f}")))
+            .unwrap_or_default();
+        t.push(vec![
+            Cell::Number(e.row as f64),
+            Cell::text(e.record.clone().unwrap_or_default()),
+            Cell::text(place),
+            Cell::text(e.message.clone()),
+        ]);
+    }
+    t
+}

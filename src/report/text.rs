@@ -1,0 +1,93 @@
+//! Documents for the terminal: tables aligned by display width (a Chinese character is two
+//! columns) and wrapped to 80 columns, bar charts drawn with block characters.
+
+use comfy_table::{CellAlignment, ContentArrangement, Table as Grid, presets::UTF8_FULL_CONDENSED};
+use unicode_width::UnicodeWidthStr;
+
+use super::doc::{Bars, Block, Document, Kind, Table};
+
+/// The width tables are wrapped to.
+const WIDTH: u16 = 80;
+/// The longest bar, in characters.
+const BAR: f64 = 30.0;
+
+pub fn render(doc: &Document) -> String {
+    let mut out = format!("{}\n", doc.title);
+    for section in &doc.sections {
+        if !section.heading.is_empty() {
+            out.push_str(&format!("\n## {}\n", section.heading));
+        }
+        for block in &section.blocks {
+            match block {
+                Block::Facts(facts) => {
+                    let width = facts.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+                    for (k, v) in facts {
+                        out.push_str(&format!("{k}{}  {v}\n", " ".repeat(width - k.width())));
+                    }
+                }
+                Block::Table(t) | Block::Records(t) => {
+                    out.push_str(&table(&t.brief()));
+                    out.push('\n');
+                }
+                Block::Bars(b) => out.push_str(&bars(b)),
+                Block::Lines(lines) => {
+                    for line in lines {
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn table(t: &Table) -> String {
+    let mut grid = Grid::new();
+    grid.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(WIDTH);
+    grid.set_header(t.columns.iter().map(|c| c.label.as_str()));
+    for row in &t.rows {
+        grid.add_row(
+            row.iter()
+                .zip(&t.columns)
+                .map(|(cell, c)| cell.display(c.kind)),
+        );
+    }
+    for (i, c) in t.columns.iter().enumerate() {
+        if c.kind != Kind::Text
+            && let Some(column) = grid.column_mut(i)
+        {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    grid.to_string()
+}
+
+fn bars(b: &Bars) -> String {
+    let total: f64 = b.bars.iter().map(|(_, v)| v).sum();
+    let max = b.bars.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+    let width = b.bars.iter().map(|(l, _)| l.width()).max().unwrap_or(0);
+    let mut out = format!("{}\n", b.title);
+    for (label, value) in &b.bars {
+        let len = if max > 0.0 {
+            (value / max * BAR).round() as usize
+        } else {
+            0
+        };
+        let share = if total > 0.0 {
+            crate::number::percent(value / total)
+        } else {
+            "-".into()
+        };
+        out.push_str(&format!(
+            "  {label}{}  {}{} {} ({share})\n",
+            " ".repeat(width - label.width()),
+            "█".repeat(len),
+            " ".repeat(BAR as usize - len),
+            crate::number::format(*value)
+        ));
+    }
+    out
+}
