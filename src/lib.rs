@@ -26,8 +26,10 @@
 //! assert_eq!(evaluation.outcomes[0].score, Some(980.0));
 //! ```
 
+pub mod compare;
 pub mod compile;
 pub mod diagnostic;
+pub mod dimension;
 pub mod evaluate;
 pub mod ledger;
 pub mod load;

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let code = match args.command {
         cli::Command::Eval(a) => cli::eval::run(a),
         cli::Command::Check(a) => cli::check::run(a),
+        cli::Command::Compare(a) => cli::compare::run(a),
         cli::Command::List(a) => cli::list::run(a),
     };
     ExitCode::from(code as u8)

@@ -78,6 +78,8 @@ pub struct Criterion {
     pub label: String,
     pub expr: Expr,
     pub assumed: bool,
+    /// The dimension it assesses (its own, or its checklist's).
+    pub dimension: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +133,8 @@ pub struct Rule {
     pub id: String,
     pub label: String,
     pub assumed: bool,
+    /// The dimension it assesses (from `schema/dimensions.yaml`).
+    pub dimension: Option<String>,
     pub kind: RuleKind,
     pub loc: Location,
 }
@@ -253,6 +257,7 @@ pub struct Script {
 pub struct Policy {
     pub meta: Meta,
     pub schema: Schema,
+    pub dimensions: crate::dimension::Dimensions,
     /// The record fields the policy reads, in declaration order.
     pub fields: Vec<String>,
     pub params: IndexMap<String, Param>,

@@ -95,6 +95,7 @@ impl Validator<'_> {
         let grades = self.grades(&params);
         let rules = self.rules(&params, &categories, &grades);
         let bands = self.bands(&params, &rules, &grades);
+        self.untagged(&rules);
         self.unused_grades(&grades, bands.as_ref());
         let ranking = pack.ranking.as_ref().map(|At { file, item }| {
             if item.by.value != "score" {
@@ -128,6 +129,7 @@ impl Validator<'_> {
         Policy {
             meta,
             schema: pack.schema.clone(),
+            dimensions: pack.dimensions.clone(),
             fields,
             params,
             categories,
@@ -342,6 +344,7 @@ impl Validator<'_> {
                     id: raw.id.value.clone(),
                     label: raw.label.clone(),
                     assumed: raw.assumed,
+                    dimension: self.dimension(*file, raw.dimension.as_ref()),
                     kind,
                     loc: self.pack.loc(*file, &raw.id),
                 });
@@ -540,6 +543,9 @@ impl Validator<'_> {
                         label: c.label.clone(),
                         expr: expr(&c.expr),
                         assumed: c.assumed,
+                        dimension: self
+                            .dimension(file, c.dimension.as_ref())
+                            .or_else(|| raw.dimension.as_ref().map(|d| d.value.clone())),
                     });
                 }
                 if criteria.is_empty() {
@@ -687,6 +693,65 @@ impl Validator<'_> {
             assumed: raw.assumed,
             bands,
         })
+    }
+
+    /// A dimension tag, checked against the list.
+    fn dimension(&mut self, file: usize, tag: Option<&Spanned<String>>) -> Option<String> {
+        let tag = tag?;
+        let known = &self.pack.dimensions.dimensions;
+        if known.contains_key(&tag.value) {
+            return Some(tag.value.clone());
+        }
+        let ids: Vec<&str> = known.keys().map(String::as_str).collect();
+        let help = suggest(
+            &tag.value,
+            ids.iter().copied(),
+            &format!("the dimensions are: {}", ids.join(", ")),
+        );
+        self.error(
+            file,
+            tag,
+            "unknown-dimension",
+            format!("unknown dimension `{}`", tag.value),
+        )
+        .help = Some(help);
+        None
+    }
+
+    /// In a pack that tags anything with a dimension, warns about criteria and scoring rules
+    /// left untagged: a side-by-side comparison would silently miss them.
+    fn untagged(&mut self, rules: &[Rule]) {
+        let tagged = |r: &Rule| match &r.kind {
+            RuleKind::Checklist { criteria, .. } => criteria.iter().any(|c| c.dimension.is_some()),
+            _ => r.dimension.is_some(),
+        };
+        if !rules.iter().any(tagged) {
+            return;
+        }
+        for At { file, item: raw } in &self.pack.rules {
+            let Some(rule) = rules.iter().find(|r| r.id == raw.id.value) else {
+                continue;
+            };
+            let untagged: Vec<&str> = match &rule.kind {
+                RuleKind::Checklist { criteria, .. } => criteria
+                    .iter()
+                    .filter(|c| c.dimension.is_none())
+                    .map(|c| c.id.as_str())
+                    .collect(),
+                RuleKind::Points { .. } | RuleKind::Veto { .. } if rule.dimension.is_none() => {
+                    vec![rule.id.as_str()]
+                }
+                _ => vec![],
+            };
+            if !untagged.is_empty() {
+                let message = format!(
+                    "rule `{}` has no `dimension` for: {}",
+                    rule.id,
+                    untagged.join(", ")
+                );
+                self.warning(*file, &raw.id, "untagged", message);
+            }
+        }
     }
 
     /// Warns about params that no bound, cap, amount, expression or script mentions.

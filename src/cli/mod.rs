@@ -1,6 +1,7 @@
 //! Command-line arguments, and what the subcommands share.
 
 pub mod check;
+pub mod compare;
 pub mod eval;
 pub mod list;
 mod output;
@@ -29,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate a ledger's records under a policy pack.
     Eval(eval::Args),
+    /// Compare several packs: on the same ledger, or their standards side by side.
+    Compare(compare::Args),
     /// Check policy packs and report every problem at once.
     Check(check::Args),
     /// List the bundled policy packs.

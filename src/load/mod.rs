@@ -15,6 +15,7 @@ pub use loader::{FsLoader, Loader, MemoryLoader, normalize};
 use raw::{RawBands, RawBudget, RawCategory, RawGrade, RawParam, RawPolicy, RawRanking, RawRule};
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::dimension::Dimensions;
 use crate::schema::{Schema, Subject};
 
 /// How deep `extends:` chains may go; deeper is almost certainly a cycle through symlinks.
@@ -81,6 +82,8 @@ pub struct Pack {
     pub scripts: Vec<ScriptFile>,
     /// The record schema of the pack's subject.
     pub schema: Schema,
+    /// The dimensions rules may be tagged with.
+    pub dimensions: Dimensions,
 }
 
 impl Pack {
@@ -215,6 +218,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     let subject =
         resolve_subject(&files, &head, &chain).map_err(|d| LoadError::Invalid(vec![d]))?;
     let schema = find_schema(loader, &dir, subject).map_err(LoadError::Invalid)?;
+    let dimensions = find_dimensions(loader, &dir).map_err(|d| LoadError::Invalid(vec![d]))?;
 
     let mut pack = Pack {
         dir: dir.clone(),
@@ -231,6 +235,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         budget: None,
         scripts: Vec::new(),
         schema,
+        dimensions,
     };
     // Apply the root first, then each descendant, so nearer packs override.
     let mut layers: Vec<(usize, RawPolicy, PathBuf)> = chain.into_iter().rev().collect();
@@ -385,6 +390,31 @@ fn empty_policy() -> RawPolicy {
     }
 }
 
+/// The first of `relative` found in the pack's directory or one of the three above it.
+fn find_above(loader: &dyn Loader, pack_dir: &Path, relative: &Path) -> Option<PathBuf> {
+    pack_dir
+        .ancestors()
+        .take(4)
+        .map(|dir| dir.join(relative))
+        .find(|candidate| loader.is_file(candidate))
+}
+
+/// The dimension list: `schema/dimensions.yaml` above the pack, else the built-in one.
+pub fn find_dimensions(loader: &dyn Loader, pack_dir: &Path) -> Result<Dimensions, Diagnostic> {
+    let Some(path) = find_above(loader, pack_dir, Path::new("schema/dimensions.yaml")) else {
+        return Ok(Dimensions::builtin());
+    };
+    let origin = path.display().to_string();
+    let text = loader.read(&path).map_err(|e| {
+        Diagnostic::error(
+            "dimensions",
+            format!("cannot read {origin}: {e}"),
+            Location::file_only(&origin),
+        )
+    })?;
+    Dimensions::parse(&text, &origin)
+}
+
 /// The schema for `subject`: `schema/<subject>.yaml` in the pack's directory or one of the
 /// three above it (a repository's `schema/` beside `policies/`), else the built-in one.
 pub fn find_schema(
@@ -392,19 +422,20 @@ pub fn find_schema(
     pack_dir: &Path,
     subject: Subject,
 ) -> Result<Schema, Vec<Diagnostic>> {
-    for dir in pack_dir.ancestors().take(4) {
-        let candidate = dir.join("schema").join(format!("{subject}.yaml"));
-        if loader.is_file(&candidate) {
-            let origin = candidate.display().to_string();
-            let text = loader.read(&candidate).map_err(|e| {
-                vec![Diagnostic::error(
-                    "schema",
-                    format!("cannot read {origin}: {e}"),
-                    Location::file_only(&origin),
-                )]
-            })?;
-            return Schema::parse(&text, &origin);
-        }
-    }
-    Ok(Schema::builtin(subject))
+    let Some(path) = find_above(
+        loader,
+        pack_dir,
+        &Path::new("schema").join(format!("{subject}.yaml")),
+    ) else {
+        return Ok(Schema::builtin(subject));
+    };
+    let origin = path.display().to_string();
+    let text = loader.read(&path).map_err(|e| {
+        vec![Diagnostic::error(
+            "schema",
+            format!("cannot read {origin}: {e}"),
+            Location::file_only(&origin),
+        )]
+    })?;
+    Schema::parse(&text, &origin)
 }

@@ -85,6 +85,9 @@ pub struct RawRule {
     pub description: Option<String>,
     #[serde(default)]
     pub assumed: bool,
+    /// The aspect of party building the rule assesses (an id from `schema/dimensions.yaml`).
+    #[serde(default)]
+    pub dimension: Option<Spanned<String>>,
     /// `base`: the starting score.
     #[serde(default)]
     pub value: Option<Spanned<NumOrName>>,
@@ -121,6 +124,9 @@ pub struct RawCriterion {
     #[serde(default)]
     pub label: String,
     pub expr: Spanned<String>,
+    /// Defaults to its checklist's dimension.
+    #[serde(default)]
+    pub dimension: Option<Spanned<String>>,
     #[serde(default)]
     pub assumed: bool,
 }

@@ -4,6 +4,7 @@
 //! tables and bar charts); `text`, `markdown`, `csv` and `html` each render any document. JSON
 //! is the typed results themselves. Rendering never evaluates anything.
 
+mod compare;
 mod csv;
 pub mod doc;
 mod eval;
@@ -13,6 +14,7 @@ mod text;
 
 use serde::Serialize;
 
+pub use compare::{CompareReport, coverage_document};
 pub use eval::EvalReport;
 
 /// An output format.

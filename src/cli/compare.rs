@@ -1,0 +1,106 @@
+//! `liangxin compare`: the same records under several policies, or the standards themselves
+//! side by side when no records are given.
+
+use std::path::PathBuf;
+
+use liangxin::compare::{compare, coverage};
+use liangxin::evaluate::group_field;
+use liangxin::report::{self, CompareReport, coverage_document};
+
+use super::{Exit, output, packs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A pack to compare (give two or more): directory, policy.yaml or bundled id.
+    #[arg(long = "policy", short, required = true)]
+    pub policies: Vec<PathBuf>,
+    /// The ledger to evaluate under every pack. Without it, the standards are compared by the
+    /// dimensions their rules are tagged with.
+    #[arg(long, short)]
+    pub records: Option<PathBuf>,
+    /// Also summarize per value of this field (its id or label), per policy.
+    #[arg(long, short)]
+    pub group_by: Option<String>,
+    #[command(flatten)]
+    pub out: output::OutputArgs,
+}
+
+pub fn run(args: Args) -> Exit {
+    if args.policies.len() < 2 {
+        eprintln!("error: compare needs at least two --policy");
+        return Exit::Usage;
+    }
+    let mut prepared = Vec::new();
+    for p in &args.policies {
+        match packs::prepare(p) {
+            Ok(p) => prepared.push(p),
+            Err(exit) => return exit,
+        }
+    }
+    let policies: Vec<&liangxin::Policy> = prepared.iter().map(|p| &p.policy.policy).collect();
+    let subject = policies[0].meta.subject;
+    if let Some(other) = policies.iter().find(|p| p.meta.subject != subject) {
+        eprintln!(
+            "error: cannot compare {} (subject {subject}) with {} (subject {}): they assess different records",
+            policies[0].meta.id, other.meta.id, other.meta.subject
+        );
+        return Exit::Usage;
+    }
+
+    let Some(records) = &args.records else {
+        let coverage = coverage(&policies);
+        let names: Vec<String> = policies
+            .iter()
+            .map(|p| format!("{} ({})", p.meta.name, p.meta.region))
+            .collect();
+        let doc = coverage_document(&coverage, &names);
+        let json = || serde_json::json!({ "policies": policies.iter().map(|p| &p.meta).collect::<Vec<_>>(), "coverage": coverage });
+        let text = report::render(&doc, json, args.out.format, args.out.options());
+        return match args.out.write(&text) {
+            Ok(()) => Exit::Ok,
+            Err(exit) => exit,
+        };
+    };
+
+    let mut evaluations = Vec::new();
+    let mut groupings = Vec::new();
+    for p in &prepared {
+        let ledger = match packs::ledger(records, &p.policy.policy.schema) {
+            Ok(l) => l,
+            Err(exit) => return exit,
+        };
+        let evaluation = p.policy.evaluate_ledger(&ledger);
+        if let Some(field) = &args.group_by {
+            match group_field(&p.policy.policy.schema, field) {
+                Ok(f) => groupings.push(p.policy.group(&evaluation, &ledger, f)),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Exit::Usage;
+                }
+            }
+        }
+        evaluations.push(evaluation);
+    }
+    let comparison = compare(&policies, &evaluations);
+    let report = CompareReport {
+        comparison: &comparison,
+        evaluations: &evaluations,
+        groupings: args.group_by.is_some().then_some(groupings.as_slice()),
+    };
+    let text = report::render(
+        &report.document(),
+        || report.json(),
+        args.out.format,
+        args.out.options(),
+    );
+    if let Err(exit) = args.out.write(&text) {
+        return exit;
+    }
+    let errors: usize = evaluations.iter().map(|e| e.errors.len()).sum();
+    if errors > 0 {
+        eprintln!("{errors} record evaluation(s) failed; see the errors sections");
+        Exit::Findings
+    } else {
+        Exit::Ok
+    }
+}

@@ -1,0 +1,323 @@
+//! Comparing standards: the same records under several policies, and the standards themselves
+//! side by side by the dimensions their rules are tagged with.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::evaluate::{Evaluation, Outcome};
+use crate::policy::{Policy, RuleKind};
+
+/// How many of the most-disagreeing records each pair lists.
+pub const DISAGREEMENTS: usize = 10;
+
+/// The dimension row for rules and criteria that carry no dimension tag.
+pub const UNTAGGED: &str = "(untagged)";
+
+/// Several evaluations of one ledger, aligned by record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// One unique key per policy, in the order given (the policy id; `id#2` for a repeat).
+    pub keys: Vec<String>,
+    pub rows: Vec<Row>,
+    pub agreement: Vec<Agreement>,
+}
+
+/// One record across the policies.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub record: String,
+    pub name: Option<String>,
+    /// Per policy: the index of the record's outcome in that evaluation, or None when that
+    /// policy could not evaluate it (see its errors).
+    #[serde(skip)]
+    pub outcomes: Vec<Option<usize>>,
+}
+
+/// How two policies grade the same records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agreement {
+    pub a: String,
+    pub b: String,
+    /// Records both evaluated.
+    pub both: usize,
+    /// Of those, records both pass or both fail.
+    pub same_pass: usize,
+    /// Grade under `a` -> grade under `b` -> records.
+    pub crosstab: IndexMap<String, IndexMap<String, usize>>,
+    /// The records whose tiers are furthest apart, most first.
+    pub disagreements: Vec<Disagreement>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    pub record: String,
+    pub a: String,
+    pub b: String,
+    /// How far apart the two tiers are, from 0 (same relative tier) to 1 (top vs bottom).
+    pub distance: f64,
+    /// One policy passes the record and the other does not.
+    pub pass_differs: bool,
+}
+
+/// Unique keys for policies: the id, with `#n` for the n-th repeat of an id.
+pub fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    ids.map(|id| {
+        let n = seen.entry(id).or_default();
+        *n += 1;
+        if *n == 1 {
+            id.to_owned()
+        } else {
+            format!("{id}#{n}")
+        }
+    })
+    .collect()
+}
+
+/// Aligns evaluations of the same ledger (one per policy, in order) by record id.
+pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
+    let keys = keys(policies.iter().map(|p| p.meta.id.as_str()));
+    // Records in ledger order: by row, from every evaluation's outcomes and errors.
+    let mut order: IndexMap<String, (usize, Option<String>)> = IndexMap::new();
+    for e in evaluations {
+        for o in &e.outcomes {
+            order
+                .entry(o.record.clone())
+                .or_insert((o.row, o.name.clone()));
+        }
+        for err in &e.errors {
+            if let Some(id) = &err.record {
+                order.entry(id.clone()).or_insert((err.row, None));
+            }
+        }
+    }
+    order.sort_by(|_, (a, _), _, (b, _)| a.cmp(b));
+    let index: Vec<HashMap<&str, usize>> = evaluations
+        .iter()
+        .map(|e| {
+            e.outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.record.as_str(), i))
+                .collect()
+        })
+        .collect();
+    let rows: Vec<Row> = order
+        .iter()
+        .map(|(id, (_, name))| Row {
+            record: id.clone(),
+            name: name.clone().or_else(|| {
+                index.iter().zip(evaluations).find_map(|(ix, e)| {
+                    ix.get(id.as_str())
+                        .and_then(|&i| e.outcomes[i].name.clone())
+                })
+            }),
+            outcomes: index
+                .iter()
+                .map(|ix| ix.get(id.as_str()).copied())
+                .collect(),
+        })
+        .collect();
+    let mut agreement = Vec::new();
+    for a in 0..policies.len() {
+        for b in a + 1..policies.len() {
+            agreement.push(agree(
+                policies,
+                evaluations,
+                &rows,
+                (a, b),
+                (&keys[a], &keys[b]),
+            ));
+        }
+    }
+    Comparison {
+        keys,
+        rows,
+        agreement,
+    }
+}
+
+/// Where a grade sits among its policy's grades, from 0 (first, the top) to 1 (last).
+fn tier(policy: &Policy, grade: Option<&str>) -> f64 {
+    let n = policy.grades.len();
+    match grade.and_then(|g| policy.grades.get_index_of(g)) {
+        Some(i) if n > 1 => i as f64 / (n - 1) as f64,
+        _ => 0.0,
+    }
+}
+
+fn agree(
+    policies: &[&Policy],
+    evaluations: &[Evaluation],
+    rows: &[Row],
+    (a, b): (usize, usize),
+    (ka, kb): (&str, &str),
+) -> Agreement {
+    let grade = |o: &Outcome| o.grade.as_deref().unwrap_or("-").to_owned();
+    let mut crosstab: IndexMap<String, IndexMap<String, usize>> = policies[a]
+        .grades
+        .keys()
+        .map(|ga| {
+            (
+                ga.clone(),
+                policies[b]
+                    .grades
+                    .keys()
+                    .map(|gb| (gb.clone(), 0))
+                    .collect(),
+            )
+        })
+        .collect();
+    let (mut both, mut same_pass) = (0, 0);
+    let mut disagreements = Vec::new();
+    for row in rows {
+        let (Some(ia), Some(ib)) = (row.outcomes[a], row.outcomes[b]) else {
+            continue;
+        };
+        let (oa, ob) = (&evaluations[a].outcomes[ia], &evaluations[b].outcomes[ib]);
+        both += 1;
+        same_pass += usize::from(oa.passed == ob.passed);
+        *crosstab
+            .entry(grade(oa))
+            .or_default()
+            .entry(grade(ob))
+            .or_default() += 1;
+        let distance =
+            (tier(policies[a], oa.grade.as_deref()) - tier(policies[b], ob.grade.as_deref())).abs();
+        if distance > 0.0 || oa.passed != ob.passed {
+            disagreements.push(Disagreement {
+                record: row.record.clone(),
+                a: oa.grade_label.as_deref().unwrap_or("-").to_owned(),
+                b: ob.grade_label.as_deref().unwrap_or("-").to_owned(),
+                distance,
+                pass_differs: oa.passed != ob.passed,
+            });
+        }
+    }
+    // Furthest apart first; a pass/fail split before a mere tier shift; then ledger order.
+    disagreements.sort_by(|x, y| {
+        y.distance
+            .total_cmp(&x.distance)
+            .then(y.pass_differs.cmp(&x.pass_differs))
+    });
+    disagreements.truncate(DISAGREEMENTS);
+    Agreement {
+        a: ka.to_owned(),
+        b: kb.to_owned(),
+        both,
+        same_pass,
+        crosstab,
+        disagreements,
+    }
+}
+
+/// The standards side by side: per dimension, what each policy assesses.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub keys: Vec<String>,
+    pub dimensions: Vec<DimensionRow>,
+    /// For each pair: the dimensions one covers and the other does not.
+    pub gaps: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionRow {
+    pub id: String,
+    pub label: String,
+    /// Per policy (in `keys` order): the labels of its rules and criteria in this dimension.
+    pub items: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    pub a: String,
+    pub b: String,
+    pub only_a: Vec<String>,
+    pub only_b: Vec<String>,
+}
+
+/// What each policy assesses, by dimension (the first policy's dimension list).
+pub fn coverage(policies: &[&Policy]) -> Coverage {
+    let keys = keys(policies.iter().map(|p| p.meta.id.as_str()));
+    let Some(first) = policies.first() else {
+        return Coverage {
+            keys,
+            dimensions: vec![],
+            gaps: vec![],
+        };
+    };
+    let mut rows: IndexMap<String, DimensionRow> = first
+        .dimensions
+        .dimensions
+        .iter()
+        .map(|(id, d)| {
+            let row = DimensionRow {
+                id: id.clone(),
+                label: d.label.clone(),
+                items: vec![Vec::new(); policies.len()],
+            };
+            (id.clone(), row)
+        })
+        .collect();
+    for (i, p) in policies.iter().enumerate() {
+        for rule in &p.rules {
+            let tagged: Vec<(Option<&String>, &str)> = match &rule.kind {
+                RuleKind::Checklist { criteria, .. } => criteria
+                    .iter()
+                    .map(|c| (c.dimension.as_ref(), c.label.as_str()))
+                    .collect(),
+                RuleKind::Base { .. } => vec![],
+                _ => vec![(rule.dimension.as_ref(), rule.label.as_str())],
+            };
+            for (dimension, label) in tagged {
+                let id = dimension.map_or(UNTAGGED, String::as_str);
+                let row = rows.entry(id.to_owned()).or_insert_with(|| DimensionRow {
+                    id: id.to_owned(),
+                    label: id.to_owned(),
+                    items: vec![Vec::new(); policies.len()],
+                });
+                row.items[i].push(label.to_owned());
+            }
+        }
+    }
+    let dimensions: Vec<DimensionRow> = rows
+        .into_values()
+        .filter(|r| r.items.iter().any(|i| !i.is_empty()))
+        .collect();
+    let mut gaps = Vec::new();
+    for a in 0..policies.len() {
+        for b in a + 1..policies.len() {
+            let only = |x: usize, y: usize| {
+                dimensions
+                    .iter()
+                    .filter(|d| !d.items[x].is_empty() && d.items[y].is_empty())
+                    .map(|d| d.id.clone())
+                    .collect()
+            };
+            gaps.push(Gap {
+                a: keys[a].clone(),
+                b: keys[b].clone(),
+                only_a: only(a, b),
+                only_b: only(b, a),
+            });
+        }
+    }
+    Coverage {
+        keys,
+        dimensions,
+        gaps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeated_ids_get_distinct_keys() {
+        assert_eq!(
+            super::keys(["a", "b", "a", "a"].into_iter()),
+            ["a", "b", "a#2", "a#3"]
+        );
+    }
+}

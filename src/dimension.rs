@@ -1,0 +1,55 @@
+//! The shared list of dimensions (aspects of party building) that criteria and scoring rules
+//! are tagged with, so that different standards can be laid side by side. Defined once in
+//! `schema/dimensions.yaml`, built into the binary, overridable like the schemas.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The dimensions, in their defined order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimensions {
+    pub dimensions: IndexMap<String, Dimension>,
+}
+
+/// The dimension list shipped with the binary.
+pub const BUILTIN: &str = include_str!("../schema/dimensions.yaml");
+
+impl Dimensions {
+    pub fn parse(text: &str, origin: &str) -> Result<Dimensions, Diagnostic> {
+        serde_saphyr::from_str(text).map_err(|e| crate::load::yaml_error(&e, origin, text))
+    }
+
+    /// The built-in list.
+    pub fn builtin() -> Dimensions {
+        match Dimensions::parse(BUILTIN, "<built-in schema/dimensions.yaml>") {
+            Ok(d) => d,
+            // The built-in list is tested; reaching this is a build defect.
+            Err(e) => unreachable!("built-in dimensions are invalid: {e}"),
+        }
+    }
+
+    pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.dimensions.get(id).map_or(id, |d| d.label.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_builtin_list_parses() {
+        let d = super::Dimensions::builtin();
+        assert_eq!(d.label("leadership"), "组织领导");
+        assert!(d.dimensions.len() >= 8);
+    }
+}
