@@ -29,6 +29,7 @@
 pub mod compare;
 pub mod compile;
 pub mod diagnostic;
+pub mod diff;
 pub mod dimension;
 pub mod evaluate;
 pub mod ledger;

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         cli::Command::Eval(a) => cli::eval::run(a),
         cli::Command::Check(a) => cli::check::run(a),
         cli::Command::Compare(a) => cli::compare::run(a),
+        cli::Command::Diff(a) => cli::diff::run(a),
         cli::Command::List(a) => cli::list::run(a),
     };
     ExitCode::from(code as u8)

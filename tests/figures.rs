@@ -175,3 +175,43 @@ fn jinan_funding_reproduces_the_article() {
     assert_eq!((budget.amount, budget.over), (10_000_000.0, false));
     assert!(e.summary.warnings.is_empty());
 }
+
+/// The seeds' figures survive into `compare` output: Jinan's totals and Zhuzhou's 85.6%.
+#[test]
+fn compare_output_keeps_the_seed_figures() {
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_liangxin"))
+            .args(args)
+            .args(["--format", "json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let jinan = run(&[
+        "compare",
+        "-p",
+        "jinan-sanqiang-sanhao",
+        "-p",
+        "fixtures/diff/jinan-five-of-six",
+        "-r",
+        "fixtures/jinan/organizations.csv",
+    ]);
+    let s = &jinan["summaries"]["jinan-sanqiang-sanhao"];
+    assert_eq!(s["by_grade"]["candidate"], 53);
+    assert_eq!(s["money_by_item"]["startup_funds"], 354_000.0);
+    assert_eq!(s["money_by_item"]["grade:candidate"], 5_300_000.0);
+    let zhuzhou = run(&[
+        "compare",
+        "-p",
+        "zhuzhou-wuhua-enterprise",
+        "-p",
+        "zhuzhou-wuhua-social",
+        "-r",
+        "fixtures/zhuzhou/social-branches.csv",
+    ]);
+    assert_eq!(
+        zhuzhou["summaries"]["zhuzhou-wuhua-social"]["pass_rate"],
+        0.856
+    );
+}

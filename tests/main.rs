@@ -6,6 +6,7 @@ mod engine;
 mod eval_cases;
 mod figures;
 mod invalid;
+mod reports;
 
 use std::path::Path;
 

@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod compare;
+pub mod diff;
 pub mod eval;
+mod git;
 pub mod list;
 mod output;
 mod packs;
@@ -32,6 +34,8 @@ pub enum Command {
     Eval(eval::Args),
     /// Compare several packs: on the same ledger, or their standards side by side.
     Compare(compare::Args),
+    /// What a change to a pack does: every record whose grade, score, money or veto moves.
+    Diff(diff::Args),
     /// Check policy packs and report every problem at once.
     Check(check::Args),
     /// List the bundled policy packs.

@@ -41,11 +41,17 @@ pub fn bundled() -> std::io::Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-/// Loads and compiles a pack for a command, printing its warnings, or its problems and the exit
-/// code to end with.
+/// Loads and compiles a pack for a command (a path, a bundled id, or `REV:path` for a git
+/// revision), printing its warnings, or its problems and the exit code to end with.
 pub fn prepare(arg: &Path) -> Result<liangxin::Prepared, super::Exit> {
-    let pack = resolve(arg);
-    match liangxin::prepare(&liangxin::FsLoader, &pack) {
+    let (result, pack) = match super::git::GitLoader::parse(arg) {
+        Some((git, path)) => (liangxin::prepare(&git, &path), arg.to_path_buf()),
+        None => {
+            let pack = resolve(arg);
+            (liangxin::prepare(&liangxin::FsLoader, &pack), pack)
+        }
+    };
+    match result {
         Ok(p) => {
             for w in &p.warnings {
                 eprintln!("{w}\n");

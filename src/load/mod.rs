@@ -271,14 +271,11 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     Ok(pack)
 }
 
-// One diagnostic per failure; boxing it would buy nothing on this cold path.
-#[allow(clippy::result_large_err)]
 fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Diagnostic> {
     serde_saphyr::from_str(&file.text).map_err(|e| yaml_error(&e, &file.path, &file.text))
 }
 
 /// The pack's subject: its own, or the nearest ancestor's.
-#[allow(clippy::result_large_err)]
 fn resolve_subject(
     files: &[SourceFile],
     head: &RawPolicy,

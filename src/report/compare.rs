@@ -199,6 +199,28 @@ impl CompareReport<'_> {
             ev.summary.pass_rate.map_or("-".into(), percent)
         });
         row("金额 money", &|ev| grouped(ev.summary.money_total));
+        if e.iter().any(|ev| !ev.summary.money_by_item.is_empty()) {
+            row("金额明细 money by item", &|ev| {
+                ev.summary
+                    .money_by_item
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", grouped(*v)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        if e.iter().any(|ev| ev.summary.budget.is_some()) {
+            row("预算 budget", &|ev| {
+                ev.summary.budget.as_ref().map_or("-".into(), |b| {
+                    format!(
+                        "{} of {}{}",
+                        grouped(b.used),
+                        grouped(b.amount),
+                        if b.over { " (over)" } else { "" }
+                    )
+                })
+            });
+        }
         row("等次 grades", &|ev| {
             let n = ev.summary.records.max(1) as f64;
             let parts: Vec<String> = ev

@@ -6,6 +6,7 @@
 
 mod compare;
 mod csv;
+mod diff;
 pub mod doc;
 mod eval;
 mod html;
@@ -15,6 +16,7 @@ mod text;
 use serde::Serialize;
 
 pub use compare::{CompareReport, coverage_document};
+pub use diff::DiffReport;
 pub use eval::EvalReport;
 
 /// An output format.

@@ -1,0 +1,70 @@
+//! `liangxin diff`: evaluate one ledger under two versions of a pack and list what moved.
+
+use std::path::PathBuf;
+
+use liangxin::report::{self, DiffReport};
+
+use super::{Exit, output, packs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The old version: a pack directory, policy.yaml, bundled id, or `REV:path` (a git
+    /// revision of a pack, e.g. `HEAD~1:policies/longwen-points`).
+    pub old: PathBuf,
+    /// The new version, given the same ways.
+    pub new: PathBuf,
+    /// The ledger to evaluate under both.
+    #[arg(long, short)]
+    pub records: PathBuf,
+    /// Exit with 1 when any record changes, to guard a policy change in CI.
+    #[arg(long)]
+    pub fail_on_change: bool,
+    #[command(flatten)]
+    pub out: output::OutputArgs,
+}
+
+pub fn run(args: Args) -> Exit {
+    let (old, new) = match (packs::prepare(&args.old), packs::prepare(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    if old.policy.policy.meta.subject != new.policy.policy.meta.subject {
+        eprintln!(
+            "error: the two versions assess different subjects ({} and {})",
+            old.policy.policy.meta.subject, new.policy.policy.meta.subject
+        );
+        return Exit::Usage;
+    }
+    let mut evaluations = Vec::new();
+    for p in [&old, &new] {
+        match packs::ledger(&args.records, &p.policy.policy.schema) {
+            Ok(ledger) => evaluations.push(p.policy.evaluate_ledger(&ledger)),
+            Err(exit) => return exit,
+        }
+    }
+    let diff = liangxin::diff::diff(&evaluations[0], &evaluations[1]);
+    let (old_name, new_name) = (
+        args.old.display().to_string(),
+        args.new.display().to_string(),
+    );
+    let report = DiffReport {
+        diff: &diff,
+        old: &evaluations[0].policy,
+        new: &evaluations[1].policy,
+        names: (&old_name, &new_name),
+    };
+    let text = report::render(
+        &report.document(),
+        || report.json(),
+        args.out.format,
+        args.out.options(),
+    );
+    if let Err(exit) = args.out.write(&text) {
+        return exit;
+    }
+    if args.fail_on_change && diff.changed() {
+        eprintln!("{} of {} records changed", diff.changes.len(), diff.records);
+        return Exit::Findings;
+    }
+    Exit::Ok
+}

@@ -1,0 +1,175 @@
+//! The report of `liangxin diff`: which records a change to a policy moves.
+
+use serde_json::json;
+
+use super::doc::{Block, Cell, Column, Document, Kind, Section, Table};
+use crate::diff::{Delta, Diff};
+use crate::evaluate::PolicyInfo;
+use crate::number::{grouped, percent};
+
+pub struct DiffReport<'a> {
+    pub diff: &'a Diff,
+    pub old: &'a PolicyInfo,
+    pub new: &'a PolicyInfo,
+    /// How the user named the two versions (paths or git revisions).
+    pub names: (&'a str, &'a str),
+}
+
+impl DiffReport<'_> {
+    pub fn json(&self) -> serde_json::Value {
+        let d = self.diff;
+        json!({
+            "old": { "source": self.names.0, "policy": self.old },
+            "new": { "source": self.names.1, "policy": self.new },
+            "records": d.records,
+            "changed": d.changes.len(),
+            "changes": d.changes,
+            "transitions": d.transitions,
+            "pass_rate": d.pass_rate,
+            "money_total": d.money_total,
+        })
+    }
+
+    pub fn document(&self) -> Document {
+        let d = self.diff;
+        let delta = |x: &Delta, show: fn(f64) -> String| match (x.before, x.after) {
+            (Some(b), Some(a)) => format!(
+                "{} → {} ({}{})",
+                show(b),
+                show(a),
+                if a >= b { "+" } else { "-" },
+                show((a - b).abs())
+            ),
+            _ => "-".to_owned(),
+        };
+        let facts = vec![
+            (
+                "old 原".to_owned(),
+                format!("{} ({} v{})", self.names.0, self.old.id, self.old.version),
+            ),
+            (
+                "new 新".to_owned(),
+                format!("{} ({} v{})", self.names.1, self.new.id, self.new.version),
+            ),
+            (
+                "records changed 变动记录".to_owned(),
+                format!("{} of {}", d.changes.len(), d.records),
+            ),
+            ("pass rate 达标率".to_owned(), delta(&d.pass_rate, percent)),
+            ("money 金额".to_owned(), delta(&d.money_total, grouped)),
+        ];
+        let mut transitions =
+            Table::new(vec![Column::new("old", "原 \\ 新 old \\ new", Kind::Text)]);
+        for g in self.new.grades.keys() {
+            transitions.columns.push(Column::new(
+                g.clone(),
+                self.new.grades[g].clone(),
+                Kind::Number,
+            ));
+        }
+        for (g, row) in &d.transitions {
+            let mut cells = vec![Cell::text(
+                self.old.grades.get(g).cloned().unwrap_or_else(|| g.clone()),
+            )];
+            cells.extend(
+                self.new
+                    .grades
+                    .keys()
+                    .map(|h| Cell::Number(row.get(h).copied().unwrap_or(0) as f64)),
+            );
+            transitions.push(cells);
+        }
+        let mut changes = Table::new(vec![
+            Column::new("record", "编号 record", Kind::Text),
+            Column::new("name", "名称 name", Kind::Text),
+            Column::new("old_grade", "原等次 old", Kind::Text),
+            Column::new("new_grade", "新等次 new", Kind::Text),
+            Column::new("old_score", "原得分", Kind::Number),
+            Column::new("new_score", "新得分", Kind::Number),
+            Column::new("old_money", "原金额", Kind::Money),
+            Column::new("new_money", "新金额", Kind::Money),
+            Column::detail("old_vetoed", "原否决", Kind::Text),
+            Column::detail("new_vetoed", "新否决", Kind::Text),
+            Column::new("changed", "变动 changed", Kind::Text),
+        ]);
+        let scores = d
+            .changes
+            .iter()
+            .any(|c| c.before.iter().chain(&c.after).any(|s| s.score.is_some()));
+        let money = d
+            .changes
+            .iter()
+            .any(|c| c.before.iter().chain(&c.after).any(|s| s.money != 0.0));
+        for c in &d.changes {
+            let side = |s: &Option<crate::diff::Side>| -> [Cell; 4] {
+                match s {
+                    Some(s) => [
+                        Cell::text(s.grade_label.clone().unwrap_or_default()),
+                        Cell::opt_number(s.score),
+                        Cell::Number(s.money),
+                        Cell::text(s.vetoed.to_string()),
+                    ],
+                    None => [Cell::text("(error)"), Cell::Empty, Cell::Empty, Cell::Empty],
+                }
+            };
+            let [og, os, om, ov] = side(&c.before);
+            let [ng, ns, nm, nv] = side(&c.after);
+            changes.push(vec![
+                Cell::text(c.record.clone()),
+                Cell::text(c.name.clone().unwrap_or_default()),
+                og,
+                ng,
+                os,
+                ns,
+                om,
+                nm,
+                ov,
+                nv,
+                Cell::text(c.changed.join(", ")),
+            ]);
+        }
+        // Drop the score or money pairs when neither side has any.
+        let keep: Vec<bool> = changes
+            .columns
+            .iter()
+            .map(|c| {
+                (scores || !c.key.ends_with("_score")) && (money || !c.key.ends_with("_money"))
+            })
+            .collect();
+        changes.columns = changes
+            .columns
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.clone())
+            .collect();
+        changes.rows = changes
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(c, _)| c.clone())
+                    .collect()
+            })
+            .collect();
+
+        let mut sections = vec![
+            Section::new("汇总 summary").with(Block::Facts(facts)),
+            Section::new("等次转移 grade transitions").with(Block::Table(transitions)),
+        ];
+        let mut changed = Section::new("变动记录 changed records");
+        if d.changes.is_empty() {
+            changed
+                .blocks
+                .push(Block::Lines(vec!["no record changes".into()]));
+        }
+        changed.blocks.push(Block::Records(changes));
+        sections.push(changed);
+        Document {
+            title: format!("变更 diff: {} → {}", self.names.0, self.names.1),
+            sections,
+        }
+    }
+}
