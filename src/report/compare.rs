@@ -274,10 +274,7 @@ impl CompareReport<'_> {
             .iter()
             .map(|ev| ev.outcomes.iter().any(|o| o.score.is_some()))
             .collect();
-        let pays: Vec<bool> = e
-            .iter()
-            .map(|ev| ev.summary.money_total != 0.0 || ev.summary.budget.is_some())
-            .collect();
+        let pays: Vec<bool> = (0..e.len()).map(|i| self.pays(i)).collect();
         let mut columns = vec![
             Column::new("record", "编号 record", Kind::Text),
             Column::new("name", "名称 name", Kind::Text),
@@ -327,6 +324,12 @@ impl CompareReport<'_> {
         t
     }
 
+    /// Whether the i-th policy pays money (so its money columns are worth showing).
+    fn pays(&self, i: usize) -> bool {
+        let s = &self.evaluations[i].summary;
+        s.money_total != 0.0 || s.budget.is_some()
+    }
+
     fn groups(&self, groupings: &[Grouping]) -> Section {
         let c = self.comparison;
         let label = groupings.first().map_or(String::new(), |g| g.label.clone());
@@ -343,11 +346,13 @@ impl CompareReport<'_> {
                 format!("{l} 达标率"),
                 Kind::Percent,
             ));
-            columns.push(Column::new(
-                format!("{key}.money"),
-                format!("{l} 金额"),
-                Kind::Money,
-            ));
+            if self.pays(i) {
+                columns.push(Column::new(
+                    format!("{key}.money"),
+                    format!("{l} 金额"),
+                    Kind::Money,
+                ));
+            }
         }
         let mut keys: Vec<&str> = groupings
             .iter()
@@ -358,11 +363,13 @@ impl CompareReport<'_> {
         let mut t = Table::new(columns);
         for k in keys {
             let mut cells = vec![Cell::text(k)];
-            for g in groupings {
+            for (i, g) in groupings.iter().enumerate() {
                 let s = g.groups.iter().find(|x| x.key == k).map(|x| &x.summary);
                 cells.push(Cell::Number(s.map_or(0, |s| s.records) as f64));
                 cells.push(Cell::opt_number(s.and_then(|s| s.pass_rate)));
-                cells.push(Cell::Number(s.map_or(0.0, |s| s.money_total)));
+                if self.pays(i) {
+                    cells.push(Cell::Number(s.map_or(0.0, |s| s.money_total)));
+                }
             }
             t.push(cells);
         }

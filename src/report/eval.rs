@@ -259,7 +259,10 @@ fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
         columns.push(Column::new(id.clone(), label.clone(), Kind::Number));
     }
     columns.push(Column::new("pass_rate", "达标率 pass", Kind::Percent));
-    columns.push(Column::new("money", "金额 money", Kind::Money));
+    let pays = g.groups.iter().any(|x| x.summary.money_total != 0.0);
+    if pays {
+        columns.push(Column::new("money", "金额 money", Kind::Money));
+    }
     columns.push(Column::new("errors", "错误 errors", Kind::Number));
     let mut t = Table::new(columns);
     for group in &g.groups {
@@ -272,7 +275,9 @@ fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
             row.push(Cell::Number(s.by_grade.get(id).copied().unwrap_or(0) as f64));
         }
         row.push(Cell::opt_number(s.pass_rate));
-        row.push(Cell::Number(s.money_total));
+        if pays {
+            row.push(Cell::Number(s.money_total));
+        }
         row.push(Cell::Number(s.errors as f64));
         t.push(row);
     }

@@ -2,7 +2,7 @@
 //! that sorts by a click on its header and filters as you type. Nothing is loaded from the
 //! network. When its script has run, the page marks `<body data-ready="1">`; a script error is
 //! written into `#errors`, so a headless browser can tell a page that works from one that
-//! does not.
+//! does not. A link may carry a filter and a sort in its fragment (`#filter=天元区&sort=score:desc`).
 
 use super::doc::{Bars, Block, Document, Kind, Table};
 
@@ -11,7 +11,7 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-s
 h1 { font-size: 1.5em; border-bottom: 2px solid #b22; padding-bottom: .3em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; color: #b22; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; white-space: pre-line; }
 th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.records th { cursor: pointer; user-select: none; }
@@ -55,6 +55,19 @@ window.addEventListener('error', function (e) { document.getElementById('errors'
     }
     shown();
   });
+  // A link may carry a filter and a sort: #filter=天元区&sort=score:desc
+  var params = new URLSearchParams(location.hash.slice(1));
+  var table = document.querySelector('table.records');
+  if (table && params.get('sort')) {
+    var parts = params.get('sort').split(':');
+    var th = table.querySelector('th[data-key="' + parts[0] + '"]');
+    if (th) { th.click(); if (parts[1] === 'desc') { th.click(); } }
+  }
+  var filter = document.querySelector('input.filter');
+  if (filter && params.get('filter')) {
+    filter.value = params.get('filter');
+    filter.dispatchEvent(new Event('input'));
+  }
   document.body.dataset.ready = '1';
 })();
 "#;
