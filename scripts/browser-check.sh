@@ -74,6 +74,7 @@ check() {
 $bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -r fixtures/zhuzhou/social-branches.csv --group-by district --format html -o "$out/zhuzhou.html"
 $bin compare -p jinan-sanqiang-sanhao -p fixtures/diff/jinan-five-of-six -r fixtures/jinan/organizations.csv --format html -o "$out/jinan.html"
 $bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -p jinan-sanqiang-sanhao --format html -o "$out/standards.html"
+$bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -p jinan-sanqiang-sanhao -r fixtures/shared/organizations.csv --group-by district --format html -o "$out/shared.html"
 
 check zhuzhou "" "85.6%" "88.8%" "<svg" 'class="shown" data-for="records-1">125<'
 # ZZS0009 fails only 年检: filtering by its id leaves one row.
@@ -82,6 +83,8 @@ check jinan "" "5,654,000" "startup_funds 354,000" "grade:candidate 5,300,000" "
 # Sorting by B's money, highest first, puts a 100,000-yuan candidate first.
 check jinan "#sort=jinan-sanqiang-sanhao%232.money:desc" 'first-row:data-value="100000"'
 check standards "" "组织生活" "社会评价好" "经费保障"
+check shared "" "68.3%" "30.0%" "15.0%" "1,836,000" "天元区" 'class="shown" data-for="records-1">120<'
+check shared "#filter=市级示范点创建对象" 'class="shown" data-for="records-1">18<'
 
 if [ "$failures" -gt 0 ]; then
   echo "browser-check: $failures page(s) failed"
