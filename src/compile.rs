@@ -281,10 +281,18 @@ fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagn
         let file = &policy.files[script.file];
         match engine.compile(&file.text) {
             Ok(mut ast) => {
-                if !ast.statements().is_empty() {
+                if let Some(statement) = ast.statements().first() {
+                    let pos = statement.position();
+                    let loc = Location {
+                        file: file.path.clone(),
+                        line: pos.line().unwrap_or(0) as u32,
+                        column: pos.position().unwrap_or(1) as u32,
+                        len: 1,
+                    };
                     diagnostics.push(
-                        Diagnostic::error("script", "a script may only define functions (`fn name(args) { ... }`); it has top-level statements", Location::file_only(&file.path))
-                            .with_help("move the statements into a function and call it from a rule's expression"),
+                        Diagnostic::error("script", "a script may only define functions (`fn name(args) { ... }`); this is a top-level statement", loc)
+                            .with_source(&file.text)
+                            .with_help("move the statement into a function and call it from a rule's expression"),
                     );
                 }
                 ast.set_source(file.path.clone());

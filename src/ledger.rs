@@ -167,6 +167,20 @@ impl Ledger {
                         }
                     }
                 }
+                Some(columns) if row.iter().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
+                    // More cells than headers: a stray comma has likely shifted the values.
+                    builder.errors.push(RecordError {
+                        row: line,
+                        record: None,
+                        field: None,
+                        rule: None,
+                        message: format!(
+                            "the row has {} cells but the header has {}; values may be shifted, so the row is skipped",
+                            row.len(),
+                            columns.len()
+                        ),
+                    });
+                }
                 Some(_) => builder.record(line, row.iter().map(CellText::Text)),
             }
         }
@@ -192,7 +206,7 @@ impl Ledger {
         let rows: Vec<IndexMap<String, serde_json::Value>> =
             serde_json::from_str(text).map_err(|e| LedgerError::Format {
                 path: name.to_owned(),
-                message: format!("line {} column {}: {e}", e.line(), e.column()),
+                message: e.to_string(),
             })?;
         Ok(Ledger::from_objects(rows, name, schema))
     }
@@ -237,6 +251,12 @@ impl Ledger {
 /// The text of a ledger file: UTF-8 (BOM stripped) or, failing that, GBK.
 fn decode<'b>(bytes: &'b [u8], name: &str) -> Result<(Cow<'b, str>, Vec<String>), LedgerError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(LedgerError::Format {
+            path: name.to_owned(),
+            message: "the file is empty".into(),
+        });
+    }
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok((Cow::Borrowed(text), Vec::new()));
     }
@@ -329,6 +349,12 @@ impl<'a> Builder<'a> {
             cells: vec![Cell::Absent; self.schema.fields.len()],
             extra: vec![String::new(); self.ledger_columns.len()],
         };
+        // A column the ledger has is empty in a row that stops short, never absent.
+        for target in &self.targets {
+            if let Target::Field(field) = *target {
+                record.cells[field] = Cell::Missing;
+            }
+        }
         for (target, cell) in self.targets.iter().zip(cells) {
             match *target {
                 Target::Field(field) => {
@@ -390,7 +416,10 @@ impl<'a> Builder<'a> {
         self.records.push(record);
     }
 
-    fn finish(self) -> Ledger {
+    fn finish(mut self) -> Ledger {
+        if self.records.is_empty() && self.errors.is_empty() {
+            self.notes.push("the ledger has no records".to_owned());
+        }
         Ledger {
             path: self.name,
             records: self.records,

@@ -59,17 +59,33 @@ pub struct Prepared {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Runs load, validate and compile on the pack at `path` (its directory or policy.yaml).
+/// Runs load, validate and compile on the pack at `path` (its directory or policy.yaml). On
+/// failure, every problem found by validate and compile together.
 pub fn prepare(loader: &dyn Loader, path: &Path) -> Result<Prepared, LoadError> {
     let pack = load::load_pack(loader, path)?;
-    let (policy, mut warnings) = validate::validate(pack).map_err(LoadError::Invalid)?;
-    let (compiled, more) = compile::compile(policy).map_err(|mut d| {
-        warnings.append(&mut d);
-        LoadError::Invalid(std::mem::take(&mut warnings))
-    })?;
-    warnings.extend(more);
-    Ok(Prepared {
-        policy: compiled,
-        warnings,
-    })
+    let validate::Validation {
+        policy,
+        mut diagnostics,
+        compilable,
+    } = validate::validate(pack);
+    if !compilable {
+        return Err(LoadError::Invalid(diagnostics));
+    }
+    match compile::compile(policy) {
+        Ok((compiled, more)) => {
+            diagnostics.extend(more);
+            if diagnostic::has_errors(&diagnostics) {
+                Err(LoadError::Invalid(diagnostics))
+            } else {
+                Ok(Prepared {
+                    policy: compiled,
+                    warnings: diagnostics,
+                })
+            }
+        }
+        Err(more) => {
+            diagnostics.extend(more);
+            Err(LoadError::Invalid(diagnostics))
+        }
+    }
 }

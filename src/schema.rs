@@ -94,7 +94,8 @@ impl FieldDef {
         }
         let value = match &self.ty {
             FieldType::Int => Value::Int(
-                parse_int(text).ok_or_else(|| format!("`{text}` is not a whole number"))?,
+                parse_int(text)
+                    .ok_or_else(|| format!("`{}` is not a whole number", quote(text)))?,
             ),
             FieldType::Decimal => {
                 let number = text.strip_suffix('%').unwrap_or(text).trim();
@@ -103,16 +104,19 @@ impl FieldDef {
                         .parse::<f64>()
                         .ok()
                         .filter(|n| n.is_finite())
-                        .ok_or_else(|| format!("`{text}` is not a number"))?,
+                        .ok_or_else(|| format!("`{}` is not a number", quote(text)))?,
                 )
             }
             FieldType::Bool => Value::Bool(parse_bool(text).ok_or_else(|| {
-                format!("`{text}` is not a yes/no value (use 是/否, true/false or 1/0)")
+                format!(
+                    "`{}` is not a yes/no value (use 是/否, true/false or 1/0)",
+                    quote(text)
+                )
             })?),
             FieldType::String => Value::Str(text.to_owned()),
             FieldType::Date => Value::Str(
                 parse_date(text)
-                    .ok_or_else(|| format!("`{text}` is not a date (use YYYY-MM-DD)"))?,
+                    .ok_or_else(|| format!("`{}` is not a date (use YYYY-MM-DD)", quote(text)))?,
             ),
             FieldType::Enum(values) => {
                 let id = values
@@ -124,7 +128,7 @@ impl FieldDef {
                         .iter()
                         .map(|(id, label)| format!("{id} ({label})"))
                         .collect();
-                    format!("`{text}` is not one of {}", allowed.join(", "))
+                    format!("`{}` is not one of {}", quote(text), allowed.join(", "))
                 })?)
             }
         };
@@ -171,6 +175,14 @@ impl FieldDef {
             }
         }
         Ok(())
+    }
+}
+
+/// A cell's text for an error message: at most 30 characters.
+fn quote(text: &str) -> String {
+    match text.char_indices().nth(30) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 

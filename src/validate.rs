@@ -24,21 +24,37 @@ pub const RULE_KINDS: [&str; 7] = [
     "money",
 ];
 
-/// Validates a pack. On success the policy comes with the warnings found; on failure, every
-/// diagnostic (errors and warnings).
-pub fn validate(pack: Pack) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
+/// What validation found: the policy (with every part that is sound), all diagnostics, and
+/// whether its names (fields, params) are sound enough to compile its expressions. Compiling
+/// even when other parts failed lets `check` report expression problems in the same pass;
+/// skipping it when the names are broken avoids reporting one misspelt field twice.
+#[derive(Debug)]
+pub struct Validation {
+    pub policy: Policy,
+    pub diagnostics: Vec<Diagnostic>,
+    pub compilable: bool,
+}
+
+/// Validates a pack, collecting every problem.
+pub fn validate(pack: Pack) -> Validation {
     let mut v = Validator {
         pack: &pack,
         diagnostics: Vec::new(),
         used_params: HashSet::new(),
     };
-    let policy = v.policy();
+    let fields_and_params = {
+        let before = v.diagnostics.len();
+        let fields = v.fields();
+        let params = v.params();
+        (fields, params, !has_errors(&v.diagnostics[before..]))
+    };
+    let policy = v.policy(fields_and_params.0, fields_and_params.1);
     v.unused_params(&policy);
-    let diagnostics = v.diagnostics;
-    if has_errors(&diagnostics) {
-        return Err(diagnostics);
+    Validation {
+        policy,
+        diagnostics: v.diagnostics,
+        compilable: fields_and_params.2,
     }
-    Ok((policy, diagnostics))
 }
 
 struct Validator<'a> {
@@ -73,7 +89,7 @@ impl Validator<'_> {
         self.diagnostics.push(d);
     }
 
-    fn policy(&mut self) -> Policy {
+    fn policy(&mut self, fields: Vec<String>, params: IndexMap<String, Param>) -> Policy {
         let pack = self.pack;
         let head = &pack.head;
         let meta = Meta {
@@ -89,8 +105,6 @@ impl Validator<'_> {
         if meta.id.trim().is_empty() {
             self.error(0, &head.id, "metadata", "the policy `id` is empty".into());
         }
-        let fields = self.fields();
-        let params = self.params();
         let categories = self.categories(&params);
         let grades = self.grades(&params);
         let rules = self.rules(&params, &categories, &grades);
@@ -260,6 +274,24 @@ impl Validator<'_> {
         }
     }
 
+    /// A `min`/`max` pair of caps, resolved, with `max` below `min` reported.
+    fn caps(
+        &mut self,
+        file: usize,
+        min: Option<&Spanned<NumOrName>>,
+        max: Option<&Spanned<NumOrName>>,
+        params: &IndexMap<String, Param>,
+    ) -> (Option<f64>, Option<f64>) {
+        let lo = min.and_then(|m| self.number(file, m, params));
+        let hi = max.and_then(|m| self.number(file, m, params));
+        if let (Some(lo), Some(hi), Some(at)) = (lo, hi, max)
+            && lo > hi
+        {
+            self.error(file, at, "cap", format!("`max` {hi} is below `min` {lo}"));
+        }
+        (lo, hi)
+    }
+
     fn categories(&mut self, params: &IndexMap<String, Param>) -> IndexMap<String, Category> {
         let mut out = IndexMap::new();
         for (
@@ -270,8 +302,7 @@ impl Validator<'_> {
             },
         ) in &self.pack.categories
         {
-            let min = raw.min.as_ref().and_then(|m| self.number(*file, m, params));
-            let max = raw.max.as_ref().and_then(|m| self.number(*file, m, params));
+            let (min, max) = self.caps(*file, raw.min.as_ref(), raw.max.as_ref(), params);
             out.insert(
                 name.clone(),
                 Category {
@@ -461,13 +492,7 @@ impl Validator<'_> {
                     "bonus" => Direction::Bonus,
                     _ => Direction::Deduction,
                 };
-                let min = raw.min.as_ref().and_then(|m| self.number(file, m, params));
-                let max = raw.max.as_ref().and_then(|m| self.number(file, m, params));
-                if let (Some(lo), Some(hi), Some(at)) = (min, max, raw.max.as_ref())
-                    && lo > hi
-                {
-                    self.error(file, at, "cap", format!("`max` {hi} is below `min` {lo}"));
-                }
+                let (min, max) = self.caps(file, raw.min.as_ref(), raw.max.as_ref(), params);
                 if let Some(c) = &raw.category
                     && !categories.contains_key(&c.value)
                 {
@@ -679,6 +704,14 @@ impl Validator<'_> {
                 upper,
                 loc: self.pack.loc(file, &b.grade),
             });
+        }
+        if bands.is_empty() {
+            self.error(
+                file,
+                &raw.on,
+                "bands",
+                "`bands` lists no grades, so no record would get one".into(),
+            );
         }
         // Coverage is only meaningful when every bound resolved.
         let bounds_ok = self.diagnostics.iter().filter(|d| d.is_error()).count() == errors_before;

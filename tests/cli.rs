@@ -223,3 +223,28 @@ fn usage_errors_are_exit_2() {
     assert_eq!(liangxin(&["eval", "--policy", "x"]).status.code(), Some(2));
     assert_eq!(liangxin(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn a_policy_saved_as_gbk_is_a_policy_error_not_an_io_error() {
+    let dir = std::env::temp_dir().join(format!("liangxin-gbk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // "name: 测试" in GBK.
+    std::fs::write(
+        dir.join("policy.yaml"),
+        [
+            b"id: x\nname: ".as_slice(),
+            &[0xb2, 0xe2, 0xca, 0xd4],
+            b"\nsubject: member\n",
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = liangxin(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("not UTF-8 text"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

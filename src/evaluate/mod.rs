@@ -118,6 +118,7 @@ impl Evaluator<'_> {
 
         let mut score: Option<f64> = None;
         let mut category_totals: Vec<f64> = vec![0.0; policy.categories.len()];
+        // The grade of the first veto that fired.
         let mut vetoed_by: Option<&str> = None;
         let mut money = 0.0;
         let mut money_items = Vec::new();
@@ -175,11 +176,12 @@ impl Evaluator<'_> {
                         None => score = Some(score.unwrap_or(0.0) + points),
                     }
                 }
-                RuleKind::Veto { .. } => {
+                RuleKind::Veto { grade, .. } => {
                     let fired = self.truth(&exprs[0], &values).map_err(rule_error)?;
                     result.passed = Some(fired);
                     if fired && vetoed_by.is_none() {
-                        vetoed_by = Some(&rule.id);
+                        // The first veto that fires decides the grade.
+                        vetoed_by = Some(grade.as_str());
                     }
                 }
                 RuleKind::Checklist { criteria, at_least } => {
@@ -231,23 +233,16 @@ impl Evaluator<'_> {
 
         let mut band_reason = None;
         let grade: Option<&str> = match (vetoed_by, &policy.bands) {
-            (Some(rule_id), _) => {
-                policy
-                    .rules
-                    .iter()
-                    .find(|r| r.id == rule_id)
-                    .and_then(|r| match &r.kind {
-                        RuleKind::Veto { grade, .. } => Some(grade.as_str()),
-                        _ => None,
-                    })
-            }
+            (Some(veto_grade), _) => Some(veto_grade),
             (None, Some(bands)) => {
                 let (metric_name, x) = match bands.on {
                     Metric::Score => ("score", score.unwrap_or(0.0)),
                     Metric::ChecklistsPassed => ("checklists passed", checklists_passed as f64),
-                    Metric::Rule(i) => {
-                        (policy.rules[i].id.as_str(), results[i].value.unwrap_or(0.0))
-                    }
+                    // A points rule counts with its caps applied; a checklist by criteria met.
+                    Metric::Rule(i) => (
+                        policy.rules[i].id.as_str(),
+                        results[i].points.or(results[i].value).unwrap_or(0.0),
+                    ),
                 };
                 match bands.bands.iter().find(|b| b.contains(x)) {
                     Some(band) => {
@@ -316,12 +311,17 @@ impl Evaluator<'_> {
 
     fn number(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<f64, String> {
         let value = self.value(expr, values)?;
-        value.as_f64().ok_or_else(|| {
-            format!(
+        match value.as_f64() {
+            Some(n) if n.is_finite() => Ok(n),
+            // 0.0/0.0 and overflows must not be graded as if they were scores.
+            Some(n) => Err(format!(
+                "the expression gave {n}, which is not a usable number (a division by zero?)"
+            )),
+            None => Err(format!(
                 "expected a number, the expression gave {} `{value}`",
                 value.type_name()
-            )
-        })
+            )),
+        }
     }
 
     fn truth(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<bool, String> {

@@ -153,9 +153,20 @@ pub fn policy_file(path: &Path) -> PathBuf {
 pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     let file = policy_file(path);
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    let text = loader.read(&file).map_err(|source| LoadError::Io {
-        path: file.display().to_string(),
-        source,
+    let text = loader.read(&file).map_err(|source| {
+        let path = file.display().to_string();
+        if source.kind() == std::io::ErrorKind::InvalidData {
+            // Readable, but not UTF-8 (say, saved as GBK): a problem with the pack, not I/O.
+            let message =
+                "the file is not UTF-8 text; save it as UTF-8 (in Notepad: 另存为, 编码 UTF-8)";
+            LoadError::Invalid(vec![Diagnostic::error(
+                "encoding",
+                message,
+                Location::file_only(&path),
+            )])
+        } else {
+            LoadError::Io { path, source }
+        }
     })?;
     let mut files = vec![SourceFile {
         path: file.display().to_string(),
@@ -167,12 +178,15 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     let mut chain: Vec<(usize, RawPolicy, PathBuf)> = Vec::new();
     let mut diagnostics = Vec::new();
     let mut extends = Vec::new();
+    let mut visited = vec![normalize(&dir)];
     let mut next = head.extends.clone().map(|e| (0usize, e, dir.clone()));
     while let Some((from_file, parent, from_dir)) = next.take() {
         let parent_dir = normalize(&from_dir.join(&parent.value));
         let parent_file = parent_dir.join("policy.yaml");
         let from = location(&files[from_file].path, &parent.referenced);
-        if extends.len() >= MAX_EXTENDS_DEPTH || extends.contains(&parent.value) {
+        // A cycle is the same directory twice (written differently or not); the pack itself
+        // counts as visited.
+        if visited.len() > MAX_EXTENDS_DEPTH || visited.contains(&parent_dir) {
             diagnostics.push(
                 Diagnostic::error(
                     "extends",
@@ -202,6 +216,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         match parse_policy(&files[index]) {
             Ok(raw) => {
                 extends.push(parent.value.clone());
+                visited.push(parent_dir.clone());
                 next = raw.extends.clone().map(|e| (index, e, parent_dir.clone()));
                 chain.push((index, raw, parent_dir));
             }
@@ -288,8 +303,15 @@ fn resolve_subject(
         None => Err(Diagnostic::error(
             "missing-key",
             "the policy has no `subject` (member or organization)",
-            Location::file_only(&files[0].path),
-        )),
+            Location {
+                file: files[0].path.clone(),
+                line: 1,
+                column: 1,
+                len: 1,
+            },
+        )
+        .with_source(&files[0].text)
+        .with_help("add `subject: member` or `subject: organization` at the top level")),
         Some((_, s)) if s.value == "member" => Ok(Subject::Member),
         Some((_, s)) if s.value == "organization" => Ok(Subject::Organization),
         Some((i, s)) => Err(Diagnostic::error(

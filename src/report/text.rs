@@ -8,6 +8,8 @@ use super::doc::{Bars, Block, Document, Kind, Table};
 
 /// The width tables are wrapped to.
 const WIDTH: u16 = 80;
+/// The widest cell, in display columns.
+const CELL: usize = 120;
 /// The longest bar, in characters.
 const BAR: f64 = 30.0;
 
@@ -52,7 +54,7 @@ fn table(t: &Table) -> String {
         grid.add_row(
             row.iter()
                 .zip(&t.columns)
-                .map(|(cell, c)| cell.display(c.kind)),
+                .map(|(cell, c)| clip(cell.display(c.kind))),
         );
     }
     for (i, c) in t.columns.iter().enumerate() {
@@ -63,6 +65,25 @@ fn table(t: &Table) -> String {
         }
     }
     grid.to_string()
+}
+
+/// Cuts a cell to [`CELL`] display columns: a terminal table is for reading, and wrapping a huge
+/// cell is slow (the other formats keep the whole text).
+fn clip(text: String) -> String {
+    if text.width() <= CELL {
+        return text;
+    }
+    let mut out = String::new();
+    let mut width = 0;
+    for c in text.chars() {
+        width += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if width > CELL - 1 {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 fn bars(b: &Bars) -> String {
