@@ -187,10 +187,9 @@ pub fn compile_with(
         .iter()
         .map(|(name, p)| {
             let value = match &p.value {
-                ParamValue::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
-                    Dynamic::from_int(*n as i64)
-                }
-                ParamValue::Num(n) => Dynamic::from_float(*n),
+                // Whole params are Rhai integers, so `count >= min_members` compares int to int.
+                ParamValue::Num(n) => crate::number::whole(*n)
+                    .map_or_else(|| Dynamic::from_float(*n), Dynamic::from_int),
                 ParamValue::Bool(b) => Dynamic::from_bool(*b),
                 ParamValue::Str(s) => Dynamic::from(s.clone()),
             };
@@ -316,15 +315,7 @@ fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagn
 }
 
 fn parse_message(e: &ParseErrorType) -> String {
-    let text = e.to_string();
-    format!(
-        "{}{}",
-        text.chars()
-            .next()
-            .map(|c| c.to_lowercase().to_string())
-            .unwrap_or_default(),
-        text.chars().skip(1).collect::<String>()
-    )
+    crate::diagnostic::lowercase_first(&e.to_string())
 }
 
 struct Compiler<'a> {

@@ -139,8 +139,14 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Diagnostics of one run of a stage, in the order they were found.
-pub type Diagnostics = Vec<Diagnostic>;
+/// A message from a library (Rhai), first letter lowered: ours are lowercase.
+pub fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 
 /// True when any of the diagnostics is an error.
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {

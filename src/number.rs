@@ -1,23 +1,25 @@
 //! Number formatting shared by the reports.
 
+/// The number as an integer, when it is whole and small enough to be exact.
+pub fn whole(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() < 9e15).then_some(n as i64)
+}
+
 /// Formats a number without a trailing `.0` when it is whole, and with at most two decimals
 /// otherwise (scores and yuan amounts never need more).
 pub fn format(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        let s = format!("{n:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    match whole(n) {
+        Some(i) => i.to_string(),
+        None => {
+            let s = format!("{n:.2}");
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        }
     }
 }
 
 /// Formats a number with all its digits (no rounding), for machine-readable output.
 pub fn format_exact(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
+    whole(n).map_or_else(|| n.to_string(), |i| i.to_string())
 }
 
 /// Formats a ratio in 0..=1 as a percentage with one decimal, e.g. `85.6%`.

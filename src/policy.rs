@@ -273,29 +273,17 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Whether the policy computes a score (it has a base or points rules).
+    /// Whether the policy computes a score.
     pub fn scores(&self) -> bool {
-        self.rules
-            .iter()
-            .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
+        scores(&self.rules)
     }
+}
 
-    /// Whether the policy pays money (money rules, money on a grade, or a budget).
-    pub fn pays(&self) -> bool {
-        self.budget.is_some()
-            || self.grades.values().any(|g| g.money != 0.0)
-            || self
-                .rules
-                .iter()
-                .any(|r| matches!(r.kind, RuleKind::Money { .. }))
-    }
-
-    /// Whether the policy has checklists.
-    pub fn checks(&self) -> bool {
-        self.rules
-            .iter()
-            .any(|r| matches!(r.kind, RuleKind::Checklist { .. }))
-    }
+/// Whether rules compute a score (there is a base or a points rule).
+pub fn scores(rules: &[Rule]) -> bool {
+    rules
+        .iter()
+        .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
 }
 
 #[cfg(test)]

@@ -145,11 +145,7 @@ impl FieldDef {
             (J::Bool(b), FieldType::Bool) => Value::Bool(*b),
             (J::Number(n), FieldType::Int) => Value::Int(
                 n.as_i64()
-                    .or_else(|| {
-                        n.as_f64()
-                            .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                            .map(|f| f as i64)
-                    })
+                    .or_else(|| n.as_f64().and_then(crate::number::whole))
                     .ok_or_else(|| format!("`{n}` is not a whole number"))?,
             ),
             (J::Number(n), FieldType::Decimal) => {
@@ -189,10 +185,7 @@ fn quote(text: &str) -> String {
 fn parse_int(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().or_else(|| {
         // Excel writes whole numbers as `12.0` in some exports.
-        text.parse::<f64>()
-            .ok()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-            .map(|f| f as i64)
+        text.parse::<f64>().ok().and_then(crate::number::whole)
     })
 }
 

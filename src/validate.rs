@@ -119,10 +119,7 @@ impl Validator<'_> {
                     "ranking",
                     format!("cannot rank by `{}`; ranking is `by: score`", item.by.value),
                 );
-            } else if !rules
-                .iter()
-                .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
-            {
+            } else if !scores(&rules) {
                 self.error(
                     *file,
                     &item.by,
@@ -618,10 +615,7 @@ impl Validator<'_> {
         let file = *file;
         let on = match raw.on.value.as_str() {
             "score" => {
-                if !rules
-                    .iter()
-                    .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
-                {
+                if !scores(rules) {
                     self.error(
                         file,
                         &raw.on,

@@ -311,7 +311,10 @@ fn ledgers_without_a_header_or_in_a_foreign_encoding_are_clear_errors() {
     let err = Ledger::from_csv_bytes(&[0xff, 0xfe, 0x00, 0x41], "t.csv", &schema).unwrap_err();
     assert!(err.to_string().contains("neither UTF-8 nor GBK"), "{err}");
     let err = Ledger::from_json_str("[{\"id\": 1,}]", "t.json", &schema).unwrap_err();
-    assert_eq!(err.to_string(), "ledger t.json: trailing comma at line 1 column 11");
+    assert_eq!(
+        err.to_string(),
+        "ledger t.json: trailing comma at line 1 column 11"
+    );
 }
 
 #[test]
@@ -474,4 +477,17 @@ fn an_empty_ledger_file_is_an_error_and_a_header_only_ledger_a_note() {
     assert_eq!(err.to_string(), "ledger t.csv: the file is empty");
     let ledger = Ledger::from_csv_bytes("党员编号,姓名\n".as_bytes(), "t.csv", &schema).unwrap();
     assert_eq!(ledger.notes, ["the ledger has no records"]);
+}
+
+#[test]
+fn unknown_columns_travel_with_their_records_to_the_output() {
+    let e = crate::evaluate(
+        "policies/longwen-points",
+        "fixtures/longwen/members-excel-gbk.csv",
+    );
+    assert_eq!(e.extra_columns, ["备注"]);
+    assert!(e.outcomes.iter().all(|o| o.extra.len() == 1));
+    let csv =
+        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default());
+    assert!(csv.lines().next().unwrap().ends_with(",备注"), "{csv}");
 }

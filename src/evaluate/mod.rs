@@ -48,12 +48,20 @@ impl CompiledPolicy {
         let mut errors = ledger.errors.clone();
         for record in &ledger.records {
             match evaluator.evaluate(record) {
-                Ok(outcome) => outcomes.push(outcome),
+                Ok(mut outcome) => {
+                    // Columns the schema does not know travel with the record to the output.
+                    if !record.extra.is_empty() {
+                        outcome.extra = record.extra.clone();
+                    }
+                    outcomes.push(outcome);
+                }
                 Err(mut e) => errors.append(&mut e),
             }
         }
         errors.sort_by_key(|e| e.row);
-        Evaluation::new(self, outcomes, errors, ledger.notes.clone())
+        let mut evaluation = Evaluation::new(self, outcomes, errors, ledger.notes.clone());
+        evaluation.extra_columns = ledger.extra_columns.clone();
+        evaluation
     }
 }
 
@@ -284,6 +292,7 @@ impl Evaluator<'_> {
             rank: None,
             failed,
             band: band_reason,
+            extra: Vec::new(),
             rules: results,
             money_items,
         })
@@ -380,12 +389,7 @@ fn script_error(e: &EvalAltResult) -> String {
                 Some(cut) => &text[..cut],
                 None => &text,
             };
-            // Rhai capitalizes its messages; ours are lowercase.
-            let mut chars = text.chars();
-            chars
-                .next()
-                .map(|c| c.to_lowercase().chain(chars).collect())
-                .unwrap_or_default()
+            crate::diagnostic::lowercase_first(text)
         }
     };
     let mut place = String::new();

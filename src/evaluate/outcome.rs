@@ -70,6 +70,10 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<String>,
     pub rules: Vec<RuleResult>,
+    /// The record's values in the ledger's columns the schema does not know, in
+    /// [`crate::Evaluation::extra_columns`] order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
     /// Money per source, keyed by rule id or `grade:<id>`.
     #[serde(skip)]
     pub(crate) money_items: Vec<(Name, f64)>,

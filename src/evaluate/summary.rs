@@ -64,6 +64,9 @@ pub struct Evaluation {
     pub summary: Summary,
     /// How the ledger was read (encoding, skipped rows, unknown columns).
     pub notes: Vec<String>,
+    /// The ledger's columns the schema does not know, kept in each outcome's `extra`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_columns: Vec<String>,
 }
 
 impl Evaluation {
@@ -106,6 +109,7 @@ impl Evaluation {
             errors,
             summary,
             notes,
+            extra_columns: Vec::new(),
         }
     }
 }
@@ -216,6 +220,7 @@ mod tests {
             rank: None,
             failed: vec![],
             band: None,
+            extra: vec![],
             rules: vec![],
             money_items: vec![],
         }

@@ -158,6 +158,9 @@ fn outcomes_table(e: &Evaluation) -> Table {
     if checks {
         columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
     }
+    for name in &e.extra_columns {
+        columns.push(Column::detail(name.clone(), name.clone(), Kind::Text));
+    }
     let mut t = Table::new(columns);
     for o in &e.outcomes {
         let mut row = vec![
@@ -185,6 +188,9 @@ fn outcomes_table(e: &Evaluation) -> Table {
                 .map(|id| e.policy.criteria.get(&**id).map_or(&**id, String::as_str))
                 .collect();
             row.push(Cell::text(labels.join("、")));
+        }
+        for i in 0..e.extra_columns.len() {
+            row.push(Cell::text(o.extra.get(i).cloned().unwrap_or_default()));
         }
         t.push(row);
     }
