@@ -76,10 +76,11 @@ pub fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
     .collect()
 }
 
-/// Aligns evaluations of the same ledger (one per policy, in order) by record id.
-pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
-    let keys = keys(policies.iter().map(|p| p.meta.id.as_str()));
-    // Records in ledger order: by row, from every evaluation's outcomes and errors.
+/// Every record any of the evaluations saw (evaluated or failed), in ledger order (by row),
+/// with its name where one is known.
+pub fn ledger_order<'a>(
+    evaluations: impl IntoIterator<Item = &'a Evaluation>,
+) -> IndexMap<String, (usize, Option<String>)> {
     let mut order: IndexMap<String, (usize, Option<String>)> = IndexMap::new();
     for e in evaluations {
         for o in &e.outcomes {
@@ -94,6 +95,13 @@ pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
         }
     }
     order.sort_by(|_, (a, _), _, (b, _)| a.cmp(b));
+    order
+}
+
+/// Aligns evaluations of the same ledger (one per policy, in order) by record id.
+pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
+    let keys = keys(policies.iter().map(|p| p.meta.id.as_str()));
+    let order = ledger_order(evaluations);
     let index: Vec<HashMap<&str, usize>> = evaluations
         .iter()
         .map(|e| {

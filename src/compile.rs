@@ -109,7 +109,7 @@ impl Names {
                         .map(|c| {
                             (
                                 Name::from(c.id.as_str()),
-                                Name::from(format!("{}.{}", r.id, c.id)),
+                                Name::from(crate::policy::criterion_key(&r.id, &c.id)),
                             )
                         })
                         .collect(),

@@ -88,21 +88,7 @@ pub fn diff(old: &Evaluation, new: &Evaluation) -> Diff {
             .collect()
     };
     let (old_ix, new_ix) = (index(old), index(new));
-    // Every record either side saw, in ledger order.
-    let mut order: IndexMap<String, (usize, Option<String>)> = IndexMap::new();
-    for e in [old, new] {
-        for o in &e.outcomes {
-            order
-                .entry(o.record.clone())
-                .or_insert((o.row, o.name.clone()));
-        }
-        for err in &e.errors {
-            if let Some(id) = &err.record {
-                order.entry(id.clone()).or_insert((err.row, None));
-            }
-        }
-    }
-    order.sort_by(|_, (a, _), _, (b, _)| a.cmp(b));
+    let order = crate::compare::ledger_order([old, new]);
 
     let mut transitions: IndexMap<String, IndexMap<String, usize>> = old
         .policy

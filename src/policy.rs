@@ -279,6 +279,11 @@ impl Policy {
     }
 }
 
+/// How outcomes name a criterion: `checklist.criterion`.
+pub fn criterion_key(rule: &str, criterion: &str) -> String {
+    format!("{rule}.{criterion}")
+}
+
 /// Whether rules compute a score (there is a base or a points rule).
 pub fn scores(rules: &[Rule]) -> bool {
     rules

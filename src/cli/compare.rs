@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use liangxin::compare::{compare, coverage};
 use liangxin::evaluate::group_field;
-use liangxin::report::{self, CompareReport, coverage_document};
+use liangxin::report::{CompareReport, coverage_document};
 
 use super::{Exit, output, packs};
 
@@ -55,8 +55,7 @@ pub fn run(args: Args) -> Exit {
             .collect();
         let doc = coverage_document(&coverage, &names);
         let json = || serde_json::json!({ "policies": policies.iter().map(|p| &p.meta).collect::<Vec<_>>(), "coverage": coverage });
-        let text = report::render(&doc, json, args.out.format, args.out.options());
-        return match args.out.write(&text) {
+        return match args.out.emit(&doc, json) {
             Ok(()) => Exit::Ok,
             Err(exit) => exit,
         };
@@ -87,13 +86,7 @@ pub fn run(args: Args) -> Exit {
         evaluations: &evaluations,
         groupings: args.group_by.is_some().then_some(groupings.as_slice()),
     };
-    let text = report::render(
-        &report.document(),
-        || report.json(),
-        args.out.format,
-        args.out.options(),
-    );
-    if let Err(exit) = args.out.write(&text) {
+    if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return exit;
     }
     let errors: usize = evaluations.iter().map(|e| e.errors.len()).sum();

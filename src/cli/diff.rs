@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use liangxin::report::{self, DiffReport};
+use liangxin::report::DiffReport;
 
 use super::{Exit, output, packs};
 
@@ -53,13 +53,7 @@ pub fn run(args: Args) -> Exit {
         new: &evaluations[1].policy,
         names: (&old_name, &new_name),
     };
-    let text = report::render(
-        &report.document(),
-        || report.json(),
-        args.out.format,
-        args.out.options(),
-    );
-    if let Err(exit) = args.out.write(&text) {
+    if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return exit;
     }
     if args.fail_on_change && diff.changed() {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use liangxin::evaluate::group_field;
-use liangxin::report::{self, EvalReport, Format};
+use liangxin::report::{EvalReport, Format};
 
 use super::{Exit, output, packs};
 
@@ -61,13 +61,7 @@ pub fn run(args: Args) -> Exit {
         grouping: grouping.as_ref(),
         top: args.top,
     };
-    let text = report::render(
-        &report.document(),
-        || report.json(),
-        args.out.format,
-        args.out.options(),
-    );
-    if let Err(exit) = args.out.write(&text) {
+    if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return exit;
     }
     if args.out.format != Format::Table || args.out.output.is_some() {

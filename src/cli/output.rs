@@ -25,6 +25,20 @@ impl OutputArgs {
         Options { bom: self.bom }
     }
 
+    /// Renders a report in the chosen format and writes it where the user asked.
+    pub fn emit(
+        &self,
+        doc: &liangxin::report::doc::Document,
+        json: impl FnOnce() -> serde_json::Value,
+    ) -> Result<(), Exit> {
+        self.write(&liangxin::report::render(
+            doc,
+            json,
+            self.format,
+            self.options(),
+        ))
+    }
+
     /// Writes the rendered result where the user asked, or says why it could not.
     pub fn write(&self, text: &str) -> Result<(), Exit> {
         write(self.output.as_deref(), text).map_err(|e| {

@@ -94,7 +94,7 @@ impl Evaluation {
                     .flat_map(|r| match &r.kind {
                         crate::policy::RuleKind::Checklist { criteria, .. } => criteria
                             .iter()
-                            .map(|c| (format!("{}.{}", r.id, c.id), c.label.clone()))
+                            .map(|c| (crate::policy::criterion_key(&r.id, &c.id), c.label.clone()))
                             .collect(),
                         _ => Vec::new(),
                     })

@@ -136,24 +136,7 @@ impl DiffReport<'_> {
                 (scores || !c.key.ends_with("_score")) && (money || !c.key.ends_with("_money"))
             })
             .collect();
-        changes.columns = changes
-            .columns
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(c, _)| c.clone())
-            .collect();
-        changes.rows = changes
-            .rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .zip(&keep)
-                    .filter(|(_, k)| **k)
-                    .map(|(c, _)| c.clone())
-                    .collect()
-            })
-            .collect();
+        changes.retain_columns(&keep);
 
         let mut sections = vec![
             Section::new("汇总 summary").with(Block::Facts(facts)),

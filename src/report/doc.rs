@@ -106,19 +106,18 @@ impl Table {
     /// The table without its detail columns, for narrow formats.
     pub fn brief(&self) -> Table {
         let keep: Vec<bool> = self.columns.iter().map(|c| !c.detail).collect();
-        Table {
-            columns: self.columns.iter().filter(|c| !c.detail).cloned().collect(),
-            rows: self
-                .rows
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .zip(&keep)
-                        .filter(|(_, k)| **k)
-                        .map(|(c, _)| c.clone())
-                        .collect()
-                })
-                .collect(),
+        let mut t = self.clone();
+        t.retain_columns(&keep);
+        t
+    }
+
+    /// Keeps the columns (and their cells) whose flag is true.
+    pub fn retain_columns(&mut self, keep: &[bool]) {
+        let mut flags = keep.iter();
+        self.columns.retain(|_| *flags.next().unwrap_or(&true));
+        for row in &mut self.rows {
+            let mut flags = keep.iter();
+            row.retain(|_| *flags.next().unwrap_or(&true));
         }
     }
 }
