@@ -186,24 +186,34 @@ impl Band {
         above_lower && below_upper
     }
 
-    /// Why `x` falls in this band, e.g. `score 900 >= 900`.
+    /// Why `x` falls in this band, e.g. `score 900 >= 900 (inclusive)`.
     pub fn explain(&self, metric: &str, x: f64) -> String {
         let mut parts = Vec::new();
         let n = crate::number::format;
         if let Some(b) = self.lower {
             parts.push(format!(
-                "{metric} {} {} {}",
+                "{metric} {} {} {} ({})",
                 n(x),
                 if b.inclusive { ">=" } else { ">" },
-                n(b.value)
+                n(b.value),
+                if b.inclusive {
+                    "inclusive"
+                } else {
+                    "exclusive"
+                }
             ));
         }
         if let Some(b) = self.upper {
             parts.push(format!(
-                "{metric} {} {} {}",
+                "{metric} {} {} {} ({})",
                 n(x),
                 if b.inclusive { "<=" } else { "<" },
-                n(b.value)
+                n(b.value),
+                if b.inclusive {
+                    "inclusive"
+                } else {
+                    "exclusive"
+                }
             ));
         }
         if parts.is_empty() {
@@ -329,11 +339,11 @@ mod tests {
     fn explain_names_the_bound_and_its_inclusiveness() {
         assert_eq!(
             band(Some((900.0, true)), None).explain("score", 900.0),
-            "score 900 >= 900"
+            "score 900 >= 900 (inclusive)"
         );
         assert_eq!(
             band(Some((500.0, false)), Some((900.0, false))).explain("score", 700.0),
-            "score 700 > 500 and score 700 < 900"
+            "score 700 > 500 (exclusive) and score 700 < 900 (exclusive)"
         );
     }
 }

@@ -404,7 +404,10 @@ grades:
 "#;
     let e = run(policy, &[], "id,org_life\nA,100\n");
     assert_eq!(e.outcomes[0].grade.as_deref(), Some("low"));
-    assert_eq!(e.outcomes[0].band.as_deref(), Some("life 10 < 50"));
+    assert_eq!(
+        e.outcomes[0].band.as_deref(),
+        Some("life 10 < 50 (exclusive)")
+    );
 }
 
 #[test]
@@ -490,4 +493,49 @@ fn unknown_columns_travel_with_their_records_to_the_output() {
     let csv =
         liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default());
     assert!(csv.lines().next().unwrap().ends_with(",备注"), "{csv}");
+}
+
+#[test]
+fn explain_traces_reads_running_totals_and_the_band() {
+    let p = crate::pack("policies/longwen-points");
+    let ledger = Ledger::read(
+        "fixtures/longwen/members.csv".as_ref(),
+        &p.policy.policy.schema,
+    )
+    .unwrap();
+    let e = p.policy.evaluate_ledger(&ledger);
+    let (o, r) = e
+        .outcomes
+        .iter()
+        .zip(&ledger.records)
+        .find(|(o, _)| o.score == Some(900.0))
+        .unwrap();
+    let trace = p.policy.explain(o, r);
+    assert_eq!(
+        trace.steps[0].total,
+        Some(1000.0),
+        "the base starts the running score"
+    );
+    assert_eq!(trace.steps[1].reads[0].field, "org_life");
+    assert_eq!(trace.steps[1].reads[0].label, "组织生活");
+    assert_eq!(
+        trace.grade,
+        "recommended 优先推荐: score 900 >= 900 (inclusive)"
+    );
+    assert!(
+        trace.categories[0].ends_with("→ 900"),
+        "{:?}",
+        trace.categories
+    );
+    let vetoed = e
+        .outcomes
+        .iter()
+        .zip(&ledger.records)
+        .find(|(o, _)| o.vetoed)
+        .unwrap();
+    let trace = p.policy.explain(vetoed.0, vetoed.1);
+    assert_eq!(
+        trace.veto.as_deref(),
+        Some("key_work_veto 重点工作一票否决 fired")
+    );
 }

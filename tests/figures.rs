@@ -29,11 +29,11 @@ fn longwen_bounds_are_inclusive_and_the_veto_wins() {
     }
     assert_eq!(
         outcome(&e, 900.0, false).band.as_deref(),
-        Some("score 900 >= 900")
+        Some("score 900 >= 900 (inclusive)")
     );
     assert_eq!(
         outcome(&e, 500.0, false).band.as_deref(),
-        Some("score 500 <= 500")
+        Some("score 500 <= 500 (inclusive)")
     );
     let vetoed = e.outcomes.iter().find(|o| o.vetoed).unwrap();
     assert!(vetoed.score.unwrap() > 900.0);

@@ -21,6 +21,13 @@ pub struct Args {
     /// Also show the leaderboard (积分排行榜) down to rank N, overall and per group.
     #[arg(long)]
     pub top: Option<usize>,
+    /// Explain each record's outcome: every rule with the values it read, the running score,
+    /// the band that matched and why, the veto that fired.
+    #[arg(long)]
+    pub explain: bool,
+    /// Report on this record only (by its id), with its explanation.
+    #[arg(long)]
+    pub record: Option<String>,
     #[command(flatten)]
     pub out: output::OutputArgs,
 }
@@ -54,12 +61,33 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::Usage;
     }
-    let evaluation = compiled.evaluate_ledger(&ledger);
+    let mut evaluation = compiled.evaluate_ledger(&ledger);
+    if let Some(id) = &args.record {
+        if !ledger.records.iter().any(|r| &r.id == id) {
+            eprintln!("error: the ledger has no record `{id}`");
+            return Exit::Usage;
+        }
+        evaluation = compiled.only(evaluation, id);
+    }
+    let traces: Option<Vec<_>> = (args.explain || args.record.is_some()).then(|| {
+        let records: std::collections::HashMap<&str, &liangxin::Record> =
+            ledger.records.iter().map(|r| (r.id.as_str(), r)).collect();
+        evaluation
+            .outcomes
+            .iter()
+            .filter_map(|o| {
+                records
+                    .get(o.record.as_str())
+                    .map(|r| compiled.explain(o, r))
+            })
+            .collect()
+    });
     let grouping = field.map(|f| compiled.group(&evaluation, &ledger, f));
     let report = EvalReport {
         evaluation: &evaluation,
         grouping: grouping.as_ref(),
         top: args.top,
+        traces: traces.as_deref(),
     };
     if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return exit;

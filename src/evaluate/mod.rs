@@ -6,6 +6,7 @@
 //! the other records are still evaluated. Ranking and the summary are computed over all
 //! outcomes afterwards.
 
+mod explain;
 mod group;
 mod outcome;
 mod summary;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 use rhai::{Dynamic, EvalAltResult, Scope};
 
+pub use explain::{CriterionStep, Read, Step, Trace};
 pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use outcome::{Name, Outcome, RuleResult};
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};

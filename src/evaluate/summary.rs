@@ -114,6 +114,23 @@ impl Evaluation {
     }
 }
 
+impl CompiledPolicy {
+    /// The evaluation narrowed to one record (its outcome keeps its ledger-wide rank).
+    pub fn only(&self, mut evaluation: Evaluation, record: &str) -> Evaluation {
+        evaluation.outcomes.retain(|o| o.record == record);
+        evaluation
+            .errors
+            .retain(|e| e.record.as_deref() == Some(record));
+        evaluation.summary = Summary::of(
+            &self.policy,
+            &evaluation.outcomes,
+            evaluation.errors.len(),
+            None,
+        );
+        evaluation
+    }
+}
+
 impl Summary {
     /// Counts and totals over `outcomes`; the budget check only when a budget is given (a
     /// group of a ledger is not held to the whole budget).

@@ -137,6 +137,8 @@ pub enum Block {
     Bars(Bars),
     /// Lines of text, e.g. warnings and notes.
     Lines(Vec<String>),
+    /// Preformatted lines whose layout matters (a tree), kept as they are.
+    Pre(Vec<String>),
     /// The report's main table, one row per record: what CSV output holds, and what HTML makes
     /// sortable and filterable. A document has at most one.
     Records(Table),

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Table};
-use crate::evaluate::{Evaluation, Grouping, Outcome, PolicyInfo, Summary};
+use crate::evaluate::{Evaluation, Grouping, Outcome, PolicyInfo, Summary, Trace};
 use crate::number::{grouped, percent};
 
 /// What `eval` reports: the evaluation, and optionally its groups and its top N.
@@ -13,6 +13,8 @@ pub struct EvalReport<'a> {
     pub grouping: Option<&'a Grouping>,
     /// Show the leaderboard down to this rank (ties at the last rank included).
     pub top: Option<usize>,
+    /// With `--explain`: the trace of each outcome, in outcome order.
+    pub traces: Option<&'a [Trace]>,
 }
 
 impl EvalReport<'_> {
@@ -36,6 +38,11 @@ impl EvalReport<'_> {
                 .collect();
             value["grouping"] = json!({ "field": g.field, "label": g.label });
             value["groups"] = json!(groups);
+        }
+        if let (Some(traces), Some(outcomes)) = (self.traces, value["outcomes"].as_array_mut()) {
+            for (o, t) in outcomes.iter_mut().zip(traces) {
+                o["trace"] = json!(t);
+            }
         }
         if let Some(n) = self.top {
             value["top"] = json!(
@@ -81,6 +88,13 @@ impl EvalReport<'_> {
                         .blocks
                         .push(Block::Table(leaders_table(&leaders(members, n))));
                 }
+            }
+            sections.push(section);
+        }
+        if let Some(traces) = self.traces {
+            let mut section = Section::new("解释 explain");
+            for (o, t) in e.outcomes.iter().zip(traces) {
+                section.blocks.push(Block::Pre(t.lines(o)));
             }
             sections.push(section);
         }

@@ -110,6 +110,9 @@ pub fn render(doc: &Document) -> String {
                     out.push_str(&table(t, Some(&id)));
                 }
                 Block::Bars(b) => out.push_str(&bars(b)),
+                Block::Pre(lines) => {
+                    out.push_str(&format!("<pre>{}</pre>\n", escape(&lines.join("\n"))))
+                }
                 Block::Lines(lines) => {
                     out.push_str("<ul>\n");
                     for line in lines {

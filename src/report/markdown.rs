@@ -35,6 +35,7 @@ pub fn render(doc: &Document) -> String {
                     }
                     out.push_str(&table(&t));
                 }
+                Block::Pre(lines) => out.push_str(&format!("```text\n{}\n```\n", lines.join("\n"))),
                 Block::Lines(lines) => {
                     for line in lines {
                         out.push_str(&format!("- {}\n", escape(line)));

@@ -67,6 +67,7 @@ pub fn render_evaluation(
         evaluation,
         grouping: None,
         top: None,
+        traces: None,
     };
     render(&report.document(), || report.json(), format, options)
 }

@@ -32,7 +32,7 @@ pub fn render(doc: &Document) -> String {
                     out.push('\n');
                 }
                 Block::Bars(b) => out.push_str(&bars(b)),
-                Block::Lines(lines) => {
+                Block::Lines(lines) | Block::Pre(lines) => {
                     for line in lines {
                         out.push_str(line);
                         out.push('\n');

@@ -1,0 +1,280 @@
+//! Why a record got its grade: a trace of each rule with the field values it read, what it
+//! gave, the running score, the band that matched and the veto that fired.
+//!
+//! The trace is rebuilt from an outcome and its record after evaluation, by a separate pure
+//! function, so evaluating without `--explain` does no tracing work at all.
+
+use serde::Serialize;
+
+use super::{Name, Outcome};
+use crate::compile::{CompiledExpr, CompiledPolicy};
+use crate::ledger::{Cell, Record};
+use crate::policy::{Expr, RuleKind};
+use crate::value::Value;
+
+/// A field's value as a rule read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Read {
+    pub field: String,
+    pub label: String,
+    pub value: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionStep {
+    pub id: String,
+    pub label: String,
+    pub reads: Vec<Read>,
+    pub holds: bool,
+}
+
+/// One rule's part in the outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub rule: Name,
+    pub label: String,
+    pub kind: &'static str,
+    pub reads: Vec<Read>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// The score after this rule (points in a capped category join it after all rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<CriterionStep>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why a record got its outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub record: String,
+    pub steps: Vec<Step>,
+    /// Category totals with their caps, as they joined the score.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub veto: Option<String>,
+    /// Why the grade: the band that matched and its bounds, or the veto.
+    pub grade: String,
+}
+
+impl CompiledPolicy {
+    /// The trace of `outcome`, which this policy gave `record`.
+    pub fn explain(&self, outcome: &Outcome, record: &Record) -> Trace {
+        let policy = &self.policy;
+        let mut total: Option<f64> = None;
+        let mut category_totals = vec![0.0; policy.categories.len()];
+        let mut steps = Vec::new();
+        let mut veto = None;
+        for ((rule, result), exprs) in policy.rules.iter().zip(&outcome.rules).zip(&self.exprs) {
+            let in_category = match &rule.kind {
+                RuleKind::Points {
+                    category: Some(c), ..
+                } => policy.categories.get_index_of(c),
+                _ => None,
+            };
+            match (result.points, in_category) {
+                (Some(p), Some(i)) => category_totals[i] += p,
+                (Some(p), None) => total = Some(total.unwrap_or(0.0) + p),
+                _ => {}
+            }
+            if matches!(rule.kind, RuleKind::Veto { .. })
+                && result.passed == Some(true)
+                && veto.is_none()
+            {
+                veto = Some(format!("{} {} fired", rule.id, rule.label));
+            }
+            let criteria = match &rule.kind {
+                RuleKind::Checklist { criteria, .. } => criteria
+                    .iter()
+                    .zip(exprs)
+                    .map(|(c, e)| CriterionStep {
+                        id: c.id.clone(),
+                        label: c.label.clone(),
+                        reads: self.reads(e, &c.expr, record),
+                        holds: !result.failed.iter().any(|f| **f == *c.id),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let reads = match &rule.kind {
+                RuleKind::Points { expr, .. } => self.reads(&exprs[0], expr, record),
+                RuleKind::Veto { when, .. } => self.reads(&exprs[0], when, record),
+                RuleKind::Money {
+                    when: Some(when), ..
+                } => self.reads(&exprs[0], when, record),
+                _ => Vec::new(),
+            };
+            steps.push(Step {
+                rule: result.id.clone(),
+                label: rule.label.clone(),
+                kind: result.kind,
+                reads,
+                value: result.value,
+                points: result.points,
+                passed: result.passed,
+                // Points in a category join the score after all rules, with the category.
+                total: if in_category.is_some() {
+                    None
+                } else {
+                    result.points.and(total)
+                },
+                criteria,
+                note: result.note.clone(),
+            });
+        }
+        let categories = policy
+            .categories
+            .iter()
+            .zip(&category_totals)
+            .map(|((id, c), sum)| {
+                let capped = sum
+                    .max(c.min.unwrap_or(f64::NEG_INFINITY))
+                    .min(c.max.unwrap_or(f64::INFINITY));
+                total = Some(total.unwrap_or(0.0) + capped);
+                let n = crate::number::format;
+                let running = total.map_or(String::new(), |t| format!(" → {}", n(t)));
+                if capped == *sum {
+                    format!("{id} {}: {}{running}", c.label, n(*sum))
+                } else {
+                    format!(
+                        "{id} {}: {} capped to {}{running}",
+                        c.label,
+                        n(*sum),
+                        n(capped)
+                    )
+                }
+            })
+            .collect();
+        let label = outcome.grade_label.as_deref().unwrap_or("-");
+        let grade = match (&veto, &outcome.band, &outcome.grade) {
+            (Some(v), _, Some(g)) => format!("{g} {label}: vetoed ({v}), whatever the score"),
+            (None, Some(band), Some(g)) => format!("{g} {label}: {band}"),
+            _ => "no grade (the policy has no bands)".to_owned(),
+        };
+        Trace {
+            record: outcome.record.clone(),
+            steps,
+            categories,
+            veto,
+            grade,
+        }
+    }
+
+    /// The declared fields an expression reads, with the record's values.
+    fn reads(&self, compiled: &CompiledExpr, expr: &Expr, record: &Record) -> Vec<Read> {
+        let slots: Vec<usize> = match compiled {
+            CompiledExpr::Field(i) => vec![*i],
+            CompiledExpr::Const(_) => vec![],
+            CompiledExpr::Script(_) => {
+                let names: Vec<&str> = crate::validate::identifiers(&expr.text).collect();
+                (0..self.slots.len())
+                    .filter(|&i| names.contains(&self.slots[i].name.as_str()))
+                    .collect()
+            }
+        };
+        slots
+            .into_iter()
+            .map(|i| {
+                let def = &self.policy.schema.fields[self.slots[i].field];
+                let value = match record.cells.get(self.slots[i].field) {
+                    Some(Cell::Value(v)) => Some(v.clone()),
+                    _ => def.default.clone(),
+                };
+                Read {
+                    field: def.id.clone(),
+                    label: def.label.clone(),
+                    value,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Trace {
+    /// The trace as a tree of text lines, for people.
+    pub fn lines(&self, outcome: &Outcome) -> Vec<String> {
+        let n = crate::number::format;
+        let reads = |reads: &[Read]| -> String {
+            if reads.is_empty() {
+                return String::new();
+            }
+            let parts: Vec<String> = reads
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} = {}",
+                        r.field,
+                        r.label,
+                        r.value
+                            .as_ref()
+                            .map_or("(empty)".to_owned(), ToString::to_string)
+                    )
+                })
+                .collect();
+            format!(" [{}]", parts.join(", "))
+        };
+        let mut lines = vec![format!(
+            "{} {}: {}{}",
+            outcome.record,
+            outcome.name.as_deref().unwrap_or(""),
+            outcome
+                .score
+                .map_or(String::new(), |s| format!("score {} → ", n(s))),
+            outcome.grade_label.as_deref().unwrap_or("-")
+        )];
+        for step in &self.steps {
+            let what = match (step.kind, step.points, step.passed, step.value) {
+                ("checklist", _, Some(p), Some(v)) => format!(
+                    "{} of {} criteria met → {}",
+                    n(v),
+                    step.criteria.len(),
+                    if p { "passed" } else { "failed" }
+                ),
+                ("veto", _, Some(fired), _) => {
+                    (if fired { "fired" } else { "not fired" }).to_owned()
+                }
+                ("money", _, Some(true), Some(v)) => format!("pays {}", crate::number::grouped(v)),
+                ("money", _, Some(false), _) => "pays nothing".to_owned(),
+                (_, Some(p), _, _) => {
+                    let sign = if p >= 0.0 { "+" } else { "" };
+                    match step.total {
+                        Some(t) => format!("{sign}{} → {}", n(p), n(t)),
+                        None => format!("{sign}{} (into its category, below)", n(p)),
+                    }
+                }
+                _ => String::new(),
+            };
+            let note = step
+                .note
+                .as_ref()
+                .map_or(String::new(), |n| format!(" ({n})"));
+            lines.push(format!(
+                "├─ {} {}{}: {what}{note}",
+                step.rule,
+                step.label,
+                reads(&step.reads)
+            ));
+            for c in &step.criteria {
+                lines.push(format!(
+                    "│  {} {} {}{}",
+                    if c.holds { "✓" } else { "✗" },
+                    c.id,
+                    c.label,
+                    reads(&c.reads)
+                ));
+            }
+        }
+        for c in &self.categories {
+            lines.push(format!("├─ category {c}"));
+        }
+        lines.push(format!("└─ grade {}", self.grade));
+        lines
+    }
+}
