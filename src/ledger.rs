@@ -221,7 +221,8 @@ impl Ledger {
         Ok(Ledger::from_objects(rows, name, schema))
     }
 
-    fn from_objects(
+    /// Reads records given as objects keyed by field id or label (the JSON and YAML form).
+    pub fn from_objects(
         rows: Vec<IndexMap<String, serde_json::Value>>,
         name: &str,
         schema: &Schema,

@@ -39,6 +39,7 @@ pub mod policy;
 pub mod report;
 pub mod sandbox;
 pub mod schema;
+pub mod testing;
 pub mod validate;
 pub mod value;
 

@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         cli::Command::Compare(a) => cli::compare::run(a),
         cli::Command::Diff(a) => cli::diff::run(a),
         cli::Command::List(a) => cli::list::run(a),
+        cli::Command::Test(a) => cli::test::run(a),
+        cli::Command::Snapshot(a) => cli::snapshot::run(a),
     };
     ExitCode::from(code as u8)
 }

@@ -1,6 +1,7 @@
 //! The integration tests, in one binary to keep link time down.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod authoring;
 mod cli;
 mod engine;
 mod eval_cases;

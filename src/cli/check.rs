@@ -13,30 +13,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    let packs = if args.packs.is_empty() {
-        match packs::bundled() {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!(
-                    "error: cannot list bundled packs in {}: {e}",
-                    packs::policies_dir().display()
-                );
-                return Exit::Usage;
-            }
-        }
-    } else {
-        args.packs.iter().map(|p| packs::resolve(p)).collect()
+    let packs = match packs::list_or_bundled(&args.packs) {
+        Ok(p) => p,
+        Err(exit) => return exit,
     };
     let mut exit = Exit::Ok;
     for pack in &packs {
         match prepare(&FsLoader, pack) {
             Ok(prepared) => {
                 for w in &prepared.warnings {
-                    println!("{w}\n");
+                    say!("{w}\n");
                 }
                 let p = &prepared.policy.policy;
                 let (native, scripted) = prepared.policy.expression_paths();
-                println!(
+                say!(
                     "ok: {} ({} {}): {} rules, {} expressions ({native} native, {scripted} Rhai), {} warning(s)",
                     pack.display(),
                     p.meta.id,
@@ -47,15 +37,15 @@ pub fn run(args: Args) -> Exit {
                 );
             }
             Err(LoadError::Io { path, source }) => {
-                println!("error: cannot read policy {path}: {source}");
+                say!("error: cannot read policy {path}: {source}");
                 exit = Exit::Usage;
             }
             Err(LoadError::Invalid(diagnostics)) => {
                 for d in &diagnostics {
-                    println!("{d}\n");
+                    say!("{d}\n");
                 }
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                println!(
+                say!(
                     "failed: {}: {errors} error(s), {} warning(s)",
                     pack.display(),
                     diagnostics.len() - errors

@@ -51,6 +51,6 @@ pub fn run(_args: Args) -> Exit {
             }
         }
     }
-    println!("{table}");
+    say!("{table}");
     exit
 }

@@ -1,5 +1,13 @@
 //! Command-line arguments, and what the subcommands share.
 
+/// `println!` that ignores a closed stdout (`liangxin test | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod check;
 pub mod compare;
 pub mod diff;
@@ -8,6 +16,8 @@ mod git;
 pub mod list;
 mod output;
 mod packs;
+pub mod snapshot;
+pub mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +48,10 @@ pub enum Command {
     Diff(diff::Args),
     /// Check policy packs and report every problem at once.
     Check(check::Args),
+    /// Run the test cases and snapshots kept beside packs (`tests/`, `snapshots/`).
+    Test(test::Args),
+    /// Store a ledger's outcomes beside a pack, for `liangxin test` to check.
+    Snapshot(snapshot::Args),
     /// List the bundled policy packs.
     List(list::Args),
 }

@@ -83,3 +83,17 @@ pub fn ledger(path: &Path, schema: &liangxin::Schema) -> Result<liangxin::Ledger
         super::Exit::Usage
     })
 }
+
+/// The packs named on the command line, or every bundled pack when none is.
+pub fn list_or_bundled(args: &[PathBuf]) -> Result<Vec<PathBuf>, super::Exit> {
+    if !args.is_empty() {
+        return Ok(args.iter().map(|p| resolve(p)).collect());
+    }
+    bundled().map_err(|e| {
+        eprintln!(
+            "error: cannot list bundled packs in {}: {e}",
+            policies_dir().display()
+        );
+        super::Exit::Usage
+    })
+}

@@ -242,6 +242,7 @@ impl Evaluator<'_> {
         }
 
         let mut band_reason = None;
+        let mut band_index = None;
         let grade: Option<&str> = match (vetoed_by, &policy.bands) {
             (Some(veto_grade), _) => Some(veto_grade),
             (None, Some(bands)) => {
@@ -254,9 +255,11 @@ impl Evaluator<'_> {
                         results[i].points.or(results[i].value).unwrap_or(0.0),
                     ),
                 };
-                match bands.bands.iter().find(|b| b.contains(x)) {
-                    Some(band) => {
+                match bands.bands.iter().position(|b| b.contains(x)) {
+                    Some(i) => {
+                        let band = &bands.bands[i];
                         band_reason = Some(band.explain(metric_name, x));
+                        band_index = Some(i);
                         Some(band.grade.as_str())
                     }
                     None => {
@@ -294,6 +297,7 @@ impl Evaluator<'_> {
             rank: None,
             failed,
             band: band_reason,
+            band_index,
             extra: Vec::new(),
             rules: results,
             money_items,

@@ -66,9 +66,12 @@ pub struct Outcome {
     pub rank: Option<usize>,
     /// Ids of the checklist criteria that failed, as `checklist.criterion`.
     pub failed: Vec<Name>,
-    /// Why the band matched, e.g. `score 900 >= 900`.
+    /// Why the band matched, e.g. `score 900 >= 900 (inclusive)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<String>,
+    /// Which band matched (index into the policy's bands), when one did.
+    #[serde(skip)]
+    pub band_index: Option<usize>,
     pub rules: Vec<RuleResult>,
     /// The record's values in the ledger's columns the schema does not know, in
     /// [`crate::Evaluation::extra_columns`] order.

@@ -237,6 +237,7 @@ mod tests {
             rank: None,
             failed: vec![],
             band: None,
+            band_index: None,
             extra: vec![],
             rules: vec![],
             money_items: vec![],

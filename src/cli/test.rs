@@ -1,0 +1,144 @@
+//! `liangxin test`: run the cases and snapshots that policy staff keep beside their packs.
+
+use std::path::{Path, PathBuf};
+
+use liangxin::testing::{Snapshot, SnapshotRow, run_cases, snapshot_changes, uncovered};
+use liangxin::{FsLoader, Ledger, Prepared};
+
+use super::{Exit, output, packs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Packs to test (directories or bundled ids); all bundled packs if none.
+    pub packs: Vec<PathBuf>,
+    /// Store the current outcomes in the pack's snapshots (after reviewing the changes shown).
+    #[arg(long)]
+    pub accept: bool,
+    /// Also list rules, criteria and bands that no case or snapshot exercises.
+    #[arg(long)]
+    pub coverage: bool,
+}
+
+pub fn run(args: Args) -> Exit {
+    let dirs = match packs::list_or_bundled(&args.packs) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
+    let mut exit = Exit::Ok;
+    for dir in dirs {
+        let prepared = match packs::prepare(&dir) {
+            Ok(p) => p,
+            Err(e) => {
+                exit = worst(exit, e);
+                continue;
+            }
+        };
+        exit = worst(exit, test_pack(&prepared, &dir, &args));
+    }
+    exit
+}
+
+fn worst(a: Exit, b: Exit) -> Exit {
+    if (b as u8) > (a as u8) { b } else { a }
+}
+
+fn test_pack(prepared: &Prepared, dir: &Path, args: &Args) -> Exit {
+    let compiled = &prepared.policy;
+    let id = &compiled.policy.meta.id;
+    let pack_dir = liangxin::load::policy_file(dir)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let cases = run_cases(&FsLoader, compiled, &pack_dir);
+    let mut exit = Exit::Ok;
+    for d in &cases.errors {
+        say!("{d}\n");
+        exit = Exit::Findings;
+    }
+    for f in &cases.failures {
+        say!("{f}");
+        exit = Exit::Findings;
+    }
+    let mut outcomes = cases.outcomes;
+    let mut snapshots = 0;
+    for path in
+        liangxin::Loader::list(&FsLoader, &pack_dir.join("snapshots"), "yaml").unwrap_or_default()
+    {
+        snapshots += 1;
+        match check_snapshot(prepared, &pack_dir, &path, args.accept) {
+            Ok((mut o, changed)) => {
+                outcomes.append(&mut o);
+                if changed && !args.accept {
+                    exit = Exit::Findings;
+                }
+            }
+            Err(message) => {
+                say!("error: {}: {message}", path.display());
+                exit = Exit::Findings;
+            }
+        }
+    }
+    let verdict = if exit == Exit::Ok { "ok" } else { "FAILED" };
+    say!(
+        "{verdict}: {id}: {} of {} case(s) passed, {snapshots} snapshot(s)",
+        cases.passed,
+        cases.passed + cases.failures.len()
+    );
+    if args.coverage {
+        let gaps = uncovered(compiled, &outcomes);
+        if gaps.is_empty() {
+            say!("coverage: {id}: every rule, criterion and band is exercised");
+        } else {
+            say!(
+                "coverage: {id}: {} not exercised by any case or snapshot:",
+                gaps.len()
+            );
+            for g in gaps {
+                say!("  - {g}");
+            }
+        }
+    }
+    exit
+}
+
+/// Re-evaluates a snapshot's ledger and shows what moved; with `accept`, stores the new outcomes.
+fn check_snapshot(
+    prepared: &Prepared,
+    pack_dir: &Path,
+    path: &Path,
+    accept: bool,
+) -> Result<(Vec<liangxin::Outcome>, bool), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let stored: Snapshot = serde_saphyr::from_str(&text).map_err(|e| e.to_string())?;
+    let compiled = &prepared.policy;
+    let ledger = Ledger::read(&stored.ledger_path(pack_dir), &compiled.policy.schema)
+        .map_err(|e| e.to_string())?;
+    let evaluation = compiled.evaluate_ledger(&ledger);
+    let now: Vec<SnapshotRow> = evaluation.outcomes.iter().map(SnapshotRow::of).collect();
+    let changes = snapshot_changes(&stored, &now);
+    let name = path.display();
+    if changes.is_empty() {
+        say!("snapshot {name}: {} records unchanged", now.len());
+    } else {
+        say!(
+            "snapshot {name}: {} of {} records changed:",
+            changes.len(),
+            now.len().max(stored.outcomes.len())
+        );
+        for c in &changes {
+            say!("  {c}");
+        }
+        if accept {
+            let updated = Snapshot {
+                records: stored.records.clone(),
+                outcomes: now,
+            };
+            output::write(Some(path), &updated.to_yaml(&compiled.policy.meta.id))
+                .map_err(|e| e.to_string())?;
+            say!("  accepted: {name} updated");
+        } else {
+            say!("  (run `liangxin test --accept` to store the new outcomes)");
+        }
+    }
+    Ok((evaluation.outcomes, !changes.is_empty()))
+}

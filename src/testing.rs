@@ -1,0 +1,482 @@
+//! Tests that policy staff write: YAML cases beside a pack (`tests/*.yaml`), outcome snapshots
+//! of whole ledgers (`snapshots/*.yaml`), and which rules, criteria and bands they exercise.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::compile::CompiledPolicy;
+use crate::diagnostic::{Diagnostic, Location, did_you_mean};
+use crate::evaluate::Outcome;
+use crate::ledger::Ledger;
+use crate::load::{Loader, location, yaml_error};
+use crate::policy::RuleKind;
+use crate::schema::FieldType;
+use crate::value::Value;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    /// Fields every case's record starts from (a case's own `record` overrides them).
+    #[serde(default)]
+    defaults: IndexMap<String, serde_json::Value>,
+    cases: Vec<RawCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: Spanned<String>,
+    /// The record's id (default: `case-N`).
+    #[serde(default)]
+    id: Option<String>,
+    /// The fields that matter, by id or Chinese label; the others take their defaults.
+    #[serde(default)]
+    record: IndexMap<String, serde_json::Value>,
+    expect: Expect,
+}
+
+/// The parts of an outcome a case expects; parts left out are not checked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub grade: Option<String>,
+    #[serde(default)]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub vetoed: Option<bool>,
+    #[serde(default)]
+    pub money: Option<f64>,
+    #[serde(default)]
+    pub passed: Option<bool>,
+    /// The failed criteria, as `checklist.criterion`, in order.
+    #[serde(default)]
+    pub failed: Option<Vec<String>>,
+    #[serde(default)]
+    pub rules: IndexMap<String, ExpectRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectRule {
+    #[serde(default)]
+    pub value: Option<f64>,
+    #[serde(default)]
+    pub points: Option<f64>,
+    #[serde(default)]
+    pub passed: Option<bool>,
+}
+
+/// A case that did not get what it expected.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The case's file and line.
+    pub location: Location,
+    pub case: String,
+    /// One line per mismatch: `grade: expected recommended, got qualified`.
+    pub problems: Vec<String>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FAIL {}: {}", self.location, self.case)?;
+        for p in &self.problems {
+            write!(f, "\n     {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What running a pack's cases found.
+#[derive(Debug, Default)]
+pub struct CaseRun {
+    pub passed: usize,
+    pub failures: Vec<Failure>,
+    /// Case files that could not be read or are malformed.
+    pub errors: Vec<Diagnostic>,
+    /// Every case's outcome, for coverage.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Runs every case in `<pack>/tests/*.yaml`.
+pub fn run_cases(loader: &dyn Loader, compiled: &CompiledPolicy, pack_dir: &Path) -> CaseRun {
+    let mut run = CaseRun::default();
+    let files = match loader.list(&pack_dir.join("tests"), "yaml") {
+        Ok(f) => f,
+        Err(e) => {
+            run.errors.push(Diagnostic::error(
+                "test",
+                format!("cannot list the tests: {e}"),
+                Location::file_only(pack_dir.display().to_string()),
+            ));
+            return run;
+        }
+    };
+    for path in files {
+        let name = path.display().to_string();
+        let text = match loader.read(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                run.errors.push(Diagnostic::error(
+                    "test",
+                    format!("cannot read {name}: {e}"),
+                    Location::file_only(&name),
+                ));
+                continue;
+            }
+        };
+        let file: CaseFile = match serde_saphyr::from_str(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                run.errors.push(yaml_error(&e, &name, &text));
+                continue;
+            }
+        };
+        let CaseFile { defaults, cases } = file;
+        for (i, case) in cases.into_iter().enumerate() {
+            let loc = location(&name, &case.name.referenced);
+            match run_case(compiled, &defaults, case, i) {
+                Ok((outcome, problems)) => {
+                    if problems.is_empty() {
+                        run.passed += 1;
+                    } else {
+                        run.failures.push(Failure {
+                            location: loc,
+                            case: outcome.1,
+                            problems,
+                        });
+                    }
+                    run.outcomes.push(outcome.0);
+                }
+                Err((case_name, problems)) => run.failures.push(Failure {
+                    location: loc,
+                    case: case_name,
+                    problems,
+                }),
+            }
+        }
+    }
+    run
+}
+
+type CaseResult = Result<((Outcome, String), Vec<String>), (String, Vec<String>)>;
+
+fn run_case(
+    compiled: &CompiledPolicy,
+    defaults: &IndexMap<String, serde_json::Value>,
+    case: RawCase,
+    index: usize,
+) -> CaseResult {
+    let policy = &compiled.policy;
+    let schema = &policy.schema;
+    let name = case.name.value;
+    let mut problems = Vec::new();
+    // The record by field id: left-out fields take the schema's default (or their type's zero),
+    // then the file's defaults, then the case's own values.
+    let mut row: IndexMap<String, serde_json::Value> = policy
+        .fields
+        .iter()
+        .map(|f| (f.clone(), default_json(&schema.fields[f])))
+        .collect();
+    for (key, value) in defaults.iter().chain(&case.record) {
+        match schema.field_for_header(key) {
+            Some(i) => {
+                row.insert(schema.fields[i].id.clone(), value.clone());
+            }
+            None => {
+                let names = schema
+                    .fields
+                    .values()
+                    .flat_map(|f| [f.id.as_str(), f.label.as_str()]);
+                let hint = did_you_mean(key, names)
+                    .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                problems.push(format!(
+                    "record: `{key}` is not a field of the {} schema{hint}",
+                    schema.subject
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err((name, problems));
+    }
+    row.insert(
+        schema.id_field.clone(),
+        serde_json::Value::String(case.id.unwrap_or_else(|| format!("case-{}", index + 1))),
+    );
+    let ledger = Ledger::from_objects(vec![row], "case", schema);
+    let evaluation = compiled.evaluate_ledger(&ledger);
+    let Some(outcome) = evaluation.outcomes.into_iter().next() else {
+        return Err((
+            name,
+            evaluation
+                .errors
+                .iter()
+                .map(|e| format!("cannot evaluate: {}", e.message))
+                .collect(),
+        ));
+    };
+    let e = &case.expect;
+    let mut check = |what: &str, expected: Option<String>, actual: String| {
+        if let Some(expected) = expected
+            && expected != actual
+        {
+            problems.push(format!("{what}: expected {expected}, got {actual}"));
+        }
+    };
+    let n = |x: Option<f64>| x.map_or("none".to_owned(), crate::number::format);
+    check(
+        "grade",
+        e.grade.clone(),
+        outcome.grade.as_deref().unwrap_or("none").to_owned(),
+    );
+    check("score", e.score.map(|s| n(Some(s))), n(outcome.score));
+    check(
+        "vetoed",
+        e.vetoed.map(|v| v.to_string()),
+        outcome.vetoed.to_string(),
+    );
+    check("money", e.money.map(|m| n(Some(m))), n(Some(outcome.money)));
+    check(
+        "passed",
+        e.passed.map(|p| p.to_string()),
+        outcome.passed.map_or("none".into(), |p| p.to_string()),
+    );
+    check(
+        "failed",
+        e.failed.as_ref().map(|f| f.join(", ")),
+        outcome
+            .failed
+            .iter()
+            .map(|f| &**f)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let mut unknown_rules = Vec::new();
+    for (rule, expected) in &e.rules {
+        let Some(actual) = outcome.rules.iter().find(|r| &*r.id == rule) else {
+            let hint = did_you_mean(rule, policy.rules.iter().map(|r| r.id.as_str()))
+                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+            unknown_rules.push(format!("rules: the policy has no rule `{rule}`{hint}"));
+            continue;
+        };
+        check(
+            &format!("rule {rule} value"),
+            expected.value.map(|v| n(Some(v))),
+            n(actual.value),
+        );
+        check(
+            &format!("rule {rule} points"),
+            expected.points.map(|v| n(Some(v))),
+            n(actual.points),
+        );
+        check(
+            &format!("rule {rule} passed"),
+            expected.passed.map(|p| p.to_string()),
+            actual.passed.map_or("none".into(), |p| p.to_string()),
+        );
+    }
+    problems.extend(unknown_rules);
+    Ok(((outcome, name), problems))
+}
+
+/// The value a case's left-out field takes: the schema's default, else the zero of its type.
+fn default_json(def: &crate::schema::FieldDef) -> serde_json::Value {
+    use serde_json::Value as J;
+    match (&def.default, &def.ty) {
+        (Some(Value::Int(i)), _) => J::from(*i),
+        (Some(Value::Decimal(d)), _) => J::from(*d),
+        (Some(Value::Bool(b)), _) => J::from(*b),
+        (Some(Value::Str(s)), _) => J::from(s.clone()),
+        (None, FieldType::Int) => J::from(0),
+        (None, FieldType::Decimal) => J::from(0.0),
+        (None, FieldType::Bool) => J::from(false),
+        (None, FieldType::Enum(values)) => {
+            J::from(values.keys().next().cloned().unwrap_or_default())
+        }
+        (None, FieldType::Date) => J::from("2000-01-01"),
+        (None, FieldType::String) => J::from(""),
+    }
+}
+
+/// One record's outcome as a snapshot keeps it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotRow {
+    pub record: String,
+    pub grade: Option<String>,
+    pub score: Option<f64>,
+    pub money: f64,
+    pub vetoed: bool,
+}
+
+impl SnapshotRow {
+    pub fn of(o: &Outcome) -> SnapshotRow {
+        SnapshotRow {
+            record: o.record.clone(),
+            grade: o.grade.as_deref().map(str::to_owned),
+            score: o.score,
+            money: o.money,
+            vetoed: o.vetoed,
+        }
+    }
+}
+
+/// A stored snapshot: a ledger's outcomes under a pack.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// The ledger, relative to the pack's directory.
+    pub records: String,
+    pub outcomes: Vec<SnapshotRow>,
+}
+
+impl Snapshot {
+    /// The snapshot as reviewable YAML: one line per record.
+    pub fn to_yaml(&self, policy_id: &str) -> String {
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let n = |x: Option<f64>| x.map_or("null".to_owned(), crate::number::format_exact);
+        let mut out = format!(
+            "# Outcomes of {} under {policy_id}, made by `liangxin snapshot`.\n# `liangxin test` shows which records a change to the pack moves; `--accept` updates this file.\nrecords: {}\noutcomes:\n",
+            self.records,
+            q(&self.records)
+        );
+        for r in &self.outcomes {
+            out.push_str(&format!(
+                "  - {{ record: {}, grade: {}, score: {}, money: {}, vetoed: {} }}\n",
+                q(&r.record),
+                r.grade.as_deref().map_or("null".to_owned(), q),
+                n(r.score),
+                n(Some(r.money)),
+                r.vetoed
+            ));
+        }
+        out
+    }
+
+    /// The ledger's path, from the pack's directory.
+    pub fn ledger_path(&self, pack_dir: &Path) -> PathBuf {
+        crate::load::normalize(&pack_dir.join(&self.records))
+    }
+}
+
+/// How a snapshotted record changed.
+#[derive(Debug, Clone)]
+pub struct SnapshotChange {
+    pub record: String,
+    pub before: Option<SnapshotRow>,
+    pub after: Option<SnapshotRow>,
+}
+
+impl std::fmt::Display for SnapshotChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let side = |r: &Option<SnapshotRow>| match r {
+            None => "(absent)".to_owned(),
+            Some(r) => format!(
+                "{} score {} money {}{}",
+                r.grade.as_deref().unwrap_or("-"),
+                r.score.map_or("-".into(), crate::number::format),
+                crate::number::format(r.money),
+                if r.vetoed { " vetoed" } else { "" }
+            ),
+        };
+        write!(
+            f,
+            "{}: {} → {}",
+            self.record,
+            side(&self.before),
+            side(&self.after)
+        )
+    }
+}
+
+/// Records whose snapshotted outcome differs from `now`.
+pub fn snapshot_changes(stored: &Snapshot, now: &[SnapshotRow]) -> Vec<SnapshotChange> {
+    let mut changes = Vec::new();
+    let old: IndexMap<&str, &SnapshotRow> = stored
+        .outcomes
+        .iter()
+        .map(|r| (r.record.as_str(), r))
+        .collect();
+    let new: IndexMap<&str, &SnapshotRow> = now.iter().map(|r| (r.record.as_str(), r)).collect();
+    for (id, before) in &old {
+        match new.get(id) {
+            Some(after) if after == before => {}
+            after => changes.push(SnapshotChange {
+                record: (*id).to_owned(),
+                before: Some((*before).clone()),
+                after: after.map(|a| (*a).clone()),
+            }),
+        }
+    }
+    for (id, after) in &new {
+        if !old.contains_key(id) {
+            changes.push(SnapshotChange {
+                record: (*id).to_owned(),
+                before: None,
+                after: Some((*after).clone()),
+            });
+        }
+    }
+    changes
+}
+
+/// Rules, criteria and bands that no outcome exercises: a band never matched, a veto never
+/// fired, a criterion never failed, a points rule never non-zero, a money rule never paid.
+pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String> {
+    let policy = &compiled.policy;
+    let mut gaps = Vec::new();
+    for (i, rule) in policy.rules.iter().enumerate() {
+        let results = outcomes.iter().filter_map(|o| o.rules.get(i));
+        match &rule.kind {
+            RuleKind::Veto { .. } if !results.clone().any(|r| r.passed == Some(true)) => {
+                gaps.push(format!("veto `{}` {} never fires", rule.id, rule.label))
+            }
+            RuleKind::Points { .. }
+                if !results.clone().any(|r| r.points.is_some_and(|p| p != 0.0)) =>
+            {
+                gaps.push(format!(
+                    "rule `{}` {} never gives points",
+                    rule.id, rule.label
+                ))
+            }
+            RuleKind::Money { .. } if !results.clone().any(|r| r.passed == Some(true)) => gaps
+                .push(format!(
+                    "money rule `{}` {} never pays",
+                    rule.id, rule.label
+                )),
+            RuleKind::Checklist { criteria, .. } => {
+                for c in criteria {
+                    if !results
+                        .clone()
+                        .any(|r| r.failed.iter().any(|f| **f == *c.id))
+                    {
+                        gaps.push(format!(
+                            "criterion `{}.{}` {} never fails",
+                            rule.id, c.id, c.label
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(bands) = &policy.bands {
+        for (i, b) in bands.bands.iter().enumerate() {
+            if !outcomes
+                .iter()
+                .any(|o| o.band_index == Some(i) && !o.vetoed)
+            {
+                gaps.push(format!(
+                    "band {} (grade `{}`) is never matched",
+                    i + 1,
+                    b.grade
+                ));
+            }
+        }
+    }
+    gaps
+}

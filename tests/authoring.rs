@@ -1,0 +1,133 @@
+//! The authoring loop as staff meet it: `liangxin test` on cases and snapshots, `--accept`,
+//! `--coverage`, and `liangxin snapshot`.
+
+use std::process::{Command, Output};
+
+fn liangxin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn every_bundled_pack_passes_its_cases_and_snapshots_and_is_fully_covered() {
+    let out = liangxin(&["test", "--coverage"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for line in [
+        "ok: longwen-points: 6 of 6 case(s) passed, 1 snapshot(s)",
+        "ok: zhuzhou-wuhua-enterprise: 5 of 5 case(s) passed, 1 snapshot(s)",
+        "ok: zhuzhou-wuhua-social: 3 of 3 case(s) passed, 1 snapshot(s)",
+        "ok: jinan-sanqiang-sanhao: 6 of 6 case(s) passed, 1 snapshot(s)",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("every rule, criterion and band is exercised")
+            .count(),
+        4,
+        "{text}"
+    );
+}
+
+#[test]
+fn failing_cases_show_file_line_expected_and_actual() {
+    let out = liangxin(&["test", "fixtures/authoring/failing-case"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn a_changed_rule_shows_the_records_it_moves_until_accepted() {
+    let dir = std::env::temp_dir().join(format!("liangxin-authoring-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let parent = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/longwen-points");
+    let pack = |recommend_at: u32| {
+        format!(
+            "id: draft\nname: 草稿\nsubject: member\nextends: {}\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n",
+            parent.display()
+        )
+    };
+    std::fs::write(dir.join("policy.yaml"), pack(900)).unwrap();
+    let d = dir.to_str().unwrap();
+    let out = liangxin(&[
+        "snapshot",
+        "--policy",
+        d,
+        "--records",
+        "fixtures/longwen/members.csv",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("snapshots/members.yaml").is_file());
+    assert_eq!(liangxin(&["test", d]).status.code(), Some(0));
+
+    std::fs::write(dir.join("policy.yaml"), pack(880)).unwrap();
+    let out = liangxin(&["test", d]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("8 of 60 records changed"), "{text}");
+    assert!(
+        text.contains("LW2022014: qualified score 899 money 0 → recommended score 899 money 0"),
+        "{text}"
+    );
+
+    assert_eq!(liangxin(&["test", d, "--accept"]).status.code(), Some(0));
+    let out = liangxin(&["test", d]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("60 records unchanged"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn coverage_lists_what_no_case_exercises() {
+    let out = liangxin(&["test", "fixtures/authoring/failing-case", "--coverage"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("veto `key_work_veto` 重点工作一票否决 never fires"),
+        "{text}"
+    );
+    assert!(
+        text.contains("band 3 (grade `remedial`) is never matched"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args([
+            "eval",
+            "--policy",
+            "jinan-sanqiang-sanhao",
+            "--records",
+            "fixtures/jinan/organizations.csv",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_ne!(status.code(), Some(101), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
