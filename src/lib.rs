@@ -31,6 +31,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod diff;
 pub mod dimension;
+pub mod editor;
 pub mod evaluate;
 pub mod ledger;
 pub mod load;

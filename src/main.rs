@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         cli::Command::List(a) => cli::list::run(a),
         cli::Command::Test(a) => cli::test::run(a),
         cli::Command::Snapshot(a) => cli::snapshot::run(a),
+        cli::Command::Schema(a) => cli::schema::run(a),
     };
     ExitCode::from(code as u8)
 }

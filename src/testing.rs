@@ -16,18 +16,22 @@ use crate::policy::RuleKind;
 use crate::schema::FieldType;
 use crate::value::Value;
 
-#[derive(Deserialize)]
+/// A file of test cases beside a pack (`tests/*.yaml`).
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CaseFile {
+pub struct CaseFile {
     /// Fields every case's record starts from (a case's own `record` overrides them).
     #[serde(default)]
     defaults: IndexMap<String, serde_json::Value>,
     cases: Vec<RawCase>,
 }
 
-#[derive(Deserialize)]
+/// One case: a record and the outcome parts it must get.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawCase {
+    /// What the case shows, in words (reported with a failure).
+    #[schemars(with = "String")]
     name: Spanned<String>,
     /// The record's id (default: `case-N`).
     #[serde(default)]
@@ -39,7 +43,7 @@ struct RawCase {
 }
 
 /// The parts of an outcome a case expects; parts left out are not checked.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     #[serde(default)]
@@ -59,7 +63,7 @@ pub struct Expect {
     pub rules: IndexMap<String, ExpectRule>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRule {
     #[serde(default)]

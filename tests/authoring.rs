@@ -131,3 +131,55 @@ fn a_closed_stdout_is_not_a_panic() {
     assert_ne!(status.code(), Some(101), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_editor_schemas_in_docs_match_the_format() {
+    for (args, file) in [
+        (&["schema"][..], "docs/schema/policy.schema.json"),
+        (&["schema", "--cases"][..], "docs/schema/cases.schema.json"),
+    ] {
+        let out = liangxin(args);
+        let committed =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
+                .unwrap();
+        assert_eq!(
+            stdout(&out),
+            committed,
+            "{file} is stale: regenerate it with `liangxin {} -o {file}`",
+            args.join(" ")
+        );
+    }
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&liangxin(&["schema"]))).unwrap();
+    // Every key of the format is described, and a misspelt key is flagged.
+    assert_eq!(schema["additionalProperties"], false);
+    for key in [
+        "id", "name", "subject", "params", "rules", "bands", "grades", "extends",
+    ] {
+        assert!(
+            schema["properties"][key]["description"].is_string(),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn every_bundled_file_names_its_schema_for_editors() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for pack in std::fs::read_dir(root.join("policies")).unwrap() {
+        let dir = pack.unwrap().path();
+        let policy = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+        assert!(
+            policy.starts_with(
+                "# yaml-language-server: $schema=../../docs/schema/policy.schema.json\n"
+            ),
+            "{}",
+            dir.display()
+        );
+        for case in std::fs::read_dir(dir.join("tests")).unwrap() {
+            let text = std::fs::read_to_string(case.unwrap().path()).unwrap();
+            assert!(text.starts_with(
+                "# yaml-language-server: $schema=../../../docs/schema/cases.schema.json\n"
+            ));
+        }
+    }
+}

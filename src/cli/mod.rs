@@ -16,6 +16,7 @@ mod git;
 pub mod list;
 mod output;
 mod packs;
+pub mod schema;
 pub mod snapshot;
 pub mod test;
 
@@ -52,6 +53,8 @@ pub enum Command {
     Test(test::Args),
     /// Store a ledger's outcomes beside a pack, for `liangxin test` to check.
     Snapshot(snapshot::Args),
+    /// Print the JSON Schema of the policy format (or, with --cases, of test case files).
+    Schema(schema::Args),
     /// List the bundled policy packs.
     List(list::Args),
 }

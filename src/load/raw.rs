@@ -6,11 +6,12 @@
 //! serde-saphyr loses locations inside tagged enums; `validate` checks which keys each kind uses.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 /// A number written in place, or the name of a param that holds it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NumOrName {
     Num(f64),
@@ -18,7 +19,7 @@ pub enum NumOrName {
 }
 
 /// A param's value as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Literal {
     Bool(bool),
@@ -26,43 +27,68 @@ pub enum Literal {
     Str(String),
 }
 
-#[derive(Debug, Deserialize)]
+/// A policy pack's `policy.yaml`: one city's or district's assessment standard.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolicy {
+    /// The pack's id, e.g. `longwen-points`.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    /// The standard's Chinese name.
     pub name: String,
+    /// The city or district, e.g. 福建省漳州市龙文区.
     #[serde(default)]
     pub region: String,
+    /// The seed article the standard is taken from.
     #[serde(default)]
     pub source: String,
+    /// What one record is: `member` (党员) or `organization` (党组织).
+    #[schemars(with = "Option<String>")]
     pub subject: Option<Spanned<String>>,
+    /// The pack's version.
     #[serde(default)]
     pub version: String,
+    /// The date the standard takes effect.
     #[serde(default)]
     pub effective: String,
+    /// A pack directory, relative to this one, whose fields, params, rules, bands and grades this pack inherits and overrides by id.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub extends: Option<Spanned<String>>,
+    /// The ledger fields the rules read (ids from schema/<subject>.yaml).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub fields: Vec<Spanned<String>>,
+    /// Named values rules refer to, so changing a value never means editing an expression.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawParam>")]
     pub params: IndexMap<Spanned<String>, RawParam>,
+    /// The rules, in order: base, points, bonus, deduction, veto, checklist, money.
     #[serde(default)]
     pub rules: Vec<RawRule>,
+    /// Categories of points rules whose totals are capped.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawCategory>")]
     pub categories: IndexMap<Spanned<String>, RawCategory>,
+    /// How a score or count maps to a grade; every bound says whether it includes its number.
     #[serde(default)]
     pub bands: Option<RawBands>,
+    /// Each grade's Chinese label, whether it passes, its treatment and its money.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawGrade>")]
     pub grades: IndexMap<Spanned<String>, RawGrade>,
+    /// The leaderboard (积分排行榜).
     #[serde(default)]
     pub ranking: Option<RawRanking>,
+    /// The budget the run's money total is checked against.
     #[serde(default)]
     pub budget: Option<RawBudget>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
+    #[schemars(with = "Literal")]
     pub value: Spanned<Literal>,
     #[serde(default)]
     pub label: String,
@@ -74,10 +100,12 @@ pub struct RawParam {
     pub assumed: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "String")]
     pub kind: Spanned<String>,
     #[serde(default)]
     pub label: String,
@@ -87,91 +115,112 @@ pub struct RawRule {
     pub assumed: bool,
     /// The aspect of party building the rule assesses (an id from `schema/dimensions.yaml`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub dimension: Option<Spanned<String>>,
     /// `base`: the starting score.
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub value: Option<Spanned<NumOrName>>,
     /// `points`, `bonus`, `deduction`: the number a record earns.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub expr: Option<Spanned<String>>,
     /// `veto`, `money`: the condition.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub min: Option<Spanned<NumOrName>>,
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub max: Option<Spanned<NumOrName>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub category: Option<Spanned<String>>,
     /// `veto`: the grade a vetoed record gets.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub grade: Option<Spanned<String>>,
     /// `checklist`: its criteria.
     #[serde(default)]
     pub criteria: Option<Vec<RawCriterion>>,
     /// `checklist`: how many criteria must hold (default: all of them).
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub at_least: Option<Spanned<NumOrName>>,
     /// `money`: the amount paid when `when` holds.
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub amount: Option<Spanned<NumOrName>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCriterion {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     #[serde(default)]
     pub label: String,
+    #[schemars(with = "String")]
     pub expr: Spanned<String>,
     /// Defaults to its checklist's dimension.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub dimension: Option<Spanned<String>>,
     #[serde(default)]
     pub assumed: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCategory {
     #[serde(default)]
     pub label: String,
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub min: Option<Spanned<NumOrName>>,
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub max: Option<Spanned<NumOrName>>,
     #[serde(default)]
     pub assumed: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBands {
+    #[schemars(with = "String")]
     pub on: Spanned<String>,
     #[serde(default)]
     pub assumed: bool,
     pub grades: Vec<RawBand>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBand {
+    #[schemars(with = "String")]
     pub grade: Spanned<String>,
     /// `>=`: the bound is included (以上).
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub at_least: Option<Spanned<NumOrName>>,
     /// `>`: the bound is excluded.
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub above: Option<Spanned<NumOrName>>,
     /// `<=`: the bound is included (以下).
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub at_most: Option<Spanned<NumOrName>>,
     /// `<`: the bound is excluded.
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub below: Option<Spanned<NumOrName>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrade {
     pub label: String,
@@ -182,12 +231,14 @@ pub struct RawGrade {
     #[serde(default)]
     pub actions: Vec<String>,
     #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
     pub money: Option<Spanned<NumOrName>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRanking {
+    #[schemars(with = "String")]
     pub by: Spanned<String>,
     #[serde(default)]
     pub assumed: bool,
@@ -195,9 +246,10 @@ pub struct RawRanking {
     pub exclude_vetoed: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBudget {
+    #[schemars(with = "NumOrName")]
     pub amount: Spanned<NumOrName>,
     #[serde(default)]
     pub label: String,
