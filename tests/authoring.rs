@@ -183,3 +183,57 @@ fn every_bundled_file_names_its_schema_for_editors() {
         }
     }
 }
+
+#[test]
+fn watch_reruns_on_save_and_shows_what_moved() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("liangxin-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let parent = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/longwen-points");
+    let pack = |recommend_at: u32| {
+        format!(
+            "id: draft\nname: 草稿\nsubject: member\nextends: {}\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n",
+            parent.display()
+        )
+    };
+    std::fs::write(dir.join("policy.yaml"), pack(900)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args([
+            "eval",
+            "--policy",
+            dir.to_str().unwrap(),
+            "--records",
+            "fixtures/longwen/members.csv",
+            "--format",
+            "csv",
+            "--watch",
+            "--watch-runs",
+            "2",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it watches, then save a change.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {
+        line.clear();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    // A different length too, so even a coarse file clock sees the change.
+    std::fs::write(dir.join("policy.yaml"), pack(880) + "# revised\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text.contains("-- since the last run: 8 of 60 records changed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("LW2022014 王荣阳: 合格 899 → 优先推荐 899"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,15 +4,28 @@ use std::path::PathBuf;
 
 use liangxin::{FsLoader, LoadError, prepare};
 
-use super::{Exit, packs};
+use super::{Exit, packs, watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Packs to check (directories, policy.yaml files or bundled ids); all bundled packs if none.
     pub packs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub watch: watch::WatchArgs,
 }
 
 pub fn run(args: Args) -> Exit {
+    if !args.watch.watch {
+        return run_once(&args);
+    }
+    let roots = || match packs::list_or_bundled(&args.packs) {
+        Ok(dirs) => dirs.iter().flat_map(|d| watch::pack_roots(d)).collect(),
+        Err(_) => Vec::new(),
+    };
+    watch::watch(roots, args.watch.watch_runs, || run_once(&args))
+}
+
+fn run_once(args: &Args) -> Exit {
     let packs = match packs::list_or_bundled(&args.packs) {
         Ok(p) => p,
         Err(exit) => return exit,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use liangxin::evaluate::group_field;
 use liangxin::report::{EvalReport, Format};
 
-use super::{Exit, output, packs};
+use super::{Exit, output, packs, watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,17 +30,65 @@ pub struct Args {
     pub record: Option<String>,
     #[command(flatten)]
     pub out: output::OutputArgs,
+    #[command(flatten)]
+    pub watch: watch::WatchArgs,
 }
 
 pub fn run(args: Args) -> Exit {
+    if !args.watch.watch {
+        return run_once(&args).0;
+    }
+    let mut previous: Option<liangxin::Evaluation> = None;
+    let roots = || {
+        let mut roots = watch::pack_roots(&packs::resolve(&args.policy));
+        roots.push(args.records.clone());
+        roots
+    };
+    watch::watch(roots, args.watch.watch_runs, || {
+        let (exit, evaluation) = run_once(&args);
+        if let (Some(before), Some(after)) = (&previous, &evaluation) {
+            let diff = liangxin::diff::diff(before, after);
+            say!(
+                "-- since the last run: {} of {} records changed",
+                diff.changes.len(),
+                diff.records
+            );
+            for c in diff.changes.iter().take(20) {
+                let side = |s: &Option<liangxin::diff::Side>| {
+                    s.as_ref().map_or("(error)".to_owned(), |s| {
+                        format!(
+                            "{} {}",
+                            s.grade_label.as_deref().unwrap_or("-"),
+                            s.score.map_or(String::new(), liangxin::number::format)
+                        )
+                    })
+                };
+                say!(
+                    "   {} {}: {} → {}",
+                    c.record,
+                    c.name.as_deref().unwrap_or(""),
+                    side(&c.before),
+                    side(&c.after)
+                );
+            }
+        }
+        if evaluation.is_some() {
+            previous = evaluation;
+        }
+        exit
+    })
+}
+
+/// One evaluation, reported; the evaluation is returned for `--watch` to compare with the next.
+fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     let prepared = match packs::prepare(&args.policy) {
         Ok(p) => p,
-        Err(exit) => return exit,
+        Err(exit) => return (exit, None),
     };
     let compiled = &prepared.policy;
     let ledger = match packs::ledger(&args.records, &compiled.policy.schema) {
         Ok(l) => l,
-        Err(exit) => return exit,
+        Err(exit) => return (exit, None),
     };
     let field = match args
         .group_by
@@ -51,7 +99,7 @@ pub fn run(args: Args) -> Exit {
         Ok(f) => f,
         Err(message) => {
             eprintln!("error: {message}");
-            return Exit::Usage;
+            return (Exit::Usage, None);
         }
     };
     if args.top.is_some() && compiled.policy.ranking.is_none() {
@@ -59,13 +107,13 @@ pub fn run(args: Args) -> Exit {
             "error: --top needs a policy that ranks (`ranking:`); {} does not",
             compiled.policy.meta.id
         );
-        return Exit::Usage;
+        return (Exit::Usage, None);
     }
     let mut evaluation = compiled.evaluate_ledger(&ledger);
     if let Some(id) = &args.record {
         if !ledger.records.iter().any(|r| &r.id == id) {
             eprintln!("error: the ledger has no record `{id}`");
-            return Exit::Usage;
+            return (Exit::Usage, None);
         }
         evaluation = compiled.only(evaluation, id);
     }
@@ -90,7 +138,7 @@ pub fn run(args: Args) -> Exit {
         traces: traces.as_deref(),
     };
     if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
-        return exit;
+        return (exit, None);
     }
     if args.out.format != Format::Table || args.out.output.is_some() {
         // The table shows these itself; other formats carry them in their data.
@@ -98,9 +146,10 @@ pub fn run(args: Args) -> Exit {
             eprintln!("error: {}: {e}", ledger.path);
         }
     }
-    if evaluation.errors.is_empty() {
+    let exit = if evaluation.errors.is_empty() {
         Exit::Ok
     } else {
         Exit::Findings
-    }
+    };
+    (exit, Some(evaluation))
 }

@@ -19,6 +19,7 @@ mod packs;
 pub mod schema;
 pub mod snapshot;
 pub mod test;
+mod watch;
 
 use clap::{Parser, Subcommand};
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use liangxin::testing::{Snapshot, SnapshotRow, run_cases, snapshot_changes, uncovered};
 use liangxin::{FsLoader, Ledger, Prepared};
 
-use super::{Exit, output, packs};
+use super::{Exit, output, packs, watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,9 +17,22 @@ pub struct Args {
     /// Also list rules, criteria and bands that no case or snapshot exercises.
     #[arg(long)]
     pub coverage: bool,
+    #[command(flatten)]
+    pub watch: watch::WatchArgs,
 }
 
 pub fn run(args: Args) -> Exit {
+    if !args.watch.watch {
+        return run_once(&args);
+    }
+    let roots = || match packs::list_or_bundled(&args.packs) {
+        Ok(dirs) => dirs.iter().flat_map(|d| watch::pack_roots(d)).collect(),
+        Err(_) => Vec::new(),
+    };
+    watch::watch(roots, args.watch.watch_runs, || run_once(&args))
+}
+
+fn run_once(args: &Args) -> Exit {
     let dirs = match packs::list_or_bundled(&args.packs) {
         Ok(d) => d,
         Err(exit) => return exit,
@@ -33,7 +46,7 @@ pub fn run(args: Args) -> Exit {
                 continue;
             }
         };
-        exit = worst(exit, test_pack(&prepared, &dir, &args));
+        exit = worst(exit, test_pack(&prepared, &dir, args));
     }
     exit
 }
