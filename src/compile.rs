@@ -417,15 +417,32 @@ impl Compiler<'_> {
                 }
             }
             Err(e) => {
-                if let EvalAltResult::ErrorFunctionNotFound(signature, pos) = innermost(&e) {
-                    let signature = signature
-                        .replace("&str | ImmutableString | String", "string")
+                let types = |s: &str| {
+                    s.replace("&str | ImmutableString | String", "string")
                         .replace("i64", "int")
-                        .replace("f64", "decimal");
-                    let message = format!(
-                        "no function or operator matches `{signature}` (check the types of the fields and params it uses)"
-                    );
-                    let d = Diagnostic::error("type", message, self.position(expr, *pos));
+                        .replace("f64", "decimal")
+                };
+                let found = match innermost(&e) {
+                    EvalAltResult::ErrorFunctionNotFound(signature, pos) => Some((
+                        format!(
+                            "no function or operator matches `{}` (check the types of the fields and params it uses)",
+                            types(signature)
+                        ),
+                        *pos,
+                    )),
+                    // `if base_score { .. }`, `base_score && veto`: a number used as a yes/no.
+                    EvalAltResult::ErrorMismatchDataType(expected, actual, pos) => Some((
+                        format!(
+                            "{} is used where {} is needed",
+                            noun(actual),
+                            noun(expected)
+                        ),
+                        *pos,
+                    )),
+                    _ => None,
+                };
+                if let Some((message, pos)) = found {
+                    let d = Diagnostic::error("type", message, self.position(expr, pos));
                     self.push(expr, d);
                 }
                 // Other failures (say, a division by a placeholder zero) depend on the record:
@@ -518,6 +535,17 @@ pub(crate) fn expression_location(expr: &Expr, file_text: &str, pos: Position) -
         }
     }
     loc
+}
+
+/// A Rhai type name in words staff read.
+fn noun(rhai_type: &str) -> String {
+    match rhai_type {
+        "i64" | "int" => "a whole number".into(),
+        "f64" | "float" | "decimal" => "a decimal number".into(),
+        "bool" => "a yes/no value".into(),
+        "string" | "&str" | "ImmutableString" | "String" => "a string".into(),
+        other => format!("a {other}"),
+    }
 }
 
 /// The error a script function call failed with, unwrapped.

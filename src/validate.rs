@@ -110,6 +110,7 @@ impl Validator<'_> {
         let rules = self.rules(&params, &categories, &grades);
         let bands = self.bands(&params, &rules, &grades);
         self.untagged(&rules);
+        self.unreachable(&rules, bands.as_ref());
         self.unused_grades(&grades, bands.as_ref());
         let ranking = pack.ranking.as_ref().map(|At { file, item }| {
             if item.by.value != "score" {
@@ -720,6 +721,36 @@ impl Validator<'_> {
             assumed: raw.assumed,
             bands,
         })
+    }
+
+    /// Warns about scoring rules whose points can change nothing: the bands measure something
+    /// else and nothing ranks by score.
+    fn unreachable(&mut self, rules: &[Rule], bands: Option<&Bands>) {
+        let Some(bands) = bands else { return };
+        if bands.on == Metric::Score || self.pack.ranking.is_some() {
+            return;
+        }
+        for (i, rule) in rules.iter().enumerate() {
+            if !matches!(rule.kind, RuleKind::Base { .. } | RuleKind::Points { .. })
+                || bands.on == Metric::Rule(i)
+            {
+                continue;
+            }
+            if let Some(At { file, item }) =
+                self.pack.rules.iter().find(|r| r.item.id.value == rule.id)
+            {
+                let message = format!(
+                    "rule `{}` gives points, but the bands do not use the score and nothing ranks by it, so it changes no outcome",
+                    rule.id
+                );
+                let d = self.pack.attach(
+                    *file,
+                    Diagnostic::warning("unreachable", message, self.pack.loc(*file, &item.id))
+                        .with_help("put the bands `on: score`, or remove the rule"),
+                );
+                self.diagnostics.push(d);
+            }
+        }
     }
 
     /// A dimension tag, checked against the list.

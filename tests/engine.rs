@@ -539,3 +539,20 @@ fn explain_traces_reads_running_totals_and_the_band() {
         Some("key_work_veto 重点工作一票否决 fired")
     );
 }
+
+#[test]
+fn points_that_no_band_or_ranking_uses_are_reported_unreachable() {
+    let policy = format!(
+        "{MEMBER_HEAD}fields: [org_life]\nrules:\n  - {{ id: extra, kind: points, expr: org_life }}\n  - id: c\n    kind: checklist\n    criteria: [{{ id: a, label: 甲, expr: org_life > 0 }}]\nbands:\n  on: checklists\n  grades:\n    - {{ grade: ok, at_least: 1 }}\n    - {{ grade: no, below: 1 }}\ngrades:\n  ok: {{ label: 达标 }}\n  no: {{ label: 未达标 }}\n"
+    );
+    let p = prepared(&MemoryLoader::new().with("p/policy.yaml", policy), "p");
+    let codes: Vec<&str> = p.warnings.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["unreachable"]);
+    assert!(
+        p.warnings[0]
+            .message
+            .starts_with("rule `extra` gives points"),
+        "{}",
+        p.warnings[0]
+    );
+}
