@@ -3,6 +3,7 @@
 
 mod authoring;
 mod cli;
+mod docs;
 mod engine;
 mod eval_cases;
 mod figures;

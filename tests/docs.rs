@@ -1,0 +1,88 @@
+//! The examples in docs/writing-policies.md are run, so the guide never rots: each
+//! ```` ```yaml policy ```` block must load, the ```` ```yaml cases ```` block after it must pass,
+//! and each ```` ```yaml policy-error ```` block must fail with exactly the diagnostics of the
+//! ```` ```text error ```` block after it.
+
+use liangxin::{LoadError, MemoryLoader, prepare};
+
+/// The fenced blocks of a Markdown text: (info string, body).
+fn blocks(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        match (&mut current, line.strip_prefix("```")) {
+            (None, Some(info)) => current = Some((info.trim().to_owned(), String::new())),
+            (Some(_), Some(_)) => out.extend(current.take()),
+            (Some((_, body)), None) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_guide_examples_do_what_the_guide_says() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/writing-policies.md"),
+    )
+    .unwrap();
+    let blocks = blocks(&text);
+    let mut policy: Option<String> = None;
+    let mut failing: Option<String> = None;
+    let (mut policies, mut cases, mut errors) = (0, 0, 0);
+    for (info, body) in &blocks {
+        match info.as_str() {
+            "yaml policy" => {
+                let loader = MemoryLoader::new().with("policy.yaml", body.clone());
+                if let Err(e) = prepare(&loader, "policy.yaml".as_ref()) {
+                    panic!("a guide example does not load: {e:?}\n{body}");
+                }
+                policy = Some(body.clone());
+                policies += 1;
+            }
+            "yaml cases" => {
+                let p = policy
+                    .as_ref()
+                    .expect("a cases block follows a policy block");
+                let loader = MemoryLoader::new()
+                    .with("policy.yaml", p.clone())
+                    .with("tests/guide.yaml", body.clone());
+                let prepared = prepare(&loader, "policy.yaml".as_ref()).unwrap();
+                let run = liangxin::testing::run_cases(&loader, &prepared.policy, "".as_ref());
+                assert!(run.errors.is_empty(), "{:?}", run.errors);
+                let failures: Vec<String> = run.failures.iter().map(|f| f.to_string()).collect();
+                assert!(
+                    failures.is_empty(),
+                    "guide cases fail:\n{}",
+                    failures.join("\n")
+                );
+                assert!(run.passed > 0);
+                cases += run.passed;
+            }
+            "yaml policy-error" => failing = Some(body.clone()),
+            "text error" => {
+                let p = failing
+                    .take()
+                    .expect("an error block follows a policy-error block");
+                let loader = MemoryLoader::new().with("policy.yaml", p);
+                let Err(LoadError::Invalid(diagnostics)) = prepare(&loader, "policy.yaml".as_ref())
+                else {
+                    panic!("a guide example meant to fail loads");
+                };
+                let rendered: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+                assert_eq!(rendered.join("\n\n").trim_end(), body.trim_end());
+                errors += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        (policies, errors),
+        (3, 2),
+        "the guide's examples were all found"
+    );
+    assert!(cases >= 9, "{cases}");
+}
