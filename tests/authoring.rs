@@ -237,3 +237,47 @@ fn watch_reruns_on_save_and_shows_what_moved() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn check_watch_says_which_problems_a_save_fixed() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("liangxin-check-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/invalid/unknown-rule-kind.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("policy.yaml"), &broken).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args([
+            "check",
+            dir.to_str().unwrap(),
+            "--watch",
+            "--watch-runs",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {
+        line.clear();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::fs::write(
+        dir.join("policy.yaml"),
+        broken.replace("kind: pionts", "kind: points") + "# fixed\n",
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("-- since the last run: 1 problem(s) fixed, 0 new"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0), "the last run passed");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

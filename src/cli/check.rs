@@ -22,10 +22,27 @@ pub fn run(args: Args) -> Exit {
         Ok(dirs) => dirs.iter().flat_map(|d| watch::pack_roots(d)).collect(),
         Err(_) => Vec::new(),
     };
-    watch::watch(roots, args.watch.watch_runs, || run_once(&args))
+    let mut previous: Option<Vec<String>> = None;
+    watch::watch(roots, args.watch.watch_runs, || {
+        let mut problems = Vec::new();
+        let exit = check(&args, &mut problems);
+        if let Some(before) = &previous {
+            let fixed = before.iter().filter(|p| !problems.contains(p)).count();
+            let new = problems.iter().filter(|p| !before.contains(p)).count();
+            say!("-- since the last run: {fixed} problem(s) fixed, {new} new");
+        }
+        previous = Some(problems);
+        exit
+    })
 }
 
 fn run_once(args: &Args) -> Exit {
+    check(args, &mut Vec::new())
+}
+
+/// Checks the packs, printing every problem; `problems` collects each one's headline, for
+/// `--watch` to say what changed.
+fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
     let packs = match packs::list_or_bundled(&args.packs) {
         Ok(p) => p,
         Err(exit) => return exit,
@@ -36,6 +53,7 @@ fn run_once(args: &Args) -> Exit {
             Ok(prepared) => {
                 for w in &prepared.warnings {
                     say!("{w}\n");
+                    problems.push(format!("{} {}", w.location, w.message));
                 }
                 let p = &prepared.policy.policy;
                 let (native, scripted) = prepared.policy.expression_paths();
@@ -56,6 +74,7 @@ fn run_once(args: &Args) -> Exit {
             Err(LoadError::Invalid(diagnostics)) => {
                 for d in &diagnostics {
                     say!("{d}\n");
+                    problems.push(format!("{} {}", d.location, d.message));
                 }
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
                 say!(
