@@ -11,6 +11,37 @@ fn liangxin(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A draft of longwen-points that only changes the recommendation threshold.
+fn draft(recommend_at: u32) -> String {
+    let parent = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/longwen-points");
+    format!(
+        "id: draft\nname: 草稿\nsubject: member\nextends: {}\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n",
+        parent.display()
+    )
+}
+
+/// Runs a `--watch` command, saves `file` with `contents` once it is watching, and returns its
+/// output after its last run.
+fn watch_and_save(args: &[&str], file: &std::path::Path, contents: String) -> Output {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {
+        line.clear();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    // A different length too (a trailing comment), so even a coarse file clock sees the change.
+    std::fs::write(file, contents + "# saved\n").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -47,14 +78,7 @@ fn failing_cases_show_file_line_expected_and_actual() {
 fn a_changed_rule_shows_the_records_it_moves_until_accepted() {
     let dir = std::env::temp_dir().join(format!("liangxin-authoring-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let parent = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/longwen-points");
-    let pack = |recommend_at: u32| {
-        format!(
-            "id: draft\nname: 草稿\nsubject: member\nextends: {}\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n",
-            parent.display()
-        )
-    };
-    std::fs::write(dir.join("policy.yaml"), pack(900)).unwrap();
+    std::fs::write(dir.join("policy.yaml"), draft(900)).unwrap();
     let d = dir.to_str().unwrap();
     let out = liangxin(&[
         "snapshot",
@@ -72,7 +96,7 @@ fn a_changed_rule_shows_the_records_it_moves_until_accepted() {
     assert!(dir.join("snapshots/members.yaml").is_file());
     assert_eq!(liangxin(&["test", d]).status.code(), Some(0));
 
-    std::fs::write(dir.join("policy.yaml"), pack(880)).unwrap();
+    std::fs::write(dir.join("policy.yaml"), draft(880)).unwrap();
     let out = liangxin(&["test", d]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
@@ -186,45 +210,23 @@ fn every_bundled_file_names_its_schema_for_editors() {
 
 #[test]
 fn watch_reruns_on_save_and_shows_what_moved() {
-    use std::io::{BufRead, BufReader};
     let dir = std::env::temp_dir().join(format!("liangxin-watch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let parent = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/longwen-points");
-    let pack = |recommend_at: u32| {
-        format!(
-            "id: draft\nname: 草稿\nsubject: member\nextends: {}\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n",
-            parent.display()
-        )
-    };
-    std::fs::write(dir.join("policy.yaml"), pack(900)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
-        .args([
-            "eval",
-            "--policy",
-            dir.to_str().unwrap(),
-            "--records",
-            "fixtures/longwen/members.csv",
-            "--format",
-            "csv",
-            "--watch",
-            "--watch-runs",
-            "2",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until it watches, then save a change.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {
-        line.clear();
-    }
-    std::thread::sleep(std::time::Duration::from_millis(50));
-    // A different length too, so even a coarse file clock sees the change.
-    std::fs::write(dir.join("policy.yaml"), pack(880) + "# revised\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    std::fs::write(dir.join("policy.yaml"), draft(900)).unwrap();
+    let d = dir.to_str().unwrap();
+    let args = [
+        "eval",
+        "--policy",
+        d,
+        "--records",
+        "fixtures/longwen/members.csv",
+        "--format",
+        "csv",
+        "--watch",
+        "--watch-runs",
+        "2",
+    ];
+    let out = watch_and_save(&args, &dir.join("policy.yaml"), draft(880));
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0));
     assert!(
@@ -240,7 +242,6 @@ fn watch_reruns_on_save_and_shows_what_moved() {
 
 #[test]
 fn check_watch_says_which_problems_a_save_fixed() {
-    use std::io::{BufRead, BufReader};
     let dir = std::env::temp_dir().join(format!("liangxin-check-watch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let broken = std::fs::read_to_string(
@@ -249,30 +250,18 @@ fn check_watch_says_which_problems_a_save_fixed() {
     )
     .unwrap();
     std::fs::write(dir.join("policy.yaml"), &broken).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
-        .args([
-            "check",
-            dir.to_str().unwrap(),
-            "--watch",
-            "--watch-runs",
-            "2",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {
-        line.clear();
-    }
-    std::thread::sleep(std::time::Duration::from_millis(50));
-    std::fs::write(
-        dir.join("policy.yaml"),
-        broken.replace("kind: pionts", "kind: points") + "# fixed\n",
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = [
+        "check",
+        dir.to_str().unwrap(),
+        "--watch",
+        "--watch-runs",
+        "2",
+    ];
+    let out = watch_and_save(
+        &args,
+        &dir.join("policy.yaml"),
+        broken.replace("kind: pionts", "kind: points"),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("-- since the last run: 1 problem(s) fixed, 0 new"),

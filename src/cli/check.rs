@@ -18,10 +18,7 @@ pub fn run(args: Args) -> Exit {
     if !args.watch.watch {
         return run_once(&args);
     }
-    let roots = || match packs::list_or_bundled(&args.packs) {
-        Ok(dirs) => dirs.iter().flat_map(|d| watch::pack_roots(d)).collect(),
-        Err(_) => Vec::new(),
-    };
+    let roots = || watch::packs_roots(&args.packs);
     let mut previous: Option<Vec<String>> = None;
     watch::watch(roots, args.watch.watch_runs, || {
         let mut problems = Vec::new();

@@ -80,6 +80,13 @@ pub fn watch(
     }
 }
 
+/// The roots of the packs a command names (all bundled packs when none).
+pub fn packs_roots(args: &[PathBuf]) -> Vec<PathBuf> {
+    super::packs::list_or_bundled(args)
+        .map(|dirs| dirs.iter().flat_map(|d| pack_roots(d)).collect())
+        .unwrap_or_default()
+}
+
 /// The directories of a pack and of the packs it extends, and its scripts.
 pub fn pack_roots(pack: &Path) -> Vec<PathBuf> {
     let mut roots = vec![
