@@ -147,12 +147,46 @@ pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
     }
 }
 
-/// Where a grade sits among its policy's grades, from 0 (first, the top) to 1 (last).
+/// Where a grade sits among its policy's tiers, from 0 (the top) to 1 (the bottom): band grades
+/// ordered by their bands' lower bounds, highest first; a veto's grade at the bottom.
 fn tier(policy: &Policy, grade: Option<&str>) -> f64 {
-    let n = policy.grades.len();
-    match grade.and_then(|g| policy.grades.get_index_of(g)) {
-        Some(i) if n > 1 => i as f64 / (n - 1) as f64,
-        _ => 0.0,
+    let Some(grade) = grade else { return 0.0 };
+    let mut tiers: Vec<(f64, &str)> = policy
+        .bands
+        .iter()
+        .flat_map(|b| &b.bands)
+        .map(|b| {
+            (
+                b.lower.map_or(f64::NEG_INFINITY, |l| l.value),
+                b.grade.as_str(),
+            )
+        })
+        .collect();
+    tiers.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut order: Vec<&str> = Vec::new();
+    for (_, g) in tiers {
+        if !order.contains(&g) {
+            order.push(g);
+        }
+    }
+    let vetoes = policy
+        .rules
+        .iter()
+        .any(|r| matches!(&r.kind, RuleKind::Veto { grade: g, .. } if g == grade));
+    let steps = order.len().saturating_sub(1)
+        + usize::from(
+            policy
+                .rules
+                .iter()
+                .any(|r| matches!(r.kind, RuleKind::Veto { .. })),
+        );
+    if steps == 0 {
+        return 0.0;
+    }
+    match order.iter().position(|g| *g == grade) {
+        Some(i) => i as f64 / steps as f64,
+        None if vetoes => 1.0,
+        None => 0.0,
     }
 }
 

@@ -105,20 +105,20 @@ pub struct CaseRun {
     pub outcomes: Vec<Outcome>,
 }
 
-/// Runs every case in `<pack>/tests/*.yaml`.
+/// The `.yaml` and `.yml` files directly in `dir`, sorted (none when it does not exist).
+pub fn yaml_files(loader: &dyn Loader, dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["yaml", "yml"]
+        .iter()
+        .flat_map(|ext| loader.list(dir, ext).unwrap_or_default())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs every case in `<pack>/tests/*.yaml` (or `.yml`).
 pub fn run_cases(loader: &dyn Loader, compiled: &CompiledPolicy, pack_dir: &Path) -> CaseRun {
     let mut run = CaseRun::default();
-    let files = match loader.list(&pack_dir.join("tests"), "yaml") {
-        Ok(f) => f,
-        Err(e) => {
-            run.errors.push(Diagnostic::error(
-                "test",
-                format!("cannot list the tests: {e}"),
-                Location::file_only(pack_dir.display().to_string()),
-            ));
-            return run;
-        }
-    };
+    let files = yaml_files(loader, &pack_dir.join("tests"));
     for path in files {
         let name = path.display().to_string();
         let text = match loader.read(&path) {

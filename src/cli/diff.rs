@@ -52,13 +52,21 @@ pub fn run(args: Args) -> Exit {
         old: &evaluations[0].policy,
         new: &evaluations[1].policy,
         names: (&old_name, &new_name),
+        errors: (&evaluations[0].errors, &evaluations[1].errors),
     };
     if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return exit;
     }
+    let errors = evaluations[0].errors.len() + evaluations[1].errors.len();
+    if errors > 0 {
+        eprintln!("{errors} record error(s); see the errors sections");
+    }
     if args.fail_on_change && diff.changed() {
         eprintln!("{} of {} records changed", diff.changes.len(), diff.records);
-        return Exit::Findings;
     }
-    Exit::Ok
+    if errors > 0 || (args.fail_on_change && diff.changed()) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    }
 }

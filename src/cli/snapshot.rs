@@ -20,6 +20,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
+    if super::git::GitLoader::parse(&args.policy).is_some() {
+        eprintln!(
+            "error: a snapshot is stored beside a pack on disk; {} names a git revision",
+            args.policy.display()
+        );
+        return Exit::Usage;
+    }
+    if let Some(name) = &args.name
+        && (name.is_empty() || name.contains(['/', '\\']) || name.contains(".."))
+    {
+        eprintln!("error: --name `{name}` must be a plain file name (no `/`, `\\` or `..`)");
+        return Exit::Usage;
+    }
     let prepared = match packs::prepare(&args.policy) {
         Ok(p) => p,
         Err(exit) => return exit,

@@ -36,6 +36,14 @@ fn run_once(args: &Args) -> Exit {
     };
     let mut exit = Exit::Ok;
     for dir in dirs {
+        if super::git::GitLoader::parse(&dir).is_some() {
+            eprintln!(
+                "error: `liangxin test` runs a pack's files on disk; {} names a git revision",
+                dir.display()
+            );
+            exit = worst(exit, Exit::Usage);
+            continue;
+        }
         let prepared = match packs::prepare(&dir) {
             Ok(p) => p,
             Err(e) => {
@@ -71,24 +79,32 @@ fn test_pack(prepared: &Prepared, dir: &Path, args: &Args) -> Exit {
     }
     let mut outcomes = cases.outcomes;
     let mut snapshots = 0;
-    for path in
-        liangxin::Loader::list(&FsLoader, &pack_dir.join("snapshots"), "yaml").unwrap_or_default()
-    {
+    for path in liangxin::testing::yaml_files(&FsLoader, &pack_dir.join("snapshots")) {
         snapshots += 1;
         match check_snapshot(prepared, &pack_dir, &path, args.accept) {
-            Ok((mut o, changed)) => {
+            Ok((mut o, failed)) => {
                 outcomes.append(&mut o);
-                if changed && !args.accept {
+                if failed {
                     exit = Exit::Findings;
                 }
             }
             Err(message) => {
-                say!("error: {}: {message}", path.display());
-                exit = Exit::Findings;
+                say!("error: {message}");
+                exit = worst(exit, Exit::Usage);
             }
         }
     }
-    let verdict = if exit == Exit::Ok { "ok" } else { "FAILED" };
+    let tested = cases.passed + cases.failures.len() + snapshots;
+    let verdict = match (exit, tested) {
+        (Exit::Ok, 0) => "untested",
+        (Exit::Ok, _) => "ok",
+        _ => "FAILED",
+    };
+    if tested == 0 && exit == Exit::Ok {
+        say!(
+            "warning: {id}: no cases in tests/ and no snapshots in snapshots/, so nothing was tested"
+        );
+    }
     say!(
         "{verdict}: {id}: {} of {} case(s) passed, {snapshots} snapshot(s)",
         cases.passed,
@@ -118,15 +134,33 @@ fn check_snapshot(
     path: &Path,
     accept: bool,
 ) -> Result<(Vec<liangxin::Outcome>, bool), String> {
+    let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let stored: Snapshot = serde_saphyr::from_str(&text).map_err(|e| e.to_string())?;
+    let stored: Snapshot = serde_saphyr::from_str(&text)
+        .map_err(|e| liangxin::load::yaml_error(&e, &name.to_string(), &text).to_string())?;
     let compiled = &prepared.policy;
     let ledger = Ledger::read(&stored.ledger_path(pack_dir), &compiled.policy.schema)
         .map_err(|e| e.to_string())?;
     let evaluation = compiled.evaluate_ledger(&ledger);
+    // A record that no longer evaluates is a failure to fix, never an outcome to accept.
+    if !evaluation.errors.is_empty() {
+        say!(
+            "snapshot {name}: {} record error(s):",
+            evaluation.errors.len()
+        );
+        for e in evaluation.errors.iter().take(20) {
+            say!("  {e}");
+        }
+        if evaluation.errors.len() > 20 {
+            say!("  ... and {} more", evaluation.errors.len() - 20);
+        }
+        if accept {
+            say!("  not accepted: fix the errors first");
+        }
+        return Ok((evaluation.outcomes, true));
+    }
     let now: Vec<SnapshotRow> = evaluation.outcomes.iter().map(SnapshotRow::of).collect();
     let changes = snapshot_changes(&stored, &now);
-    let name = path.display();
     if changes.is_empty() {
         say!("snapshot {name}: {} records unchanged", now.len());
     } else {
@@ -150,5 +184,5 @@ fn check_snapshot(
             say!("  (run `liangxin test --accept` to store the new outcomes)");
         }
     }
-    Ok((evaluation.outcomes, !changes.is_empty()))
+    Ok((evaluation.outcomes, !changes.is_empty() && !accept))
 }

@@ -89,19 +89,15 @@ pub fn packs_roots(args: &[PathBuf]) -> Vec<PathBuf> {
 
 /// The directories of a pack and of the packs it extends, and its scripts.
 pub fn pack_roots(pack: &Path) -> Vec<PathBuf> {
-    let mut roots = vec![
-        liangxin::load::policy_file(pack)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    ];
+    // `policy.yaml` alone has an empty parent: the current directory.
+    let dir = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let mut roots = vec![dir(&liangxin::load::policy_file(pack))];
     if let Ok(loaded) = liangxin::load::load_pack(&liangxin::FsLoader, pack) {
-        roots.extend(
-            loaded
-                .files
-                .iter()
-                .filter_map(|f| Path::new(&f.path).parent().map(Path::to_path_buf)),
-        );
+        roots.extend(loaded.files.iter().map(|f| dir(Path::new(&f.path))));
     }
     roots
 }

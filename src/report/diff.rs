@@ -5,6 +5,7 @@ use serde_json::json;
 use super::doc::{Block, Cell, Column, Document, Kind, Section, Table};
 use crate::diff::{Delta, Diff};
 use crate::evaluate::PolicyInfo;
+use crate::ledger::RecordError;
 use crate::number::{grouped, percent};
 
 pub struct DiffReport<'a> {
@@ -13,6 +14,8 @@ pub struct DiffReport<'a> {
     pub new: &'a PolicyInfo,
     /// How the user named the two versions (paths or git revisions).
     pub names: (&'a str, &'a str),
+    /// Records each version could not evaluate, and why.
+    pub errors: (&'a [RecordError], &'a [RecordError]),
 }
 
 impl DiffReport<'_> {
@@ -27,6 +30,7 @@ impl DiffReport<'_> {
             "transitions": d.transitions,
             "pass_rate": d.pass_rate,
             "money_total": d.money_total,
+            "errors": { "old": self.errors.0, "new": self.errors.1 },
         })
     }
 
@@ -150,6 +154,14 @@ impl DiffReport<'_> {
         }
         changed.blocks.push(Block::Records(changes));
         sections.push(changed);
+        for (which, errors) in [("old 原", self.errors.0), ("new 新", self.errors.1)] {
+            if !errors.is_empty() {
+                sections.push(
+                    Section::new(format!("错误 errors: {which}"))
+                        .with(Block::Table(super::eval::errors_table(errors))),
+                );
+            }
+        }
         Document {
             title: format!("变更 diff: {} → {}", self.names.0, self.names.1),
             sections,
