@@ -63,6 +63,15 @@ impl std::fmt::Display for RecordError {
     }
 }
 
+/// How many records (rows) the errors are about: a record missing three columns is one record
+/// that could not be evaluated, not three.
+pub fn records_with_errors(errors: &[RecordError]) -> usize {
+    let mut rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rows.len()
+}
+
 /// One cell of a record, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -99,6 +108,13 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// Whether the ledger has a column for the schema field `field`.
+    pub fn has_column(&self, field: usize) -> bool {
+        self.records
+            .iter()
+            .any(|r| !matches!(r.cells.get(field), Some(Cell::Absent) | None))
+    }
+
     /// Reads a ledger file; the format follows the extension.
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
         let name = path.display().to_string();
@@ -143,12 +159,24 @@ impl Ledger {
         let id_field = &schema.fields[&schema.id_field];
         let mut header: Option<Vec<String>> = None;
         let mut skipped = 0;
+        let (mut line, mut counted) = (1usize, 0usize);
         for row in reader.records() {
             let row = row.map_err(|e| LedgerError::Format {
                 path: name.to_owned(),
                 message: format!("line {}: {e}", e.position().map_or(0, |p| p.line())),
             })?;
-            let line = row.position().map_or(0, |p| p.line() as usize);
+            // The file line the row starts on, counted from its byte offset: the csv crate's own
+            // count is off by one for CRLF files (Excel's exports).
+            let mut byte = row
+                .position()
+                .map_or(0, |p| p.byte() as usize)
+                .min(text.len());
+            // A CRLF record's position can sit on the line feed before it.
+            while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+                byte += 1;
+            }
+            line += memchr_count(&text.as_bytes()[counted..byte]);
+            counted = byte;
             if row.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
@@ -247,6 +275,11 @@ impl Ledger {
         }
         builder.finish()
     }
+}
+
+/// How many line feeds `bytes` holds.
+fn memchr_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 /// The text of a ledger file: UTF-8 (BOM stripped) or, failing that, GBK.

@@ -231,7 +231,8 @@ fn run_case(
             problems.push(format!("{what}: expected {expected}, got {actual}"));
         }
     };
-    let n = |x: Option<f64>| x.map_or("none".to_owned(), crate::number::format);
+    // Numbers compare in full, not as rounded for display.
+    let n = |x: Option<f64>| x.map_or("none".to_owned(), crate::number::format_exact);
     check(
         "grade",
         e.grade.clone(),

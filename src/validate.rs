@@ -248,13 +248,21 @@ impl Validator<'_> {
                     self.used_params.insert(name.clone());
                     Some(*n)
                 }
-                Some(_) => {
+                Some(value) => {
+                    // Used, if wrongly: no `unused-param` warning on top of this error.
+                    self.used_params.insert(name.clone());
+                    let shown = match value {
+                        ParamValue::Str(s) => format!("`{s}`"),
+                        other => format!("{other:?}"),
+                    };
                     self.error(
                         file,
                         at,
                         "param-type",
-                        format!("param `{name}` is not a number"),
-                    );
+                        format!("param `{name}` is {shown}, not a number"),
+                    )
+                    .help =
+                        Some("write the param's value as a plain number, e.g. `value: 900`".into());
                     None
                 }
                 None => {

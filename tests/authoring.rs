@@ -270,3 +270,39 @@ fn check_watch_says_which_problems_a_save_fixed() {
     assert_eq!(out.status.code(), Some(0), "the last run passed");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_snapshot_record_that_stops_evaluating_fails_the_test_and_is_not_accepted() {
+    let dir = std::env::temp_dir().join(format!("liangxin-snap-err-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.yaml"), draft(900)).unwrap();
+    let d = dir.to_str().unwrap();
+    assert_eq!(
+        liangxin(&[
+            "snapshot",
+            "--policy",
+            d,
+            "--records",
+            "fixtures/longwen/members.csv"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    // A rule that divides by zero for some members.
+    std::fs::write(
+        dir.join("policy.yaml"),
+        draft(900) + "rules:\n  - { id: share, kind: points, expr: \"1000 / (org_life + 23)\" }\n",
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(dir.join("snapshots/members.yaml")).unwrap();
+    let out = liangxin(&["test", d, "--accept"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("record error(s)"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("not accepted"), "{}", stdout(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("snapshots/members.yaml")).unwrap(),
+        before
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -248,3 +248,89 @@ fn a_policy_saved_as_gbk_is_a_policy_error_not_an_io_error() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn misused_options_are_usage_errors() {
+    let cases: [&[&str]; 5] = [
+        &[
+            "eval",
+            "--policy",
+            "longwen-points",
+            "--records",
+            "fixtures/longwen/members.csv",
+            "--top",
+            "0",
+        ],
+        &[
+            "eval",
+            "--policy",
+            "longwen-points",
+            "--records",
+            "fixtures/longwen/members.csv",
+            "--output",
+            "fixtures",
+        ],
+        &[
+            "compare",
+            "--policy",
+            "zhuzhou-wuhua-enterprise",
+            "--policy",
+            "jinan-sanqiang-sanhao",
+            "--group-by",
+            "district",
+        ],
+        &[
+            "snapshot",
+            "--policy",
+            "HEAD:policies/longwen-points",
+            "--records",
+            "fixtures/longwen/members.csv",
+        ],
+        &[
+            "snapshot",
+            "--policy",
+            "longwen-points",
+            "--records",
+            "fixtures/longwen/members.csv",
+            "--name",
+            "../../escape",
+        ],
+    ];
+    for args in cases {
+        let out = liangxin(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}: {}",
+            args.join(" "),
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn diff_reports_records_that_fail_to_evaluate() {
+    let dir = std::env::temp_dir().join(format!("liangxin-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ledger = dir.join("bad.csv");
+    std::fs::write(
+        &ledger,
+        "党员编号,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\nA,0,0,0,0,0,,,\nB,x,0,0,0,0,,,\n",
+    )
+    .unwrap();
+    let out = liangxin(&[
+        "diff",
+        "longwen-points",
+        "fixtures/diff/longwen-880",
+        "--records",
+        ledger.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"]["old"][0]["record"], "B");
+    assert_eq!(json["errors"]["new"][0]["record"], "B");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

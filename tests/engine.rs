@@ -556,3 +556,93 @@ fn points_that_no_band_or_ranking_uses_are_reported_unreachable() {
         p.warnings[0]
     );
 }
+
+#[test]
+fn compare_ranks_tiers_by_bands_not_by_the_order_grades_are_written() {
+    let pack = |grades: &str| {
+        format!(
+            "{MEMBER_HEAD}fields: [org_life]\nrules:\n  - {{ id: o, kind: points, expr: org_life }}\nbands:\n  on: score\n  grades:\n    - {{ grade: high, at_least: 10 }}\n    - {{ grade: low, below: 10 }}\ngrades:\n{grades}"
+        )
+    };
+    let a = pack("  high: { label: 高, pass: true }\n  low: { label: 低 }\n");
+    let b = pack("  low: { label: 低 }\n  high: { label: 高, pass: true }\n");
+    let loader = MemoryLoader::new()
+        .with("a/policy.yaml", a)
+        .with("b/policy.yaml", b);
+    let (pa, pb) = (prepared(&loader, "a"), prepared(&loader, "b"));
+    let csv = "id,org_life\nA,20\nB,0\n";
+    let ea = pa.policy.evaluate_ledger(
+        &Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &pa.policy.policy.schema).unwrap(),
+    );
+    let eb = pb.policy.evaluate_ledger(
+        &Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &pb.policy.policy.schema).unwrap(),
+    );
+    let c = liangxin::compare::compare(&[&pa.policy.policy, &pb.policy.policy], &[ea, eb]);
+    assert!(
+        c.agreement[0].disagreements.is_empty(),
+        "{:?}",
+        c.agreement[0].disagreements
+    );
+    assert_eq!(c.agreement[0].same_pass, 2);
+}
+
+#[test]
+fn crlf_ledgers_number_rows_by_file_line() {
+    let schema = liangxin::Schema::builtin(liangxin::Subject::Member);
+    let ledger =
+        Ledger::from_csv_bytes(b"title\r\n\r\nid,name\r\nA,x\r\nB,y\r\n", "t.csv", &schema)
+            .unwrap();
+    let rows: Vec<usize> = ledger.records.iter().map(|r| r.row).collect();
+    assert_eq!(rows, [4, 5]);
+}
+
+#[test]
+fn groups_sort_numbers_as_numbers_and_show_yes_no_in_chinese() {
+    let p = crate::pack("policies/jinan-sanqiang-sanhao");
+    let ledger = Ledger::read(
+        "fixtures/jinan/organizations.csv".as_ref(),
+        &p.policy.policy.schema,
+    )
+    .unwrap();
+    let e = p.policy.evaluate_ledger(&ledger);
+    let schema = &p.policy.policy.schema;
+    let by_members = p.policy.group(
+        &e,
+        &ledger,
+        liangxin::evaluate::group_field(schema, &ledger, "党员人数").unwrap(),
+    );
+    let keys: Vec<f64> = by_members
+        .groups
+        .iter()
+        .map(|g| g.key.parse().unwrap())
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    let by_new = p.policy.group(
+        &e,
+        &ledger,
+        liangxin::evaluate::group_field(schema, &ledger, "newly_established").unwrap(),
+    );
+    let keys: Vec<&str> = by_new.groups.iter().map(|g| g.key.as_str()).collect();
+    assert_eq!(keys, ["是", "否"]);
+    let member = liangxin::Schema::builtin(liangxin::Subject::Member);
+    let no_district =
+        Ledger::from_csv_bytes("党员编号,姓名\nA,甲\n".as_bytes(), "t.csv", &member).unwrap();
+    let err = liangxin::evaluate::group_field(&member, &no_district, "district").unwrap_err();
+    assert_eq!(
+        err,
+        "cannot group by `district`: the ledger has no column 所在区县 (district)"
+    );
+}
+
+#[test]
+fn csv_output_never_hands_excel_a_formula() {
+    let mut e = crate::evaluate("policies/longwen-points", "fixtures/longwen/members.csv");
+    e.outcomes[0].name = Some("=HYPERLINK(\"http://x\",\"y\")".into());
+    let csv =
+        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default());
+    assert!(
+        csv.lines().nth(1).unwrap().contains(",\"'=HYPERLINK("),
+        "{}",
+        csv.lines().nth(1).unwrap()
+    );
+}

@@ -47,6 +47,10 @@ pub fn run(args: Args) -> Exit {
         return Exit::Usage;
     }
 
+    if args.group_by.is_some() && args.records.is_none() {
+        eprintln!("error: --group-by needs --records: groups are of a ledger's records");
+        return Exit::Usage;
+    }
     let Some(records) = &args.records else {
         let coverage = coverage(&policies);
         let names: Vec<String> = policies
@@ -70,7 +74,7 @@ pub fn run(args: Args) -> Exit {
         };
         let evaluation = p.policy.evaluate_ledger(&ledger);
         if let Some(field) = &args.group_by {
-            match group_field(&p.policy.policy.schema, field) {
+            match group_field(&p.policy.policy.schema, &ledger, field) {
                 Ok(f) => groupings.push(p.policy.group(&evaluation, &ledger, f)),
                 Err(message) => {
                     eprintln!("error: {message}");
@@ -89,9 +93,11 @@ pub fn run(args: Args) -> Exit {
     if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return exit;
     }
-    let errors: usize = evaluations.iter().map(|e| e.errors.len()).sum();
+    let errors: usize = evaluations.iter().map(|e| e.summary.errors).sum();
     if errors > 0 {
-        eprintln!("{errors} record evaluation(s) failed; see the errors sections");
+        eprintln!(
+            "{errors} record(s) could not be evaluated under some policy; see the errors sections"
+        );
         Exit::Findings
     } else {
         Exit::Ok

@@ -19,8 +19,8 @@ pub struct Args {
     #[arg(long, short)]
     pub group_by: Option<String>,
     /// Also show the leaderboard (积分排行榜) down to rank N, overall and per group.
-    #[arg(long)]
-    pub top: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub top: Option<u64>,
     /// Explain each record's outcome: every rule with the values it read, the running score,
     /// the band that matched and why, the veto that fired.
     #[arg(long)]
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Exit {
             );
             for c in diff.changes.iter().take(20) {
                 let side = |s: &Option<liangxin::diff::Side>| {
-                    s.as_ref().map_or("(error)".to_owned(), |s| {
+                    s.as_ref().map_or("(no outcome)".to_owned(), |s| {
                         format!(
                             "{} {}",
                             s.grade_label.as_deref().unwrap_or("-"),
@@ -93,7 +93,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     let field = match args
         .group_by
         .as_deref()
-        .map(|f| group_field(&compiled.policy.schema, f))
+        .map(|f| group_field(&compiled.policy.schema, &ledger, f))
         .transpose()
     {
         Ok(f) => f,
@@ -134,7 +134,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     let report = EvalReport {
         evaluation: &evaluation,
         grouping: grouping.as_ref(),
-        top: args.top,
+        top: args.top.map(|n| n as usize),
         traces: traces.as_deref(),
     };
     if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
@@ -142,9 +142,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     }
     if args.out.format != Format::Table || args.out.output.is_some() {
         // The table shows these itself; other formats carry them in their data.
-        for e in &evaluation.errors {
-            eprintln!("error: {}: {e}", ledger.path);
-        }
+        output::print_errors(&ledger.path, &evaluation.errors);
     }
     let exit = if evaluation.errors.is_empty() {
         Exit::Ok

@@ -57,6 +57,14 @@ impl OutputArgs {
 /// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename),
 /// or to stdout when there is no path.
 pub fn write(path: Option<&Path>, text: &str) -> std::io::Result<()> {
+    if let Some(p) = path
+        && p.is_dir()
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a directory; give a file name",
+        ));
+    }
     let Some(path) = path else {
         let mut out = std::io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -79,4 +87,18 @@ pub fn write(path: Option<&Path>, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Prints record errors to stderr, at most 20, then how many more there are (the report itself
+/// lists them all).
+pub fn print_errors(ledger: &str, errors: &[liangxin::RecordError]) {
+    for e in errors.iter().take(20) {
+        eprintln!("error: {ledger}: {e}");
+    }
+    if errors.len() > 20 {
+        eprintln!(
+            "... and {} more error(s) in {ledger}; the report lists them all",
+            errors.len() - 20
+        );
+    }
 }

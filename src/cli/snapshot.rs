@@ -77,9 +77,7 @@ pub fn run(args: Args) -> Exit {
         path.display(),
         snapshot.outcomes.len()
     );
-    for e in &evaluation.errors {
-        eprintln!("error: {}: {e}", ledger.path);
-    }
+    output::print_errors(&ledger.path, &evaluation.errors);
     if evaluation.errors.is_empty() {
         Exit::Ok
     } else {

@@ -37,9 +37,10 @@ pub struct Grouping {
     pub groups: Vec<Group>,
 }
 
-/// The schema field a `--group-by` argument names (its id or label), or why there is none.
-pub fn group_field(schema: &Schema, name: &str) -> Result<usize, String> {
-    schema.field_for_header(name).ok_or_else(|| {
+/// The schema field a `--group-by` argument names (its id or label), or why there is none:
+/// not a field, or a column the ledger does not have (every record would be `(未填)`).
+pub fn group_field(schema: &Schema, ledger: &Ledger, name: &str) -> Result<usize, String> {
+    let field = schema.field_for_header(name).ok_or_else(|| {
         let mut message = format!(
             "cannot group by `{name}`: it is not a field of the {} schema",
             schema.subject
@@ -48,29 +49,51 @@ pub fn group_field(schema: &Schema, name: &str) -> Result<usize, String> {
             message.push_str(&format!(" (did you mean `{s}`?)"));
         }
         message
-    })
+    })?;
+    if !ledger.records.is_empty() && !ledger.has_column(field) {
+        let def = &schema.fields[field];
+        return Err(format!(
+            "cannot group by `{name}`: the ledger has no column {} ({})",
+            def.label, def.id
+        ));
+    }
+    Ok(field)
 }
 
 impl CompiledPolicy {
     /// Splits an evaluation of `ledger` by the value of `field` (its index in the schema).
-    /// Groups are sorted by their key; records with no value form the group `(未填)`.
+    /// Groups are sorted by their value (numbers as numbers); records with no value form the
+    /// group `(未填)`, last.
     pub fn group(&self, evaluation: &Evaluation, ledger: &Ledger, field: usize) -> Grouping {
         let policy = &self.policy;
         let def = &policy.schema.fields[field];
+        // Each record's group: the value as people read it (an enum's label, 是/否), and how
+        // groups sort (numbers by value, text by text, no value last).
+        let mut order: HashMap<String, (u8, f64, String)> = HashMap::new();
         let key_of: HashMap<&str, String> = ledger
             .records
             .iter()
             .map(|r| {
-                let key = match r.cells.get(field) {
-                    Some(Cell::Value(Value::Str(s))) => match &def.ty {
-                        FieldType::Enum(values) => {
-                            values.get(s).cloned().unwrap_or_else(|| s.clone())
-                        }
-                        _ => s.clone(),
-                    },
-                    Some(Cell::Value(v)) => v.to_string(),
-                    _ => NO_VALUE.to_owned(),
+                let (key, sort) = match r.cells.get(field) {
+                    Some(Cell::Value(Value::Str(s))) => {
+                        let label = match &def.ty {
+                            FieldType::Enum(values) => {
+                                values.get(s).cloned().unwrap_or_else(|| s.clone())
+                            }
+                            _ => s.clone(),
+                        };
+                        (label.clone(), (1, 0.0, label))
+                    }
+                    Some(Cell::Value(Value::Bool(b))) => (
+                        if *b { "是" } else { "否" }.to_owned(),
+                        (0, f64::from(u8::from(!*b)), String::new()),
+                    ),
+                    Some(Cell::Value(v)) => {
+                        (v.to_string(), (0, v.as_f64().unwrap_or(0.0), String::new()))
+                    }
+                    _ => (NO_VALUE.to_owned(), (2, 0.0, String::new())),
                 };
+                order.entry(key.clone()).or_insert(sort);
                 (r.id.as_str(), key)
             })
             .collect();
@@ -82,15 +105,24 @@ impl CompiledPolicy {
                 .unwrap_or_else(|| NO_VALUE.to_owned());
             members.entry(key).or_default().push(i);
         }
-        let mut errors: HashMap<&str, usize> = HashMap::new();
+        // Records with errors per group (a record with three errors counts once).
+        let mut error_rows: HashMap<&str, Vec<usize>> = HashMap::new();
         for e in &evaluation.errors {
             let key = e
                 .record
                 .as_deref()
                 .and_then(|id| key_of.get(id))
                 .map_or(NO_VALUE, String::as_str);
-            *errors.entry(key).or_default() += 1;
+            error_rows.entry(key).or_default().push(e.row);
         }
+        let errors: HashMap<&str, usize> = error_rows
+            .into_iter()
+            .map(|(k, mut rows)| {
+                rows.sort_unstable();
+                rows.dedup();
+                (k, rows.len())
+            })
+            .collect();
         for key in errors.keys() {
             members.entry((*key).to_owned()).or_default();
         }
@@ -117,6 +149,14 @@ impl CompiledPolicy {
                 }
             })
             .collect();
+        let mut groups: Vec<Group> = groups;
+        groups.sort_by(|a, b| {
+            let (x, y) = (order.get(&a.key), order.get(&b.key));
+            match (x, y) {
+                (Some(x), Some(y)) => x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then(x.2.cmp(&y.2)),
+                _ => a.key.cmp(&b.key),
+            }
+        });
         Grouping {
             field: def.id.clone(),
             label: def.label.clone(),

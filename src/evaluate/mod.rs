@@ -83,6 +83,7 @@ impl Evaluator<'_> {
         // The values of the declared fields, or every reason they cannot be read.
         let mut values = Vec::with_capacity(compiled.slots.len());
         let mut errors = Vec::new();
+        let mut absent = Vec::new();
         for slot in &compiled.slots {
             let def = &policy.schema.fields[slot.field];
             match record.cells.get(slot.field) {
@@ -94,14 +95,7 @@ impl Evaluator<'_> {
                 )),
                 // A default fills an empty cell, never a missing column: a ledger without the
                 // column would otherwise be judged on defaults without anyone noticing.
-                Some(Cell::Absent) | None => errors.push(error(
-                    Some(&slot.name),
-                    None,
-                    format!(
-                        "the ledger has no column {} ({}), which this policy reads",
-                        def.label, def.id
-                    ),
-                )),
+                Some(Cell::Absent) | None => absent.push(slot),
                 _ => match &def.default {
                     Some(v) => values.push(v.clone()),
                     None => errors.push(error(
@@ -114,6 +108,22 @@ impl Evaluator<'_> {
                     )),
                 },
             }
+        }
+        if !absent.is_empty() {
+            // One error for all the missing columns: they are one problem with the ledger.
+            let names: Vec<String> = absent
+                .iter()
+                .map(|slot| {
+                    let def = &policy.schema.fields[slot.field];
+                    format!("{} ({})", def.label, def.id)
+                })
+                .collect();
+            let field = (absent.len() == 1).then(|| absent[0].name.as_str());
+            let message = format!(
+                "the ledger has no column {}, which this policy reads",
+                names.join(", ")
+            );
+            errors.insert(0, error(field, None, message));
         }
         if !errors.is_empty() {
             return Err(errors);

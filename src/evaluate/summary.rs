@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Outcome;
 use crate::compile::CompiledPolicy;
-use crate::ledger::RecordError;
+use crate::ledger::{RecordError, records_with_errors};
 use crate::number::grouped;
 use crate::policy::{Budget, Policy};
 
@@ -80,7 +80,12 @@ impl Evaluation {
         if let Some(ranking) = &policy.ranking {
             rank(&mut outcomes, ranking.exclude_vetoed);
         }
-        let summary = Summary::of(policy, &outcomes, errors.len(), policy.budget.as_ref());
+        let summary = Summary::of(
+            policy,
+            &outcomes,
+            records_with_errors(&errors),
+            policy.budget.as_ref(),
+        );
         Evaluation {
             policy: PolicyInfo {
                 id: policy.meta.id.clone(),
@@ -124,7 +129,7 @@ impl CompiledPolicy {
         evaluation.summary = Summary::of(
             &self.policy,
             &evaluation.outcomes,
-            evaluation.errors.len(),
+            records_with_errors(&evaluation.errors),
             None,
         );
         evaluation

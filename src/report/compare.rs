@@ -164,7 +164,7 @@ impl CompareReport<'_> {
                     Section::new(format!("错误 errors: {key}"))
                         .with(Block::Lines(vec![format!(
                             "{} record(s) {key} could not evaluate:",
-                            ev.errors.len()
+                            ev.summary.errors
                         )]))
                         .with(Block::Table(errors_table(&ev.errors))),
                 );
@@ -282,7 +282,7 @@ impl CompareReport<'_> {
         for (i, key) in c.keys.iter().enumerate() {
             let l = letter(i);
             columns.push(Column::new(
-                format!("{key}.grade"),
+                format!("{key}.grade_label"),
                 format!("{l} 等次"),
                 Kind::Text,
             ));
@@ -373,7 +373,20 @@ impl CompareReport<'_> {
             }
             t.push(cells);
         }
-        Section::new(format!("按{label}分组 by group")).with(Block::Table(t))
+        let field = groupings.first().map_or(String::new(), |g| g.field.clone());
+        let mut section = Section::new(format!("按{label}分组 by {field}")).with(Block::Table(t));
+        // Each policy's grade distribution per group.
+        for (i, (g, ev)) in groupings.iter().zip(self.evaluations).enumerate() {
+            section.blocks.push(Block::Lines(vec![format!(
+                "{} {}: 等次 grades by {label}",
+                letter(i),
+                c.keys[i]
+            )]));
+            section
+                .blocks
+                .push(Block::Table(super::eval::groups_table(&ev.policy, g)));
+        }
+        section
     }
 }
 

@@ -9,7 +9,13 @@ pub fn render(doc: &Document, bom: bool) -> String {
         // Writing to a Vec cannot fail.
         let _ = writer.write_record(t.columns.iter().map(|c| c.key.as_str()));
         for row in &t.rows {
-            let _ = writer.write_record(row.iter().map(|c| c.raw()));
+            let _ = writer.write_record(row.iter().map(|c| match c {
+                // A text cell Excel would run as a formula (=, +, @) is written as text.
+                super::doc::Cell::Text(t) if t.starts_with(['=', '+', '@', '\t', '\r']) => {
+                    format!("'{t}")
+                }
+                other => other.raw(),
+            }));
         }
     }
     let mut text = String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();

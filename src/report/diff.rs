@@ -86,8 +86,8 @@ impl DiffReport<'_> {
         let mut changes = Table::new(vec![
             Column::new("record", "编号 record", Kind::Text),
             Column::new("name", "名称 name", Kind::Text),
-            Column::new("old_grade", "原等次 old", Kind::Text),
-            Column::new("new_grade", "新等次 new", Kind::Text),
+            Column::new("old_grade_label", "原等次 old", Kind::Text),
+            Column::new("new_grade_label", "新等次 new", Kind::Text),
             Column::new("old_score", "原得分", Kind::Number),
             Column::new("new_score", "新得分", Kind::Number),
             Column::new("old_money", "原金额", Kind::Money),

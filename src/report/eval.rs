@@ -270,7 +270,7 @@ pub(crate) fn summary_section(heading: &str, p: &PolicyInfo, s: &Summary) -> Sec
     section
 }
 
-fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
+pub(crate) fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
     let mut columns = vec![
         Column::new("group", g.label.clone(), Kind::Text),
         Column::new("records", "记录 records", Kind::Number),

@@ -60,7 +60,7 @@ window.addEventListener('error', function (e) { document.getElementById('errors'
   var table = document.querySelector('table.records');
   if (table && params.get('sort')) {
     var parts = params.get('sort').split(':');
-    var th = table.querySelector('th[data-key="' + parts[0] + '"]');
+    var th = Array.prototype.find.call(table.tHead.rows[0].cells, function (c) { return c.dataset.key === parts[0]; });
     if (th) { th.click(); if (parts[1] === 'desc') { th.click(); } }
   }
   var filter = document.querySelector('input.filter');

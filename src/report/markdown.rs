@@ -35,7 +35,12 @@ pub fn render(doc: &Document) -> String {
                     }
                     out.push_str(&table(&t));
                 }
-                Block::Pre(lines) => out.push_str(&format!("```text\n{}\n```\n", lines.join("\n"))),
+                // Indented, so no text in a line (a name with backticks) can end the block.
+                Block::Pre(lines) => {
+                    for line in lines {
+                        out.push_str(&format!("    {}\n", line.replace(['\n', '\r'], " ")));
+                    }
+                }
                 Block::Lines(lines) => {
                     for line in lines {
                         out.push_str(&format!("- {}\n", escape(line)));
@@ -74,5 +79,7 @@ fn escape(s: &str) -> String {
         .replace('|', "\\|")
         .replace('*', "\\*")
         .replace('_', "\\_")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
         .replace('\n', " ")
 }
