@@ -334,3 +334,39 @@ fn diff_reports_records_that_fail_to_evaluate() {
     assert_eq!(json["errors"]["new"][0]["record"], "B");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn packs_can_be_read_from_a_git_revision() {
+    // The repository's own history: HEAD holds the bundled packs.
+    if !std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".git")
+        .exists()
+    {
+        return;
+    }
+    let out = liangxin(&["check", "HEAD:policies/zhuzhou-wuhua-social"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = liangxin(&[
+        "diff",
+        "HEAD:policies/longwen-points",
+        "longwen-points",
+        "--records",
+        "fixtures/longwen/members.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = liangxin(&[
+        "diff",
+        "no-such-rev:policies/longwen-points",
+        "longwen-points",
+        "--records",
+        "fixtures/longwen/members.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no-such-rev:policies/longwen-points/policy.yaml"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -46,7 +46,12 @@ fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
     };
     let mut exit = Exit::Ok;
     for pack in &packs {
-        match prepare(&FsLoader, pack) {
+        // A pack on disk, or `REV:path` in a git revision.
+        let result = match super::git::GitLoader::parse(pack) {
+            Some((git, path)) => prepare(&git, &path),
+            None => prepare(&FsLoader, pack),
+        };
+        match result {
             Ok(prepared) => {
                 for w in &prepared.warnings {
                     say!("{w}\n");

@@ -45,7 +45,17 @@ pub fn bundled() -> std::io::Result<Vec<PathBuf>> {
 /// revision), printing its warnings, or its problems and the exit code to end with.
 pub fn prepare(arg: &Path) -> Result<liangxin::Prepared, super::Exit> {
     let (result, pack) = match super::git::GitLoader::parse(arg) {
-        Some((git, path)) => (liangxin::prepare(&git, &path), arg.to_path_buf()),
+        Some((git, path)) => {
+            // Name the revision in any I/O error, not just the path inside it.
+            let result = liangxin::prepare(&git, &path).map_err(|e| match e {
+                liangxin::LoadError::Io { path, source } => liangxin::LoadError::Io {
+                    path: format!("{}:{path}", git.rev),
+                    source,
+                },
+                other => other,
+            });
+            (result, arg.to_path_buf())
+        }
         None => {
             let pack = resolve(arg);
             (liangxin::prepare(&liangxin::FsLoader, &pack), pack)
