@@ -42,6 +42,8 @@ pub(crate) enum CompiledExpr {
     Field(usize),
     /// A number, a yes/no or a param's value, known before any record is read.
     Const(Value),
+    /// A declarative expression (comparisons, and/or/not, + - *) evaluated in Rust.
+    Native(crate::native::Native),
     /// A Rhai expression, with the pack's script functions attached.
     Script(Box<AST>),
 }
@@ -156,13 +158,17 @@ impl CompiledPolicy {
 
 /// Compiles a validated policy with the default limits.
 pub fn compile(policy: Policy) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
-    compile_with(policy, Limits::default())
+    compile_with(policy, Limits::default(), true)
 }
 
 /// Compiles a validated policy.
+///
+/// With `native` false every expression that is not a bare name or literal stays a Rhai script
+/// (the tests use this to check that both paths agree).
 pub fn compile_with(
     policy: Policy,
     limits: Limits,
+    native: bool,
 ) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
     let engine = sandbox::engine(limits);
     let mut diagnostics = Vec::new();
@@ -216,6 +222,7 @@ pub fn compile_with(
         slots: &slots,
         functions: &functions,
         probe,
+        native,
         scope,
         diagnostics: &mut diagnostics,
     };
@@ -325,6 +332,8 @@ struct Compiler<'a> {
     functions: &'a AST,
     /// Whether to run each script expression once on placeholder values.
     probe: bool,
+    /// Whether to lower declarative expressions to the native path.
+    native: bool,
     scope: Scope<'static>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -380,18 +389,30 @@ impl Compiler<'_> {
             _ => {}
         }
 
-        let ast = match self
+        let own = match self
             .engine
             .compile_expression_with_scope(&self.scope, &expr.text)
         {
-            Ok(ast) => ast.merge(self.functions),
+            Ok(ast) => ast,
             Err(e) => {
                 self.syntax_error(expr, &e);
                 return CompiledExpr::Const(Value::Bool(false));
             }
         };
+        let ast = own.merge(self.functions);
         if self.probe {
             self.probe(expr, &ast, expect, rule);
+        }
+        if self.native
+            && let Some((native, ty)) = crate::native::lower(&own, self)
+        {
+            let fits = match expect {
+                Expect::Number => matches!(ty, crate::native::Ty::Int | crate::native::Ty::Decimal),
+                Expect::Bool => ty == crate::native::Ty::Bool,
+            };
+            if fits {
+                return CompiledExpr::Native(native);
+            }
         }
         CompiledExpr::Script(Box::new(ast))
     }
@@ -506,6 +527,29 @@ impl Compiler<'_> {
     /// Where a Rhai position inside the expression is in the policy file.
     fn position(&self, expr: &Expr, pos: Position) -> Location {
         expression_location(expr, &self.policy.files[expr.file].text, pos)
+    }
+}
+
+impl crate::native::Names for Compiler<'_> {
+    fn field(&self, name: &str) -> Option<(usize, crate::native::Ty)> {
+        use crate::native::Ty;
+        let slot = self.slots.iter().position(|s| s.name == name)?;
+        let ty = match self.policy.schema.fields[self.slots[slot].field].ty {
+            FieldType::Int => Ty::Int,
+            FieldType::Decimal => Ty::Decimal,
+            FieldType::Bool => Ty::Bool,
+            FieldType::String | FieldType::Date | FieldType::Enum(_) => Ty::Str,
+        };
+        Some((slot, ty))
+    }
+
+    fn param(&self, name: &str) -> Option<Value> {
+        // As the scope holds it: whole numbers are ints.
+        Some(match &self.policy.params.get(name)?.value {
+            ParamValue::Num(n) => crate::number::whole(*n).map_or(Value::Decimal(*n), Value::Int),
+            ParamValue::Bool(b) => Value::Bool(*b),
+            ParamValue::Str(s) => Value::Str(s.clone()),
+        })
     }
 }
 

@@ -35,6 +35,7 @@ pub mod editor;
 pub mod evaluate;
 pub mod ledger;
 pub mod load;
+pub mod native;
 pub mod number;
 pub mod policy;
 pub mod report;

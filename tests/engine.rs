@@ -273,7 +273,7 @@ fn simple_expressions_take_the_native_path() {
         "every Longwen rule is a field read"
     );
     let p = crate::pack("policies/jinan-sanqiang-sanhao");
-    assert_eq!(p.policy.expression_paths(), (1, 6));
+    assert_eq!(p.policy.expression_paths(), (6, 1), "only 社会评价好 calls a script function");
 }
 
 #[test]
@@ -645,4 +645,98 @@ fn csv_output_never_hands_excel_a_formula() {
         "{}",
         csv.lines().nth(1).unwrap()
     );
+}
+
+/// Evaluates a pack both ways, native path on and off, and returns both evaluations.
+fn both_paths(loader: &dyn liangxin::Loader, pack: &str, ledger: &Ledger) -> [Evaluation; 2] {
+    [true, false].map(|native| {
+        let loaded = liangxin::load::load_pack(loader, pack.as_ref()).unwrap();
+        let v = liangxin::validate::validate(loaded);
+        let (compiled, _) =
+            liangxin::compile::compile_with(v.policy, liangxin::sandbox::Limits::default(), native)
+                .unwrap();
+        compiled.evaluate_ledger(ledger)
+    })
+}
+
+#[test]
+fn the_native_path_agrees_with_rhai_on_every_bundled_pack_and_fixture() {
+    for (pack, fixture) in [
+        ("policies/longwen-points", "fixtures/longwen/members.csv"),
+        (
+            "policies/zhuzhou-wuhua-enterprise",
+            "fixtures/zhuzhou/enterprise-branches.csv",
+        ),
+        (
+            "policies/zhuzhou-wuhua-social",
+            "fixtures/zhuzhou/social-branches.csv",
+        ),
+        (
+            "policies/zhuzhou-wuhua-enterprise",
+            "fixtures/shared/organizations.csv",
+        ),
+        (
+            "policies/jinan-sanqiang-sanhao",
+            "fixtures/jinan/organizations.csv",
+        ),
+        (
+            "policies/jinan-sanqiang-sanhao",
+            "fixtures/shared/organizations.csv",
+        ),
+    ] {
+        let p = crate::pack(pack);
+        let ledger = Ledger::read(fixture.as_ref(), &p.policy.policy.schema).unwrap();
+        let [native, rhai] = both_paths(&liangxin::FsLoader, pack, &ledger);
+        assert_eq!(native.outcomes, rhai.outcomes, "{pack} on {fixture}");
+        assert_eq!(native.errors, rhai.errors);
+    }
+    let (native, scripted) = crate::pack("policies/zhuzhou-wuhua-social")
+        .policy
+        .expression_paths();
+    assert_eq!(
+        (native, scripted),
+        (16, 0),
+        "every 五化 criterion runs natively"
+    );
+}
+
+#[test]
+fn the_native_path_agrees_with_rhai_on_mixed_types_and_overflow() {
+    let policy = r#"
+id: t
+name: 测试
+subject: organization
+fields: [member_count, new_members, satisfaction, has_venue, honors]
+params:
+  line: { value: 90 }
+  half: { value: 0.5 }
+rules:
+  - { id: mixed, kind: points, expr: "satisfaction * half + member_count - new_members * 2" }
+  - id: c
+    kind: checklist
+    criteria:
+      - { id: a, label: 甲, expr: "satisfaction >= line" }
+      - { id: b, label: 乙, expr: "!has_venue || honors != 3" }
+      - { id: c, label: 丙, expr: "member_count * 1000000000000 * 1000000000 > 0" }
+      - { id: d, label: 丁, expr: "has_venue == true && satisfaction < 90.5" }
+"#;
+    let loader = MemoryLoader::new().with("p/policy.yaml", policy);
+    let schema = liangxin::Schema::builtin(liangxin::Subject::Organization);
+    let csv = "组织编号,党员人数,当年发展党员数,满意度,有活动场所,获得表彰次数\nA,3,1,90,是,3\nB,0,0,89.9,否,0\nC,20,2,90.5,是,1\n";
+    let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &schema).unwrap();
+    let [native, rhai] = both_paths(&loader, "p", &ledger);
+    assert_eq!(native.outcomes, rhai.outcomes);
+    // C overflows in both: the same record fails, with the rule named.
+    assert_eq!(
+        native
+            .errors
+            .iter()
+            .map(|e| (e.row, e.rule.clone()))
+            .collect::<Vec<_>>(),
+        rhai.errors
+            .iter()
+            .map(|e| (e.row, e.rule.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(native.outcomes.len() + native.errors.len(), 3);
 }

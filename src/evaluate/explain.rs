@@ -172,7 +172,7 @@ impl CompiledPolicy {
         let slots: Vec<usize> = match compiled {
             CompiledExpr::Field(i) => vec![*i],
             CompiledExpr::Const(_) => vec![],
-            CompiledExpr::Script(_) => {
+            CompiledExpr::Native(_) | CompiledExpr::Script(_) => {
                 let names: Vec<&str> = crate::validate::identifiers(&expr.text).collect();
                 (0..self.slots.len())
                     .filter(|&i| names.contains(&self.slots[i].name.as_str()))

@@ -318,6 +318,7 @@ impl Evaluator<'_> {
         match expr {
             CompiledExpr::Field(i) => Ok(values[*i].clone()),
             CompiledExpr::Const(v) => Ok(v.clone()),
+            CompiledExpr::Native(n) => n.eval(values),
             CompiledExpr::Script(ast) => {
                 let compiled = self.compiled;
                 let result = compiled

@@ -1,0 +1,268 @@
+//! The native path for declarative expressions: comparisons, `&&`, `||`, `!`, `+`, `-`, `*` over
+//! fields, params and literals run as Rust, with no script call per record.
+//!
+//! An expression is first compiled (and type-probed) by Rhai as usual; its AST is then lowered
+//! here when every node is one of those shapes and every operand's type is known from the
+//! schema, so the native result is exactly Rhai's. Anything else (function calls, strings
+//! compared with numbers, `if`, division) stays a Rhai script. `tests` check both paths agree
+//! on every bundled pack and fixture.
+
+use rhai::{AST, Expr, Stmt};
+
+use crate::value::Value;
+
+/// A lowered expression.
+#[derive(Debug, Clone)]
+pub enum Native {
+    /// A declared field, by slot.
+    Field(usize),
+    Const(Value),
+    Compare(Compare, Box<Native>, Box<Native>),
+    Arith(Arith, Box<Native>, Box<Native>),
+    And(Vec<Native>),
+    Or(Vec<Native>),
+    Not(Box<Native>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+    Ne,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+}
+
+/// The static type of a lowered expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Int,
+    Decimal,
+    Bool,
+    Str,
+}
+
+impl Ty {
+    fn numeric(self) -> bool {
+        matches!(self, Ty::Int | Ty::Decimal)
+    }
+}
+
+/// What lowering needs to know about names: a declared field's slot and type, or a param's
+/// value.
+pub trait Names {
+    fn field(&self, name: &str) -> Option<(usize, Ty)>;
+    fn param(&self, name: &str) -> Option<Value>;
+}
+
+/// Lowers a compiled expression, or None when it needs Rhai.
+pub fn lower(ast: &AST, names: &dyn Names) -> Option<(Native, Ty)> {
+    if ast.has_functions() {
+        return None;
+    }
+    match ast.statements() {
+        [Stmt::Expr(e)] => lower_expr(e, names),
+        // An operator at the top is its own statement kind.
+        [Stmt::FnCall(call, _)] => lower_call(call, names),
+        _ => None,
+    }
+}
+
+fn ty_of(v: &Value) -> Ty {
+    match v {
+        Value::Int(_) => Ty::Int,
+        Value::Decimal(_) => Ty::Decimal,
+        Value::Bool(_) => Ty::Bool,
+        Value::Str(_) => Ty::Str,
+    }
+}
+
+fn lower_expr(e: &Expr, names: &dyn Names) -> Option<(Native, Ty)> {
+    match e {
+        Expr::IntegerConstant(i, _) => Some((Native::Const(Value::Int(*i)), Ty::Int)),
+        Expr::FloatConstant(f, _) => Some((Native::Const(Value::Decimal(**f)), Ty::Decimal)),
+        Expr::BoolConstant(b, _) => Some((Native::Const(Value::Bool(*b)), Ty::Bool)),
+        // A param the optimizer folded in.
+        Expr::DynamicConstant(d, _) => {
+            let value = if let Ok(i) = d.as_int() {
+                Value::Int(i)
+            } else if let Ok(f) = d.as_float() {
+                Value::Decimal(f)
+            } else if let Ok(b) = d.as_bool() {
+                Value::Bool(b)
+            } else {
+                return None;
+            };
+            let ty = ty_of(&value);
+            Some((Native::Const(value), ty))
+        }
+        Expr::Variable(v, _, _) => {
+            let name = v.1.as_str();
+            if let Some((slot, ty)) = names.field(name) {
+                return Some((Native::Field(slot), ty));
+            }
+            names.param(name).map(|value| {
+                let ty = ty_of(&value);
+                (Native::Const(value), ty)
+            })
+        }
+        Expr::And(operands, _) | Expr::Or(operands, _) => {
+            let lowered: Option<Vec<Native>> = operands
+                .iter()
+                .map(|o| match lower_expr(o, names)? {
+                    (n, Ty::Bool) => Some(n),
+                    _ => None,
+                })
+                .collect();
+            let lowered = lowered?;
+            Some((
+                if matches!(e, Expr::And(..)) {
+                    Native::And(lowered)
+                } else {
+                    Native::Or(lowered)
+                },
+                Ty::Bool,
+            ))
+        }
+        Expr::FnCall(call, _) => lower_call(call, names),
+        _ => None,
+    }
+}
+
+/// An operator call: comparisons, `!`, `+`, `-`, `*`. Calls of named functions stay in Rhai.
+fn lower_call(call: &rhai::FnCallExpr, names: &dyn Names) -> Option<(Native, Ty)> {
+    if call.op_token.is_none() || !call.namespace.is_empty() {
+        return None;
+    }
+
+    let args: Option<Vec<(Native, Ty)>> = call.args.iter().map(|a| lower_expr(a, names)).collect();
+    let mut args = args?;
+    match (call.name.as_str(), args.len()) {
+        ("!", 1) => match args.pop()? {
+            (n, Ty::Bool) => Some((Native::Not(Box::new(n)), Ty::Bool)),
+            _ => None,
+        },
+        (op, 2) => {
+            let (b, tb) = args.pop()?;
+            let (a, ta) = args.pop()?;
+            if let Some(cmp) = compare_op(op) {
+                // Numbers with numbers; yes/no and text only for (in)equality with their own kind.
+                let fits = (ta.numeric() && tb.numeric())
+                    || (ta == tb && matches!(cmp, Compare::Eq | Compare::Ne));
+                return fits.then(|| (Native::Compare(cmp, Box::new(a), Box::new(b)), Ty::Bool));
+            }
+            let arith = match op {
+                "+" => Arith::Add,
+                "-" => Arith::Sub,
+                "*" => Arith::Mul,
+                _ => return None,
+            };
+            if !(ta.numeric() && tb.numeric()) {
+                return None;
+            }
+            let ty = if ta == Ty::Int && tb == Ty::Int {
+                Ty::Int
+            } else {
+                Ty::Decimal
+            };
+            Some((Native::Arith(arith, Box::new(a), Box::new(b)), ty))
+        }
+        _ => None,
+    }
+}
+
+fn compare_op(op: &str) -> Option<Compare> {
+    Some(match op {
+        ">=" => Compare::Ge,
+        ">" => Compare::Gt,
+        "<=" => Compare::Le,
+        "<" => Compare::Lt,
+        "==" => Compare::Eq,
+        "!=" => Compare::Ne,
+        _ => return None,
+    })
+}
+
+impl Native {
+    /// Evaluates against the values of the declared fields (in slot order).
+    pub fn eval(&self, values: &[Value]) -> Result<Value, String> {
+        Ok(match self {
+            Native::Field(i) => values[*i].clone(),
+            Native::Const(v) => v.clone(),
+            Native::Not(n) => Value::Bool(!truth(&n.eval(values)?)),
+            Native::And(ns) => {
+                for n in ns {
+                    if !truth(&n.eval(values)?) {
+                        return Ok(Value::Bool(false));
+                    }
+                }
+                Value::Bool(true)
+            }
+            Native::Or(ns) => {
+                for n in ns {
+                    if truth(&n.eval(values)?) {
+                        return Ok(Value::Bool(true));
+                    }
+                }
+                Value::Bool(false)
+            }
+            Native::Compare(op, a, b) => {
+                let (a, b) = (a.eval(values)?, b.eval(values)?);
+                let ordering = match (&a, &b) {
+                    (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+                    (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+                    (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+                    _ => a
+                        .as_f64()
+                        .zip(b.as_f64())
+                        .and_then(|(x, y)| x.partial_cmp(&y)),
+                };
+                use std::cmp::Ordering::*;
+                Value::Bool(match (op, ordering) {
+                    (Compare::Ge, Some(o)) => o != Less,
+                    (Compare::Gt, Some(o)) => o == Greater,
+                    (Compare::Le, Some(o)) => o != Greater,
+                    (Compare::Lt, Some(o)) => o == Less,
+                    (Compare::Eq, Some(o)) => o == Equal,
+                    (Compare::Ne, Some(o)) => o != Equal,
+                    // NaN compares false, except for `!=`.
+                    (Compare::Ne, None) => true,
+                    (_, None) => false,
+                })
+            }
+            Native::Arith(op, a, b) => match (a.eval(values)?, b.eval(values)?) {
+                (Value::Int(x), Value::Int(y)) => {
+                    let r = match op {
+                        Arith::Add => x.checked_add(y),
+                        Arith::Sub => x.checked_sub(y),
+                        Arith::Mul => x.checked_mul(y),
+                    };
+                    Value::Int(r.ok_or_else(|| "arithmetic overflow".to_owned())?)
+                }
+                (a, b) => {
+                    let (x, y) = (
+                        a.as_f64().unwrap_or(f64::NAN),
+                        b.as_f64().unwrap_or(f64::NAN),
+                    );
+                    Value::Decimal(match op {
+                        Arith::Add => x + y,
+                        Arith::Sub => x - y,
+                        Arith::Mul => x * y,
+                    })
+                }
+            },
+        })
+    }
+}
+
+fn truth(v: &Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
