@@ -273,7 +273,11 @@ fn simple_expressions_take_the_native_path() {
         "every Longwen rule is a field read"
     );
     let p = crate::pack("policies/jinan-sanqiang-sanhao");
-    assert_eq!(p.policy.expression_paths(), (6, 1), "only 社会评价好 calls a script function");
+    assert_eq!(
+        p.policy.expression_paths(),
+        (6, 1),
+        "only 社会评价好 calls a script function"
+    );
 }
 
 #[test]

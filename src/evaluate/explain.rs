@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{Name, Outcome};
+use super::{Outcome, RuleResult};
 use crate::compile::{CompiledExpr, CompiledPolicy};
 use crate::ledger::{Cell, Record};
 use crate::policy::{Expr, RuleKind};
@@ -28,26 +28,18 @@ pub struct CriterionStep {
     pub holds: bool,
 }
 
-/// One rule's part in the outcome.
+/// One rule's part in the outcome: its result, with what it read and the running score.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    pub rule: Name,
+    #[serde(flatten)]
+    pub result: RuleResult,
     pub label: String,
-    pub kind: &'static str,
     pub reads: Vec<Read>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub points: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub passed: Option<bool>,
-    /// The score after this rule (points in a capped category join it after all rules).
+    /// The score after this rule (points in a category join it with the category, after all rules).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<CriterionStep>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 /// Why a record got its outcome.
@@ -112,13 +104,9 @@ impl CompiledPolicy {
                 _ => Vec::new(),
             };
             steps.push(Step {
-                rule: result.id.clone(),
+                result: result.clone(),
                 label: rule.label.clone(),
-                kind: result.kind,
                 reads,
-                value: result.value,
-                points: result.points,
-                passed: result.passed,
                 // Points in a category join the score after all rules, with the category.
                 total: if in_category.is_some() {
                     None
@@ -126,7 +114,6 @@ impl CompiledPolicy {
                     result.points.and(total)
                 },
                 criteria,
-                note: result.note.clone(),
             });
         }
         let categories = policy
@@ -230,7 +217,8 @@ impl Trace {
             outcome.grade_label.as_deref().unwrap_or("-")
         )];
         for step in &self.steps {
-            let what = match (step.kind, step.points, step.passed, step.value) {
+            let r = &step.result;
+            let what = match (r.kind, r.points, r.passed, r.value) {
                 ("checklist", _, Some(p), Some(v)) => format!(
                     "{} of {} criteria met → {}",
                     n(v),
@@ -251,13 +239,10 @@ impl Trace {
                 }
                 _ => String::new(),
             };
-            let note = step
-                .note
-                .as_ref()
-                .map_or(String::new(), |n| format!(" ({n})"));
+            let note = r.note.as_ref().map_or(String::new(), |n| format!(" ({n})"));
             lines.push(format!(
                 "├─ {} {}{}: {what}{note}",
-                step.rule,
+                r.id,
                 step.label,
                 reads(&step.reads)
             ));
