@@ -65,12 +65,21 @@ pub struct Prepared {
 /// Runs load, validate and compile on the pack at `path` (its directory or policy.yaml). On
 /// failure, every problem found by validate and compile together.
 pub fn prepare(loader: &dyn Loader, path: &Path) -> Result<Prepared, LoadError> {
+    prepare_at(loader, path, None)
+}
+
+/// [`prepare`] with dated params read as of `as_of` (YYYY-MM-DD; None: their latest values).
+pub fn prepare_at(
+    loader: &dyn Loader,
+    path: &Path,
+    as_of: Option<&str>,
+) -> Result<Prepared, LoadError> {
     let pack = load::load_pack(loader, path)?;
     let validate::Validation {
         policy,
         mut diagnostics,
         compilable,
-    } = validate::validate(pack);
+    } = validate::validate_at(pack, as_of);
     if !compilable {
         return Err(LoadError::Invalid(diagnostics));
     }

@@ -22,6 +22,9 @@ pub struct Meta {
     pub effective: String,
     /// The packs this one extends, nearest first.
     pub extends: Vec<String>,
+    /// The date dated params were read at (only when the pack has dated params).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
 }
 
 /// A param's value.
@@ -35,7 +38,11 @@ pub enum ParamValue {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Param {
+    /// The value in force (for a dated param, on the evaluation's as-of date).
     pub value: ParamValue,
+    /// A dated param's values with the dates they take effect, earliest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<(String, ParamValue)>,
     pub label: String,
     pub source: Option<String>,
     pub assumed: bool,

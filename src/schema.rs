@@ -202,7 +202,8 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn parse_date(text: &str) -> Option<String> {
+/// A date as `YYYY-MM-DD`, from that form or `YYYY/MM/DD` or `YYYY年M月D日`.
+pub fn parse_date(text: &str) -> Option<String> {
     let normalized: String = text
         .replace(['年', '月', '/', '.'], "-")
         .trim_end_matches('日')

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors, suggest};
-use crate::load::raw::{Literal, NumOrName, RawRule};
+use crate::load::raw::{Literal, NumOrName, RawParam, RawRule};
 use crate::load::{At, Pack};
 use crate::policy::*;
 
@@ -37,10 +37,18 @@ pub struct Validation {
 
 /// Validates a pack, collecting every problem.
 pub fn validate(pack: Pack) -> Validation {
+    validate_at(pack, None)
+}
+
+/// Validates a pack with dated params read as of `as_of` (YYYY-MM-DD; without it, each dated
+/// param's latest value).
+pub fn validate_at(pack: Pack, as_of: Option<&str>) -> Validation {
     let mut v = Validator {
         pack: &pack,
         diagnostics: Vec::new(),
         used_params: HashSet::new(),
+        as_of: as_of.map(str::to_owned),
+        dated: false,
     };
     let fields_and_params = {
         let before = v.diagnostics.len();
@@ -48,7 +56,10 @@ pub fn validate(pack: Pack) -> Validation {
         let params = v.params();
         (fields, params, !has_errors(&v.diagnostics[before..]))
     };
-    let policy = v.policy(fields_and_params.0, fields_and_params.1);
+    let mut policy = v.policy(fields_and_params.0, fields_and_params.1);
+    if v.dated {
+        policy.meta.as_of = Some(v.as_of.clone().unwrap_or_else(|| "latest".to_owned()));
+    }
     v.unused_params(&policy);
     Validation {
         policy,
@@ -62,6 +73,10 @@ struct Validator<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Params named in place of a number (bounds, caps, amounts).
     used_params: HashSet<String>,
+    /// The date dated params are read at.
+    as_of: Option<String>,
+    /// Whether the pack has any dated param.
+    dated: bool,
 }
 
 impl Validator<'_> {
@@ -101,6 +116,7 @@ impl Validator<'_> {
             version: head.version.clone(),
             effective: head.effective.clone(),
             extends: pack.extends.clone(),
+            as_of: None,
         };
         if meta.id.trim().is_empty() {
             self.error(0, &head.id, "metadata", "the policy `id` is empty".into());
@@ -216,15 +232,14 @@ impl Validator<'_> {
                     format!("param `{name}` has the name of a record field; rename it"),
                 );
             }
-            let value = match &raw.value.value {
-                Literal::Num(n) => ParamValue::Num(*n),
-                Literal::Bool(b) => ParamValue::Bool(*b),
-                Literal::Str(s) => ParamValue::Str(s.clone()),
+            let Some((value, history)) = self.param_value(*file, key, raw) else {
+                continue;
             };
             params.insert(
                 name.clone(),
                 Param {
                     value,
+                    history,
                     label: raw.label.clone(),
                     source: raw.source.clone(),
                     assumed: raw.assumed,
@@ -232,6 +247,72 @@ impl Validator<'_> {
             );
         }
         params
+    }
+
+    /// A param's value in force on the as-of date, and its dated history (if it has one).
+    fn param_value(
+        &mut self,
+        file: usize,
+        key: &Spanned<String>,
+        raw: &RawParam,
+    ) -> Option<(ParamValue, Vec<(String, ParamValue)>)> {
+        let literal = |l: &Literal| match l {
+            Literal::Num(n) => ParamValue::Num(*n),
+            Literal::Bool(b) => ParamValue::Bool(*b),
+            Literal::Str(s) => ParamValue::Str(s.clone()),
+        };
+        let name = &key.value;
+        match (&raw.value, &raw.values) {
+            (Some(v), None) => Some((literal(&v.value), Vec::new())),
+            (None, Some(values)) if !values.is_empty() => {
+                let mut history: Vec<(String, ParamValue)> = Vec::new();
+                for v in values {
+                    let Some(date) = crate::schema::parse_date(&v.from.value) else {
+                        self.error(
+                            file,
+                            &v.from,
+                            "param",
+                            format!("`{}` is not a date (use YYYY-MM-DD)", v.from.value),
+                        );
+                        // On a mistake the param keeps its first value, so the rules that use it are
+                        // not reported as well.
+                        return Some((literal(&values[0].value), Vec::new()));
+                    };
+                    if history.last().is_some_and(|(last, _)| *last >= date) {
+                        self.error(file, &v.from, "param", format!("the values of param `{name}` must be in date order, each later than the one before"));
+                        return Some((literal(&values[0].value), Vec::new()));
+                    }
+                    history.push((date, literal(&v.value)));
+                }
+                self.dated = true;
+                // Without an as-of date, the latest value.
+                let in_force = match &self.as_of {
+                    Some(day) => history.iter().rev().find(|(from, _)| from <= day),
+                    None => history.last(),
+                };
+                match in_force {
+                    Some((_, value)) => Some((value.clone(), history.clone())),
+                    None => {
+                        let (first, value) = history[0].clone();
+                        let as_of = self.as_of.clone().unwrap_or_default();
+                        self.error(file, key, "param", format!("param `{name}` has no value in force on {as_of}: its first value takes effect on {first}"));
+                        // Kept with its first value, so the rules that use it are not reported too.
+                        Some((value, history))
+                    }
+                }
+            }
+            _ => {
+                self.error(
+                    file,
+                    key,
+                    "param",
+                    format!(
+                        "param `{name}` needs either `value` or a non-empty `values` list, not both"
+                    ),
+                );
+                None
+            }
+        }
     }
 
     /// A number written in place or named by a numeric param.

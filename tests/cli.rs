@@ -370,3 +370,18 @@ fn packs_can_be_read_from_a_git_revision() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn as_of_must_be_a_date() {
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "fixtures/dated/longwen-dated",
+        "--records",
+        "fixtures/longwen/members.csv",
+        "--as-of",
+        "2024-13-01",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is not a date"));
+}

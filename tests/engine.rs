@@ -744,3 +744,44 @@ rules:
     );
     assert_eq!(native.outcomes.len() + native.errors.len(), 3);
 }
+
+#[test]
+fn dated_params_take_the_value_in_force_on_the_as_of_date() {
+    let loader = liangxin::FsLoader;
+    let pack: &std::path::Path = "fixtures/dated/longwen-dated".as_ref();
+    let threshold = |day: Option<&str>| {
+        let p = liangxin::prepare_at(&loader, pack, day).unwrap();
+        (
+            p.policy.policy.params["recommend_at"].value.clone(),
+            p.policy.policy.meta.as_of.clone(),
+        )
+    };
+    use liangxin::policy::ParamValue::Num;
+    assert_eq!(
+        threshold(Some("2023-12-31")),
+        (Num(900.0), Some("2023-12-31".into()))
+    );
+    assert_eq!(
+        threshold(Some("2024-01-01")),
+        (Num(880.0), Some("2024-01-01".into())),
+        "a value is in force from its own date"
+    );
+    assert_eq!(threshold(None), (Num(880.0), Some("latest".into())));
+    let Err(LoadError::Invalid(d)) = liangxin::prepare_at(&loader, pack, Some("2021-12-31")) else {
+        panic!("no value in force")
+    };
+    assert_eq!(
+        d.iter().filter(|d| d.is_error()).count(),
+        1,
+        "the rules using it are not reported too"
+    );
+    // A pack without dated params says nothing about dates.
+    assert_eq!(
+        crate::pack("policies/longwen-points")
+            .policy
+            .policy
+            .meta
+            .as_of,
+        None
+    );
+}

@@ -7,7 +7,7 @@ use liangxin::compare::{compare, coverage};
 use liangxin::evaluate::group_field;
 use liangxin::report::{CompareReport, coverage_document};
 
-use super::{Exit, output, packs};
+use super::{Exit, date, output, packs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,6 +22,8 @@ pub struct Args {
     #[arg(long, short)]
     pub group_by: Option<String>,
     #[command(flatten)]
+    pub as_of: date::AsOf,
+    #[command(flatten)]
     pub out: output::OutputArgs,
 }
 
@@ -32,7 +34,7 @@ pub fn run(args: Args) -> Exit {
     }
     let mut prepared = Vec::new();
     for p in &args.policies {
-        match packs::prepare(p) {
+        match packs::prepare(p, &args.as_of.date()) {
             Ok(p) => prepared.push(p),
             Err(exit) => return exit,
         }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use liangxin::report::DiffReport;
 
-use super::{Exit, output, packs};
+use super::{Exit, date, output, packs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,6 +16,15 @@ pub struct Args {
     /// The ledger to evaluate under both.
     #[arg(long, short)]
     pub records: PathBuf,
+    /// Read both versions' dated params as of this date (YYYY-MM-DD; default: today).
+    #[arg(long, value_parser = date::parse)]
+    pub as_of: Option<String>,
+    /// Read the old version's dated params as of this date (to compare one pack at two dates).
+    #[arg(long, value_parser = date::parse)]
+    pub old_as_of: Option<String>,
+    /// Read the new version's dated params as of this date.
+    #[arg(long, value_parser = date::parse)]
+    pub new_as_of: Option<String>,
     /// Exit with 1 when any record changes, to guard a policy change in CI.
     #[arg(long)]
     pub fail_on_change: bool,
@@ -24,7 +33,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    let (old, new) = match (packs::prepare(&args.old), packs::prepare(&args.new)) {
+    let day = args.as_of.clone().unwrap_or_else(date::today);
+    let old_day = args.old_as_of.clone().unwrap_or_else(|| day.clone());
+    let new_day = args.new_as_of.clone().unwrap_or_else(|| day.clone());
+    let (old, new) = match (
+        packs::prepare(&args.old, &old_day),
+        packs::prepare(&args.new, &new_day),
+    ) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => return e,
     };
@@ -43,9 +58,16 @@ pub fn run(args: Args) -> Exit {
         }
     }
     let diff = liangxin::diff::diff(&evaluations[0], &evaluations[1]);
+    // A pack with dated params is named with the date it was read at.
+    let name =
+        |arg: &std::path::Path, p: &liangxin::Prepared, day: &str| match p.policy.policy.meta.as_of
+        {
+            Some(_) => format!("{} as of {day}", arg.display()),
+            None => arg.display().to_string(),
+        };
     let (old_name, new_name) = (
-        args.old.display().to_string(),
-        args.new.display().to_string(),
+        name(&args.old, &old, &old_day),
+        name(&args.new, &new, &new_day),
     );
     let report = DiffReport {
         diff: &diff,

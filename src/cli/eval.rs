@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use liangxin::evaluate::group_field;
 use liangxin::report::{EvalReport, Format};
 
-use super::{Exit, output, packs, watch};
+use super::{Exit, date, output, packs, watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,6 +30,8 @@ pub struct Args {
     pub record: Option<String>,
     #[command(flatten)]
     pub out: output::OutputArgs,
+    #[command(flatten)]
+    pub as_of: date::AsOf,
     #[command(flatten)]
     pub watch: watch::WatchArgs,
 }
@@ -81,7 +83,7 @@ pub fn run(args: Args) -> Exit {
 
 /// One evaluation, reported; the evaluation is returned for `--watch` to compare with the next.
 fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
-    let prepared = match packs::prepare(&args.policy) {
+    let prepared = match packs::prepare(&args.policy, &args.as_of.date()) {
         Ok(p) => p,
         Err(exit) => return (exit, None),
     };

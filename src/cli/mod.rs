@@ -10,6 +10,7 @@ macro_rules! say {
 
 pub mod check;
 pub mod compare;
+mod date;
 pub mod diff;
 pub mod eval;
 mod git;

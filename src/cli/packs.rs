@@ -43,11 +43,11 @@ pub fn bundled() -> std::io::Result<Vec<PathBuf>> {
 
 /// Loads and compiles a pack for a command (a path, a bundled id, or `REV:path` for a git
 /// revision), printing its warnings, or its problems and the exit code to end with.
-pub fn prepare(arg: &Path) -> Result<liangxin::Prepared, super::Exit> {
+pub fn prepare(arg: &Path, as_of: &str) -> Result<liangxin::Prepared, super::Exit> {
     let (result, pack) = match super::git::GitLoader::parse(arg) {
         Some((git, path)) => {
             // Name the revision in any I/O error, not just the path inside it.
-            let result = liangxin::prepare(&git, &path).map_err(|e| match e {
+            let result = liangxin::prepare_at(&git, &path, Some(as_of)).map_err(|e| match e {
                 liangxin::LoadError::Io { path, source } => liangxin::LoadError::Io {
                     path: format!("{}:{path}", git.rev),
                     source,
@@ -58,7 +58,10 @@ pub fn prepare(arg: &Path) -> Result<liangxin::Prepared, super::Exit> {
         }
         None => {
             let pack = resolve(arg);
-            (liangxin::prepare(&liangxin::FsLoader, &pack), pack)
+            (
+                liangxin::prepare_at(&liangxin::FsLoader, &pack, Some(as_of)),
+                pack,
+            )
         }
     };
     match result {

@@ -33,7 +33,7 @@ pub fn run(args: Args) -> Exit {
         eprintln!("error: --name `{name}` must be a plain file name (no `/`, `\\` or `..`)");
         return Exit::Usage;
     }
-    let prepared = match packs::prepare(&args.policy) {
+    let prepared = match packs::prepare(&args.policy, &super::date::today()) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

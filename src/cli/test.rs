@@ -44,7 +44,7 @@ fn run_once(args: &Args) -> Exit {
             exit = worst(exit, Exit::Usage);
             continue;
         }
-        let prepared = match packs::prepare(&dir) {
+        let prepared = match packs::prepare(&dir, &super::date::today()) {
             Ok(p) => p,
             Err(e) => {
                 exit = worst(exit, e);

@@ -22,6 +22,9 @@ pub struct PolicyInfo {
     pub criteria: IndexMap<String, String>,
     /// The Chinese label of every grade, in the policy's order.
     pub grades: IndexMap<String, String>,
+    /// The date dated params were read at, when the policy has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
 }
 
 /// The run's money against the policy's budget.
@@ -104,6 +107,7 @@ impl Evaluation {
                         _ => Vec::new(),
                     })
                     .collect(),
+                as_of: policy.meta.as_of.clone(),
                 grades: policy
                     .grades
                     .iter()

@@ -88,8 +88,13 @@ pub struct RawPolicy {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
-    #[schemars(with = "Literal")]
-    pub value: Spanned<Literal>,
+    /// The param's value (or `values`, for one that changes over time).
+    #[serde(default)]
+    #[schemars(with = "Option<Literal>")]
+    pub value: Option<Spanned<Literal>>,
+    /// Values with the date each takes effect, earliest first; `--as-of` picks the one in force.
+    #[serde(default)]
+    pub values: Option<Vec<RawDated>>,
     #[serde(default)]
     pub label: String,
     /// Where the value comes from: the article's words, or a reason.
@@ -98,6 +103,19 @@ pub struct RawParam {
     /// The article does not give this value; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
+}
+
+/// One value of a param that changes over time.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDated {
+    /// The date the value takes effect (YYYY-MM-DD).
+    #[schemars(with = "String")]
+    pub from: Spanned<String>,
+    pub value: Literal,
+    /// Where this value comes from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

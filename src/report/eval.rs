@@ -105,7 +105,10 @@ impl EvalReport<'_> {
             sections.push(Section::new("说明 notes").with(Block::Lines(e.notes.clone())));
         }
         Document {
-            title: format!("{} ({} v{})", p.name, p.id, p.version),
+            title: match &p.as_of {
+                Some(day) => format!("{} ({} v{}, params as of {day})", p.name, p.id, p.version),
+                None => format!("{} ({} v{})", p.name, p.id, p.version),
+            },
             sections,
         }
     }
