@@ -289,13 +289,6 @@ pub struct Policy {
     pub files: Vec<SourceFile>,
 }
 
-impl Policy {
-    /// Whether the policy computes a score.
-    pub fn scores(&self) -> bool {
-        scores(&self.rules)
-    }
-}
-
 /// How outcomes name a criterion: `checklist.criterion`.
 pub fn criterion_key(rule: &str, criterion: &str) -> String {
     format!("{rule}.{criterion}")
