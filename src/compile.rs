@@ -80,7 +80,8 @@ pub struct CompiledPolicy {
 pub(crate) struct Names {
     /// Per rule: its id.
     pub rules: Vec<Name>,
-    /// Per rule: its criteria's ids and `checklist.criterion` keys (empty for other kinds).
+    /// Per rule: its criteria's (or procedure steps') ids and `rule.criterion` keys (empty
+    /// for other kinds).
     pub criteria: Vec<Vec<(Name, Name)>>,
     pub grades: IndexMap<String, GradeNames>,
 }
@@ -112,6 +113,16 @@ impl Names {
                             (
                                 Name::from(c.id.as_str()),
                                 Name::from(crate::policy::criterion_key(&r.id, &c.id)),
+                            )
+                        })
+                        .collect(),
+                    // A procedure's steps are named like criteria: `procedure.step`.
+                    RuleKind::Procedure { steps } => steps
+                        .iter()
+                        .map(|s| {
+                            (
+                                Name::from(s.field.as_str()),
+                                Name::from(crate::policy::criterion_key(&r.id, &s.field)),
                             )
                         })
                         .collect(),
@@ -235,6 +246,12 @@ pub fn compile_with(
             RuleKind::Checklist { criteria, .. } => criteria
                 .iter()
                 .map(|c| compiler.expr(&c.expr, Expect::Bool, &rule.id))
+                .collect(),
+            // A step is read as its date field's value; validation made sure it is a date.
+            RuleKind::Procedure { steps } => steps
+                .iter()
+                .filter_map(|s| slots.iter().position(|slot| slot.name == s.field.as_str()))
+                .map(CompiledExpr::Field)
                 .collect(),
             RuleKind::Money { when, .. } => when
                 .iter()

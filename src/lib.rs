@@ -26,6 +26,7 @@
 //! assert_eq!(evaluation.outcomes[0].score, Some(980.0));
 //! ```
 
+pub mod calendar;
 pub mod compare;
 pub mod compile;
 pub mod diagnostic;

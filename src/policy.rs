@@ -110,6 +110,28 @@ pub enum RuleKind {
     },
     /// Pays `amount` when `when` holds (always, without `when`).
     Money { when: Option<Expr>, amount: f64 },
+    /// Dated steps that must be present, in order, and far enough apart.
+    Procedure { steps: Vec<Step> },
+}
+
+/// A step of a procedure: a date field of the record.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The date field.
+    pub field: String,
+    pub label: String,
+    pub required: bool,
+    pub not_before: Option<Wait>,
+}
+
+/// A step may not happen before an earlier step plus `interval`.
+#[derive(Debug, Clone)]
+pub struct Wait {
+    /// Index of the earlier step in the procedure's steps.
+    pub after: usize,
+    pub interval: crate::calendar::Interval,
+    pub source: Option<String>,
+    pub assumed: bool,
 }
 
 impl RuleKind {
@@ -131,6 +153,7 @@ impl RuleKind {
             RuleKind::Veto { .. } => "veto",
             RuleKind::Checklist { .. } => "checklist",
             RuleKind::Money { .. } => "money",
+            RuleKind::Procedure { .. } => "procedure",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The record schema: one field dictionary per subject (member, organization).
+//! The record schema: one field dictionary per subject (member, organization, dossier).
 //!
 //! Every pack of a subject reads its fields from the same dictionary, which is what makes two
 //! districts' standards comparable on one ledger. The dictionaries live in `schema/*.yaml`;
@@ -19,15 +19,18 @@ use crate::value::Value;
 pub enum Subject {
     Member,
     Organization,
+    /// A member-development dossier (发展党员档案): one applicant's dated steps.
+    Dossier,
 }
 
 impl Subject {
-    pub const ALL: [Subject; 2] = [Subject::Member, Subject::Organization];
+    pub const ALL: [Subject; 3] = [Subject::Member, Subject::Organization, Subject::Dossier];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Member => "member",
             Subject::Organization => "organization",
+            Subject::Dossier => "dossier",
         }
     }
 
@@ -36,6 +39,7 @@ impl Subject {
         match self {
             Subject::Member => include_str!("../schema/member.yaml"),
             Subject::Organization => include_str!("../schema/organization.yaml"),
+            Subject::Dossier => include_str!("../schema/dossier.yaml"),
         }
     }
 }
@@ -213,13 +217,7 @@ pub fn parse_date(text: &str) -> Option<String> {
     if parts.next().is_some() || !(1900..=2200).contains(&y) || !(1..=12).contains(&m) {
         return None;
     }
-    let days = match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    (1..=days)
+    (1..=crate::calendar::days_in_month(y as i32, m))
         .contains(&d)
         .then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
@@ -293,7 +291,12 @@ impl Schema {
                 match def.parse_json(&default) {
                     Ok(value) => {
                         def.default = value.or_else(|| {
-                            matches!(def.ty, FieldType::String).then(|| Value::Str(String::new()))
+                            // `default: ""`: not filled in (a dossier step not yet taken, no grid).
+                            matches!(
+                                def.ty,
+                                FieldType::String | FieldType::Date | FieldType::Enum(_)
+                            )
+                                .then(|| Value::Str(String::new()))
                         })
                     }
                     Err(e) => diagnostics.push(Diagnostic::error(

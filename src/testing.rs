@@ -466,6 +466,19 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
                     }
                 }
             }
+            RuleKind::Procedure { steps } => {
+                for step in steps {
+                    if !results
+                        .clone()
+                        .any(|r| r.failed.iter().any(|f| **f == *step.field))
+                    {
+                        gaps.push(format!(
+                            "step `{}.{}` {} never has a problem",
+                            rule.id, step.field, step.label
+                        ));
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -14,13 +14,14 @@ use crate::load::{At, Pack};
 use crate::policy::*;
 
 /// The rule kinds of the format.
-pub const RULE_KINDS: [&str; 7] = [
+pub const RULE_KINDS: [&str; 8] = [
     "base",
     "points",
     "bonus",
     "deduction",
     "veto",
     "checklist",
+    "procedure",
     "money",
 ];
 
@@ -503,9 +504,10 @@ impl Validator<'_> {
             "points" | "bonus" | "deduction" => &["expr", "min", "max", "category"],
             "veto" => &["when", "grade"],
             "checklist" => &["criteria", "at_least"],
+            "procedure" => &["steps"],
             _ => &["when", "amount"],
         };
-        let present: [(&str, Option<Location>); 10] = [
+        let present: [(&str, Option<Location>); 11] = [
             ("value", raw.value.as_ref().map(|s| self.pack.loc(file, s))),
             ("expr", raw.expr.as_ref().map(|s| self.pack.loc(file, s))),
             ("when", raw.when.as_ref().map(|s| self.pack.loc(file, s))),
@@ -529,6 +531,10 @@ impl Validator<'_> {
             (
                 "amount",
                 raw.amount.as_ref().map(|s| self.pack.loc(file, s)),
+            ),
+            (
+                "steps",
+                raw.steps.as_ref().map(|_| self.pack.loc(file, &raw.kind)),
             ),
         ];
         let mut misplaced = false;
@@ -682,6 +688,13 @@ impl Validator<'_> {
                 };
                 Some(RuleKind::Checklist { criteria, at_least })
             }
+            "procedure" => match &raw.steps {
+                Some(steps) => self.procedure(file, raw, steps),
+                None => {
+                    missing(self, "steps");
+                    None
+                }
+            },
             _ => match &raw.amount {
                 Some(a) => Some(RuleKind::Money {
                     when: raw.when.as_ref().map(expr),
@@ -693,6 +706,99 @@ impl Validator<'_> {
                 }
             },
         }
+    }
+
+    /// A procedure's steps: each a declared date field, named once, waiting only on an
+    /// earlier step.
+    fn procedure(
+        &mut self,
+        file: usize,
+        rule_raw: &RawRule,
+        raw: &[crate::load::raw::RawStep],
+    ) -> Option<RuleKind> {
+        let schema = &self.pack.schema;
+        let rule = rule_raw.id.value.as_str();
+        let mut steps: Vec<Step> = Vec::new();
+        let mut sound = true;
+        for step in raw {
+            let name = &step.field.value;
+            let def = schema.field(name);
+            match def {
+                Some(def) if def.ty != crate::schema::FieldType::Date => {
+                    let message = format!(
+                        "step `{name}` of procedure `{rule}` is a {} field; a step is a date",
+                        def.ty.name()
+                    );
+                    self.error(file, &step.field, "procedure", message);
+                    sound = false;
+                }
+                Some(_) if !self.pack.fields.iter().any(|f| &f.item.value == name) => {
+                    let message = format!("step `{name}` is not a declared field of the pack");
+                    self.error(file, &step.field, "undeclared-field", message)
+                        .help = Some(format!("add `{name}` to the pack's `fields:`"));
+                    sound = false;
+                }
+                Some(_) => {}
+                None => {
+                    let help = suggest(
+                        name,
+                        schema.fields.keys().map(String::as_str),
+                        &format!("the {} schema's date fields are the steps", schema.subject),
+                    );
+                    let message = format!("unknown field `{name}` in procedure `{rule}`");
+                    self.error(file, &step.field, "unknown-field", message).help = Some(help);
+                    sound = false;
+                }
+            }
+            if steps.iter().any(|s| &s.field == name) {
+                let message = format!("step `{name}` appears twice in procedure `{rule}`");
+                self.error(file, &step.field, "duplicate-id", message);
+                sound = false;
+            }
+            let not_before = step.not_before.as_ref().and_then(|w| {
+                let Some(after) = steps.iter().position(|s| s.field == w.after.value) else {
+                    let message = format!(
+                        "`not_before.after: {}` must name an earlier step of procedure `{rule}`",
+                        w.after.value
+                    );
+                    self.error(file, &w.after, "procedure", message);
+                    sound = false;
+                    return None;
+                };
+                let interval = crate::calendar::Interval {
+                    years: w.years,
+                    months: w.months,
+                    days: w.days,
+                };
+                if interval == crate::calendar::Interval::default() {
+                    let message = "`not_before` needs an interval: `years`, `months` or `days`";
+                    self.error(file, &w.after, "procedure", message.into());
+                    sound = false;
+                }
+                Some(Wait {
+                    after,
+                    interval,
+                    source: w.source.clone(),
+                    assumed: w.assumed,
+                })
+            });
+            steps.push(Step {
+                field: name.clone(),
+                label: step
+                    .label
+                    .clone()
+                    .or_else(|| def.map(|d| d.label.clone()))
+                    .unwrap_or_else(|| name.clone()),
+                required: step.required,
+                not_before,
+            });
+        }
+        if steps.is_empty() {
+            let message = format!("procedure `{rule}` has no steps");
+            self.error(file, &rule_raw.kind, "procedure", message);
+            return None;
+        }
+        sound.then_some(RuleKind::Procedure { steps })
     }
 
     fn bands(
@@ -733,14 +839,16 @@ impl Validator<'_> {
                 Some(i)
                     if matches!(
                         rules[i].kind,
-                        RuleKind::Checklist { .. } | RuleKind::Points { .. }
+                        RuleKind::Checklist { .. }
+                            | RuleKind::Points { .. }
+                            | RuleKind::Procedure { .. }
                     ) =>
                 {
                     Metric::Rule(i)
                 }
                 _ => {
                     self.error(file, &raw.on, "bands", format!("bands cannot be `on: {other}`"))
-                        .help = Some("use `score`, `checklists` (how many checklists passed) or the id of a checklist or points rule".into());
+                        .help = Some("use `score`, `checklists` (how many checklists passed) or the id of a checklist, points or procedure rule".into());
                     Metric::Score
                 }
             },
@@ -910,7 +1018,7 @@ impl Validator<'_> {
                 RuleKind::Veto { when, .. } => vec![when],
                 RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| &c.expr).collect(),
                 RuleKind::Money { when, .. } => when.iter().collect(),
-                RuleKind::Base { .. } => vec![],
+                RuleKind::Base { .. } | RuleKind::Procedure { .. } => vec![],
             };
             used.extend(
                 exprs

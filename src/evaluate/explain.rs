@@ -93,6 +93,20 @@ impl CompiledPolicy {
                         holds: !result.failed.iter().any(|f| **f == *c.id),
                     })
                     .collect(),
+                // Each step reads its date; it holds when it has no problem.
+                RuleKind::Procedure { steps } => steps
+                    .iter()
+                    .zip(exprs)
+                    .map(|(s, e)| CriterionStep {
+                        id: s.field.clone(),
+                        label: s.label.clone(),
+                        reads: match e {
+                            CompiledExpr::Field(i) => self.read_slots(vec![*i], record),
+                            _ => Vec::new(),
+                        },
+                        holds: !result.failed.iter().any(|f| **f == *s.field),
+                    })
+                    .collect(),
                 _ => Vec::new(),
             };
             let reads = match &rule.kind {
@@ -166,6 +180,10 @@ impl CompiledPolicy {
                     .collect()
             }
         };
+        self.read_slots(slots, record)
+    }
+
+    fn read_slots(&self, slots: Vec<usize>, record: &Record) -> Vec<Read> {
         slots
             .into_iter()
             .map(|i| {
@@ -225,6 +243,14 @@ impl Trace {
                     step.criteria.len(),
                     if p { "passed" } else { "failed" }
                 ),
+                ("procedure", _, Some(true), _) => {
+                    format!("all {} steps in order → passed", step.criteria.len())
+                }
+                ("procedure", _, Some(false), Some(v)) => format!(
+                    "{} problem{} → failed",
+                    n(v),
+                    if v == 1.0 { "" } else { "s" }
+                ),
                 ("veto", _, Some(fired), _) => {
                     (if fired { "fired" } else { "not fired" }).to_owned()
                 }
@@ -254,6 +280,9 @@ impl Trace {
                     c.label,
                     reads(&c.reads)
                 ));
+            }
+            for problem in &r.problems {
+                lines.push(format!("│  ! {problem}"));
             }
         }
         for c in &self.categories {

@@ -9,6 +9,7 @@
 mod explain;
 mod group;
 mod outcome;
+mod procedure;
 mod summary;
 
 use std::sync::Arc;
@@ -226,6 +227,29 @@ impl Evaluator<'_> {
                     checklists_passed += usize::from(passed);
                     result.value = Some(met as f64);
                     result.passed = Some(passed);
+                }
+                RuleKind::Procedure { steps } => {
+                    let dates: Vec<Option<crate::calendar::Date>> = exprs
+                        .iter()
+                        .map(|e| match self.value(e, &values) {
+                            Ok(Value::Str(s)) => crate::calendar::Date::parse(&s),
+                            _ => None,
+                        })
+                        .collect();
+                    let problems = procedure::check(steps, &dates);
+                    for problem in &problems {
+                        let (_, key) = &names.criteria[i][problem.step()];
+                        if !failed.contains(key) {
+                            failed.push(key.clone());
+                        }
+                        let (id, _) = &names.criteria[i][problem.step()];
+                        if !result.failed.contains(id) {
+                            result.failed.push(id.clone());
+                        }
+                        result.problems.push(problem.describe(steps, &dates));
+                    }
+                    result.value = Some(problems.len() as f64);
+                    result.passed = Some(problems.is_empty());
                 }
                 RuleKind::Money { amount, .. } => {
                     let pays = match exprs.first() {

@@ -23,11 +23,14 @@ pub struct RuleResult {
     /// Whether a checklist passed, a veto fired, a money rule paid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
-    /// Criteria of a checklist that failed.
+    /// Criteria of a checklist that failed; steps of a procedure with a problem.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A procedure's missing, out-of-order and too-early steps, in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 impl RuleResult {
@@ -40,6 +43,7 @@ impl RuleResult {
             passed: None,
             failed: Vec::new(),
             note: None,
+            problems: Vec::new(),
         }
     }
 }

@@ -17,8 +17,8 @@ pub struct PolicyInfo {
     pub version: String,
     pub region: String,
     pub subject: crate::schema::Subject,
-    /// The Chinese label of every checklist criterion, keyed as in [`Outcome::failed`]
-    /// (`checklist.criterion`).
+    /// The Chinese label of every checklist criterion and procedure step, keyed as in
+    /// [`Outcome::failed`] (`checklist.criterion`, `procedure.step`).
     pub criteria: IndexMap<String, String>,
     /// The Chinese label of every grade, in the policy's order.
     pub grades: IndexMap<String, String>,
@@ -103,6 +103,10 @@ impl Evaluation {
                         crate::policy::RuleKind::Checklist { criteria, .. } => criteria
                             .iter()
                             .map(|c| (crate::policy::criterion_key(&r.id, &c.id), c.label.clone()))
+                            .collect(),
+                        crate::policy::RuleKind::Procedure { steps } => steps
+                            .iter()
+                            .map(|s| (crate::policy::criterion_key(&r.id, &s.field), s.label.clone()))
                             .collect(),
                         _ => Vec::new(),
                     })

@@ -302,7 +302,7 @@ fn resolve_subject(
     match written {
         None => Err(Diagnostic::error(
             "missing-key",
-            "the policy has no `subject` (member or organization)",
+            "the policy has no `subject` (member, organization or dossier)",
             Location {
                 file: files[0].path.clone(),
                 line: 1,
@@ -311,16 +311,17 @@ fn resolve_subject(
             },
         )
         .with_source(&files[0].text)
-        .with_help("add `subject: member` or `subject: organization` at the top level")),
+        .with_help("add `subject: member`, `subject: organization` or `subject: dossier` at the top level")),
         Some((_, s)) if s.value == "member" => Ok(Subject::Member),
         Some((_, s)) if s.value == "organization" => Ok(Subject::Organization),
+        Some((_, s)) if s.value == "dossier" => Ok(Subject::Dossier),
         Some((i, s)) => Err(Diagnostic::error(
             "subject",
             format!("unknown subject `{}`", s.value),
             location(&files[i].path, &s.referenced),
         )
         .with_source(&files[i].text)
-        .with_help("a subject is `member` (党员) or `organization` (党组织)")),
+        .with_help("a subject is `member` (党员), `organization` (党组织) or `dossier` (发展党员档案)")),
     }
 }
 

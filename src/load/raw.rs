@@ -42,7 +42,7 @@ pub struct RawPolicy {
     /// The seed article the standard is taken from.
     #[serde(default)]
     pub source: String,
-    /// What one record is: `member` (党员) or `organization` (党组织).
+    /// What one record is: `member` (党员), `organization` (党组织) or `dossier` (发展党员档案).
     #[schemars(with = "Option<String>")]
     pub subject: Option<Spanned<String>>,
     /// The pack's version.
@@ -63,7 +63,7 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawParam>")]
     pub params: IndexMap<Spanned<String>, RawParam>,
-    /// The rules, in order: base, points, bonus, deduction, veto, checklist, money.
+    /// The rules, in order: base, points, bonus, deduction, veto, checklist, procedure, money.
     #[serde(default)]
     pub rules: Vec<RawRule>,
     /// Categories of points rules whose totals are capped.
@@ -171,6 +171,49 @@ pub struct RawRule {
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub amount: Option<Spanned<NumOrName>>,
+    /// `procedure`: the dated steps of a dossier, in the order they must happen.
+    #[serde(default)]
+    pub steps: Option<Vec<RawStep>>,
+}
+
+/// One step of a `procedure` rule: a date field of the record.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// The date field that records the step (declared under `fields:`).
+    #[schemars(with = "String")]
+    pub field: Spanned<String>,
+    /// Defaults to the field's label.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The step must be present. A step that is not required is still missing when a later
+    /// step is present (the procedure skipped it).
+    #[serde(default)]
+    pub required: bool,
+    /// The step may not happen before an earlier step plus an interval.
+    #[serde(default)]
+    pub not_before: Option<RawWait>,
+}
+
+/// A minimum interval after an earlier step.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWait {
+    /// The earlier step's field.
+    #[schemars(with = "String")]
+    pub after: Spanned<String>,
+    #[serde(default)]
+    pub years: u32,
+    #[serde(default)]
+    pub months: u32,
+    #[serde(default)]
+    pub days: u32,
+    /// Where the interval comes from (the party's rules, the article).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The source does not give this interval; the pack's authors chose it.
+    #[serde(default)]
+    pub assumed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -1,0 +1,167 @@
+//! Procedure rules: a dossier's dated steps checked for presence, order and minimum intervals.
+
+use crate::calendar::Date;
+use crate::policy::Step;
+
+/// What is wrong with one step of a dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Required, or skipped: a later step is present.
+    Missing { step: usize },
+    /// Dated before an earlier step.
+    OutOfOrder { step: usize, before: usize },
+    /// Dated before the earliest day its wait allows.
+    TooEarly { step: usize, earliest: Date },
+}
+
+impl Problem {
+    pub fn step(&self) -> usize {
+        match self {
+            Problem::Missing { step }
+            | Problem::OutOfOrder { step, .. }
+            | Problem::TooEarly { step, .. } => *step,
+        }
+    }
+
+    /// The problem in words, naming the steps by their Chinese labels.
+    pub fn describe(&self, steps: &[Step], dates: &[Option<Date>]) -> String {
+        let name = |i: usize| format!("{} ({})", steps[i].label, steps[i].field);
+        let date = |i: usize| dates[i].map(|d| d.to_string()).unwrap_or_default();
+        match *self {
+            Problem::Missing { step } if steps[step].required => {
+                format!("missing {}: the step is required", name(step))
+            }
+            Problem::Missing { step } => {
+                format!("missing {}: a later step is recorded", name(step))
+            }
+            Problem::OutOfOrder { step, before } => format!(
+                "out of order: {} on {} is before {} on {}",
+                name(step),
+                date(step),
+                name(before),
+                date(before)
+            ),
+            Problem::TooEarly { step, earliest } => {
+                let wait = steps[step].not_before.as_ref();
+                let (after, interval, source) = wait.map_or((step, String::new(), None), |w| {
+                    (w.after, w.interval.describe(), w.source.as_deref())
+                });
+                let source = source.map(|s| format!("; {s}")).unwrap_or_default();
+                format!(
+                    "too early: {} on {} is less than {interval} after {} on {} (earliest {earliest}{source})",
+                    name(step),
+                    date(step),
+                    name(after),
+                    date(after),
+                )
+            }
+        }
+    }
+}
+
+/// Checks a dossier's step dates (`None`: not taken) against the procedure. Problems come in
+/// step order; a step has at most one (missing, else out of order, else too early).
+pub fn check(steps: &[Step], dates: &[Option<Date>]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    // The latest step taken so far, which every later step must not precede.
+    let mut latest: Option<usize> = None;
+    for (i, step) in steps.iter().enumerate() {
+        let Some(date) = dates[i] else {
+            let skipped = dates[i + 1..].iter().any(Option::is_some);
+            if step.required || skipped {
+                problems.push(Problem::Missing { step: i });
+            }
+            continue;
+        };
+        if let Some(before) = latest.filter(|&j| dates[j].is_some_and(|d| date < d)) {
+            problems.push(Problem::OutOfOrder { step: i, before });
+        } else if let Some(wait) = &step.not_before
+            && let Some(after) = dates[wait.after]
+            && date < after.plus(wait.interval)
+        {
+            problems.push(Problem::TooEarly {
+                step: i,
+                earliest: after.plus(wait.interval),
+            });
+        }
+        if latest.is_none_or(|j| dates[j].is_none_or(|d| date >= d)) {
+            latest = Some(i);
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Interval;
+    use crate::policy::Wait;
+
+    /// 申请 -> 积极分子 -> 发展对象 (a year after 积极分子) -> 预备党员, the last optional.
+    fn steps() -> Vec<Step> {
+        let step = |field: &str, required: bool, not_before: Option<Wait>| Step {
+            field: field.into(),
+            label: field.into(),
+            required,
+            not_before,
+        };
+        vec![
+            step("applied_on", true, None),
+            step("activist_on", true, None),
+            step(
+                "candidate_on",
+                false,
+                Some(Wait {
+                    after: 1,
+                    interval: Interval {
+                        years: 1,
+                        ..Interval::default()
+                    },
+                    source: None,
+                    assumed: false,
+                }),
+            ),
+            step("approved_on", false, None),
+        ]
+    }
+
+    fn dates(texts: [&str; 4]) -> Vec<Option<Date>> {
+        texts.iter().map(|t| Date::parse(t)).collect()
+    }
+
+    #[test]
+    fn a_complete_dossier_in_order_has_no_problems() {
+        let d = dates(["2014-03-01", "2014-09-01", "2015-09-01", "2016-03-01"]);
+        assert_eq!(check(&steps(), &d), vec![]);
+    }
+
+    #[test]
+    fn a_dossier_in_progress_is_not_missing_its_future_steps() {
+        let d = dates(["2014-03-01", "2014-09-01", "", ""]);
+        assert_eq!(check(&steps(), &d), vec![]);
+    }
+
+    #[test]
+    fn missing_skipped_out_of_order_and_too_early_steps_are_found() {
+        // No activist date: required. 发展对象 one day short of the year is not checked
+        // against an absent date.
+        let d = dates(["2014-03-01", "", "2015-08-31", ""]);
+        assert_eq!(check(&steps(), &d), vec![Problem::Missing { step: 1 }]);
+        // Skipped: 预备党员 recorded without 发展对象.
+        let d = dates(["2014-03-01", "2014-09-01", "", "2016-03-01"]);
+        assert_eq!(check(&steps(), &d), vec![Problem::Missing { step: 2 }]);
+        // One day short of a year as an activist.
+        let d = dates(["2014-03-01", "2014-09-01", "2015-08-31", ""]);
+        let earliest = Date::parse("2015-09-01").unwrap();
+        assert_eq!(
+            check(&steps(), &d),
+            vec![Problem::TooEarly { step: 2, earliest }]
+        );
+        // The activist date precedes the application.
+        let d = dates(["2014-09-01", "2014-03-01", "2015-09-01", ""]);
+        assert_eq!(
+            check(&steps(), &d),
+            vec![Problem::OutOfOrder { step: 1, before: 0 }]
+        );
+    }
+}
