@@ -73,6 +73,31 @@ pub struct CompiledPolicy {
     pub(crate) names: Names,
     /// Where a record's `name` (姓名, 组织名称) is, for reports.
     pub(crate) name_field: Option<usize>,
+    /// What group rules need of each record, computed with it: [`Outcome::group_values`].
+    ///
+    /// [`Outcome::group_values`]: crate::evaluate::Outcome
+    pub(crate) group_reads: Vec<GroupRead>,
+    /// Per group rule (same order as `policy.group_rules`), where its inputs are.
+    pub(crate) groups: Vec<CompiledGroup>,
+}
+
+/// One value a group rule reads from each record.
+#[derive(Debug, Clone)]
+pub(crate) enum GroupRead {
+    /// A declared field's value, by slot.
+    Field(usize),
+    /// Whether a selector's `when` holds, with the group rule's id for errors.
+    When(CompiledExpr, Name),
+}
+
+/// Where a group rule's inputs are in [`CompiledPolicy::group_reads`].
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledGroup {
+    pub by: Option<usize>,
+    /// Per selector (in [`crate::policy::GroupKind::selectors`] order), its `when`.
+    pub when: Vec<Option<usize>>,
+    /// Per `prefer` key that is a field, its read (metric and score come from the outcome).
+    pub prefer: Vec<Option<usize>>,
 }
 
 /// Names outcomes refer to, made once per compile instead of once per record.
@@ -260,12 +285,45 @@ pub fn compile_with(
         };
         exprs.push(compiled);
     }
+    let mut group_reads = Vec::new();
+    let mut groups = Vec::new();
+    for rule in &policy.group_rules {
+        let mut field = |name: &str| {
+            let slot = slots.iter().position(|s| s.name == name)?;
+            group_reads.push(GroupRead::Field(slot));
+            Some(group_reads.len() - 1)
+        };
+        let by = rule.by.as_deref().and_then(&mut field);
+        let prefer = match &rule.kind {
+            crate::policy::GroupKind::Lead { prefer, .. } => prefer
+                .iter()
+                .map(|p| match p {
+                    crate::policy::Prefer::Field(name) => field(name),
+                    _ => None,
+                })
+                .collect(),
+            crate::policy::GroupKind::Rate { .. } => Vec::new(),
+        };
+        let mut when = Vec::new();
+        for selector in rule.kind.selectors() {
+            when.push(selector.when.as_ref().map(|w| {
+                let expr = compiler.expr(w, Expect::Bool, &rule.id);
+                group_reads.push(GroupRead::When(expr, Name::from(rule.id.as_str())));
+                group_reads.len() - 1
+            }));
+        }
+        groups.push(CompiledGroup { by, when, prefer });
+    }
     if has_errors(&diagnostics) {
         return Err(diagnostics);
     }
     let uses_scripts = exprs
         .iter()
         .flatten()
+        .chain(group_reads.iter().filter_map(|r| match r {
+            GroupRead::When(e, _) => Some(e),
+            GroupRead::Field(_) => None,
+        }))
         .any(|e| matches!(e, CompiledExpr::Script(_)));
     let names = Names::of(&policy);
     let name_field = policy.schema.index_of("name");
@@ -279,6 +337,8 @@ pub fn compile_with(
             uses_scripts,
             name_field,
             names,
+            group_reads,
+            groups,
         },
         diagnostics,
     ))

@@ -285,6 +285,71 @@ pub struct Budget {
     pub source: Option<String>,
 }
 
+/// Which records a group rule takes: those whose grade is one of `grades`, or for which
+/// `when` holds; with neither, every record.
+#[derive(Debug, Clone, Default)]
+pub struct Selector {
+    pub grades: Vec<String>,
+    pub when: Option<Expr>,
+}
+
+/// What makes one candidate lead better than another (higher first).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prefer {
+    /// What the bands measure (checklists passed: stars).
+    Metric,
+    Score,
+    /// A numeric field of the record.
+    Field(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum GroupKind {
+    /// One record per group leads; the records `pair` selects are paired with it.
+    Lead {
+        lead: Selector,
+        prefer: Vec<Prefer>,
+        pair: Option<Selector>,
+    },
+    /// The share of `of` (default: all) records that `count` selects.
+    Rate {
+        count: Selector,
+        of: Option<Selector>,
+        at_least: Option<f64>,
+    },
+}
+
+/// A rule over the records of each group (or all records), run after every record is
+/// evaluated. What it cannot satisfy is a finding, not an error.
+#[derive(Debug, Clone)]
+pub struct GroupRule {
+    pub id: String,
+    pub label: String,
+    pub source: Option<String>,
+    pub assumed: bool,
+    /// The field whose value makes the groups.
+    pub by: Option<String>,
+    pub kind: GroupKind,
+    pub loc: Location,
+}
+
+impl GroupKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            GroupKind::Lead { .. } => "lead",
+            GroupKind::Rate { .. } => "rate",
+        }
+    }
+
+    /// The selectors, in a fixed order: lead, pair; or count, of.
+    pub fn selectors(&self) -> Vec<&Selector> {
+        match self {
+            GroupKind::Lead { lead, pair, .. } => std::iter::once(lead).chain(pair).collect(),
+            GroupKind::Rate { count, of, .. } => std::iter::once(count).chain(of).collect(),
+        }
+    }
+}
+
 /// A script file of the pack.
 #[derive(Debug, Clone)]
 pub struct Script {
@@ -307,6 +372,7 @@ pub struct Policy {
     pub grades: IndexMap<String, Grade>,
     pub ranking: Option<Ranking>,
     pub budget: Option<Budget>,
+    pub group_rules: Vec<GroupRule>,
     pub scripts: Vec<Script>,
     /// The pack's files, for diagnostics from later stages.
     pub files: Vec<SourceFile>,

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, Location, did_you_mean, has_errors, suggest};
-use crate::load::raw::{Literal, NumOrName, RawParam, RawRule};
+use crate::load::raw::{Literal, NumOrName, RawGroupRule, RawParam, RawRule, RawSelector};
 use crate::load::{At, Pack};
 use crate::policy::*;
 
@@ -150,6 +150,7 @@ impl Validator<'_> {
                 assumed: item.assumed,
             }
         });
+        let group_rules = self.group_rules(&params, &rules, bands.as_ref(), &grades);
         let budget = pack.budget.as_ref().map(|At { file, item }| Budget {
             amount: self.number(*file, &item.amount, &params).unwrap_or(0.0),
             label: item.label.clone(),
@@ -167,6 +168,7 @@ impl Validator<'_> {
             grades,
             ranking,
             budget,
+            group_rules,
             scripts: pack
                 .scripts
                 .iter()
@@ -801,6 +803,221 @@ impl Validator<'_> {
         sound.then_some(RuleKind::Procedure { steps })
     }
 
+    fn group_rules(
+        &mut self,
+        params: &IndexMap<String, Param>,
+        rules: &[Rule],
+        bands: Option<&Bands>,
+        grades: &IndexMap<String, Grade>,
+    ) -> Vec<GroupRule> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut out = Vec::new();
+        for At { file, item: raw } in &self.pack.group_rules {
+            let file = *file;
+            if !seen.insert(&raw.id.value) {
+                let message = format!("group rule id `{}` is used twice", raw.id.value);
+                self.error(file, &raw.id, "duplicate-id", message);
+            }
+            if !is_identifier(&raw.id.value) {
+                let message = format!(
+                    "group rule id `{}` must be a snake_case identifier",
+                    raw.id.value
+                );
+                self.error(file, &raw.id, "rule-id", message);
+            }
+            if let Some(kind) = self.group_kind(file, raw, params, rules, bands, grades) {
+                let by = raw.by.as_ref().and_then(|by| {
+                    self.declared(file, by, "group by")
+                        .then(|| by.value.clone())
+                });
+                out.push(GroupRule {
+                    id: raw.id.value.clone(),
+                    label: raw.label.clone(),
+                    source: raw.source.clone(),
+                    assumed: raw.assumed,
+                    by,
+                    kind,
+                    loc: self.pack.loc(file, &raw.id),
+                });
+            }
+        }
+        out
+    }
+
+    fn group_kind(
+        &mut self,
+        file: usize,
+        raw: &RawGroupRule,
+        params: &IndexMap<String, Param>,
+        rules: &[Rule],
+        bands: Option<&Bands>,
+        grades: &IndexMap<String, Grade>,
+    ) -> Option<GroupKind> {
+        const KINDS: [&str; 2] = ["lead", "rate"];
+        let kind = raw.kind.value.as_str();
+        let id = &raw.id.value;
+        let present = [
+            ("lead", raw.lead.is_some()),
+            ("pair", raw.pair.is_some()),
+            ("count", raw.count.is_some()),
+            ("of", raw.of.is_some()),
+            ("at_least", raw.at_least.is_some()),
+        ];
+        let allowed: &[&str] = match kind {
+            "lead" => &["lead", "pair"],
+            "rate" => &["count", "of", "at_least"],
+            _ => {
+                let help = suggest(kind, KINDS, "a group rule is `lead` or `rate`");
+                let message = format!("unknown group rule kind `{kind}`");
+                self.error(file, &raw.kind, "unknown-kind", message).help = Some(help);
+                return None;
+            }
+        };
+        let mut sound = true;
+        for (key, _) in present.iter().filter(|(k, p)| *p && !allowed.contains(k)) {
+            let message = format!("`{key}` does not apply to a `{kind}` group rule (`{id}`)");
+            self.error(file, &raw.kind, "misplaced-key", message).help =
+                Some(format!("a `{kind}` group rule takes: by, {}", allowed.join(", ")));
+            sound = false;
+        }
+        let required = if kind == "lead" { "lead" } else { "count" };
+        if !present.iter().any(|(k, p)| *k == required && *p) {
+            let message = format!("a `{kind}` group rule needs `{required}` (`{id}`)");
+            self.error(file, &raw.kind, "missing-key", message);
+            sound = false;
+        }
+        if kind == "lead" && raw.by.is_none() {
+            let message = format!("a `lead` group rule needs `by`, the field that makes the groups (`{id}`)");
+            self.error(file, &raw.kind, "missing-key", message);
+            sound = false;
+        }
+        let selector = |this: &mut Self, s: &Option<RawSelector>, prefers: bool| {
+            s.as_ref().map(|s| this.selector(file, s, prefers, rules, bands, grades))
+        };
+        let kind = match kind {
+            "lead" => {
+                let lead = selector(self, &raw.lead, true);
+                let pair = selector(self, &raw.pair, false);
+                let (lead, prefer) = lead?;
+                GroupKind::Lead {
+                    lead,
+                    prefer,
+                    pair: pair.map(|(s, _)| s),
+                }
+            }
+            _ => {
+                let count = selector(self, &raw.count, false);
+                let of = selector(self, &raw.of, false);
+                let at_least = raw.at_least.as_ref().and_then(|a| {
+                    let n = self.number(file, a, params)?;
+                    if !(0.0..=1.0).contains(&n) {
+                        let message = format!("`at_least` is a rate from 0 to 1 (0.856 for 85.6%), not {}", crate::number::format(n));
+                        self.error(file, a, "group-rule", message);
+                        return None;
+                    }
+                    Some(n)
+                });
+                GroupKind::Rate {
+                    count: count?.0,
+                    of: of.map(|(s, _)| s),
+                    at_least,
+                }
+            }
+        };
+        sound.then_some(kind)
+    }
+
+    /// A selector's grades must exist and its `prefer` keys be measurable.
+    fn selector(
+        &mut self,
+        file: usize,
+        raw: &RawSelector,
+        prefers: bool,
+        rules: &[Rule],
+        bands: Option<&Bands>,
+        grades: &IndexMap<String, Grade>,
+    ) -> (Selector, Vec<Prefer>) {
+        for g in raw.grades.iter().filter(|g| !grades.contains_key(&g.value)) {
+            let help = suggest(
+                &g.value,
+                grades.keys().map(String::as_str),
+                "declare it under `grades:`",
+            );
+            let message = format!("unknown grade `{}`", g.value);
+            self.error(file, g, "unknown-grade", message).help = Some(help);
+        }
+        let mut prefer = Vec::new();
+        for p in &raw.prefer {
+            if !prefers {
+                let message = "`prefer` applies only to a `lead` selector".to_owned();
+                self.error(file, p, "misplaced-key", message);
+                continue;
+            }
+            match p.value.as_str() {
+                "metric" if bands.is_some() => prefer.push(Prefer::Metric),
+                "metric" => {
+                    let message = "`prefer: metric` needs `bands` (it is what they measure)";
+                    self.error(file, p, "group-rule", message.into());
+                }
+                "score" if scores(rules) => prefer.push(Prefer::Score),
+                "score" => {
+                    let message = "`prefer: score` needs a base or points rule";
+                    self.error(file, p, "group-rule", message.into());
+                }
+                name => {
+                    let numeric = self.pack.schema.field(name).is_some_and(|f| {
+                        matches!(
+                            f.ty,
+                            crate::schema::FieldType::Int | crate::schema::FieldType::Decimal
+                        )
+                    });
+                    if self.declared(file, p, "prefer") {
+                        if numeric {
+                            prefer.push(Prefer::Field(name.to_owned()));
+                        } else {
+                            let message = format!("cannot prefer by `{name}`: it is not a number");
+                            self.error(file, p, "group-rule", message);
+                        }
+                    }
+                }
+            }
+        }
+        let selector = Selector {
+            grades: raw.grades.iter().map(|g| g.value.clone()).collect(),
+            when: raw.when.as_ref().map(|w| Expr {
+                text: w.value.clone(),
+                loc: self.pack.loc(file, w),
+                file,
+            }),
+        };
+        (selector, prefer)
+    }
+
+    /// Whether `name` is a field the pack declares; an error saying so when it is not.
+    fn declared(&mut self, file: usize, name: &Spanned<String>, what: &str) -> bool {
+        if self.pack.fields.iter().any(|f| f.item.value == name.value) {
+            return true;
+        }
+        let schema = &self.pack.schema;
+        let (message, help) = if schema.field(&name.value).is_some() {
+            (
+                format!("{what} `{}` is not a declared field of the pack", name.value),
+                format!("add `{}` to the pack's `fields:`", name.value),
+            )
+        } else {
+            (
+                format!("{what} `{}` is not a field of the {} schema", name.value, schema.subject),
+                suggest(
+                    &name.value,
+                    schema.fields.keys().map(String::as_str),
+                    "use a field of the schema",
+                ),
+            )
+        };
+        self.error(file, name, "unknown-field", message).help = Some(help);
+        false
+    }
+
     fn bands(
         &mut self,
         params: &IndexMap<String, Param>,
@@ -924,7 +1141,14 @@ impl Validator<'_> {
     /// else and nothing ranks by score.
     fn unreachable(&mut self, rules: &[Rule], bands: Option<&Bands>) {
         let Some(bands) = bands else { return };
-        if bands.on == Metric::Score || self.pack.ranking.is_some() {
+        // A lead chosen by score is another use of the score.
+        let prefers_score = self.pack.group_rules.iter().any(|r| {
+            r.item
+                .lead
+                .as_ref()
+                .is_some_and(|l| l.prefer.iter().any(|p| p.value == "score"))
+        });
+        if bands.on == Metric::Score || self.pack.ranking.is_some() || prefers_score {
             return;
         }
         for (i, rule) in rules.iter().enumerate() {
@@ -1026,6 +1250,13 @@ impl Validator<'_> {
                     .flat_map(|e| identifiers(&e.text))
                     .map(str::to_owned),
             );
+        }
+        for rule in &policy.group_rules {
+            for selector in rule.kind.selectors() {
+                if let Some(when) = &selector.when {
+                    used.extend(identifiers(&when.text).map(str::to_owned));
+                }
+            }
         }
         for script in &policy.scripts {
             used.extend(identifiers(&policy.files[script.file].text).map(str::to_owned));

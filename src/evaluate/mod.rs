@@ -8,6 +8,7 @@
 
 mod explain;
 mod group;
+mod group_rules;
 mod outcome;
 mod procedure;
 mod summary;
@@ -18,10 +19,11 @@ use rhai::{Dynamic, EvalAltResult, Scope};
 
 pub use explain::{CriterionStep, Read, Step, Trace};
 pub use group::{Group, Grouping, NO_VALUE, group_field};
+pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
 pub use outcome::{Name, Outcome, RuleResult};
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};
 
-use crate::compile::{CompiledExpr, CompiledPolicy, innermost};
+use crate::compile::{CompiledExpr, CompiledPolicy, GroupRead, innermost};
 use crate::ledger::{Cell, Ledger, Record, RecordError};
 use crate::policy::{Direction, Metric, RuleKind};
 use crate::value::Value;
@@ -275,6 +277,7 @@ impl Evaluator<'_> {
             score = Some(score.unwrap_or(0.0) + capped);
         }
 
+        let mut metric = None;
         let mut band_reason = None;
         let mut band_index = None;
         let grade: Option<&str> = match (vetoed_by, &policy.bands) {
@@ -289,6 +292,7 @@ impl Evaluator<'_> {
                         results[i].points.or(results[i].value).unwrap_or(0.0),
                     ),
                 };
+                metric = Some(x);
                 match bands.bands.iter().position(|b| b.contains(x)) {
                     Some(i) => {
                         let band = &bands.bands[i];
@@ -317,6 +321,16 @@ impl Evaluator<'_> {
             Some(Cell::Value(Value::Str(s))) if !s.is_empty() => Some(s.clone()),
             _ => None,
         });
+        let mut group_values = Vec::with_capacity(compiled.group_reads.len());
+        for read in &compiled.group_reads {
+            group_values.push(match read {
+                GroupRead::Field(slot) => values[*slot].clone(),
+                GroupRead::When(expr, rule) => Value::Bool(
+                    self.truth(expr, &values)
+                        .map_err(|m| vec![error(None, Some(rule), m)])?,
+                ),
+            });
+        }
         Ok(Outcome {
             record: record.id.clone(),
             row: record.row,
@@ -335,6 +349,8 @@ impl Evaluator<'_> {
             extra: Vec::new(),
             rules: results,
             money_items,
+            metric,
+            group_values,
         })
     }
 

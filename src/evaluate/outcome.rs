@@ -84,4 +84,11 @@ pub struct Outcome {
     /// Money per source, keyed by rule id or `grade:<id>`.
     #[serde(skip)]
     pub(crate) money_items: Vec<(Name, f64)>,
+    /// What the bands measured (score, checklists passed, a rule's value), when there are bands.
+    #[serde(skip)]
+    pub(crate) metric: Option<f64>,
+    /// The values the policy's group rules read, computed with the record (see
+    /// `CompiledPolicy::group_reads`); empty without group rules.
+    #[serde(skip)]
+    pub(crate) group_values: Vec<crate::value::Value>,
 }

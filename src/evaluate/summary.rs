@@ -67,6 +67,9 @@ pub struct Evaluation {
     pub summary: Summary,
     /// How the ledger was read (encoding, skipped rows, unknown columns).
     pub notes: Vec<String>,
+    /// The results of the policy's group rules (a lead per grid, a cohort's rates).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_rules: Vec<super::GroupRuleResult>,
     /// The ledger's columns the schema does not know, kept in each outcome's `extra`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_columns: Vec<String>,
@@ -89,7 +92,9 @@ impl Evaluation {
             records_with_errors(&errors),
             policy.budget.as_ref(),
         );
+        let group_rules = compiled.group_rules(&outcomes);
         Evaluation {
+            group_rules,
             policy: PolicyInfo {
                 id: policy.meta.id.clone(),
                 name: policy.meta.name.clone(),

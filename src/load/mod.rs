@@ -12,7 +12,10 @@ use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
 pub use loader::{FsLoader, Loader, MemoryLoader, normalize};
-use raw::{RawBands, RawBudget, RawCategory, RawGrade, RawParam, RawPolicy, RawRanking, RawRule};
+use raw::{
+    RawBands, RawBudget, RawCategory, RawGrade, RawGroupRule, RawParam, RawPolicy, RawRanking,
+    RawRule,
+};
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dimension::Dimensions;
@@ -79,6 +82,7 @@ pub struct Pack {
     pub grades: IndexMap<String, Keyed<RawGrade>>,
     pub ranking: Option<At<RawRanking>>,
     pub budget: Option<At<RawBudget>>,
+    pub group_rules: Vec<At<RawGroupRule>>,
     pub scripts: Vec<ScriptFile>,
     /// The record schema of the pack's subject.
     pub schema: Schema,
@@ -248,6 +252,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         grades: IndexMap::new(),
         ranking: None,
         budget: None,
+        group_rules: Vec::new(),
         scripts: Vec::new(),
         schema,
         dimensions,
@@ -383,6 +388,16 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
     if let Some(budget) = raw.budget.take() {
         pack.budget = Some(At { file, item: budget });
     }
+    for rule in raw.group_rules.drain(..) {
+        match pack
+            .group_rules
+            .iter()
+            .position(|r| r.item.id.value == rule.id.value && r.file != file)
+        {
+            Some(i) => pack.group_rules[i] = At { file, item: rule },
+            None => pack.group_rules.push(At { file, item: rule }),
+        }
+    }
 }
 
 fn empty_policy() -> RawPolicy {
@@ -407,6 +422,7 @@ fn empty_policy() -> RawPolicy {
         grades: IndexMap::new(),
         ranking: None,
         budget: None,
+        group_rules: Vec::new(),
     }
 }
 

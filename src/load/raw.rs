@@ -83,6 +83,73 @@ pub struct RawPolicy {
     /// The budget the run's money total is checked against.
     #[serde(default)]
     pub budget: Option<RawBudget>,
+    /// Rules over groups of records (a grid, a district, a cohort), run after every record is
+    /// evaluated: choose a lead per group and pair records with it, or compute a rate.
+    #[serde(default)]
+    pub group_rules: Vec<RawGroupRule>,
+}
+
+/// A rule over all records of a group.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroupRule {
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// `lead`: choose one record per group and pair others with it; `rate`: the share of
+    /// records that match, per group or over all.
+    #[schemars(with = "String")]
+    pub kind: Spanned<String>,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Where the rule comes from: the article's words.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub assumed: bool,
+    /// The field whose value makes the groups (declared under `fields:`). A `rate` without it
+    /// is over all records.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub by: Option<Spanned<String>>,
+    /// `lead`: which records may lead a group, and which of them is preferred.
+    #[serde(default)]
+    pub lead: Option<RawSelector>,
+    /// `lead`: which records are paired with their group's lead.
+    #[serde(default)]
+    pub pair: Option<RawSelector>,
+    /// `rate`: which records count.
+    #[serde(default)]
+    pub count: Option<RawSelector>,
+    /// `rate`: which records the rate is out of (default: all of the group).
+    #[serde(default)]
+    pub of: Option<RawSelector>,
+    /// `rate`: the lowest acceptable rate, as a fraction (0.856 for 85.6%); a group below it
+    /// is a finding.
+    #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
+    pub at_least: Option<Spanned<NumOrName>>,
+}
+
+/// Which records a group rule takes: those whose grade is one of `grades`, or for which `when`
+/// holds (with neither, every record).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSelector {
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub grades: Vec<Spanned<String>>,
+    /// An expression over the record's fields and the params, like a rule's.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub when: Option<Spanned<String>>,
+    /// `lead` only: what makes one candidate better than another, most important first; each
+    /// is `metric` (what the bands measure, e.g. stars), `score`, or a numeric field, higher
+    /// first. Remaining ties go to the lowest record id.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub prefer: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

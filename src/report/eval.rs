@@ -65,6 +65,7 @@ impl EvalReport<'_> {
         let mut sections =
             vec![Section::new("结果 outcomes").with(Block::Records(outcomes_table(e)))];
         sections.push(summary_section("汇总 summary", p, &e.summary));
+        sections.extend(super::group_rules::sections(&e.group_rules));
         if let Some(g) = self.grouping {
             sections.push(
                 Section::new(format!("按{}分组 by {}", g.label, g.field))

@@ -9,6 +9,7 @@ mod csv;
 mod diff;
 pub mod doc;
 mod eval;
+mod group_rules;
 mod html;
 mod markdown;
 mod text;

@@ -1,0 +1,301 @@
+//! Group rules: rules over the records of each group (a grid, a district, a cohort), run once
+//! every record is evaluated. They read only outcomes (each outcome carries the values its
+//! group rules need), never the ledger, and what they cannot satisfy (a grid without a
+//! qualified lead, a rate below target) is a finding in the result, not an error.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Outcome;
+use crate::compile::{CompiledGroup, CompiledPolicy};
+use crate::policy::{GroupKind, GroupRule, Prefer, Selector};
+use crate::schema::FieldType;
+use crate::value::Value;
+
+/// The label of the one group of a rule without `by`.
+pub const ALL_RECORDS: &str = "全部";
+
+/// A record a group rule names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Member {
+    pub record: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+}
+
+/// One group's result under one group rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupResult {
+    /// The group: the `by` field's value as people read it (an enum's label), or 全部.
+    pub group: String,
+    /// Evaluated records in the group.
+    pub records: usize,
+    /// `lead`: the chosen lead, if any record qualifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<Member>,
+    /// `lead`: how many records could have led.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<usize>,
+    /// `lead`: the records paired with the lead (or left without one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paired: Vec<Member>,
+    /// `rate`: records counted, out of `of`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<usize>,
+    /// `rate`: count / of, as a fraction; none when `of` is 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// What the rule could not satisfy in this group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+}
+
+/// One group rule's result over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupRuleResult {
+    pub id: String,
+    pub label: String,
+    pub kind: &'static str,
+    /// The `by` field's label, when the rule groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// `rate`: the target, as a fraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub assumed: bool,
+    pub groups: Vec<GroupResult>,
+    /// Every group's finding, plus records the rule could not place.
+    pub findings: Vec<String>,
+}
+
+impl CompiledPolicy {
+    /// Runs every group rule over the outcomes.
+    pub(crate) fn group_rules(&self, outcomes: &[Outcome]) -> Vec<GroupRuleResult> {
+        self.policy
+            .group_rules
+            .iter()
+            .zip(&self.groups)
+            .map(|(rule, compiled)| self.group_rule(rule, compiled, outcomes))
+            .collect()
+    }
+
+    fn group_rule(
+        &self,
+        rule: &GroupRule,
+        compiled: &CompiledGroup,
+        outcomes: &[Outcome],
+    ) -> GroupRuleResult {
+        let schema = &self.policy.schema;
+        let by = rule.by.as_deref().and_then(|b| schema.field(b));
+        // The groups, in the field's order: an enum's values as declared (a value no record
+        // has is still a group), other values sorted; records without a value apart.
+        let mut groups: BTreeMap<GroupKey, Vec<&Outcome>> = BTreeMap::new();
+        let mut unplaced = 0;
+        match by.map(|f| &f.ty) {
+            None => {
+                groups.insert(GroupKey::Text(ALL_RECORDS.to_owned()), outcomes.iter().collect());
+            }
+            Some(ty) => {
+                if let FieldType::Enum(values) = ty {
+                    for (i, label) in values.values().enumerate() {
+                        groups.insert(GroupKey::Enum(i, label.clone()), Vec::new());
+                    }
+                }
+                for o in outcomes {
+                    let value = compiled.by.and_then(|i| o.group_values.get(i));
+                    match value.and_then(|v| GroupKey::of(v, ty)) {
+                        Some(key) => groups.entry(key).or_default().push(o),
+                        None => unplaced += 1,
+                    }
+                }
+            }
+        }
+        let label = |o: &Outcome| Member {
+            record: o.record.clone(),
+            name: o.name.clone(),
+            grade: o.grade_label.as_deref().map(str::to_owned),
+        };
+        let mut findings = Vec::new();
+        let mut results = Vec::new();
+        for (key, members) in groups {
+            let group = key.label();
+            let mut result = GroupResult {
+                group: group.clone(),
+                records: members.len(),
+                lead: None,
+                candidates: None,
+                paired: Vec::new(),
+                count: None,
+                of: None,
+                rate: None,
+                finding: None,
+            };
+            match &rule.kind {
+                GroupKind::Lead { lead, prefer, pair } => {
+                    let candidates: Vec<&Outcome> = members
+                        .iter()
+                        .copied()
+                        .filter(|o| selects(lead, compiled.when[0], o))
+                        .collect();
+                    let chosen = candidates
+                        .iter()
+                        .copied()
+                        .max_by(|a, b| better(prefer, &compiled.prefer, a, b));
+                    result.candidates = Some(candidates.len());
+                    result.lead = chosen.map(label);
+                    if let Some(pair) = pair {
+                        result.paired = members
+                            .iter()
+                            .filter(|o| chosen.is_none_or(|c| c.record != o.record))
+                            .filter(|o| selects(pair, compiled.when.get(1).copied().flatten(), o))
+                            .map(|o| label(o))
+                            .collect();
+                    }
+                    if chosen.is_none() {
+                        let waiting = if result.paired.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; {} to pair are left without one", result.paired.len())
+                        };
+                        result.finding = Some(format!(
+                            "{group}: no record qualifies to lead ({} records){waiting}",
+                            members.len()
+                        ));
+                    }
+                }
+                GroupKind::Rate {
+                    count,
+                    of,
+                    at_least,
+                } => {
+                    let base: Vec<&Outcome> = match of {
+                        Some(of) => members
+                            .iter()
+                            .copied()
+                            .filter(|o| selects(of, compiled.when.get(1).copied().flatten(), o))
+                            .collect(),
+                        None => members.clone(),
+                    };
+                    let n = base
+                        .iter()
+                        .filter(|o| selects(count, compiled.when[0], o))
+                        .count();
+                    result.count = Some(n);
+                    result.of = Some(base.len());
+                    result.rate = (!base.is_empty()).then(|| n as f64 / base.len() as f64);
+                    if let (Some(target), Some(rate)) = (at_least, result.rate)
+                        && rate < *target
+                    {
+                        result.finding = Some(format!(
+                            "{group}: {} is below the target {}",
+                            crate::number::percent(rate),
+                            crate::number::percent(*target)
+                        ));
+                    }
+                }
+            }
+            findings.extend(result.finding.clone());
+            results.push(result);
+        }
+        if unplaced > 0
+            && let Some(f) = by
+        {
+            findings.push(format!(
+                "{unplaced} record{} without {} ({}) belong to no group",
+                if unplaced == 1 { "" } else { "s" },
+                f.label,
+                f.id
+            ));
+        }
+        GroupRuleResult {
+            id: rule.id.clone(),
+            label: rule.label.clone(),
+            kind: rule.kind.name(),
+            by: by.map(|f| f.label.clone()),
+            at_least: match rule.kind {
+                GroupKind::Rate { at_least, .. } => at_least,
+                GroupKind::Lead { .. } => None,
+            },
+            source: rule.source.clone(),
+            assumed: rule.assumed,
+            groups: results,
+            findings,
+        }
+    }
+}
+
+/// Whether a selector takes the outcome: its grade is listed, or its `when` held.
+fn selects(selector: &Selector, when: Option<usize>, o: &Outcome) -> bool {
+    let by_grade = o
+        .grade
+        .as_deref()
+        .is_some_and(|g| selector.grades.iter().any(|s| s == g));
+    let by_when = when.is_some_and(|i| o.group_values.get(i) == Some(&Value::Bool(true)));
+    let unrestricted = selector.grades.is_empty() && selector.when.is_none();
+    unrestricted || by_grade || by_when
+}
+
+/// Orders two candidates: by each `prefer` key (higher is better), then the lower record id
+/// is better, so the choice never depends on ledger order.
+fn better(prefer: &[Prefer], reads: &[Option<usize>], a: &Outcome, b: &Outcome) -> Ordering {
+    let key = |o: &Outcome, i: usize| -> f64 {
+        match &prefer[i] {
+            Prefer::Metric => o.metric,
+            Prefer::Score => o.score,
+            Prefer::Field(_) => reads[i]
+                .and_then(|r| o.group_values.get(r))
+                .and_then(Value::as_f64),
+        }
+        .unwrap_or(f64::NEG_INFINITY)
+    };
+    (0..prefer.len())
+        .map(|i| key(a, i).total_cmp(&key(b, i)))
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| b.record.cmp(&a.record))
+}
+
+/// A group's place in the order of groups.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum GroupKey {
+    /// An enum value, by its place in the schema, with its label.
+    Enum(usize, String),
+    /// A number, as a sortable integer of its bits, with how it reads.
+    Number(i64, String),
+    Text(String),
+}
+
+impl GroupKey {
+    fn of(value: &Value, ty: &FieldType) -> Option<GroupKey> {
+        match (value, ty) {
+            (Value::Str(s), _) if s.is_empty() => None,
+            (Value::Str(s), FieldType::Enum(values)) => {
+                let i = values.get_index_of(s)?;
+                Some(GroupKey::Enum(i, values[i].clone()))
+            }
+            (Value::Str(s), _) => Some(GroupKey::Text(s.clone())),
+            (Value::Bool(b), _) => Some(GroupKey::Enum(
+                usize::from(!*b),
+                if *b { "是" } else { "否" }.to_owned(),
+            )),
+            (v, _) => {
+                let n = v.as_f64()?;
+                // Orders like the number (milli-units are precise enough for a group key).
+                Some(GroupKey::Number((n * 1000.0).round() as i64, v.to_string()))
+            }
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            GroupKey::Enum(_, s) | GroupKey::Number(_, s) | GroupKey::Text(s) => s.clone(),
+        }
+    }
+}
