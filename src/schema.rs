@@ -296,7 +296,7 @@ impl Schema {
                                 def.ty,
                                 FieldType::String | FieldType::Date | FieldType::Enum(_)
                             )
-                                .then(|| Value::Str(String::new()))
+                            .then(|| Value::Str(String::new()))
                         })
                     }
                     Err(e) => diagnostics.push(Diagnostic::error(

@@ -876,8 +876,10 @@ impl Validator<'_> {
         let mut sound = true;
         for (key, _) in present.iter().filter(|(k, p)| *p && !allowed.contains(k)) {
             let message = format!("`{key}` does not apply to a `{kind}` group rule (`{id}`)");
-            self.error(file, &raw.kind, "misplaced-key", message).help =
-                Some(format!("a `{kind}` group rule takes: by, {}", allowed.join(", ")));
+            self.error(file, &raw.kind, "misplaced-key", message).help = Some(format!(
+                "a `{kind}` group rule takes: by, {}",
+                allowed.join(", ")
+            ));
             sound = false;
         }
         let required = if kind == "lead" { "lead" } else { "count" };
@@ -887,12 +889,14 @@ impl Validator<'_> {
             sound = false;
         }
         if kind == "lead" && raw.by.is_none() {
-            let message = format!("a `lead` group rule needs `by`, the field that makes the groups (`{id}`)");
+            let message =
+                format!("a `lead` group rule needs `by`, the field that makes the groups (`{id}`)");
             self.error(file, &raw.kind, "missing-key", message);
             sound = false;
         }
         let selector = |this: &mut Self, s: &Option<RawSelector>, prefers: bool| {
-            s.as_ref().map(|s| this.selector(file, s, prefers, rules, bands, grades))
+            s.as_ref()
+                .map(|s| this.selector(file, s, prefers, rules, bands, grades))
         };
         let kind = match kind {
             "lead" => {
@@ -911,7 +915,10 @@ impl Validator<'_> {
                 let at_least = raw.at_least.as_ref().and_then(|a| {
                     let n = self.number(file, a, params)?;
                     if !(0.0..=1.0).contains(&n) {
-                        let message = format!("`at_least` is a rate from 0 to 1 (0.856 for 85.6%), not {}", crate::number::format(n));
+                        let message = format!(
+                            "`at_least` is a rate from 0 to 1 (0.856 for 85.6%), not {}",
+                            crate::number::format(n)
+                        );
                         self.error(file, a, "group-rule", message);
                         return None;
                     }
@@ -1001,12 +1008,18 @@ impl Validator<'_> {
         let schema = &self.pack.schema;
         let (message, help) = if schema.field(&name.value).is_some() {
             (
-                format!("{what} `{}` is not a declared field of the pack", name.value),
+                format!(
+                    "{what} `{}` is not a declared field of the pack",
+                    name.value
+                ),
                 format!("add `{}` to the pack's `fields:`", name.value),
             )
         } else {
             (
-                format!("{what} `{}` is not a field of the {} schema", name.value, schema.subject),
+                format!(
+                    "{what} `{}` is not a field of the {} schema",
+                    name.value, schema.subject
+                ),
                 suggest(
                     &name.value,
                     schema.fields.keys().map(String::as_str),

@@ -101,7 +101,10 @@ impl CompiledPolicy {
         let mut unplaced = 0;
         match by.map(|f| &f.ty) {
             None => {
-                groups.insert(GroupKey::Text(ALL_RECORDS.to_owned()), outcomes.iter().collect());
+                groups.insert(
+                    GroupKey::Text(ALL_RECORDS.to_owned()),
+                    outcomes.iter().collect(),
+                );
             }
             Some(ty) => {
                 if let FieldType::Enum(values) = ty {
@@ -166,7 +169,8 @@ impl CompiledPolicy {
                             format!("; {} to pair are left without one", result.paired.len())
                         };
                         result.finding = Some(format!(
-                            "{group}: no record qualifies to lead ({} records){waiting}",
+                            "{group}: no record qualifies to lead ({}; {} records){waiting}",
+                            self.describe(lead),
                             members.len()
                         ));
                     }
@@ -228,6 +232,24 @@ impl CompiledPolicy {
             assumed: rule.assumed,
             groups: results,
             findings,
+        }
+    }
+}
+
+impl CompiledPolicy {
+    /// What a selector asks for, in words: `四星级 or 五星级`, `member_count == 0`.
+    fn describe(&self, selector: &Selector) -> String {
+        let grades = &self.policy.grades;
+        let mut parts: Vec<String> = selector
+            .grades
+            .iter()
+            .map(|g| grades.get(g).map_or(g.clone(), |d| d.label.clone()))
+            .collect();
+        parts.extend(selector.when.as_ref().map(|w| w.text.trim().to_owned()));
+        if parts.is_empty() {
+            "any record".to_owned()
+        } else {
+            parts.join(" or ")
         }
     }
 }

@@ -111,7 +111,12 @@ impl Evaluation {
                             .collect(),
                         crate::policy::RuleKind::Procedure { steps } => steps
                             .iter()
-                            .map(|s| (crate::policy::criterion_key(&r.id, &s.field), s.label.clone()))
+                            .map(|s| {
+                                (
+                                    crate::policy::criterion_key(&r.id, &s.field),
+                                    s.label.clone(),
+                                )
+                            })
                             .collect(),
                         _ => Vec::new(),
                     })

@@ -316,7 +316,9 @@ fn resolve_subject(
             },
         )
         .with_source(&files[0].text)
-        .with_help("add `subject: member`, `subject: organization` or `subject: dossier` at the top level")),
+        .with_help(
+            "add `subject: member`, `subject: organization` or `subject: dossier` at the top level",
+        )),
         Some((_, s)) if s.value == "member" => Ok(Subject::Member),
         Some((_, s)) if s.value == "organization" => Ok(Subject::Organization),
         Some((_, s)) if s.value == "dossier" => Ok(Subject::Dossier),
@@ -326,7 +328,9 @@ fn resolve_subject(
             location(&files[i].path, &s.referenced),
         )
         .with_source(&files[i].text)
-        .with_help("a subject is `member` (党员), `organization` (党组织) or `dossier` (发展党员档案)")),
+        .with_help(
+            "a subject is `member` (党员), `organization` (党组织) or `dossier` (发展党员档案)",
+        )),
     }
 }
 

@@ -16,7 +16,9 @@ fn section(r: &GroupRuleResult) -> Section {
     }
     let mut section = Section::new(heading);
     if let Some(source) = &r.source {
-        section.blocks.push(Block::Lines(vec![format!("source: {source}")]));
+        section
+            .blocks
+            .push(Block::Lines(vec![format!("source: {source}")]));
     }
     let table = match r.kind {
         "lead" => {
@@ -33,7 +35,9 @@ fn section(r: &GroupRuleResult) -> Section {
                     Cell::text(g.group.clone()),
                     Cell::Number(g.records as f64),
                     Cell::opt_number(g.candidates.map(|c| c as f64)),
-                    g.lead.as_ref().map_or(Cell::text("-"), |m| Cell::text(member(m))),
+                    g.lead
+                        .as_ref()
+                        .map_or(Cell::text("-"), |m| Cell::text(member(m))),
                     Cell::Number(g.paired.len() as f64),
                     Cell::text(g.paired.iter().map(member).collect::<Vec<_>>().join("; ")),
                 ]);
@@ -67,6 +71,27 @@ fn section(r: &GroupRuleResult) -> Section {
         }
     };
     section.blocks.push(Block::Table(table));
+    // The pairing plan itself, which the table only counts.
+    let plan: Vec<String> = r
+        .groups
+        .iter()
+        .filter(|g| !g.paired.is_empty())
+        .map(|g| {
+            let paired: Vec<String> = g.paired.iter().map(member).collect();
+            match &g.lead {
+                Some(l) => format!(
+                    "{} 结对 paired with {}: {}",
+                    g.group,
+                    l.record,
+                    paired.join(", ")
+                ),
+                None => format!("{} 待结对 awaiting a lead: {}", g.group, paired.join(", ")),
+            }
+        })
+        .collect();
+    if !plan.is_empty() {
+        section.blocks.push(Block::Lines(plan));
+    }
     if !r.findings.is_empty() {
         let lines = r.findings.iter().map(|f| format!("finding: {f}")).collect();
         section.blocks.push(Block::Lines(lines));
