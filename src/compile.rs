@@ -183,7 +183,14 @@ impl std::fmt::Debug for CompiledPolicy {
 impl CompiledPolicy {
     /// How many expressions take the native path and how many need Rhai.
     pub fn expression_paths(&self) -> (usize, usize) {
-        let all = self.exprs.iter().flatten();
+        let all = self
+            .exprs
+            .iter()
+            .flatten()
+            .chain(self.group_reads.iter().filter_map(|r| match r {
+                GroupRead::When(e, _) => Some(e),
+                GroupRead::Field(_) => None,
+            }));
         let scripts = all
             .clone()
             .filter(|e| matches!(e, CompiledExpr::Script(_)))

@@ -1,5 +1,6 @@
 //! The native path for declarative expressions: comparisons, `&&`, `||`, `!`, `+`, `-`, `*` over
-//! fields, params and literals run as Rust, with no script call per record.
+//! fields, params and literals (numbers, yes/no, text) run as Rust, with no script call per
+//! record.
 //!
 //! An expression is first compiled (and type-probed) by Rhai as usual; its AST is then lowered
 //! here when every node is one of those shapes and every operand's type is known from the
@@ -90,6 +91,7 @@ fn lower_expr(e: &Expr, names: &dyn Names) -> Option<(Native, Ty)> {
         Expr::IntegerConstant(i, _) => Some((Native::Const(Value::Int(*i)), Ty::Int)),
         Expr::FloatConstant(f, _) => Some((Native::Const(Value::Decimal(**f)), Ty::Decimal)),
         Expr::BoolConstant(b, _) => Some((Native::Const(Value::Bool(*b)), Ty::Bool)),
+        Expr::StringConstant(s, _) => Some((Native::Const(Value::Str(s.to_string())), Ty::Str)),
         // A param the optimizer folded in.
         Expr::DynamicConstant(d, _) => {
             let value = if let Ok(i) = d.as_int() {
@@ -154,8 +156,10 @@ fn lower_call(call: &rhai::FnCallExpr, names: &dyn Names) -> Option<(Native, Ty)
             let (b, tb) = args.pop()?;
             let (a, ta) = args.pop()?;
             if let Some(cmp) = compare_op(op) {
-                // Numbers with numbers; yes/no and text only for (in)equality with their own kind.
+                // Numbers with numbers; text with text (Rhai orders strings as Rust does, so
+                // `YYYY-MM-DD` dates order by date); yes/no only for (in)equality.
                 let fits = (ta.numeric() && tb.numeric())
+                    || (ta == Ty::Str && tb == Ty::Str)
                     || (ta == tb && matches!(cmp, Compare::Eq | Compare::Ne));
                 return fits.then(|| (Native::Compare(cmp, Box::new(a), Box::new(b)), Ty::Bool));
             }

@@ -59,8 +59,13 @@ fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
                 }
                 let p = &prepared.policy.policy;
                 let (native, scripted) = prepared.policy.expression_paths();
+                let groups = match p.group_rules.len() {
+                    0 => String::new(),
+                    1 => ", 1 group rule".to_owned(),
+                    n => format!(", {n} group rules"),
+                };
                 say!(
-                    "ok: {} ({} {}): {} rules, {} expressions ({native} native, {scripted} Rhai), {} warning(s)",
+                    "ok: {} ({} {}): {} rules{groups}, {} expressions ({native} native, {scripted} Rhai), {} warning(s)",
                     pack.display(),
                     p.meta.id,
                     p.meta.name,
