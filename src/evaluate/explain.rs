@@ -217,9 +217,11 @@ impl Trace {
                         "{} {} = {}",
                         r.field,
                         r.label,
-                        r.value
-                            .as_ref()
-                            .map_or("(empty)".to_owned(), ToString::to_string)
+                        match &r.value {
+                            None => "(empty)".to_owned(),
+                            Some(Value::Str(s)) if s.is_empty() => "(empty)".to_owned(),
+                            Some(v) => v.to_string(),
+                        }
                     )
                 })
                 .collect();

@@ -155,6 +155,7 @@ fn outcomes_table(e: &Evaluation) -> Table {
     let money = any(|o| o.money != 0.0) || e.summary.budget.is_some();
     let rank = any(|o| o.rank.is_some());
     let checks = !e.policy.criteria.is_empty();
+    let problems = any(|o| o.rules.iter().any(|r| !r.problems.is_empty()));
     let mut columns = vec![
         Column::new("record", "编号 record", Kind::Text),
         Column::new("name", "名称 name", Kind::Text),
@@ -175,6 +176,9 @@ fn outcomes_table(e: &Evaluation) -> Table {
     columns.push(Column::detail("actions", "措施 actions", Kind::Text));
     if checks {
         columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
+    }
+    if problems {
+        columns.push(Column::detail("problems", "程序问题 problems", Kind::Text));
     }
     for name in &e.extra_columns {
         columns.push(Column::detail(name.clone(), name.clone(), Kind::Text));
@@ -206,6 +210,15 @@ fn outcomes_table(e: &Evaluation) -> Table {
                 .map(|id| e.policy.criteria.get(&**id).map_or(&**id, String::as_str))
                 .collect();
             row.push(Cell::text(labels.join("、")));
+        }
+        if problems {
+            let all: Vec<&str> = o
+                .rules
+                .iter()
+                .flat_map(|r| &r.problems)
+                .map(String::as_str)
+                .collect();
+            row.push(Cell::text(all.join("；")));
         }
         for i in 0..e.extra_columns.len() {
             row.push(Cell::text(o.extra.get(i).cloned().unwrap_or_default()));
