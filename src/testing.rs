@@ -337,6 +337,77 @@ pub struct Snapshot {
     /// The ledger, relative to the pack's directory.
     pub records: String,
     pub outcomes: Vec<SnapshotRow>,
+    /// The group rules' results (a lead per grid, a cohort's counts).
+    #[serde(default)]
+    pub groups: Vec<SnapshotGroup>,
+}
+
+/// One group's result under one group rule, as a snapshot keeps it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotGroup {
+    pub rule: String,
+    pub group: String,
+    #[serde(default)]
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub paired: Vec<String>,
+    #[serde(default)]
+    pub count: Option<usize>,
+    #[serde(default)]
+    pub of: Option<usize>,
+}
+
+impl SnapshotGroup {
+    /// Every group of every group rule of an evaluation.
+    pub fn all(evaluation: &crate::Evaluation) -> Vec<SnapshotGroup> {
+        evaluation
+            .group_rules
+            .iter()
+            .flat_map(|rule| {
+                rule.groups.iter().map(|g| SnapshotGroup {
+                    rule: rule.id.clone(),
+                    group: g.group.clone(),
+                    lead: g.lead.as_ref().map(|m| m.record.clone()),
+                    paired: g.paired.iter().map(|m| m.record.clone()).collect(),
+                    count: g.count,
+                    of: g.of,
+                })
+            })
+            .collect()
+    }
+
+    fn describe(&self) -> String {
+        match (self.count, self.of) {
+            (Some(count), Some(of)) => format!("{count} of {of}"),
+            _ => format!(
+                "lead {}, paired [{}]",
+                self.lead.as_deref().unwrap_or("-"),
+                self.paired.join(", ")
+            ),
+        }
+    }
+}
+
+/// Groups whose snapshotted result differs from `now`, in words.
+pub fn group_changes(stored: &[SnapshotGroup], now: &[SnapshotGroup]) -> Vec<String> {
+    let key = |g: &SnapshotGroup| (g.rule.clone(), g.group.clone());
+    let old: IndexMap<_, &SnapshotGroup> = stored.iter().map(|g| (key(g), g)).collect();
+    let new: IndexMap<_, &SnapshotGroup> = now.iter().map(|g| (key(g), g)).collect();
+    let side = |g: Option<&&SnapshotGroup>| g.map_or("(absent)".to_owned(), |g| g.describe());
+    old.keys()
+        .chain(new.keys().filter(|k| !old.contains_key(*k)))
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| {
+            format!(
+                "{} {}: {} → {}",
+                k.0,
+                k.1,
+                side(old.get(k)),
+                side(new.get(k))
+            )
+        })
+        .collect()
 }
 
 impl Snapshot {
@@ -357,6 +428,24 @@ impl Snapshot {
                 n(r.score),
                 n(Some(r.money)),
                 r.vetoed
+            ));
+        }
+        if !self.groups.is_empty() {
+            out.push_str("groups:\n");
+        }
+        for g in &self.groups {
+            let detail = match (g.count, g.of) {
+                (Some(count), Some(of)) => format!("count: {count}, of: {of}"),
+                _ => format!(
+                    "lead: {}, paired: [{}]",
+                    g.lead.as_deref().map_or("null".to_owned(), q),
+                    g.paired.iter().map(|p| q(p)).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            out.push_str(&format!(
+                "  - {{ rule: {}, group: {}, {detail} }}\n",
+                q(&g.rule),
+                q(&g.group)
             ));
         }
         out

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use liangxin::testing::{Snapshot, SnapshotRow};
+use liangxin::testing::{Snapshot, SnapshotGroup, SnapshotRow};
 
 use super::{Exit, output, packs};
 
@@ -65,6 +65,7 @@ pub fn run(args: Args) -> Exit {
     let snapshot = Snapshot {
         records,
         outcomes: evaluation.outcomes.iter().map(SnapshotRow::of).collect(),
+        groups: SnapshotGroup::all(&evaluation),
     };
     if let Err(e) = std::fs::create_dir_all(pack_dir.join("snapshots"))
         .and_then(|_| output::write(Some(&path), &snapshot.to_yaml(&compiled.policy.meta.id)))

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use liangxin::testing::{Snapshot, SnapshotRow, run_cases, snapshot_changes, uncovered};
+use liangxin::testing::{
+    Snapshot, SnapshotGroup, SnapshotRow, group_changes, run_cases, snapshot_changes, uncovered,
+};
 use liangxin::{FsLoader, Ledger, Prepared};
 
 use super::{Exit, output, packs, watch};
@@ -161,21 +163,32 @@ fn check_snapshot(
     }
     let now: Vec<SnapshotRow> = evaluation.outcomes.iter().map(SnapshotRow::of).collect();
     let changes = snapshot_changes(&stored, &now);
-    if changes.is_empty() {
+    let groups_now = SnapshotGroup::all(&evaluation);
+    let moved_groups = group_changes(&stored.groups, &groups_now);
+    if changes.is_empty() && moved_groups.is_empty() {
         say!("snapshot {name}: {} records unchanged", now.len());
     } else {
         say!(
-            "snapshot {name}: {} of {} records changed:",
+            "snapshot {name}: {} of {} records changed{}:",
             changes.len(),
-            now.len().max(stored.outcomes.len())
+            now.len().max(stored.outcomes.len()),
+            match moved_groups.len() {
+                0 => String::new(),
+                1 => ", 1 group changed".to_owned(),
+                n => format!(", {n} groups changed"),
+            }
         );
         for c in &changes {
             say!("  {c}");
+        }
+        for g in &moved_groups {
+            say!("  {g}");
         }
         if accept {
             let updated = Snapshot {
                 records: stored.records.clone(),
                 outcomes: now,
+                groups: groups_now,
             };
             output::write(Some(path), &updated.to_yaml(&compiled.policy.meta.id))
                 .map_err(|e| e.to_string())?;
@@ -184,5 +197,6 @@ fn check_snapshot(
             say!("  (run `liangxin test --accept` to store the new outcomes)");
         }
     }
-    Ok((evaluation.outcomes, !changes.is_empty() && !accept))
+    let moved = !changes.is_empty() || !moved_groups.is_empty();
+    Ok((evaluation.outcomes, moved && !accept))
 }
