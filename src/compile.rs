@@ -487,6 +487,17 @@ impl Compiler<'_> {
         if self.probe {
             self.probe(expr, &ast, expect, rule);
         }
+        if let Some((pos, a, b)) = crate::native::mismatched_comparison(&own, self) {
+            let message = format!(
+                "this compares {} with {}: Rhai treats them as unrelated, so the comparison is always false (always true with `!=`)",
+                a.noun(),
+                b.noun()
+            );
+            let d = Diagnostic::error("type", message, self.position(expr, pos)).with_help(
+                "compare a field with a value of its own type (text in quotes, numbers without)",
+            );
+            self.push(expr, d);
+        }
         if self.native
             && let Some((native, ty)) = crate::native::lower(&own, self)
         {

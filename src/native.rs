@@ -55,6 +55,15 @@ impl Ty {
     fn numeric(self) -> bool {
         matches!(self, Ty::Int | Ty::Decimal)
     }
+
+    /// The kind in words staff read.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Ty::Int | Ty::Decimal => "a number",
+            Ty::Bool => "a yes/no value",
+            Ty::Str => "text",
+        }
+    }
 }
 
 /// What lowering needs to know about names: a declared field's slot and type, or a param's
@@ -75,6 +84,44 @@ pub fn lower(ast: &AST, names: &dyn Names) -> Option<(Native, Ty)> {
         [Stmt::FnCall(call, _)] => lower_call(call, names),
         _ => None,
     }
+}
+
+/// A comparison of two different kinds of value (text with a number, yes/no with text): Rhai
+/// answers `false` to those without complaint, so `grid > 3` would silently never hold. Gives
+/// the operator's position and both kinds.
+pub fn mismatched_comparison(ast: &AST, names: &dyn Names) -> Option<(rhai::Position, Ty, Ty)> {
+    ast.statements().iter().find_map(|s| match s {
+        Stmt::Expr(e) => mismatch_in(e, names),
+        Stmt::FnCall(call, pos) => mismatch_in_call(call, *pos, names),
+        _ => None,
+    })
+}
+
+fn mismatch_in(e: &Expr, names: &dyn Names) -> Option<(rhai::Position, Ty, Ty)> {
+    match e {
+        Expr::And(operands, _) | Expr::Or(operands, _) => {
+            operands.iter().find_map(|o| mismatch_in(o, names))
+        }
+        Expr::FnCall(call, pos) => mismatch_in_call(call, *pos, names),
+        _ => None,
+    }
+}
+
+fn mismatch_in_call(
+    call: &rhai::FnCallExpr,
+    pos: rhai::Position,
+    names: &dyn Names,
+) -> Option<(rhai::Position, Ty, Ty)> {
+    if let Some(found) = call.args.iter().find_map(|a| mismatch_in(a, names)) {
+        return Some(found);
+    }
+    if call.op_token.is_none() || compare_op(call.name.as_str()).is_none() || call.args.len() != 2 {
+        return None;
+    }
+    let (_, a) = lower_expr(&call.args[0], names)?;
+    let (_, b) = lower_expr(&call.args[1], names)?;
+    let compatible = (a.numeric() && b.numeric()) || a == b;
+    (!compatible).then_some((pos, a, b))
 }
 
 fn ty_of(v: &Value) -> Ty {

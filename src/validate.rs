@@ -728,7 +728,7 @@ impl Validator<'_> {
             match def {
                 Some(def) if def.ty != crate::schema::FieldType::Date => {
                     let message = format!(
-                        "step `{name}` of procedure `{rule}` is a {} field; a step is a date",
+                        "step `{name}` of procedure `{rule}` is of type {}; a step is a date",
                         def.ty.name()
                     );
                     self.error(file, &step.field, "procedure", message);

@@ -56,13 +56,18 @@ fn every_bundled_pack_passes_its_cases_and_snapshots_and_is_fully_covered() {
         "ok: zhuzhou-wuhua-enterprise: 5 of 5 case(s) passed, 1 snapshot(s)",
         "ok: zhuzhou-wuhua-social: 3 of 3 case(s) passed, 1 snapshot(s)",
         "ok: jinan-sanqiang-sanhao: 6 of 6 case(s) passed, 1 snapshot(s)",
+        "ok: longwen-stars: 10 of 10 case(s) passed, 1 snapshot(s)",
+        "ok: longwen-grid: 2 of 2 case(s) passed, 1 snapshot(s)",
+        "ok: xingyi-liuge-qianghua: 7 of 7 case(s) passed, 1 snapshot(s)",
+        "ok: ganjingzi-development: 14 of 14 case(s) passed, 1 snapshot(s)",
+        "ok: ganjingzi-sanmanyi: 5 of 5 case(s) passed, 1 snapshot(s)",
     ] {
         assert!(text.contains(line), "missing `{line}` in:\n{text}");
     }
     assert_eq!(
         text.matches("every rule, criterion and band is exercised")
             .count(),
-        4,
+        9,
         "{text}"
     );
 }

@@ -185,7 +185,7 @@ fn record_errors_are_exit_1_and_the_other_records_still_evaluate() {
 fn check_passes_every_bundled_pack_and_fails_invalid_ones() {
     let out = liangxin(&["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    assert_eq!(text(&out.stdout).matches("ok: ").count(), 4);
+    assert_eq!(text(&out.stdout).matches("ok: ").count(), 9);
     let out = liangxin(&[
         "check",
         "longwen-points",

@@ -264,6 +264,8 @@ mod tests {
             extra: vec![],
             rules: vec![],
             money_items: vec![],
+            metric: None,
+            group_values: vec![],
         }
     }
 
