@@ -687,13 +687,36 @@ fn the_native_path_agrees_with_rhai_on_every_bundled_pack_and_fixture() {
             "policies/jinan-sanqiang-sanhao",
             "fixtures/shared/organizations.csv",
         ),
+        ("policies/longwen-stars", "fixtures/longwen/organizations.csv"),
+        (
+            "policies/longwen-grid",
+            "fixtures/longwen/organizations-weak-grid.csv",
+        ),
+        (
+            "policies/xingyi-liuge-qianghua",
+            "fixtures/xingyi/organizations.csv",
+        ),
+        (
+            "policies/ganjingzi-development",
+            "fixtures/ganjingzi/dossiers.csv",
+        ),
+        (
+            "policies/ganjingzi-sanmanyi",
+            "fixtures/ganjingzi/organizations.csv",
+        ),
     ] {
         let p = crate::pack(pack);
         let ledger = Ledger::read(fixture.as_ref(), &p.policy.policy.schema).unwrap();
         let [native, rhai] = both_paths(&liangxin::FsLoader, pack, &ledger);
         assert_eq!(native.outcomes, rhai.outcomes, "{pack} on {fixture}");
+        assert_eq!(native.group_rules, rhai.group_rules, "{pack} on {fixture}");
         assert_eq!(native.errors, rhai.errors);
     }
+    // Text comparisons (dates as `YYYY-MM-DD`, enum ids) run natively too.
+    let (_, scripted) = crate::pack("policies/ganjingzi-development")
+        .policy
+        .expression_paths();
+    assert_eq!(scripted, 0);
     let (native, scripted) = crate::pack("policies/zhuzhou-wuhua-social")
         .policy
         .expression_paths();

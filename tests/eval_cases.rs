@@ -1,5 +1,6 @@
 //! Each case in tests/eval/*.yaml names a pack and a ledger; the evaluation is snapshotted as
-//! the summary (JSON), one CSV line per outcome, then the errors and notes. A changed rule shows
+//! the summary (JSON), the group rules' results (JSON), one CSV line per outcome, then the
+//! errors and notes. A changed rule shows
 //! up as exactly the lines of the records it moves. A new case is a new file.
 
 use serde::Deserialize;
@@ -18,6 +19,10 @@ fn eval_cases() {
         let mut snapshot = format!("policy: {}\nrecords: {}\n\n", case.policy, case.records);
         snapshot.push_str(&liangxin::report::to_json(&evaluation.summary));
         snapshot.push('\n');
+        if !evaluation.group_rules.is_empty() {
+            snapshot.push_str(&liangxin::report::to_json(&evaluation.group_rules));
+            snapshot.push('\n');
+        }
         snapshot.push_str(&liangxin::report::render_evaluation(
             &evaluation,
             liangxin::report::Format::Csv,

@@ -215,3 +215,159 @@ fn compare_output_keeps_the_seed_figures() {
         0.856
     );
 }
+
+/// Seed 000, 星级创建: two stars or fewer get 集中整顿、重点帮扶, three stars 规范管理、精心培育,
+/// four or more 树立典型、巩固提高 (两星级及以下 and 四星级以上 include the number).
+#[test]
+fn longwen_star_tiers_get_the_articles_treatments() {
+    let e = crate::evaluate("policies/longwen-stars", "fixtures/longwen/organizations.csv");
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    for o in &e.outcomes {
+        let expected: &[&str] = match o.grade.as_deref().unwrap() {
+            "one_star" | "two_star" => &["集中整顿", "重点帮扶"],
+            "three_star" => &["规范管理", "精心培育"],
+            "four_star" | "five_star" => &["树立典型", "巩固提高"],
+            other => panic!("unexpected grade {other}"),
+        };
+        assert_eq!(&*o.actions, expected, "{}", o.record);
+    }
+    let counts: Vec<usize> = e.summary.by_grade.values().copied().collect();
+    assert_eq!(counts, [8, 10, 20, 7, 3]);
+}
+
+/// Seed 000, 网格联建 "1+N": six industry grids, each with one lead of four or five stars, and
+/// every weak organization (two stars or fewer) or enterprise without members paired with it.
+#[test]
+fn longwen_grids_each_have_one_four_or_five_star_lead() {
+    let e = crate::evaluate("policies/longwen-grid", "fixtures/longwen/organizations.csv");
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let plan = &e.group_rules[0];
+    let grids: Vec<&str> = plan.groups.iter().map(|g| g.group.as_str()).collect();
+    assert_eq!(
+        grids,
+        ["家具日化", "电子行业", "机械制造", "食品饮料", "新兴行业", "印刷包装"]
+    );
+    assert!(plan.findings.is_empty(), "{:?}", plan.findings);
+    let outcome = |id: &str| e.outcomes.iter().find(|o| o.record == id).unwrap();
+    let mut paired = 0;
+    for g in &plan.groups {
+        let lead = g.lead.as_ref().unwrap_or_else(|| panic!("{} has no lead", g.group));
+        let stars = outcome(&lead.record).grade.as_deref().unwrap();
+        assert!(matches!(stars, "four_star" | "five_star"), "{}: {stars}", g.group);
+        paired += g.paired.len();
+        for p in &g.paired {
+            assert!(matches!(
+                outcome(&p.record).grade.as_deref(),
+                Some("one_star" | "two_star")
+            ) || p.record == "LWO2022038");
+        }
+    }
+    let leads: Vec<&str> = plan
+        .groups
+        .iter()
+        .map(|g| g.lead.as_ref().unwrap().record.as_str())
+        .collect();
+    // 电子行业: of two four-star organizations the larger (25 members) leads; 机械制造: of two
+    // five-star ones with 18 members each, the higher 书记绩效 score.
+    assert_eq!(
+        leads,
+        ["LWO2022001", "LWO2022010", "LWO2022017", "LWO2022025", "LWO2022033", "LWO2022041"]
+    );
+    assert_eq!(paired, 19);
+    // An enterprise without members is paired whatever its stars.
+    let no_members = plan.groups[4]
+        .paired
+        .iter()
+        .find(|p| p.record == "LWO2022038")
+        .unwrap();
+    assert_eq!(no_members.grade.as_deref(), Some("three_star"));
+    assert_eq!(no_members.grade_label.as_deref(), Some("三星级"));
+}
+
+/// A grid without a four- or five-star organization is a finding in the plan, not an error.
+#[test]
+fn a_grid_without_a_qualified_lead_is_a_finding() {
+    let e = crate::evaluate(
+        "policies/longwen-grid",
+        "fixtures/longwen/organizations-weak-grid.csv",
+    );
+    assert!(e.errors.is_empty());
+    let plan = &e.group_rules[0];
+    let printing = plan.groups.iter().find(|g| g.group == "印刷包装").unwrap();
+    assert_eq!(printing.lead, None);
+    assert_eq!(printing.candidates, Some(0));
+    assert_eq!(printing.paired.len(), 4);
+    assert_eq!(
+        plan.findings,
+        ["印刷包装: no record qualifies to lead (四星级 or 五星级; 8 records); 4 to pair are left without one"]
+    );
+}
+
+/// Seed 001: 单独建立党支部28家, 挂靠建立联合党支部30家.
+#[test]
+fn xingyi_has_28_standalone_and_30_joint_branches() {
+    let e = crate::evaluate(
+        "policies/xingyi-liuge-qianghua",
+        "fixtures/xingyi/organizations.csv",
+    );
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let count = |id: &str| {
+        let rule = e.group_rules.iter().find(|r| r.id == id).unwrap();
+        (rule.groups[0].count, rule.groups[0].of)
+    };
+    assert_eq!(count("standalone_branches"), (Some(28), Some(58)));
+    assert_eq!(count("joint_branches"), (Some(30), Some(58)));
+}
+
+/// Seed 002: of the 2016 new members, 35周岁以下 62.7%, 大专以上 83%, 生产一线 79%.
+#[test]
+fn ganjingzi_2016_cohort_ratios() {
+    let e = crate::evaluate(
+        "policies/ganjingzi-development",
+        "fixtures/ganjingzi/dossiers.csv",
+    );
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let rate = |id: &str| {
+        let rule = e.group_rules.iter().find(|r| r.id == id).unwrap();
+        rule.groups[0].rate.unwrap()
+    };
+    assert_eq!(liangxin::number::percent(rate("young")), "62.7%");
+    assert_eq!(rate("college"), 0.83);
+    assert_eq!(rate("front_line"), 0.79);
+    // The cohort is the 300 dossiers approved in 2016, not the 360 of the ledger.
+    let young = &e.group_rules[0].groups[0];
+    assert_eq!((young.count, young.of), (Some(188), Some(300)));
+}
+
+/// The procedure finds each kind of problem once, and 积分管理制 vetoes a short activist.
+#[test]
+fn ganjingzi_procedure_problems_are_found_and_named() {
+    let e = crate::evaluate(
+        "policies/ganjingzi-development",
+        "fixtures/ganjingzi/dossiers.csv",
+    );
+    let rectify: Vec<(&str, Vec<&str>)> = e
+        .outcomes
+        .iter()
+        .filter(|o| o.grade.as_deref() == Some("rectify"))
+        .map(|o| {
+            let problems = o.rules[0].problems.iter().map(|p| {
+                p.split(':').next().unwrap()
+            });
+            (o.record.as_str(), problems.collect())
+        })
+        .collect();
+    assert_eq!(
+        rectify,
+        [
+            ("GJZ0008", vec!["too early"]),
+            ("GJZ0301", vec!["missing 公示 (公示制) (notice_on)"]),
+            ("GJZ0302", vec!["missing 递交入党申请书 (applied_on)"]),
+            ("GJZ0303", vec!["out of order"]),
+            ("GJZ0304", vec!["too early"]),
+            ("GJZ0305", vec!["too early"]),
+            ("GJZ0306", vec![]),
+        ]
+    );
+    assert!(e.outcomes.iter().find(|o| o.record == "GJZ0306").unwrap().vetoed);
+}

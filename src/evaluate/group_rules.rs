@@ -25,6 +25,8 @@ pub struct Member {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_label: Option<String>,
 }
 
 /// One group's result under one group rule.
@@ -124,7 +126,8 @@ impl CompiledPolicy {
         let label = |o: &Outcome| Member {
             record: o.record.clone(),
             name: o.name.clone(),
-            grade: o.grade_label.as_deref().map(str::to_owned),
+            grade: o.grade.as_deref().map(str::to_owned),
+            grade_label: o.grade_label.as_deref().map(str::to_owned),
         };
         let mut findings = Vec::new();
         let mut results = Vec::new();

@@ -106,7 +106,7 @@ fn member(m: &Member) -> String {
         s.push(' ');
         s.push_str(name);
     }
-    if let Some(grade) = &m.grade {
+    if let Some(grade) = &m.grade_label {
         s.push_str(&format!(" ({grade})"));
     }
     s
