@@ -416,9 +416,11 @@ impl Snapshot {
         let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
         let n = |x: Option<f64>| x.map_or("null".to_owned(), crate::number::format_exact);
         let mut out = format!(
-            "# Outcomes of {} under {policy_id}, made by `liangxin snapshot`.\n# `liangxin test` shows which records a change to the pack moves; `--accept` updates this file.\nrecords: {}\noutcomes:\n",
+            "# Outcomes of {} under {policy_id}, made by `liangxin snapshot`.\n# `liangxin test` shows which records a change to the pack moves; `--accept` updates this file.\nrecords: {}\noutcomes:{}\n",
             self.records,
-            q(&self.records)
+            q(&self.records),
+            // An empty ledger's snapshot must still read back as a list.
+            if self.outcomes.is_empty() { " []" } else { "" }
         );
         for r in &self.outcomes {
             out.push_str(&format!(
@@ -586,4 +588,63 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
         }
     }
     gaps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(group: &str, lead: &str, paired: &[&str]) -> SnapshotGroup {
+        SnapshotGroup {
+            rule: "grid".into(),
+            group: group.into(),
+            lead: Some(lead.into()),
+            paired: paired.iter().map(|p| (*p).to_owned()).collect(),
+            count: None,
+            of: None,
+        }
+    }
+
+    #[test]
+    fn a_moved_lead_and_a_changed_count_are_shown_and_nothing_else() {
+        let before = [
+            lead("电子行业", "A", &["C"]),
+            lead("机械制造", "D", &[]),
+            SnapshotGroup {
+                rule: "young".into(),
+                group: "全部".into(),
+                lead: None,
+                paired: vec![],
+                count: Some(188),
+                of: Some(300),
+            },
+        ];
+        let mut after = before.clone();
+        after[0] = lead("电子行业", "B", &["A", "C"]);
+        after[2].count = Some(187);
+        assert_eq!(
+            group_changes(&before, &after),
+            [
+                "grid 电子行业: lead A, paired [C] → lead B, paired [A, C]",
+                "young 全部: 188 of 300 → 187 of 300",
+            ]
+        );
+        assert!(group_changes(&before, &before).is_empty());
+        // A group that appears or disappears is a change too.
+        assert_eq!(
+            group_changes(&before[..1], &[]),
+            ["grid 电子行业: lead A, paired [C] → (absent)"]
+        );
+    }
+
+    #[test]
+    fn snapshots_with_groups_read_back_what_they_wrote() {
+        let snapshot = Snapshot {
+            records: "../../fixtures/x.csv".into(),
+            outcomes: vec![],
+            groups: vec![lead("家具日化", "LWO1", &["LWO2", "LWO3"])],
+        };
+        let read: Snapshot = serde_saphyr::from_str(&snapshot.to_yaml("p")).unwrap();
+        assert_eq!(read.groups, snapshot.groups);
+    }
 }

@@ -687,7 +687,10 @@ fn the_native_path_agrees_with_rhai_on_every_bundled_pack_and_fixture() {
             "policies/jinan-sanqiang-sanhao",
             "fixtures/shared/organizations.csv",
         ),
-        ("policies/longwen-stars", "fixtures/longwen/organizations.csv"),
+        (
+            "policies/longwen-stars",
+            "fixtures/longwen/organizations.csv",
+        ),
         (
             "policies/longwen-grid",
             "fixtures/longwen/organizations-weak-grid.csv",

@@ -220,7 +220,10 @@ fn compare_output_keeps_the_seed_figures() {
 /// four or more 树立典型、巩固提高 (两星级及以下 and 四星级以上 include the number).
 #[test]
 fn longwen_star_tiers_get_the_articles_treatments() {
-    let e = crate::evaluate("policies/longwen-stars", "fixtures/longwen/organizations.csv");
+    let e = crate::evaluate(
+        "policies/longwen-stars",
+        "fixtures/longwen/organizations.csv",
+    );
     assert!(e.errors.is_empty(), "{:?}", e.errors);
     for o in &e.outcomes {
         let expected: &[&str] = match o.grade.as_deref().unwrap() {
@@ -239,27 +242,46 @@ fn longwen_star_tiers_get_the_articles_treatments() {
 /// every weak organization (two stars or fewer) or enterprise without members paired with it.
 #[test]
 fn longwen_grids_each_have_one_four_or_five_star_lead() {
-    let e = crate::evaluate("policies/longwen-grid", "fixtures/longwen/organizations.csv");
+    let e = crate::evaluate(
+        "policies/longwen-grid",
+        "fixtures/longwen/organizations.csv",
+    );
     assert!(e.errors.is_empty(), "{:?}", e.errors);
     let plan = &e.group_rules[0];
     let grids: Vec<&str> = plan.groups.iter().map(|g| g.group.as_str()).collect();
     assert_eq!(
         grids,
-        ["家具日化", "电子行业", "机械制造", "食品饮料", "新兴行业", "印刷包装"]
+        [
+            "家具日化",
+            "电子行业",
+            "机械制造",
+            "食品饮料",
+            "新兴行业",
+            "印刷包装"
+        ]
     );
     assert!(plan.findings.is_empty(), "{:?}", plan.findings);
     let outcome = |id: &str| e.outcomes.iter().find(|o| o.record == id).unwrap();
     let mut paired = 0;
     for g in &plan.groups {
-        let lead = g.lead.as_ref().unwrap_or_else(|| panic!("{} has no lead", g.group));
+        let lead = g
+            .lead
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no lead", g.group));
         let stars = outcome(&lead.record).grade.as_deref().unwrap();
-        assert!(matches!(stars, "four_star" | "five_star"), "{}: {stars}", g.group);
+        assert!(
+            matches!(stars, "four_star" | "five_star"),
+            "{}: {stars}",
+            g.group
+        );
         paired += g.paired.len();
         for p in &g.paired {
-            assert!(matches!(
-                outcome(&p.record).grade.as_deref(),
-                Some("one_star" | "two_star")
-            ) || p.record == "LWO2022038");
+            assert!(
+                matches!(
+                    outcome(&p.record).grade.as_deref(),
+                    Some("one_star" | "two_star")
+                ) || p.record == "LWO2022038"
+            );
         }
     }
     let leads: Vec<&str> = plan
@@ -271,7 +293,14 @@ fn longwen_grids_each_have_one_four_or_five_star_lead() {
     // five-star ones with 18 members each, the higher 书记绩效 score.
     assert_eq!(
         leads,
-        ["LWO2022001", "LWO2022010", "LWO2022017", "LWO2022025", "LWO2022033", "LWO2022041"]
+        [
+            "LWO2022001",
+            "LWO2022010",
+            "LWO2022017",
+            "LWO2022025",
+            "LWO2022033",
+            "LWO2022041"
+        ]
     );
     assert_eq!(paired, 19);
     // An enterprise without members is paired whatever its stars.
@@ -299,7 +328,9 @@ fn a_grid_without_a_qualified_lead_is_a_finding() {
     assert_eq!(printing.paired.len(), 4);
     assert_eq!(
         plan.findings,
-        ["印刷包装: no record qualifies to lead (四星级 or 五星级; 8 records); 4 to pair are left without one"]
+        [
+            "印刷包装: no record qualifies to lead (四星级 or 五星级; 8 records); 4 to pair are left without one"
+        ]
     );
 }
 
@@ -351,9 +382,10 @@ fn ganjingzi_procedure_problems_are_found_and_named() {
         .iter()
         .filter(|o| o.grade.as_deref() == Some("rectify"))
         .map(|o| {
-            let problems = o.rules[0].problems.iter().map(|p| {
-                p.split(':').next().unwrap()
-            });
+            let problems = o.rules[0]
+                .problems
+                .iter()
+                .map(|p| p.split(':').next().unwrap());
             (o.record.as_str(), problems.collect())
         })
         .collect();
@@ -369,5 +401,11 @@ fn ganjingzi_procedure_problems_are_found_and_named() {
             ("GJZ0306", vec![]),
         ]
     );
-    assert!(e.outcomes.iter().find(|o| o.record == "GJZ0306").unwrap().vetoed);
+    assert!(
+        e.outcomes
+            .iter()
+            .find(|o| o.record == "GJZ0306")
+            .unwrap()
+            .vetoed
+    );
 }
