@@ -14,8 +14,13 @@ use std::time::{Duration, Instant};
 
 use liangxin::{FsLoader, Ledger, prepare};
 
-const PACKS: [(&str, &str); 4] = [
+const PACKS: [(&str, &str); 7] = [
     ("longwen-points", "fixtures/longwen/members.csv"),
+    // Stars with the secretary's score (two Rhai `if`s) and the grid plan over all rows.
+    ("longwen-grid", "fixtures/longwen/organizations.csv"),
+    // Procedures over dates, a veto, and three cohort rates.
+    ("ganjingzi-development", "fixtures/ganjingzi/dossiers.csv"),
+    ("xingyi-liuge-qianghua", "fixtures/xingyi/organizations.csv"),
     (
         "zhuzhou-wuhua-enterprise",
         "fixtures/zhuzhou/enterprise-branches.csv",

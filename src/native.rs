@@ -1,6 +1,6 @@
 //! The native path for declarative expressions: comparisons, `&&`, `||`, `!`, `+`, `-`, `*` over
-//! fields, params and literals (numbers, yes/no, text) run as Rust, with no script call per
-//! record.
+//! fields, params and literals (numbers, yes/no, text), and `if c { a } else { b }` over those,
+//! run as Rust, with no script call per record.
 //!
 //! An expression is first compiled (and type-probed) by Rhai as usual; its AST is then lowered
 //! here when every node is one of those shapes and every operand's type is known from the
@@ -23,6 +23,8 @@ pub enum Native {
     And(Vec<Native>),
     Or(Vec<Native>),
     Not(Box<Native>),
+    /// `if cond { a } else { b }`.
+    If(Box<Native>, Box<Native>, Box<Native>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +80,37 @@ pub fn lower(ast: &AST, names: &dyn Names) -> Option<(Native, Ty)> {
     if ast.has_functions() {
         return None;
     }
-    match ast.statements() {
+    lower_block(ast.statements(), names)
+}
+
+/// A block of one statement: an expression, an operator call, or an `if` with an `else`.
+fn lower_block(statements: &[Stmt], names: &dyn Names) -> Option<(Native, Ty)> {
+    match statements {
         [Stmt::Expr(e)] => lower_expr(e, names),
         // An operator at the top is its own statement kind.
         [Stmt::FnCall(call, _)] => lower_call(call, names),
+        [Stmt::If(flow, _)] => lower_if(flow, names),
         _ => None,
     }
+}
+
+/// `if cond { a } else { b }` with both branches of one kind (numbers count as one kind: each
+/// branch gives its own value, as in Rhai). Without `else` the value would be `()`: not lowered.
+fn lower_if(flow: &rhai::FlowControl, names: &dyn Names) -> Option<(Native, Ty)> {
+    let (cond, Ty::Bool) = lower_expr(&flow.expr, names)? else {
+        return None;
+    };
+    let (then, a) = lower_block(flow.body.statements(), names)?;
+    let (otherwise, b) = lower_block(flow.branch.statements(), names)?;
+    let ty = match (a, b) {
+        (a, b) if a == b => a,
+        (a, b) if a.numeric() && b.numeric() => Ty::Decimal,
+        _ => return None,
+    };
+    Some((
+        Native::If(Box::new(cond), Box::new(then), Box::new(otherwise)),
+        ty,
+    ))
 }
 
 /// A comparison of two different kinds of value (text with a number, yes/no with text): Rhai
@@ -182,6 +209,8 @@ fn lower_expr(e: &Expr, names: &dyn Names) -> Option<(Native, Ty)> {
             ))
         }
         Expr::FnCall(call, _) => lower_call(call, names),
+        // A block used as a value, e.g. an `if` inside a larger expression.
+        Expr::Stmt(block) => lower_block(block.statements(), names),
         _ => None,
     }
 }
@@ -249,6 +278,13 @@ impl Native {
             Native::Field(i) => values[*i].clone(),
             Native::Const(v) => v.clone(),
             Native::Not(n) => Value::Bool(!truth(&n.eval(values)?)),
+            Native::If(cond, then, otherwise) => {
+                if truth(&cond.eval(values)?) {
+                    then.eval(values)?
+                } else {
+                    otherwise.eval(values)?
+                }
+            }
             Native::And(ns) => {
                 for n in ns {
                     if !truth(&n.eval(values)?) {

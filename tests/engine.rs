@@ -742,6 +742,8 @@ params:
   half: { value: 0.5 }
 rules:
   - { id: mixed, kind: points, expr: "satisfaction * half + member_count - new_members * 2" }
+  - { id: branch, kind: points, expr: "if has_venue { member_count } else { half }" }
+  - { id: nested, kind: points, expr: "1 + if honors > 1 { 2 } else { 0 }" }
   - id: c
     kind: checklist
     criteria:
@@ -756,6 +758,12 @@ rules:
     let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &schema).unwrap();
     let [native, rhai] = both_paths(&loader, "p", &ledger);
     assert_eq!(native.outcomes, rhai.outcomes);
+    let prepared = prepare(&loader, "p".as_ref()).unwrap();
+    assert_eq!(
+        prepared.policy.expression_paths(),
+        (7, 0),
+        "`if` with an else, nested or not, runs natively"
+    );
     // C overflows in both: the same record fails, with the rule named.
     assert_eq!(
         native
