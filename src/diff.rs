@@ -70,11 +70,14 @@ pub struct Diff {
     pub transitions: IndexMap<String, IndexMap<String, usize>>,
     pub pass_rate: Delta,
     pub money_total: Delta,
+    /// Groups whose group rule result moved (a new lead, other pairs, another count), in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 impl Diff {
     pub fn changed(&self) -> bool {
-        !self.changes.is_empty()
+        !self.changes.is_empty() || !self.groups.is_empty()
     }
 }
 
@@ -146,5 +149,9 @@ pub fn diff(old: &Evaluation, new: &Evaluation) -> Diff {
         transitions,
         pass_rate: Delta::new(old.summary.pass_rate, new.summary.pass_rate),
         money_total: Delta::new(Some(old.summary.money_total), Some(new.summary.money_total)),
+        groups: crate::testing::group_changes(
+            &crate::testing::SnapshotGroup::all(old),
+            &crate::testing::SnapshotGroup::all(new),
+        ),
     }
 }

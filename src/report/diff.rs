@@ -30,6 +30,7 @@ impl DiffReport<'_> {
             "transitions": d.transitions,
             "pass_rate": d.pass_rate,
             "money_total": d.money_total,
+            "groups": d.groups,
             "errors": { "old": self.errors.0, "new": self.errors.1 },
         })
     }
@@ -46,7 +47,7 @@ impl DiffReport<'_> {
             ),
             _ => "-".to_owned(),
         };
-        let facts = vec![
+        let mut facts = vec![
             (
                 "old 原".to_owned(),
                 format!("{} ({} v{})", self.names.0, self.old.id, self.old.version),
@@ -62,6 +63,12 @@ impl DiffReport<'_> {
             ("pass rate 达标率".to_owned(), delta(&d.pass_rate, percent)),
             ("money 金额".to_owned(), delta(&d.money_total, grouped)),
         ];
+        if !d.groups.is_empty() {
+            facts.push((
+                "groups changed 分组变动".to_owned(),
+                d.groups.len().to_string(),
+            ));
+        }
         let mut transitions =
             Table::new(vec![Column::new("old", "原 \\ 新 old \\ new", Kind::Text)]);
         for g in self.new.grades.keys() {
@@ -154,6 +161,12 @@ impl DiffReport<'_> {
         }
         changed.blocks.push(Block::Records(changes));
         sections.push(changed);
+        if !d.groups.is_empty() {
+            sections.push(
+                Section::new("分组规则变动 group rules changed")
+                    .with(Block::Lines(d.groups.clone())),
+            );
+        }
         for (which, errors) in [("old 原", self.errors.0), ("new 新", self.errors.1)] {
             if !errors.is_empty() {
                 sections.push(
