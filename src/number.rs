@@ -5,6 +5,19 @@ pub fn whole(n: f64) -> Option<i64> {
     (n.fract() == 0.0 && n.abs() < 9e15).then_some(n as i64)
 }
 
+/// A computed number with binary floating-point noise removed: rounded to nine decimals, so
+/// `81.1 * 0.6` is 48.66 (not 48.660000000000004) and `0.1 + 0.2` reaches a band at 0.3. Ledger
+/// values carry a few decimals at most, so nothing meaningful is lost; numbers too large for
+/// nine decimals to be exact are left as they are.
+pub fn tidy(n: f64) -> f64 {
+    if n.is_finite() && n.abs() < 1e6 {
+        // Dividing by 1e9 is correctly rounded: the result is the double nearest the decimal.
+        (n * 1e9).round() / 1e9
+    } else {
+        n
+    }
+}
+
 /// Formats a number without a trailing `.0` when it is whole, and with at most two decimals
 /// otherwise (scores and yuan amounts never need more).
 pub fn format(n: f64) -> String {
@@ -51,6 +64,15 @@ pub fn grouped(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tidy_removes_floating_point_noise_only() {
+        assert_eq!(tidy(81.1 * 0.6), 48.66);
+        assert_eq!(tidy(0.1 + 0.2), 0.3);
+        assert_eq!(tidy(900.0), 900.0);
+        assert_eq!(tidy(-12.345), -12.345);
+        assert_eq!(tidy(5_300_000.123_456_789_1), 5_300_000.123_456_789_1);
+    }
 
     #[test]
     fn whole_numbers_have_no_decimals() {

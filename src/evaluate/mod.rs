@@ -166,7 +166,8 @@ impl Evaluator<'_> {
                     category,
                     ..
                 } => {
-                    let raw = self.number(&exprs[0], &values).map_err(rule_error)?;
+                    let raw =
+                        crate::number::tidy(self.number(&exprs[0], &values).map_err(rule_error)?);
                     if *direction != Direction::Points && raw < 0.0 {
                         return Err(rule_error(format!(
                             "a {} must not be negative, got {}",
@@ -276,6 +277,8 @@ impl Evaluator<'_> {
                 .min(category.max.unwrap_or(f64::INFINITY));
             score = Some(score.unwrap_or(0.0) + capped);
         }
+        // Sums of decimals pick up binary noise (0.1 + 0.2); the bands see the tidy number.
+        let score = score.map(crate::number::tidy);
 
         let mut metric = None;
         let mut band_reason = None;
