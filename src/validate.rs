@@ -444,22 +444,7 @@ impl Validator<'_> {
         let mut seen: HashSet<&str> = HashSet::new();
         let mut rules = Vec::new();
         for At { file, item: raw } in &self.pack.rules {
-            if !seen.insert(&raw.id.value) {
-                self.error(
-                    *file,
-                    &raw.id,
-                    "duplicate-id",
-                    format!("rule id `{}` is used twice", raw.id.value),
-                );
-            }
-            if !is_identifier(&raw.id.value) {
-                self.error(
-                    *file,
-                    &raw.id,
-                    "rule-id",
-                    format!("rule id `{}` must be a snake_case identifier", raw.id.value),
-                );
-            }
+            self.rule_id(*file, &raw.id, &mut seen, "rule");
             if let Some(kind) = self.rule_kind(*file, raw, params, categories, grades) {
                 rules.push(Rule {
                     id: raw.id.value.clone(),
@@ -814,17 +799,7 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for At { file, item: raw } in &self.pack.group_rules {
             let file = *file;
-            if !seen.insert(&raw.id.value) {
-                let message = format!("group rule id `{}` is used twice", raw.id.value);
-                self.error(file, &raw.id, "duplicate-id", message);
-            }
-            if !is_identifier(&raw.id.value) {
-                let message = format!(
-                    "group rule id `{}` must be a snake_case identifier",
-                    raw.id.value
-                );
-                self.error(file, &raw.id, "rule-id", message);
-            }
+            self.rule_id(file, &raw.id, &mut seen, "group rule");
             if let Some(kind) = self.group_kind(file, raw, params, rules, bands, grades) {
                 let by = raw.by.as_ref().and_then(|by| {
                     self.declared(file, by, "group by")
@@ -944,14 +919,8 @@ impl Validator<'_> {
         bands: Option<&Bands>,
         grades: &IndexMap<String, Grade>,
     ) -> (Selector, Vec<Prefer>) {
-        for g in raw.grades.iter().filter(|g| !grades.contains_key(&g.value)) {
-            let help = suggest(
-                &g.value,
-                grades.keys().map(String::as_str),
-                "declare it under `grades:`",
-            );
-            let message = format!("unknown grade `{}`", g.value);
-            self.error(file, g, "unknown-grade", message).help = Some(help);
+        for g in &raw.grades {
+            self.known_grade(file, g, grades);
         }
         let mut prefer = Vec::new();
         for p in &raw.prefer {
@@ -998,6 +967,44 @@ impl Validator<'_> {
             }),
         };
         (selector, prefer)
+    }
+
+    /// Whether `grade` is declared; an error with a did-you-mean when it is not.
+    fn known_grade(
+        &mut self,
+        file: usize,
+        grade: &Spanned<String>,
+        grades: &IndexMap<String, Grade>,
+    ) -> bool {
+        if grades.contains_key(&grade.value) {
+            return true;
+        }
+        let help = suggest(
+            &grade.value,
+            grades.keys().map(String::as_str),
+            "declare it under `grades:`",
+        );
+        let message = format!("unknown grade `{}`", grade.value);
+        self.error(file, grade, "unknown-grade", message).help = Some(help);
+        false
+    }
+
+    /// A rule's or group rule's id: used once, and snake_case.
+    fn rule_id<'p>(
+        &mut self,
+        file: usize,
+        id: &'p Spanned<String>,
+        seen: &mut HashSet<&'p str>,
+        what: &str,
+    ) {
+        if !seen.insert(&id.value) {
+            let message = format!("{what} id `{}` is used twice", id.value);
+            self.error(file, id, "duplicate-id", message);
+        }
+        if !is_identifier(&id.value) {
+            let message = format!("{what} id `{}` must be a snake_case identifier", id.value);
+            self.error(file, id, "rule-id", message);
+        }
     }
 
     /// Whether `name` is a field the pack declares; an error saying so when it is not.
@@ -1086,15 +1093,7 @@ impl Validator<'_> {
         let mut bands = Vec::new();
         let errors_before = self.diagnostics.iter().filter(|d| d.is_error()).count();
         for b in &raw.grades {
-            if !grades.contains_key(&b.grade.value) {
-                let help = suggest(
-                    &b.grade.value,
-                    grades.keys().map(String::as_str),
-                    "declare it under `grades:`",
-                );
-                let message = format!("unknown grade `{}`", b.grade.value);
-                self.error(file, &b.grade, "unknown-grade", message).help = Some(help);
-            }
+            self.known_grade(file, &b.grade, grades);
             let bound = |this: &mut Self,
                          incl: &Option<Spanned<NumOrName>>,
                          excl: &Option<Spanned<NumOrName>>,

@@ -359,18 +359,7 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
             },
         );
     }
-    for rule in raw.rules.drain(..) {
-        // A rule with the id of an inherited one replaces it in place; same-file duplicates are
-        // left for validate to report.
-        match pack
-            .rules
-            .iter()
-            .position(|r| r.item.id.value == rule.id.value && r.file != file)
-        {
-            Some(i) => pack.rules[i] = At { file, item: rule },
-            None => pack.rules.push(At { file, item: rule }),
-        }
-    }
+    override_by_id(&mut pack.rules, file, raw.rules.drain(..), |r| &r.id.value);
     if let Some(bands) = raw.bands.take() {
         pack.bands = Some(At { file, item: bands });
     }
@@ -392,14 +381,29 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
     if let Some(budget) = raw.budget.take() {
         pack.budget = Some(At { file, item: budget });
     }
-    for rule in raw.group_rules.drain(..) {
-        match pack
-            .group_rules
+    override_by_id(
+        &mut pack.group_rules,
+        file,
+        raw.group_rules.drain(..),
+        |r| &r.id.value,
+    );
+}
+
+/// Adds one layer's items to a list: an item with the id of an inherited one replaces it in
+/// place, others are appended; same-file duplicates are left for validate to report.
+fn override_by_id<T>(
+    list: &mut Vec<At<T>>,
+    file: usize,
+    items: impl Iterator<Item = T>,
+    id: fn(&T) -> &String,
+) {
+    for item in items {
+        match list
             .iter()
-            .position(|r| r.item.id.value == rule.id.value && r.file != file)
+            .position(|r| id(&r.item) == id(&item) && r.file != file)
         {
-            Some(i) => pack.group_rules[i] = At { file, item: rule },
-            None => pack.group_rules.push(At { file, item: rule }),
+            Some(i) => list[i] = At { file, item },
+            None => list.push(At { file, item }),
         }
     }
 }
