@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Renders the bundled compare reports as HTML, opens them in headless Chromium and checks the
-# rendered DOM: the page's script ran (body data-ready="1"), it reported no script error, the
-# seeds' figures are on the page, and filtering and sorting through the link work.
+# Renders the bundled compare reports and the grid plan as HTML, opens them in headless Chromium
+# and checks the rendered DOM: the page's script ran (body data-ready="1"), it reported no
+# script error, the seeds' figures are on the page, and filtering and sorting through the link work.
 #
 #   bash scripts/browser-check.sh                 # check (installs Chromium when missing and root)
 #   bash scripts/browser-check.sh --screenshot    # also write target/report-*.png to look at
@@ -75,6 +75,7 @@ $bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -r fixtures/zhu
 $bin compare -p jinan-sanqiang-sanhao -p fixtures/diff/jinan-five-of-six -r fixtures/jinan/organizations.csv --format html -o "$out/jinan.html"
 $bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -p jinan-sanqiang-sanhao --format html -o "$out/standards.html"
 $bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -p jinan-sanqiang-sanhao -r fixtures/shared/organizations.csv --group-by district --format html -o "$out/shared.html"
+$bin eval -p longwen-grid -r fixtures/longwen/organizations-weak-grid.csv --format html -o "$out/grid.html"
 
 check zhuzhou "" "85.6%" "88.8%" "<svg" 'class="shown" data-for="records-1">125<'
 # ZZS0009 fails only 年检: filtering by its id leaves one row.
@@ -85,6 +86,9 @@ check jinan "#sort=jinan-sanqiang-sanhao%232.money:desc" 'first-row:data-value="
 check standards "" "组织生活" "社会评价好" "经费保障"
 check shared "" "68.3%" "30.0%" "15.0%" "1,836,000" "天元区" 'class="shown" data-for="records-1">120<'
 check shared "#filter=市级示范点创建对象" 'class="shown" data-for="records-1">18<'
+# The 1+N grid plan: the leads, the grid left without one as a finding, the pairs awaiting it.
+check grid "" "LWO2022033" "finding: 印刷包装: no record qualifies to lead" "印刷包装 待结对 awaiting a lead" 'class="shown" data-for="records-1">48<'
+check grid "#filter=LWO2022041" 'class="shown" data-for="records-1">1<'
 
 if [ "$failures" -gt 0 ]; then
   echo "browser-check: $failures page(s) failed"
