@@ -37,7 +37,7 @@ fi
 out=target/browser-check
 mkdir -p "$out"
 cargo build --quiet
-bin=target/debug/liangxin
+bin="${CARGO_TARGET_DIR:-target}/debug/liangxin"
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 
