@@ -115,8 +115,19 @@ impl Ledger {
             .any(|r| !matches!(r.cells.get(field), Some(Cell::Absent) | None))
     }
 
-    /// Reads a ledger file; the format follows the extension.
+    /// Reads a ledger file (the format follows the extension), or CSV from stdin for `-`.
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
+        // `-` is standard input, read as CSV (`liangxin gen ... | liangxin eval --records -`).
+        if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(
+                |source| LedgerError::Io {
+                    path: "<stdin>".into(),
+                    source,
+                },
+            )?;
+            return Ledger::from_csv_bytes(&bytes, "<stdin>", schema);
+        }
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
             path: name.clone(),

@@ -34,6 +34,7 @@ pub mod diff;
 pub mod dimension;
 pub mod editor;
 pub mod evaluate;
+pub mod generate;
 pub mod ledger;
 pub mod load;
 pub mod native;

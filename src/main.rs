@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         cli::Command::Test(a) => cli::test::run(a),
         cli::Command::Snapshot(a) => cli::snapshot::run(a),
         cli::Command::Schema(a) => cli::schema::run(a),
+        cli::Command::Gen(a) => cli::generate::run(a),
     };
     ExitCode::from(code as u8)
 }

@@ -385,3 +385,81 @@ fn as_of_must_be_a_date() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is not a date"));
 }
+
+#[test]
+fn a_generated_ledger_pipes_into_eval_through_stdin() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let generated = liangxin(&[
+        "gen",
+        "--subject",
+        "member",
+        "--rows",
+        "2000",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(generated.status.code(), Some(0));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args([
+            "eval",
+            "--policy",
+            "longwen-points",
+            "--records",
+            "-",
+            "--format",
+            "json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&generated.stdout)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["records"], 2000);
+    assert_eq!(json["summary"]["errors"], 0);
+    // Every band of the standard has members in a generated ledger of this size.
+    for grade in ["recommended", "qualified", "vetoed"] {
+        assert!(
+            json["summary"]["by_grade"][grade].as_u64().unwrap() > 0,
+            "{grade}"
+        );
+    }
+}
+
+#[test]
+fn gen_writes_its_file_whole_or_names_the_problem() {
+    let dir = std::env::temp_dir().join(format!("liangxin-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orgs.csv");
+    let f = file.to_str().unwrap();
+    let out = liangxin(&["gen", "--subject", "organization", "--rows", "50", "-o", f]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 51);
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    let out = liangxin(&["gen", "--subject", "party", "--rows", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`party` is not a subject"));
+    let out = liangxin(&[
+        "gen",
+        "--subject",
+        "member",
+        "--rows",
+        "5",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("it is a directory"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

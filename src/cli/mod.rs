@@ -13,6 +13,7 @@ pub mod compare;
 mod date;
 pub mod diff;
 pub mod eval;
+pub mod generate;
 mod git;
 pub mod list;
 mod output;
@@ -59,6 +60,8 @@ pub enum Command {
     Schema(schema::Args),
     /// List the bundled policy packs.
     List(list::Args),
+    /// Write a synthetic ledger (deterministic, any size) for trials and benchmarks.
+    Gen(generate::Args),
 }
 
 #[cfg(test)]

@@ -57,6 +57,16 @@ impl OutputArgs {
 /// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename),
 /// or to stdout when there is no path.
 pub fn write(path: Option<&Path>, text: &str) -> std::io::Result<()> {
+    write_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Streams what `fill` writes to `path` atomically (a temporary file in the same folder, renamed
+/// once complete, removed on failure), or to stdout when there is no path. A closed stdout
+/// (`| head`) is not an error.
+pub fn write_with(
+    path: Option<&Path>,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     if let Some(p) = path
         && p.is_dir()
     {
@@ -66,9 +76,8 @@ pub fn write(path: Option<&Path>, text: &str) -> std::io::Result<()> {
         ));
     }
     let Some(path) = path else {
-        let mut out = std::io::stdout().lock();
-        return match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-            // A closed pipe (`| head`) is not an error worth reporting.
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        return match fill(&mut out).and_then(|_| out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         };
@@ -82,7 +91,13 @@ pub fn write(path: Option<&Path>, text: &str) -> std::io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&temp, text).and_then(|_| std::fs::rename(&temp, path));
+    let result = std::fs::File::create(&temp)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            fill(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })
+        .and_then(|_| std::fs::rename(&temp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
