@@ -1,13 +1,19 @@
-//! `cargo bench`: how fast the bundled packs run, against plain CSV parsing of the same bytes.
+//! `cargo bench`: how fast liangxin runs, as multiples of a floor measured in the same run.
 //!
-//! Each pack's fixture ledger is repeated (with fresh ids) to `LIANGXIN_BENCH_ROWS` rows
-//! (default 200,000). Per pack it measures, best of three runs on one core:
-//! - `csv`: the csv crate reading every record of the ledger and nothing else (the baseline);
-//! - `read`: reading the ledger into typed records (encoding, headers, cell types);
-//! - `eval`: evaluating every record, ranking and summarizing.
+//! Part 1, the province-scale table (issue "Province-scale speed"): the Longwen points pack on a
+//! generated member ledger (`liangxin gen`, seed 1) of each size in `LIANGXIN_BENCH_SIZES`
+//! (default `100000,1000000`). The floor is what a programmer would write by hand: the csv
+//! crate with serde reading the eight columns the rule needs, and the Longwen rule in Rust.
+//! Each liangxin case is timed the same way (best of three) and shown as a ratio to it:
+//! - `read`: the ledger read into typed records (encoding, header, every cell typed);
+//! - `eval 1 thread`, `eval 2 threads`: evaluating every record, ranking and summarizing;
+//! - `end to end`: read, evaluate on two threads, and render the CSV result.
 //!
-//! Figures are printed as rows per second and as multiples of the baseline measured in the same
-//! run, because absolute times on shared machines are noisy.
+//! Part 2: each bundled pack on its fixture ledger repeated to `LIANGXIN_BENCH_ROWS` rows
+//! (default 200,000), against plain CSV parsing of the same bytes.
+//!
+//! Figures are ratios to a baseline measured in the same run, because absolute times on shared
+//! machines are noisy. `bench/run` runs this with the documented sizes.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,7 +22,7 @@ use liangxin::{FsLoader, Ledger, prepare};
 
 const PACKS: [(&str, &str); 7] = [
     ("longwen-points", "fixtures/longwen/members.csv"),
-    // Stars with the secretary's score (two Rhai `if`s) and the grid plan over all rows.
+    // Stars with the secretary's score and the grid plan over all rows.
     ("longwen-grid", "fixtures/longwen/organizations.csv"),
     // Procedures over dates, a veto, and three cohort rates.
     ("ganjingzi-development", "fixtures/ganjingzi/dossiers.csv"),
@@ -33,12 +39,148 @@ const PACKS: [(&str, &str); 7] = [
 ];
 
 fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    province_table(root);
+    packs_table(root);
+}
+
+/// The Longwen columns the hand-written floor reads.
+#[derive(serde::Deserialize)]
+struct LongwenRow {
+    #[serde(rename = "党员编号")]
+    id: String,
+    #[serde(rename = "组织生活")]
+    org_life: i64,
+    #[serde(rename = "创先争优")]
+    excellence: i64,
+    #[serde(rename = "服务职工")]
+    serve_workers: i64,
+    #[serde(rename = "遵纪守法")]
+    law_abiding: i64,
+    #[serde(rename = "群众反映")]
+    feedback: i64,
+    #[serde(rename = "创新工作加分")]
+    innovation: i64,
+    #[serde(rename = "工作失误扣分")]
+    mistakes: i64,
+    #[serde(rename = "一票否决")]
+    veto: String,
+}
+
+/// The Longwen rule by hand: base 1000 plus the five categories and the bonus, less the
+/// deductions; a veto overrides; 900 and above recommended, 500 and below remedial. Returns
+/// the count per grade, so the work cannot be optimized away.
+fn longwen_by_hand(bytes: &[u8]) -> [usize; 4] {
+    let mut grades = [0usize; 4];
+    let mut reader = csv::Reader::from_reader(bytes);
+    for row in reader.deserialize::<LongwenRow>() {
+        let Ok(r) = row else { continue };
+        let score = 1000
+            + r.org_life
+            + r.excellence
+            + r.serve_workers
+            + r.law_abiding
+            + r.feedback
+            + r.innovation
+            - r.mistakes;
+        let grade = if r.veto == "是" {
+            3
+        } else if score >= 900 {
+            0
+        } else if score > 500 {
+            1
+        } else {
+            2
+        };
+        grades[grade] += 1;
+        std::hint::black_box(&r.id);
+    }
+    grades
+}
+
+fn province_table(root: &Path) {
+    let sizes: Vec<u64> = std::env::var("LIANGXIN_BENCH_SIZES")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let prepared = match prepare(&FsLoader, &root.join("policies/longwen-points")) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("longwen-points: {e}");
+            return;
+        }
+    };
+    let compiled = &prepared.policy;
+    let schema = &compiled.policy.schema;
+    println!("Longwen points on a generated member ledger (ratio: time / floor, lower is better)");
+    println!(
+        "{:>9} {:<28} {:>10} {:>12} {:>8}",
+        "rows", "case", "ms", "rows/s", "ratio"
+    );
+    for rows in sizes {
+        let mut bytes = Vec::new();
+        let spec = liangxin::generate::Spec { rows, seed: 1 };
+        if let Err(e) = liangxin::generate::write_ledger(schema, spec, &mut bytes) {
+            eprintln!("gen: {e}");
+            return;
+        }
+        let floor = best_of(3, || {
+            std::hint::black_box(longwen_by_hand(&bytes));
+        });
+        let read = best_of(3, || {
+            let ledger = Ledger::from_csv_bytes(&bytes, "bench.csv", schema);
+            std::hint::black_box(ledger.map(|l| l.records.len()).unwrap_or(0));
+        });
+        let Ok(ledger) = Ledger::from_csv_bytes(&bytes, "bench.csv", schema) else {
+            eprintln!("the generated ledger does not read");
+            return;
+        };
+        let eval1 = best_of(3, || {
+            std::hint::black_box(compiled.evaluate_ledger_with(&ledger, 1).summary.records);
+        });
+        let eval2 = best_of(3, || {
+            std::hint::black_box(compiled.evaluate_ledger_with(&ledger, 2).summary.records);
+        });
+        drop(ledger);
+        let end_to_end = best_of(3, || {
+            let Ok(ledger) = Ledger::from_csv_bytes(&bytes, "bench.csv", schema) else {
+                return;
+            };
+            let evaluation = compiled.evaluate_ledger_with(&ledger, 2);
+            let csv = liangxin::report::render_evaluation(
+                &evaluation,
+                liangxin::report::Format::Csv,
+                Default::default(),
+            );
+            std::hint::black_box(csv.len());
+        });
+        for (case, time) in [
+            ("floor: csv+serde, rule by hand", floor),
+            ("read", read),
+            ("eval 1 thread", eval1),
+            ("eval 2 threads", eval2),
+            ("end to end (2 threads, CSV)", end_to_end),
+        ] {
+            println!(
+                "{:>9} {:<28} {:>10.1} {:>12.0} {:>7.1}x",
+                rows,
+                case,
+                time.as_secs_f64() * 1000.0,
+                rows as f64 / time.as_secs_f64(),
+                time.as_secs_f64() / floor.as_secs_f64()
+            );
+        }
+    }
+    println!();
+}
+
+fn packs_table(root: &Path) {
     let rows: usize = std::env::var("LIANGXIN_BENCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    println!("rows per ledger: {rows} (set LIANGXIN_BENCH_ROWS to change)");
+    println!("Each bundled pack on its fixture repeated to {rows} rows (LIANGXIN_BENCH_ROWS)");
     println!(
         "{:<26} {:>9} {:>9} {:>9} {:>12} {:>10} {:>10} {:>8}",
         "pack", "csv ms", "read ms", "eval ms", "rows/s", "read/csv", "eval/csv", "Rhai"
@@ -81,7 +223,13 @@ fn main() {
             continue;
         };
         let eval = best_of(3, || {
-            std::hint::black_box(prepared.policy.evaluate_ledger(&ledger).summary.records);
+            std::hint::black_box(
+                prepared
+                    .policy
+                    .evaluate_ledger_with(&ledger, 1)
+                    .summary
+                    .records,
+            );
         });
         let (_, scripted) = prepared.policy.expression_paths();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;

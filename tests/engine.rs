@@ -819,3 +819,42 @@ fn dated_params_take_the_value_in_force_on_the_as_of_date() {
         None
     );
 }
+
+/// Evaluating on two threads gives exactly what one thread gives, in ledger order, group rules
+/// and errors included.
+#[test]
+fn two_threads_agree_with_one() {
+    for (pack, subject) in [
+        ("policies/longwen-points", liangxin::Subject::Member),
+        ("policies/longwen-grid", liangxin::Subject::Organization),
+        ("policies/ganjingzi-development", liangxin::Subject::Dossier),
+    ] {
+        let schema = liangxin::Schema::builtin(subject);
+        let mut csv = Vec::new();
+        let spec = liangxin::generate::Spec {
+            rows: 12_000,
+            seed: 11,
+        };
+        liangxin::generate::write_ledger(&schema, spec, &mut csv).unwrap();
+        // A bad row in each half, so errors from both threads must be merged in row order.
+        let mut text = String::from_utf8(csv).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let broken = |line: &str| line.replacen(",", ",,", 1).replace("是", "也许");
+        let (a, b) = (broken(lines[10]), broken(lines[11_000]));
+        text = text
+            .replacen(lines[10], &a, 1)
+            .replacen(lines[11_000], &b, 1);
+        let ledger = Ledger::from_csv_bytes(text.as_bytes(), "gen.csv", &schema).unwrap();
+        let p = crate::pack(pack);
+        let one = p.policy.evaluate_ledger_with(&ledger, 1);
+        let two = p.policy.evaluate_ledger_with(&ledger, 2);
+        assert_eq!(one.outcomes, two.outcomes, "{pack}");
+        assert_eq!(one.group_rules, two.group_rules, "{pack}");
+        assert_eq!(one.errors, two.errors, "{pack}");
+        assert!(two.errors.windows(2).all(|w| w[0].row <= w[1].row));
+        assert!(
+            !two.errors.is_empty(),
+            "{pack}: the broken rows are reported"
+        );
+    }
+}

@@ -8,6 +8,7 @@ mod engine;
 mod eval_cases;
 mod figures;
 mod invalid;
+mod properties;
 mod reports;
 
 use std::path::Path;
