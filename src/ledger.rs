@@ -161,85 +161,11 @@ impl Ledger {
         schema: &Schema,
     ) -> Result<Ledger, LedgerError> {
         let (text, notes) = decode(bytes, name)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut builder = Builder::new(name, schema);
-        builder.notes = notes;
-        let id_field = &schema.fields[&schema.id_field];
-        let mut header: Option<Vec<String>> = None;
-        let mut skipped = 0;
-        let (mut line, mut counted) = (1usize, 0usize);
-        for row in reader.records() {
-            let row = row.map_err(|e| LedgerError::Format {
-                path: name.to_owned(),
-                message: format!("line {}: {e}", e.position().map_or(0, |p| p.line())),
-            })?;
-            // The file line the row starts on, counted from its byte offset: the csv crate's own
-            // count is off by one for CRLF files (Excel's exports).
-            let mut byte = row
-                .position()
-                .map_or(0, |p| p.byte() as usize)
-                .min(text.len());
-            // A CRLF record's position can sit on the line feed before it.
-            while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
-                byte += 1;
-            }
-            line += memchr_count(&text.as_bytes()[counted..byte]);
-            counted = byte;
-            if row.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            match &header {
-                None => {
-                    if row
-                        .iter()
-                        .any(|c| c.trim() == id_field.id || c.trim() == id_field.label)
-                    {
-                        header = Some(row.iter().map(|c| c.trim().to_owned()).collect());
-                        builder.columns(header.as_deref().unwrap_or_default());
-                    } else {
-                        skipped += 1;
-                        if skipped > MAX_TITLE_ROWS {
-                            break;
-                        }
-                    }
-                }
-                Some(columns) if row.iter().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
-                    // More cells than headers: a stray comma has likely shifted the values.
-                    builder.errors.push(RecordError {
-                        row: line,
-                        record: None,
-                        field: None,
-                        rule: None,
-                        message: format!(
-                            "the row has {} cells but the header has {}; values may be shifted, so the row is skipped",
-                            row.len(),
-                            columns.len()
-                        ),
-                    });
-                }
-                Some(_) => builder.record(line, row.iter().map(CellText::Text)),
-            }
-        }
-        if header.is_none() {
-            return Err(LedgerError::Format {
-                path: name.to_owned(),
-                message: format!(
-                    "no header row: expected a column named `{}` or `{}` in the first {MAX_TITLE_ROWS} rows",
-                    id_field.label, id_field.id
-                ),
-            });
-        }
-        if skipped > 0 {
-            builder.notes.push(format!(
-                "skipped {skipped} row(s) above the header (titles)"
-            ));
-        }
-        Ok(builder.finish())
+        let mut csv = CsvRows::new(name, schema);
+        csv.builder.notes = notes;
+        csv.block(&text)?;
+        csv.finish()
     }
-
     /// Reads a JSON ledger: an array of objects keyed by field id or label.
     pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
         let rows: Vec<IndexMap<String, serde_json::Value>> =
@@ -293,6 +219,142 @@ fn memchr_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| **b == b'\n').count()
 }
 
+/// CSV text turned into records, one block of whole rows at a time: the header found in the
+/// first block (below any title rows) applies to the next ones, and line numbers run on. A
+/// whole file is one block; a stream is read in blocks (see [`crate::stream`]).
+pub(crate) struct CsvRows<'a> {
+    name: String,
+    pub(crate) builder: Builder<'a>,
+    header: Option<Vec<String>>,
+    /// Rows skipped above the header.
+    skipped: usize,
+    /// Lines in the blocks before this one.
+    lines_before: usize,
+}
+
+impl<'a> CsvRows<'a> {
+    pub(crate) fn new(name: &str, schema: &'a Schema) -> Self {
+        CsvRows {
+            name: name.to_owned(),
+            builder: Builder::new(name, schema),
+            header: None,
+            skipped: 0,
+            lines_before: 0,
+        }
+    }
+
+    /// Reads one block of whole rows (it ends at a row's end) into records.
+    pub(crate) fn block(&mut self, text: &str) -> Result<(), LedgerError> {
+        let name = &self.name;
+        let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let (mut line, mut counted) = (self.lines_before + 1, 0usize);
+        let mut row = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut row) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let at = e.position().map_or(0, |p| p.line() as usize);
+                    return Err(LedgerError::Format {
+                        path: name.clone(),
+                        message: format!("line {}: {e}", self.lines_before + at),
+                    });
+                }
+            }
+            // The file line the row starts on, counted from its byte offset: the csv crate's own
+            // count is off by one for CRLF files (Excel's exports).
+            let mut byte = row
+                .position()
+                .map_or(0, |p| p.byte() as usize)
+                .min(text.len());
+            // A CRLF record's position can sit on the line feed before it.
+            while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+                byte += 1;
+            }
+            line += memchr_count(&text.as_bytes()[counted..byte]);
+            counted = byte;
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            match &self.header {
+                None => {
+                    if row
+                        .iter()
+                        .any(|c| c.trim() == id_field.id || c.trim() == id_field.label)
+                    {
+                        let header: Vec<String> = row.iter().map(|c| c.trim().to_owned()).collect();
+                        self.builder.columns(&header);
+                        self.header = Some(header);
+                    } else {
+                        self.skipped += 1;
+                        if self.skipped > MAX_TITLE_ROWS {
+                            break;
+                        }
+                    }
+                }
+                Some(columns) if row.iter().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
+                    // More cells than headers: a stray comma has likely shifted the values.
+                    self.builder.errors.push(RecordError {
+                        row: line,
+                        record: None,
+                        field: None,
+                        rule: None,
+                        message: format!(
+                            "the row has {} cells but the header has {}; values may be shifted, so the row is skipped",
+                            row.len(),
+                            columns.len()
+                        ),
+                    });
+                }
+                Some(_) => self.builder.record(line, row.iter().map(CellText::Text)),
+            }
+        }
+        self.lines_before += memchr_count(text.as_bytes());
+        if self.header.is_none() && self.skipped > MAX_TITLE_ROWS {
+            return Err(self.no_header());
+        }
+        Ok(())
+    }
+
+    fn no_header(&self) -> LedgerError {
+        let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+        LedgerError::Format {
+            path: self.name.clone(),
+            message: format!(
+                "no header row: expected a column named `{}` or `{}` in the first {MAX_TITLE_ROWS} rows",
+                id_field.label, id_field.id
+            ),
+        }
+    }
+
+    /// The records and errors read so far, leaving the header, columns and line count in place
+    /// for the next block.
+    pub(crate) fn take(&mut self) -> (Vec<Record>, Vec<RecordError>) {
+        (
+            std::mem::take(&mut self.builder.records),
+            std::mem::take(&mut self.builder.errors),
+        )
+    }
+
+    /// The ledger, once every block is read; an error when no header was ever found.
+    pub(crate) fn finish(mut self) -> Result<Ledger, LedgerError> {
+        if self.header.is_none() {
+            return Err(self.no_header());
+        }
+        if self.skipped > 0 {
+            self.builder.notes.push(format!(
+                "skipped {} row(s) above the header (titles)",
+                self.skipped
+            ));
+        }
+        Ok(self.builder.finish())
+    }
+}
+
 /// The text of a ledger file: UTF-8 (BOM stripped) or, failing that, GBK.
 fn decode<'b>(bytes: &'b [u8], name: &str) -> Result<(Cow<'b, str>, Vec<String>), LedgerError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -325,7 +387,7 @@ enum CellText<'a> {
 }
 
 /// Turns rows into records, shared by the three formats.
-struct Builder<'a> {
+pub(crate) struct Builder<'a> {
     name: String,
     schema: &'a Schema,
     /// Per column: the schema field it fills, or the index of its extra column.
@@ -333,8 +395,12 @@ struct Builder<'a> {
     ledger_columns: Vec<String>,
     records: Vec<Record>,
     errors: Vec<RecordError>,
-    notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     seen_ids: std::collections::HashMap<String, usize>,
+    /// Whether to report duplicate ids (which means remembering every id read).
+    pub(crate) check_duplicates: bool,
+    /// Records read, including those already taken by a stream.
+    read: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -355,6 +421,8 @@ impl<'a> Builder<'a> {
             errors: Vec::new(),
             notes: Vec::new(),
             seen_ids: Default::default(),
+            check_duplicates: true,
+            read: 0,
         }
     }
 
@@ -444,6 +512,11 @@ impl<'a> Builder<'a> {
                 return;
             }
         }
+        if !self.check_duplicates {
+            self.read += 1;
+            self.records.push(record);
+            return;
+        }
         if let Some(first) = self.seen_ids.get(&record.id) {
             self.errors.push(RecordError {
                 row,
@@ -458,11 +531,12 @@ impl<'a> Builder<'a> {
             return;
         }
         self.seen_ids.insert(record.id.clone(), row);
+        self.read += 1;
         self.records.push(record);
     }
 
     fn finish(mut self) -> Ledger {
-        if self.records.is_empty() && self.errors.is_empty() {
+        if self.read == 0 && self.errors.is_empty() {
             self.notes.push("the ledger has no records".to_owned());
         }
         Ledger {

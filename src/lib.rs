@@ -43,6 +43,7 @@ pub mod policy;
 pub mod report;
 pub mod sandbox;
 pub mod schema;
+pub mod stream;
 pub mod testing;
 pub mod validate;
 pub mod value;

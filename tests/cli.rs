@@ -463,3 +463,44 @@ fn gen_writes_its_file_whole_or_names_the_problem() {
     assert!(text(&out.stderr).contains("it is a directory"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn summary_streams_stdin_and_has_no_csv_form() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let generated = liangxin(&["gen", "--subject", "member", "--rows", "30000"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args([
+            "eval",
+            "--policy",
+            "longwen-points",
+            "--records",
+            "-",
+            "--summary",
+            "--top",
+            "2",
+            "--format",
+            "json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&generated.stdout)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["records"], 30000);
+    assert!(json.get("outcomes").is_none(), "no per-record list");
+    assert_eq!(json["top"][0]["rank"], 1);
+    let out = liangxin(&[&["eval"], &LONGWEN[..], &["--summary", "--format", "csv"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--summary has no CSV form"));
+}

@@ -12,7 +12,8 @@ pub struct Args {
     /// The pack: its directory, its policy.yaml, or a bundled pack's id (see `liangxin list`).
     #[arg(long, short)]
     pub policy: PathBuf,
-    /// The ledger: .csv (UTF-8 or GBK, headers by field id or Chinese label), .json or .yaml.
+    /// The ledger: .csv (UTF-8 or GBK, headers by field id or Chinese label), .json or .yaml;
+    /// `-` reads CSV from stdin.
     #[arg(long, short)]
     pub records: PathBuf,
     /// Also summarize per value of this field (its id or label), e.g. `district` or `org`.
@@ -26,8 +27,12 @@ pub struct Args {
     #[arg(long)]
     pub explain: bool,
     /// Report on this record only (by its id), with its explanation.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "summary")]
     pub record: Option<String>,
+    /// Report the summary only (with --top, the leaderboard too). A CSV ledger, or `-` for
+    /// stdin, is then read as a stream in constant memory, for ledgers of any size.
+    #[arg(long, conflicts_with = "explain")]
+    pub summary: bool,
     #[command(flatten)]
     pub out: output::OutputArgs,
     #[command(flatten)]
@@ -88,6 +93,27 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
         Err(exit) => return (exit, None),
     };
     let compiled = &prepared.policy;
+    if args.top.is_some() && compiled.policy.ranking.is_none() {
+        eprintln!(
+            "error: --top needs a policy that ranks (`ranking:`); {} does not",
+            compiled.policy.meta.id
+        );
+        return (Exit::Usage, None);
+    }
+    if args.summary && args.out.format == Format::Csv {
+        eprintln!(
+            "error: --summary has no CSV form (CSV is the per-record table); use --format table, json, md or html"
+        );
+        return (Exit::Usage, None);
+    }
+    if args.summary && args.group_by.is_none() && compiled.policy.group_rules.is_empty() {
+        match streamed(args, compiled) {
+            Some(Ok(evaluation)) => return report(args, &evaluation, None, None, ""),
+            Some(Err(exit)) => return (exit, None),
+            // Not a CSV ledger: read it whole below.
+            None => {}
+        }
+    }
     let ledger = match packs::ledger(&args.records, &compiled.policy.schema) {
         Ok(l) => l,
         Err(exit) => return (exit, None),
@@ -104,13 +130,6 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             return (Exit::Usage, None);
         }
     };
-    if args.top.is_some() && compiled.policy.ranking.is_none() {
-        eprintln!(
-            "error: --top needs a policy that ranks (`ranking:`); {} does not",
-            compiled.policy.meta.id
-        );
-        return (Exit::Usage, None);
-    }
     let mut evaluation = compiled.evaluate_ledger(&ledger);
     if let Some(id) = &args.record {
         if !ledger.records.iter().any(|r| &r.id == id) {
@@ -133,23 +152,82 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             .collect()
     });
     let grouping = field.map(|f| compiled.group(&evaluation, &ledger, f));
+    let (exit, _) = report(
+        args,
+        &evaluation,
+        grouping.as_ref(),
+        traces.as_deref(),
+        &ledger.path,
+    );
+    (exit, (exit != Exit::Usage).then_some(evaluation))
+}
+
+/// Writes the report of an evaluation; the exit code says whether any record failed.
+fn report(
+    args: &Args,
+    evaluation: &liangxin::Evaluation,
+    grouping: Option<&liangxin::evaluate::Grouping>,
+    traces: Option<&[liangxin::evaluate::Trace]>,
+    ledger_path: &str,
+) -> (Exit, Option<liangxin::Evaluation>) {
     let report = EvalReport {
-        evaluation: &evaluation,
-        grouping: grouping.as_ref(),
+        evaluation,
+        grouping,
         top: args.top.map(|n| n as usize),
-        traces: traces.as_deref(),
+        traces,
+        summary_only: args.summary,
     };
     if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
         return (exit, None);
     }
     if args.out.format != Format::Table || args.out.output.is_some() {
         // The table shows these itself; other formats carry them in their data.
-        output::print_errors(&ledger.path, &evaluation.errors);
+        let path = if ledger_path.is_empty() {
+            args.records.display().to_string()
+        } else {
+            ledger_path.to_owned()
+        };
+        output::print_errors(&path, &evaluation.errors);
     }
-    let exit = if evaluation.errors.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Findings
+    let failed = evaluation.summary.errors > 0 || !evaluation.errors.is_empty();
+    (if failed { Exit::Findings } else { Exit::Ok }, None)
+}
+
+/// `--summary` on a CSV ledger or stdin: evaluated as a stream. None when the ledger is not
+/// CSV (it is then read whole).
+fn streamed(
+    args: &Args,
+    compiled: &liangxin::CompiledPolicy,
+) -> Option<Result<liangxin::Evaluation, Exit>> {
+    let path = &args.records;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let stdin = path.as_os_str() == "-";
+    if !stdin && !matches!(ext.as_deref(), Some("csv" | "txt")) {
+        return None;
+    }
+    let options = liangxin::stream::StreamOptions {
+        top: args.top.map(|n| n as usize),
+        ..Default::default()
     };
-    (exit, Some(evaluation))
+    let result = if stdin {
+        liangxin::stream::evaluate_csv(compiled, std::io::stdin(), "<stdin>", options)
+    } else {
+        match std::fs::File::open(path) {
+            Ok(file) => {
+                let name = path.display().to_string();
+                liangxin::stream::evaluate_csv(compiled, file, &name, options)
+            }
+            Err(source) => Err(liangxin::LedgerError::Io {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    };
+    Some(result.map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Usage
+    }))
 }

@@ -21,6 +21,7 @@ pub use explain::{CriterionStep, Read, Step, Trace};
 pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
 pub use outcome::{Name, Outcome, RuleResult};
+pub(crate) use summary::Tally;
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, GroupRead, innermost};
@@ -93,7 +94,7 @@ impl CompiledPolicy {
     }
 
     /// Evaluates a run of records with one evaluator.
-    fn evaluate_records(&self, records: &[Record]) -> (Vec<Outcome>, Vec<RecordError>) {
+    pub(crate) fn evaluate_records(&self, records: &[Record]) -> (Vec<Outcome>, Vec<RecordError>) {
         let mut evaluator = self.evaluator();
         let mut outcomes = Vec::with_capacity(records.len());
         let mut errors = Vec::new();

@@ -163,22 +163,76 @@ impl Summary {
         errors: usize,
         budget: Option<&Budget>,
     ) -> Summary {
-        let mut by_grade: IndexMap<String, usize> =
-            policy.grades.keys().map(|g| (g.clone(), 0)).collect();
-        let (mut records, mut passed, mut vetoed, mut money_total) = (0, 0, 0, 0.0);
-        let mut money_by_item: IndexMap<String, f64> = IndexMap::new();
+        let mut tally = Tally::new(policy);
         for o in outcomes {
-            records += 1;
-            if let Some(g) = &o.grade {
-                *by_grade.entry(g.to_string()).or_default() += 1;
-            }
-            passed += usize::from(o.passed == Some(true));
-            vetoed += usize::from(o.vetoed);
-            money_total += o.money;
-            for (item, amount) in &o.money_items {
-                *money_by_item.entry(item.to_string()).or_default() += amount;
+            tally.add(o);
+        }
+        tally.summary(policy, errors, budget)
+    }
+}
+
+/// Counts and totals added up one outcome at a time, so a stream of records needs no list of
+/// outcomes to be summarized.
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    records: usize,
+    by_grade: IndexMap<String, usize>,
+    passed: usize,
+    vetoed: usize,
+    money_total: f64,
+    money_by_item: IndexMap<String, f64>,
+}
+
+impl Tally {
+    pub(crate) fn new(policy: &Policy) -> Tally {
+        Tally {
+            records: 0,
+            by_grade: policy.grades.keys().map(|g| (g.clone(), 0)).collect(),
+            passed: 0,
+            vetoed: 0,
+            money_total: 0.0,
+            money_by_item: IndexMap::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, o: &Outcome) {
+        self.records += 1;
+        if let Some(g) = &o.grade {
+            match self.by_grade.get_mut(&**g) {
+                Some(n) => *n += 1,
+                None => {
+                    self.by_grade.insert(g.to_string(), 1);
+                }
             }
         }
+        self.passed += usize::from(o.passed == Some(true));
+        self.vetoed += usize::from(o.vetoed);
+        self.money_total += o.money;
+        for (item, amount) in &o.money_items {
+            match self.money_by_item.get_mut(&**item) {
+                Some(total) => *total += amount,
+                None => {
+                    self.money_by_item.insert(item.to_string(), *amount);
+                }
+            }
+        }
+    }
+
+    /// The summary of everything added; `errors` is the number of records that failed.
+    pub(crate) fn summary(
+        self,
+        policy: &Policy,
+        errors: usize,
+        budget: Option<&Budget>,
+    ) -> Summary {
+        let Tally {
+            records,
+            by_grade,
+            passed,
+            vetoed,
+            money_total,
+            money_by_item,
+        } = self;
         let mut warnings = Vec::new();
         let budget = budget.map(|b| {
             let over = money_total > b.amount;

@@ -15,6 +15,8 @@ pub struct EvalReport<'a> {
     pub top: Option<usize>,
     /// With `--explain`: the trace of each outcome, in outcome order.
     pub traces: Option<&'a [Trace]>,
+    /// With `--summary`: no per-record table (the outcomes may be only the leaders).
+    pub summary_only: bool,
 }
 
 impl EvalReport<'_> {
@@ -44,7 +46,17 @@ impl EvalReport<'_> {
                 o["trace"] = json!(t);
             }
         }
-        if let Some(n) = self.top {
+        if self.summary_only {
+            if let Some(map) = value.as_object_mut() {
+                map.remove("outcomes");
+            }
+            if let Some(n) = self.top {
+                value["top"] = json!(self.overall_leaders(n)
+                    .iter()
+                    .map(|(o, r)| json!({ "rank": r, "record": o.record, "name": o.name, "score": o.score, "grade": o.grade }))
+                    .collect::<Vec<_>>());
+            }
+        } else if let Some(n) = self.top {
             value["top"] = json!(
                 self.overall_leaders(n)
                     .iter()
@@ -62,8 +74,10 @@ impl EvalReport<'_> {
     pub fn document(&self) -> Document {
         let e = self.evaluation;
         let p = &e.policy;
-        let mut sections =
-            vec![Section::new("结果 outcomes").with(Block::Records(outcomes_table(e)))];
+        let mut sections = Vec::new();
+        if !self.summary_only {
+            sections.push(Section::new("结果 outcomes").with(Block::Records(outcomes_table(e))));
+        }
         sections.push(summary_section("汇总 summary", p, &e.summary));
         sections.extend(super::group_rules::sections(&e.group_rules));
         if let Some(g) = self.grouping {

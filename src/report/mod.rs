@@ -69,6 +69,7 @@ pub fn render_evaluation(
         grouping: None,
         top: None,
         traces: None,
+        summary_only: false,
     };
     render(&report.document(), || report.json(), format, options)
 }

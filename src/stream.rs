@@ -1,0 +1,356 @@
+//! Evaluating a CSV ledger as it is read, for ledgers too large to hold: a province's members.
+//!
+//! The input (a file or stdin) is cut into blocks of whole rows; one thread reads and types
+//! them while the others evaluate the previous block, and each outcome is folded into the
+//! summary and the leaderboard and then dropped. Memory holds a few blocks, the grade counts,
+//! one count per distinct score and the current leaders, whatever the ledger's size. Ranks stay
+//! exact: a leader's competition rank is one more than the number of scores above it, and the
+//! score counts give that number.
+//!
+//! What needs every outcome at once is not streamed: group rules, `--group-by` and the
+//! per-record output use [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::mpsc;
+
+use crate::compile::CompiledPolicy;
+use crate::evaluate::{Evaluation, Outcome, Tally};
+use crate::ledger::{CsvRows, LedgerError, Record, RecordError};
+
+/// How a stream is evaluated.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamOptions {
+    /// Threads that evaluate (one more reads).
+    pub threads: usize,
+    /// Keep the leaders down to this rank (ties included).
+    pub top: Option<usize>,
+    /// Bytes per block of rows (a row longer than this makes its block longer).
+    pub block_bytes: usize,
+    /// Record errors kept for the report (all are counted).
+    pub max_errors: usize,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            top: None,
+            block_bytes: 4 << 20,
+            max_errors: 100,
+        }
+    }
+}
+
+/// Evaluates the CSV ledger `input` under `compiled` without holding it. The evaluation's
+/// summary covers every record; its outcomes are the leaders (with `top`, ranked exactly), its
+/// errors the first `max_errors` (the summary counts all).
+pub fn evaluate_csv(
+    compiled: &CompiledPolicy,
+    input: impl Read + Send,
+    name: &str,
+    options: StreamOptions,
+) -> Result<Evaluation, LedgerError> {
+    let policy = &compiled.policy;
+    let schema = &policy.schema;
+    let mut tally = Tally::new(policy);
+    let mut board = Leaderboard::new(compiled, options.top);
+    let mut errors: Vec<RecordError> = Vec::new();
+    let mut failed_records = 0usize;
+
+    let read = std::thread::scope(|scope| -> Result<CsvRows<'_>, LedgerError> {
+        // The reader sends typed blocks; two in flight keep both sides busy.
+        let (send, receive) = mpsc::sync_channel::<(Vec<Record>, Vec<RecordError>)>(2);
+        let reader = scope.spawn(move || -> Result<CsvRows<'_>, LedgerError> {
+            let mut blocks = Blocks::new(input, name, options.block_bytes);
+            let mut rows = CsvRows::new(name, schema);
+            rows.builder.check_duplicates = false;
+            while let Some(text) = blocks.next_text()? {
+                rows.block(&text)?;
+                if send.send(rows.take()).is_err() {
+                    break;
+                }
+            }
+            rows.builder.notes.splice(0..0, blocks.notes);
+            Ok(rows)
+        });
+        for (records, row_errors) in receive {
+            failed_records += distinct_rows(&row_errors);
+            keep(&mut errors, row_errors, options.max_errors);
+            for (outcomes, record_errors) in evaluate_block(compiled, &records, options.threads) {
+                failed_records += distinct_rows(&record_errors);
+                keep(&mut errors, record_errors, options.max_errors);
+                for o in &outcomes {
+                    tally.add(o);
+                }
+                board.add(outcomes);
+            }
+        }
+        match reader.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })?;
+
+    let ledger = read.finish()?;
+    let mut notes = ledger.notes;
+    notes.push("streamed: duplicate record ids are not checked (read the ledger whole, without --summary, to check them)".to_owned());
+    errors.sort_by_key(|e| e.row);
+    if !policy.group_rules.is_empty() {
+        notes.push("group rules need every record at once and were not run: read the ledger whole (without --summary) to run them".to_owned());
+    }
+    let leaders = board.finish();
+    let mut evaluation = Evaluation::new(compiled, leaders, errors, notes);
+    evaluation.group_rules.clear();
+    evaluation.summary = tally.summary(policy, failed_records, policy.budget.as_ref());
+    evaluation.extra_columns = ledger.extra_columns;
+    Ok(evaluation)
+}
+
+/// A block's records evaluated on up to `threads` threads, in order.
+fn evaluate_block(
+    compiled: &CompiledPolicy,
+    records: &[Record],
+    threads: usize,
+) -> Vec<(Vec<Outcome>, Vec<RecordError>)> {
+    let threads = threads.clamp(1, records.len().max(1));
+    if threads == 1 {
+        return vec![compiled.evaluate_records(records)];
+    }
+    let chunk = records.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || compiled.evaluate_records(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+fn distinct_rows(errors: &[RecordError]) -> usize {
+    crate::ledger::records_with_errors(errors)
+}
+
+fn keep(kept: &mut Vec<RecordError>, more: Vec<RecordError>, max: usize) {
+    let room = max.saturating_sub(kept.len());
+    kept.extend(more.into_iter().take(room));
+}
+
+/// A score as a sortable key (scores are finite).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Score(f64);
+
+impl Eq for Score {}
+
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Score {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The records that may still place in the top `n`, and how many records have each score.
+struct Leaderboard {
+    top: Option<usize>,
+    exclude_vetoed: bool,
+    ranks: bool,
+    /// Ranked records per score.
+    counts: BTreeMap<Score, usize>,
+    leaders: Vec<Outcome>,
+}
+
+impl Leaderboard {
+    fn new(compiled: &CompiledPolicy, top: Option<usize>) -> Leaderboard {
+        let ranking = compiled.policy.ranking.as_ref();
+        Leaderboard {
+            top,
+            exclude_vetoed: ranking.is_some_and(|r| r.exclude_vetoed),
+            ranks: ranking.is_some(),
+            counts: BTreeMap::new(),
+            leaders: Vec::new(),
+        }
+    }
+
+    fn ranked(&self, o: &Outcome) -> Option<f64> {
+        o.score
+            .filter(|_| self.ranks && !(self.exclude_vetoed && o.vetoed))
+    }
+
+    fn add(&mut self, outcomes: Vec<Outcome>) {
+        for o in outcomes {
+            let Some(score) = self.ranked(&o) else {
+                continue;
+            };
+            *self.counts.entry(Score(score)).or_default() += 1;
+            if self.top.is_some() && score >= self.cutoff() {
+                self.leaders.push(o);
+            }
+        }
+        self.prune();
+    }
+
+    /// The lowest score that can still place: the n-th best so far (ties included).
+    fn cutoff(&self) -> f64 {
+        let Some(n) = self.top else {
+            return f64::INFINITY;
+        };
+        let mut seen = 0;
+        for (score, count) in self.counts.iter().rev() {
+            seen += count;
+            if seen >= n {
+                return score.0;
+            }
+        }
+        f64::NEG_INFINITY
+    }
+
+    fn prune(&mut self) {
+        let cutoff = self.cutoff();
+        self.leaders
+            .retain(|o| o.score.is_some_and(|s| s >= cutoff));
+    }
+
+    /// The leaders in ledger order (ranks are given by [`Evaluation::new`], exactly: every
+    /// record scoring above a leader is a leader too).
+    fn finish(mut self) -> Vec<Outcome> {
+        self.prune();
+        self.leaders.sort_by_key(|o| o.row);
+        self.leaders
+    }
+}
+
+/// The input cut into blocks of whole rows, decoded to text: UTF-8 (a BOM skipped) or, once a
+/// block is not UTF-8, GBK from there on (ASCII reads the same in both, and a line feed never
+/// falls inside a GBK character, so cutting at line feeds is safe in both).
+struct Blocks<R> {
+    input: R,
+    name: String,
+    buf: Vec<u8>,
+    /// How far `buf` has been scanned for row ends, and whether that point is inside quotes.
+    scanned: usize,
+    in_quotes: bool,
+    /// The end of the last whole row found in `buf`.
+    cut: usize,
+    block_bytes: usize,
+    eof: bool,
+    first: bool,
+    gbk: bool,
+    notes: Vec<String>,
+    /// Bytes handed out so far, for error messages.
+    offset: u64,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(input: R, name: &str, block_bytes: usize) -> Self {
+        Blocks {
+            input,
+            name: name.to_owned(),
+            buf: Vec::with_capacity(block_bytes + (64 << 10)),
+            scanned: 0,
+            in_quotes: false,
+            cut: 0,
+            block_bytes: block_bytes.max(1),
+            eof: false,
+            first: true,
+            gbk: false,
+            notes: Vec::new(),
+            offset: 0,
+        }
+    }
+
+    /// The next block of whole rows as text, or None at the end.
+    fn next_text(&mut self) -> Result<Option<String>, LedgerError> {
+        let Some(mut bytes) = self.next_bytes()? else {
+            if self.first {
+                return Err(self.format("the file is empty".into()));
+            }
+            return Ok(None);
+        };
+        if self.first {
+            if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+                bytes = rest.to_vec();
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) && self.eof {
+                return Err(self.format("the file is empty".into()));
+            }
+            self.first = false;
+        }
+        let start = self.offset;
+        self.offset += bytes.len() as u64;
+        if !self.gbk {
+            match String::from_utf8(bytes) {
+                Ok(text) => return Ok(Some(text)),
+                Err(e) => {
+                    self.gbk = true;
+                    self.notes.push("decoded as GBK (GB18030)".to_owned());
+                    bytes = e.into_bytes();
+                }
+            }
+        }
+        let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
+        if had_errors {
+            return Err(self.format(format!(
+                "the file is neither UTF-8 nor GBK text (in the block from byte {start}); save it from Excel as \"CSV UTF-8\" or CSV"
+            )));
+        }
+        Ok(Some(text.into_owned()))
+    }
+
+    fn format(&self, message: String) -> LedgerError {
+        LedgerError::Format {
+            path: self.name.clone(),
+            message,
+        }
+    }
+
+    fn next_bytes(&mut self) -> Result<Option<Vec<u8>>, LedgerError> {
+        loop {
+            if self.cut > 0 && (self.buf.len() >= self.block_bytes || self.eof) {
+                let rest = self.buf.split_off(self.cut);
+                let block = std::mem::replace(&mut self.buf, rest);
+                self.scanned -= self.cut;
+                self.cut = 0;
+                return Ok(Some(block));
+            }
+            if self.eof {
+                // The last row, without a line feed after it.
+                return Ok((!self.buf.is_empty()).then(|| std::mem::take(&mut self.buf)));
+            }
+            let len = self.buf.len();
+            self.buf.resize(len + (1 << 20), 0);
+            let n = loop {
+                match self.input.read(&mut self.buf[len..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(source) => {
+                        return Err(LedgerError::Io {
+                            path: self.name.clone(),
+                            source,
+                        });
+                    }
+                }
+            };
+            self.buf.truncate(len + n);
+            self.eof = n == 0;
+            for (i, b) in self.buf.iter().enumerate().skip(self.scanned) {
+                match b {
+                    b'"' => self.in_quotes = !self.in_quotes,
+                    b'\n' if !self.in_quotes => self.cut = i + 1,
+                    _ => {}
+                }
+            }
+            self.scanned = self.buf.len();
+        }
+    }
+}
