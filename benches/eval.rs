@@ -7,7 +7,9 @@
 //! Each liangxin case is timed the same way (best of three) and shown as a ratio to it:
 //! - `read`: the ledger read into typed records (encoding, header, every cell typed);
 //! - `eval 1 thread`, `eval 2 threads`: evaluating every record, ranking and summarizing;
-//! - `end to end`: read, evaluate on two threads, and render the CSV result.
+//! - `end to end`: read, evaluate on two threads, and render the CSV result;
+//! - `streamed summary`: `eval --summary --top 10` as a stream (read, evaluate on two threads,
+//!   summary and leaderboard; memory does not grow with the ledger).
 //!
 //! Part 2: each bundled pack on its fixture ledger repeated to `LIANGXIN_BENCH_ROWS` rows
 //! (default 200,000), against plain CSV parsing of the same bytes.
@@ -19,6 +21,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use liangxin::{FsLoader, Ledger, prepare};
+
+// The allocator the `liangxin` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PACKS: [(&str, &str); 7] = [
     ("longwen-points", "fixtures/longwen/members.csv"),
@@ -155,12 +161,23 @@ fn province_table(root: &Path) {
             );
             std::hint::black_box(csv.len());
         });
+        let streamed = best_of(3, || {
+            let options = liangxin::stream::StreamOptions {
+                top: Some(10),
+                threads: 2,
+                ..Default::default()
+            };
+            let evaluation =
+                liangxin::stream::evaluate_csv(compiled, bytes.as_slice(), "bench.csv", options);
+            std::hint::black_box(evaluation.map(|e| e.summary.records).unwrap_or(0));
+        });
         for (case, time) in [
             ("floor: csv+serde, rule by hand", floor),
             ("read", read),
             ("eval 1 thread", eval1),
             ("eval 2 threads", eval2),
             ("end to end (2 threads, CSV)", end_to_end),
+            ("streamed summary + top 10", streamed),
         ] {
             println!(
                 "{:>9} {:<28} {:>10.1} {:>12.0} {:>7.1}x",
