@@ -77,7 +77,7 @@ pub fn evaluate_csv(
         for (records, row_errors) in receive {
             failed_records += distinct_rows(&row_errors);
             keep(&mut errors, row_errors, options.max_errors);
-            for (outcomes, record_errors) in evaluate_block(compiled, &records, options.threads) {
+            for (outcomes, record_errors) in compiled.evaluate_split(&records, options.threads) {
                 failed_records += distinct_rows(&record_errors);
                 keep(&mut errors, record_errors, options.max_errors);
                 for o in &outcomes {
@@ -105,32 +105,6 @@ pub fn evaluate_csv(
     evaluation.summary = tally.summary(policy, failed_records, policy.budget.as_ref());
     evaluation.extra_columns = ledger.extra_columns;
     Ok(evaluation)
-}
-
-/// A block's records evaluated on up to `threads` threads, in order.
-fn evaluate_block(
-    compiled: &CompiledPolicy,
-    records: &[Record],
-    threads: usize,
-) -> Vec<(Vec<Outcome>, Vec<RecordError>)> {
-    let threads = threads.clamp(1, records.len().max(1));
-    if threads == 1 {
-        return vec![compiled.evaluate_records(records)];
-    }
-    let chunk = records.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = records
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || compiled.evaluate_records(part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| match h.join() {
-                Ok(part) => part,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
 }
 
 fn distinct_rows(errors: &[RecordError]) -> usize {

@@ -10,6 +10,27 @@ fn liangxin(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the binary with `input` on its stdin.
+fn liangxin_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Written from another thread, so a large input cannot block on a full output pipe.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -388,8 +409,6 @@ fn as_of_must_be_a_date() {
 
 #[test]
 fn a_generated_ledger_pipes_into_eval_through_stdin() {
-    use std::io::Write as _;
-    use std::process::Stdio;
     let generated = liangxin(&[
         "gen",
         "--subject",
@@ -400,8 +419,8 @@ fn a_generated_ledger_pipes_into_eval_through_stdin() {
         "3",
     ]);
     assert_eq!(generated.status.code(), Some(0));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
-        .args([
+    let out = liangxin_with_stdin(
+        &[
             "eval",
             "--policy",
             "longwen-points",
@@ -409,20 +428,9 @@ fn a_generated_ledger_pipes_into_eval_through_stdin() {
             "-",
             "--format",
             "json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&generated.stdout)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        &generated.stdout,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["records"], 2000);
@@ -466,11 +474,9 @@ fn gen_writes_its_file_whole_or_names_the_problem() {
 
 #[test]
 fn summary_streams_stdin_and_has_no_csv_form() {
-    use std::io::Write as _;
-    use std::process::Stdio;
     let generated = liangxin(&["gen", "--subject", "member", "--rows", "30000"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
-        .args([
+    let out = liangxin_with_stdin(
+        &[
             "eval",
             "--policy",
             "longwen-points",
@@ -481,20 +487,9 @@ fn summary_streams_stdin_and_has_no_csv_form() {
             "2",
             "--format",
             "json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&generated.stdout)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        &generated.stdout,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["records"], 30000);

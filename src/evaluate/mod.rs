@@ -62,25 +62,7 @@ impl CompiledPolicy {
         const MIN_PER_THREAD: usize = 4096;
         let records = &ledger.records;
         let threads = threads.clamp(1, records.len().div_ceil(MIN_PER_THREAD).max(1));
-        let chunk = records.len().div_ceil(threads).max(1);
-        let parts: Vec<(Vec<Outcome>, Vec<RecordError>)> = if threads == 1 {
-            vec![self.evaluate_records(records)]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = records
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || self.evaluate_records(part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| match h.join() {
-                        Ok(part) => part,
-                        // Evaluation does not panic; if it ever did, the run must say so.
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    })
-                    .collect()
-            })
-        };
+        let parts = self.evaluate_split(records, threads);
         let mut outcomes = Vec::with_capacity(records.len());
         let mut errors = ledger.errors.clone();
         for (mut o, mut e) in parts {
@@ -91,6 +73,34 @@ impl CompiledPolicy {
         let mut evaluation = Evaluation::new(self, outcomes, errors, ledger.notes.clone());
         evaluation.extra_columns = ledger.extra_columns.clone();
         evaluation
+    }
+
+    /// Evaluates records on up to `threads` threads, each taking a contiguous run with its own
+    /// evaluator; the runs' results come back in order.
+    pub(crate) fn evaluate_split(
+        &self,
+        records: &[Record],
+        threads: usize,
+    ) -> Vec<(Vec<Outcome>, Vec<RecordError>)> {
+        let threads = threads.clamp(1, records.len().max(1));
+        if threads == 1 {
+            return vec![self.evaluate_records(records)];
+        }
+        let chunk = records.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = records
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || self.evaluate_records(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(part) => part,
+                    // Evaluation does not panic; if it ever did, the run must say so.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
     }
 
     /// Evaluates a run of records with one evaluator.
