@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-/// A length of time: years, months and days, added in that order.
+/// A length of time: years and months (added together, on the calendar), then days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Interval {
     pub years: u32,

@@ -334,6 +334,7 @@ impl<'a> CsvRows<'a> {
     /// The records and errors read so far, leaving the header, columns and line count in place
     /// for the next block.
     pub(crate) fn take(&mut self) -> (Vec<Record>, Vec<RecordError>) {
+        self.builder.errors_taken += self.builder.errors.len();
         (
             std::mem::take(&mut self.builder.records),
             std::mem::take(&mut self.builder.errors),
@@ -399,8 +400,9 @@ pub(crate) struct Builder<'a> {
     seen_ids: std::collections::HashMap<String, usize>,
     /// Whether to report duplicate ids (which means remembering every id read).
     pub(crate) check_duplicates: bool,
-    /// Records read, including those already taken by a stream.
+    /// Records read and errors found, including those already taken by a stream.
     read: usize,
+    errors_taken: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -423,6 +425,7 @@ impl<'a> Builder<'a> {
             seen_ids: Default::default(),
             check_duplicates: true,
             read: 0,
+            errors_taken: 0,
         }
     }
 
@@ -536,7 +539,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> Ledger {
-        if self.read == 0 && self.errors.is_empty() {
+        if self.read == 0 && self.errors.is_empty() && self.errors_taken == 0 {
             self.notes.push("the ledger has no records".to_owned());
         }
         Ledger {

@@ -2,10 +2,12 @@
 //!
 //! The input (a file or stdin) is cut into blocks of whole rows; one thread reads and types
 //! them while the others evaluate the previous block, and each outcome is folded into the
-//! summary and the leaderboard and then dropped. Memory holds a few blocks, the grade counts,
-//! one count per distinct score and the current leaders, whatever the ledger's size. Ranks stay
-//! exact: a leader's competition rank is one more than the number of scores above it, and the
-//! score counts give that number.
+//! summary and the leaderboard and then dropped. Memory holds a few blocks, the grade counts and
+//! the current leaders with a count per score among them, whatever the ledger's size. Ranks stay
+//! exact: a leader's competition rank is one more than the number of records scoring above it,
+//! and every such record is a leader too. Blocks are cut only at a line feed that ends a row,
+//! following the csv crate's quoting, so a quoted cell with a line break stays whole (a file
+//! whose lines end in a carriage return alone is read as one block).
 //!
 //! What needs every outcome at once is not streamed: group rules, `--group-by` and the
 //! per-record output use [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
@@ -57,6 +59,7 @@ pub fn evaluate_csv(
     let mut board = Leaderboard::new(compiled, options.top);
     let mut errors: Vec<RecordError> = Vec::new();
     let mut failed_records = 0usize;
+    let mut total_errors = 0usize;
 
     let read = std::thread::scope(|scope| -> Result<CsvRows<'_>, LedgerError> {
         // The reader sends typed blocks; two in flight keep both sides busy.
@@ -74,17 +77,20 @@ pub fn evaluate_csv(
             rows.builder.notes.splice(0..0, blocks.notes);
             Ok(rows)
         });
-        for (records, row_errors) in receive {
-            failed_records += distinct_rows(&row_errors);
-            keep(&mut errors, row_errors, options.max_errors);
-            for (outcomes, record_errors) in compiled.evaluate_split(&records, options.threads) {
-                failed_records += distinct_rows(&record_errors);
-                keep(&mut errors, record_errors, options.max_errors);
+        for (records, mut block_errors) in receive {
+            for (outcomes, mut record_errors) in compiled.evaluate_split(&records, options.threads)
+            {
+                block_errors.append(&mut record_errors);
                 for o in &outcomes {
                     tally.add(o);
                 }
                 board.add(outcomes);
             }
+            // Rows of one block, so the first ones kept are the first by row.
+            block_errors.sort_by_key(|e| e.row);
+            failed_records += distinct_rows(&block_errors);
+            total_errors += block_errors.len();
+            keep(&mut errors, block_errors, options.max_errors);
         }
         match reader.join() {
             Ok(result) => result,
@@ -95,7 +101,12 @@ pub fn evaluate_csv(
     let ledger = read.finish()?;
     let mut notes = ledger.notes;
     notes.push("streamed: duplicate record ids are not checked (read the ledger whole, without --summary, to check them)".to_owned());
-    errors.sort_by_key(|e| e.row);
+    if total_errors > errors.len() {
+        notes.push(format!(
+            "streamed: the first {} of {total_errors} record errors are listed ({failed_records} records could not be evaluated)",
+            errors.len()
+        ));
+    }
     if !policy.group_rules.is_empty() {
         notes.push("group rules need every record at once and were not run: read the ledger whole (without --summary) to run them".to_owned());
     }
@@ -139,7 +150,7 @@ struct Leaderboard {
     top: Option<usize>,
     exclude_vetoed: bool,
     ranks: bool,
-    /// Ranked records per score.
+    /// Ranked records per score, for the scores that can still place.
     counts: BTreeMap<Score, usize>,
     leaders: Vec<Outcome>,
 }
@@ -162,12 +173,18 @@ impl Leaderboard {
     }
 
     fn add(&mut self, outcomes: Vec<Outcome>) {
+        if self.top.is_none() {
+            return;
+        }
+        // The cutoff only rises as records come, so one taken per batch is safe: a record
+        // below it now can never place.
+        let cutoff = self.cutoff();
         for o in outcomes {
             let Some(score) = self.ranked(&o) else {
                 continue;
             };
-            *self.counts.entry(Score(score)).or_default() += 1;
-            if self.top.is_some() && score >= self.cutoff() {
+            if score >= cutoff {
+                *self.counts.entry(Score(score)).or_default() += 1;
                 self.leaders.push(o);
             }
         }
@@ -189,10 +206,13 @@ impl Leaderboard {
         f64::NEG_INFINITY
     }
 
+    /// Drops the records and score counts below the cutoff: a leader's rank needs only the
+    /// counts of the scores above it.
     fn prune(&mut self) {
         let cutoff = self.cutoff();
         self.leaders
             .retain(|o| o.score.is_some_and(|s| s >= cutoff));
+        self.counts = self.counts.split_off(&Score(cutoff));
     }
 
     /// The leaders in ledger order (ranks are given by [`Evaluation::new`], exactly: every
@@ -204,6 +224,29 @@ impl Leaderboard {
     }
 }
 
+/// Where a CSV scanner is, as the csv crate reads it: a quote opens a quoted field only at the
+/// start of a field (`王"五` is plain text), and `""` inside quotes is a quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: its end, or the first of `""`.
+    QuoteInQuoted,
+}
+
+impl Scan {
+    fn next(self, b: u8) -> Scan {
+        match (self, b) {
+            (Scan::Quoted, b'"') => Scan::QuoteInQuoted,
+            (Scan::Quoted, _) => Scan::Quoted,
+            (Scan::QuoteInQuoted, b'"') | (Scan::FieldStart, b'"') => Scan::Quoted,
+            (_, b',' | b'\n' | b'\r') => Scan::FieldStart,
+            _ => Scan::Unquoted,
+        }
+    }
+}
+
 /// The input cut into blocks of whole rows, decoded to text: UTF-8 (a BOM skipped) or, once a
 /// block is not UTF-8, GBK from there on (ASCII reads the same in both, and a line feed never
 /// falls inside a GBK character, so cutting at line feeds is safe in both).
@@ -211,9 +254,9 @@ struct Blocks<R> {
     input: R,
     name: String,
     buf: Vec<u8>,
-    /// How far `buf` has been scanned for row ends, and whether that point is inside quotes.
+    /// How far `buf` has been scanned for row ends, and the CSV state at that point.
     scanned: usize,
-    in_quotes: bool,
+    state: Scan,
     /// The end of the last whole row found in `buf`.
     cut: usize,
     block_bytes: usize,
@@ -232,7 +275,7 @@ impl<R: Read> Blocks<R> {
             name: name.to_owned(),
             buf: Vec::with_capacity(block_bytes + (64 << 10)),
             scanned: 0,
-            in_quotes: false,
+            state: Scan::FieldStart,
             cut: 0,
             block_bytes: block_bytes.max(1),
             eof: false,
@@ -317,11 +360,10 @@ impl<R: Read> Blocks<R> {
             };
             self.buf.truncate(len + n);
             self.eof = n == 0;
-            for (i, b) in self.buf.iter().enumerate().skip(self.scanned) {
-                match b {
-                    b'"' => self.in_quotes = !self.in_quotes,
-                    b'\n' if !self.in_quotes => self.cut = i + 1,
-                    _ => {}
+            for (i, &b) in self.buf.iter().enumerate().skip(self.scanned) {
+                self.state = self.state.next(b);
+                if b == b'\n' && self.state == Scan::FieldStart {
+                    self.cut = i + 1;
                 }
             }
             self.scanned = self.buf.len();

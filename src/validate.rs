@@ -757,6 +757,17 @@ impl Validator<'_> {
                     months: w.months,
                     days: w.days,
                 };
+                // Beyond a century nothing in a party procedure waits; it also keeps the date
+                // arithmetic far from overflow.
+                if w.years > 100 || w.months > 1200 || w.days > 36_500 {
+                    let message = format!(
+                        "step `{name}` waits {} after `{}`: a wait is at most 100 years (1200 months, 36500 days)",
+                        interval.describe(),
+                        w.after.value
+                    );
+                    self.error(file, &w.after, "procedure", message);
+                    sound = false;
+                }
                 if interval == crate::calendar::Interval::default() {
                     let message = "`not_before` needs an interval: `years`, `months` or `days`";
                     self.error(file, &w.after, "procedure", message.into());

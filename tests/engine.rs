@@ -938,4 +938,33 @@ fn a_stream_cuts_rows_only_at_their_ends() {
     );
     let empty = evaluate_csv(&p.policy, &b""[..], "empty.csv", options);
     assert!(empty.unwrap_err().to_string().contains("the file is empty"));
+
+    // A quote inside an unquoted cell is text, as the csv crate reads it; a later quoted cell
+    // with a line break must still stay whole, in blocks of any size.
+    let tricky = "党员编号,姓名,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\nA,王\"五,1,2,3,4,5,0,0,否\nB,\"甲\n乙\",0,0,0,0,0,0,0,否\nC,\"丙\"\"丁\",0,0,0,0,0,0,0,否\nD,戊,x,0,0,0,0,0,0,否\nE,己,y,0,0,0,0,0,0,否\n";
+    let schema = &p.policy.policy.schema;
+    let whole = p
+        .policy
+        .evaluate_ledger(&Ledger::from_csv_bytes(tricky.as_bytes(), "t.csv", schema).unwrap());
+    assert_eq!(whole.summary.records, 3);
+    for block_bytes in [1, 2, 5, 40] {
+        let options = StreamOptions {
+            block_bytes,
+            max_errors: 1,
+            ..StreamOptions::default()
+        };
+        let e = evaluate_csv(&p.policy, tricky.as_bytes(), "t.csv", options).unwrap();
+        let names: Vec<_> = e.outcomes.iter().map(|o| o.name.clone()).collect();
+        assert_eq!(e.summary.records, 3, "{block_bytes}: {names:?}");
+        assert_eq!(e.summary.errors, 2);
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].row, 6, "the first error by row is kept");
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("the first 1 of 2 record errors")),
+            "{:?}",
+            e.notes
+        );
+    }
 }

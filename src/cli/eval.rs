@@ -131,6 +131,18 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
         }
     };
     let mut evaluation = compiled.evaluate_ledger(&ledger);
+    if args.summary {
+        let why = if !compiled.policy.group_rules.is_empty() {
+            "the pack's group rules need every record at once"
+        } else if args.group_by.is_some() {
+            "--group-by needs every record at once"
+        } else {
+            "only a CSV ledger (or stdin) is streamed"
+        };
+        evaluation
+            .notes
+            .push(format!("read whole, not streamed: {why}"));
+    }
     if let Some(id) = &args.record {
         if !ledger.records.iter().any(|r| &r.id == id) {
             eprintln!("error: the ledger has no record `{id}`");

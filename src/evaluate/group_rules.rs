@@ -268,8 +268,8 @@ fn selects(selector: &Selector, when: Option<usize>, o: &Outcome) -> bool {
     unrestricted || by_grade || by_when
 }
 
-/// Orders two candidates: by each `prefer` key (higher is better), then the lower record id
-/// is better, so the choice never depends on ledger order.
+/// Orders two candidates: by each `prefer` key (higher is better), then the record id first in
+/// text order (`ZZ10` before `ZZ9`) is better, so the choice never depends on ledger order.
 fn better(prefer: &[Prefer], reads: &[Option<usize>], a: &Outcome, b: &Outcome) -> Ordering {
     let key = |o: &Outcome, i: usize| -> f64 {
         match &prefer[i] {

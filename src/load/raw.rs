@@ -146,7 +146,7 @@ pub struct RawSelector {
     pub when: Option<Spanned<String>>,
     /// `lead` only: what makes one candidate better than another, most important first; each
     /// is `metric` (what the bands measure, e.g. stars), `score`, or a numeric field, higher
-    /// first. Remaining ties go to the lowest record id.
+    /// first. Remaining ties go to the record id first in text order.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub prefer: Vec<Spanned<String>>,
