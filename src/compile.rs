@@ -69,8 +69,6 @@ pub struct CompiledPolicy {
     pub(crate) constants: Vec<(String, Dynamic)>,
     /// Whether any expression needs Rhai (so a scope must be built per record).
     pub(crate) uses_scripts: bool,
-    /// The policy's names, shared by all outcomes.
-    pub(crate) names: Names,
     /// Where a record's `name` (姓名, 组织名称) is, for reports.
     pub(crate) name_field: Option<usize>,
     /// What group rules need of each record, computed with it: [`Outcome::group_values`].
@@ -100,7 +98,8 @@ pub(crate) struct CompiledGroup {
     pub prefer: Vec<Option<usize>>,
 }
 
-/// Names outcomes refer to, made once per compile instead of once per record.
+/// Names outcomes refer to, made once per evaluator (each thread its own) instead of once per
+/// record.
 #[derive(Debug, Clone)]
 pub(crate) struct Names {
     /// Per rule: its id.
@@ -121,7 +120,7 @@ pub(crate) struct GradeNames {
 }
 
 impl Names {
-    fn of(policy: &Policy) -> Names {
+    pub(crate) fn of(policy: &Policy) -> Names {
         Names {
             rules: policy
                 .rules
@@ -181,6 +180,23 @@ impl std::fmt::Debug for CompiledPolicy {
 }
 
 impl CompiledPolicy {
+    /// Per schema field, whether evaluating or reporting a record reads it: the declared
+    /// fields, the id and the name.
+    pub(crate) fn fields_read(&self) -> Vec<bool> {
+        let schema = &self.policy.schema;
+        let mut read = vec![false; schema.fields.len()];
+        for slot in &self.slots {
+            read[slot.field] = true;
+        }
+        for i in [schema.index_of(&schema.id_field), self.name_field]
+            .into_iter()
+            .flatten()
+        {
+            read[i] = true;
+        }
+        read
+    }
+
     /// How many expressions take the native path and how many need Rhai.
     pub fn expression_paths(&self) -> (usize, usize) {
         let all = self
@@ -332,7 +348,6 @@ pub fn compile_with(
             GroupRead::Field(_) => None,
         }))
         .any(|e| matches!(e, CompiledExpr::Script(_)));
-    let names = Names::of(&policy);
     let name_field = policy.schema.index_of("name");
     Ok((
         CompiledPolicy {
@@ -343,7 +358,6 @@ pub fn compile_with(
             constants,
             uses_scripts,
             name_field,
-            names,
             group_reads,
             groups,
         },

@@ -335,8 +335,10 @@ impl<'a> CsvRows<'a> {
     /// for the next block.
     pub(crate) fn take(&mut self) -> (Vec<Record>, Vec<RecordError>) {
         self.builder.errors_taken += self.builder.errors.len();
+        // The next block is about as long: room for as many records, made once.
+        let room = self.builder.records.len();
         (
-            std::mem::take(&mut self.builder.records),
+            std::mem::replace(&mut self.builder.records, Vec::with_capacity(room)),
             std::mem::take(&mut self.builder.errors),
         )
     }
@@ -403,6 +405,9 @@ pub(crate) struct Builder<'a> {
     /// Records read and errors found, including those already taken by a stream.
     read: usize,
     errors_taken: usize,
+    /// Per schema field, whether to read it; unread fields are left empty (a stream reads only
+    /// what the pack needs).
+    pub(crate) wanted: Option<Vec<bool>>,
 }
 
 #[derive(Clone, Copy)]
@@ -426,6 +431,7 @@ impl<'a> Builder<'a> {
             check_duplicates: true,
             read: 0,
             errors_taken: 0,
+            wanted: None,
         }
     }
 
@@ -473,6 +479,7 @@ impl<'a> Builder<'a> {
         }
         for (target, cell) in self.targets.iter().zip(cells) {
             match *target {
+                Target::Field(field) if self.wanted.as_ref().is_some_and(|w| !w[field]) => {}
                 Target::Field(field) => {
                     let def = &self.schema.fields[field];
                     let parsed = match &cell {
@@ -486,6 +493,8 @@ impl<'a> Builder<'a> {
                         Err(message) => Cell::Invalid(message),
                     };
                 }
+                // A stream reports no per-record output, so it keeps no unknown columns.
+                Target::Extra(_) if self.wanted.is_some() => {}
                 Target::Extra(i) => {
                     record.extra[i] = match cell {
                         CellText::Absent => String::new(),
@@ -500,6 +509,7 @@ impl<'a> Builder<'a> {
         let id_index = self.schema.index_of(&self.schema.id_field).unwrap_or(0);
         let id_def = &self.schema.fields[id_index];
         match &record.cells[id_index] {
+            Cell::Value(Value::Str(s)) => record.id = s.clone(),
             Cell::Value(v) => record.id = v.to_string(),
             _ => {
                 self.errors.push(RecordError {

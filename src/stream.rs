@@ -38,7 +38,7 @@ impl Default for StreamOptions {
         StreamOptions {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             top: None,
-            block_bytes: 4 << 20,
+            block_bytes: 1 << 20,
             max_errors: 100,
         }
     }
@@ -68,6 +68,7 @@ pub fn evaluate_csv(
             let mut blocks = Blocks::new(input, name, options.block_bytes);
             let mut rows = CsvRows::new(name, schema);
             rows.builder.check_duplicates = false;
+            rows.builder.wanted = Some(compiled.fields_read());
             while let Some(text) = blocks.next_text()? {
                 rows.block(&text)?;
                 if send.send(rows.take()).is_err() {
@@ -273,7 +274,7 @@ impl<R: Read> Blocks<R> {
         Blocks {
             input,
             name: name.to_owned(),
-            buf: Vec::with_capacity(block_bytes + (64 << 10)),
+            buf: Vec::with_capacity(block_bytes.saturating_add(128 << 10)),
             scanned: 0,
             state: Scan::FieldStart,
             cut: 0,
@@ -334,8 +335,9 @@ impl<R: Read> Blocks<R> {
     fn next_bytes(&mut self) -> Result<Option<Vec<u8>>, LedgerError> {
         loop {
             if self.cut > 0 && (self.buf.len() >= self.block_bytes || self.eof) {
-                let rest = self.buf.split_off(self.cut);
-                let block = std::mem::replace(&mut self.buf, rest);
+                // The buffer keeps its capacity: only the part after the cut moves to the front.
+                let block = self.buf[..self.cut].to_vec();
+                self.buf.drain(..self.cut);
                 self.scanned -= self.cut;
                 self.cut = 0;
                 return Ok(Some(block));
@@ -345,7 +347,7 @@ impl<R: Read> Blocks<R> {
                 return Ok((!self.buf.is_empty()).then(|| std::mem::take(&mut self.buf)));
             }
             let len = self.buf.len();
-            self.buf.resize(len + (1 << 20), 0);
+            self.buf.resize(len + (64 << 10), 0);
             let n = loop {
                 match self.input.read(&mut self.buf[len..]) {
                     Ok(n) => break n,
@@ -360,10 +362,23 @@ impl<R: Read> Blocks<R> {
             };
             self.buf.truncate(len + n);
             self.eof = n == 0;
-            for (i, &b) in self.buf.iter().enumerate().skip(self.scanned) {
-                self.state = self.state.next(b);
-                if b == b'\n' && self.state == Scan::FieldStart {
-                    self.cut = i + 1;
+            let new = &self.buf[self.scanned..];
+            let quoted = matches!(self.state, Scan::Quoted | Scan::QuoteInQuoted);
+            match new.iter().rposition(|&b| b == b'\n') {
+                // Most ledgers quote nothing: then every line feed ends a row.
+                Some(last) if !quoted && !new.contains(&b'"') => {
+                    self.cut = self.scanned + last + 1;
+                    self.state = new[last + 1..]
+                        .iter()
+                        .fold(Scan::FieldStart, |state, &b| state.next(b));
+                }
+                _ => {
+                    for (i, &b) in new.iter().enumerate() {
+                        self.state = self.state.next(b);
+                        if b == b'\n' && self.state == Scan::FieldStart {
+                            self.cut = self.scanned + i + 1;
+                        }
+                    }
                 }
             }
             self.scanned = self.buf.len();

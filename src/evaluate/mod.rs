@@ -33,6 +33,11 @@ use crate::value::Value;
 pub struct Evaluator<'p> {
     compiled: &'p CompiledPolicy,
     scope: Scope<'static>,
+    /// The policy's names, this evaluator's own: outcomes made on different threads then share
+    /// no reference counts, which the threads would otherwise contend for.
+    names: std::rc::Rc<crate::compile::Names>,
+    /// The current record's field values; the buffer is reused from record to record.
+    values: Vec<Value>,
 }
 
 impl CompiledPolicy {
@@ -44,6 +49,8 @@ impl CompiledPolicy {
         Evaluator {
             compiled: self,
             scope,
+            names: std::rc::Rc::new(crate::compile::Names::of(&self.policy)),
+            values: Vec::with_capacity(self.slots.len()),
         }
     }
 
@@ -138,7 +145,8 @@ impl Evaluator<'_> {
         };
 
         // The values of the declared fields, or every reason they cannot be read.
-        let mut values = Vec::with_capacity(compiled.slots.len());
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
         let mut errors = Vec::new();
         let mut absent = Vec::new();
         for slot in &compiled.slots {
@@ -203,7 +211,7 @@ impl Evaluator<'_> {
         let mut failed = Vec::new();
         let mut results = Vec::with_capacity(policy.rules.len());
 
-        let names = &compiled.names;
+        let names = std::rc::Rc::clone(&self.names);
         for (i, (rule, exprs)) in policy.rules.iter().zip(&compiled.exprs).enumerate() {
             let mut result = RuleResult::new(&names.rules[i], rule.kind.name());
             let rule_error = |message: String| vec![error(None, Some(&rule.id), message)];
@@ -388,6 +396,8 @@ impl Evaluator<'_> {
                 ),
             });
         }
+        // The buffer serves the next record (after an error it is simply made anew).
+        self.values = values;
         Ok(Outcome {
             record: record.id.clone(),
             row: record.row,
