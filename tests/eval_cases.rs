@@ -23,11 +23,31 @@ fn eval_cases() {
             snapshot.push_str(&liangxin::report::to_json(&evaluation.group_rules));
             snapshot.push('\n');
         }
-        snapshot.push_str(&liangxin::report::render_evaluation(
+        let csv = liangxin::report::render_evaluation(
             &evaluation,
             liangxin::report::Format::Csv,
             Default::default(),
-        ));
+        );
+        // The row-by-row writer `eval --format csv` uses gives the same bytes.
+        let mut streamed = Vec::new();
+        liangxin::report::write_evaluation_csv(&evaluation, Default::default(), &mut streamed)
+            .unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), csv);
+        // And `eval --format json` writes what the report's JSON value prints.
+        let report = liangxin::report::EvalReport {
+            evaluation: &evaluation,
+            grouping: None,
+            top: None,
+            traces: None,
+            summary_only: false,
+        };
+        let mut json = Vec::new();
+        report.write_json(&mut json).unwrap();
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            liangxin::report::to_json(&report.json())
+        );
+        snapshot.push_str(&csv);
         for e in &evaluation.errors {
             snapshot.push_str(&format!("error: {e}\n"));
         }

@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Exit {
             .collect();
         let doc = coverage_document(&coverage, &names);
         let json = || serde_json::json!({ "policies": policies.iter().map(|p| &p.meta).collect::<Vec<_>>(), "coverage": coverage });
-        return match args.out.emit(&doc, json) {
+        return match args.out.emit(|| doc, json) {
             Ok(()) => Exit::Ok,
             Err(exit) => exit,
         };
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Exit {
         evaluations: &evaluations,
         groupings: args.group_by.is_some().then_some(groupings.as_slice()),
     };
-    if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
+    if let Err(exit) = args.out.emit(|| report.document(), || report.json()) {
         return exit;
     }
     let errors: usize = evaluations.iter().map(|e| e.summary.errors).sum();

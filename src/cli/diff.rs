@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Exit {
         names: (&old_name, &new_name),
         errors: (&evaluations[0].errors, &evaluations[1].errors),
     };
-    if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
+    if let Err(exit) = args.out.emit(|| report.document(), || report.json()) {
         return exit;
     }
     let errors = evaluations[0].errors.len() + evaluations[1].errors.len();

@@ -189,7 +189,31 @@ fn report(
         traces,
         summary_only: args.summary,
     };
-    if let Err(exit) = args.out.emit(&report.document(), || report.json()) {
+    let target = || {
+        args.out
+            .output
+            .as_deref()
+            .map_or("stdout".to_owned(), |p| p.display().to_string())
+    };
+    let written = if args.out.format == Format::Json {
+        output::write_with(args.out.output.as_deref(), |out| report.write_json(out)).map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", target());
+            Exit::Usage
+        })
+    } else if args.out.format == Format::Csv {
+        // The per-record table, written row by row rather than built whole first.
+        let options = args.out.options();
+        output::write_with(args.out.output.as_deref(), |out| {
+            liangxin::report::write_evaluation_csv(evaluation, options, out)
+        })
+        .map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", target());
+            Exit::Usage
+        })
+    } else {
+        args.out.emit(|| report.document(), || report.json())
+    };
+    if let Err(exit) = written {
         return (exit, None);
     }
     if args.out.format != Format::Table || args.out.output.is_some() {

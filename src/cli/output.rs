@@ -28,7 +28,7 @@ impl OutputArgs {
     /// Renders a report in the chosen format and writes it where the user asked.
     pub fn emit(
         &self,
-        doc: &liangxin::report::doc::Document,
+        doc: impl FnOnce() -> liangxin::report::doc::Document,
         json: impl FnOnce() -> serde_json::Value,
     ) -> Result<(), Exit> {
         self.write(&liangxin::report::render(

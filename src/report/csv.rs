@@ -9,13 +9,7 @@ pub fn render(doc: &Document, bom: bool) -> String {
         // Writing to a Vec cannot fail.
         let _ = writer.write_record(t.columns.iter().map(|c| c.key.as_str()));
         for row in &t.rows {
-            let _ = writer.write_record(row.iter().map(|c| match c {
-                // A text cell Excel would run as a formula (=, +, @) is written as text.
-                super::doc::Cell::Text(t) if t.starts_with(['=', '+', '@', '\t', '\r']) => {
-                    format!("'{t}")
-                }
-                other => other.raw(),
-            }));
+            let _ = writer.write_record(row.iter().map(cell_text));
         }
     }
     let mut text = String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();
@@ -23,4 +17,13 @@ pub fn render(doc: &Document, bom: bool) -> String {
         text.insert(0, '\u{feff}');
     }
     text
+}
+
+/// A cell as CSV holds it: numbers unformatted; a text cell Excel would run as a formula (=, +,
+/// @) written as text.
+pub(crate) fn cell_text(cell: &super::doc::Cell) -> String {
+    match cell {
+        super::doc::Cell::Text(t) if t.starts_with(['=', '+', '@', '\t', '\r']) => format!("'{t}"),
+        other => other.raw(),
+    }
 }

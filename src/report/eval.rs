@@ -67,6 +67,22 @@ impl EvalReport<'_> {
         value
     }
 
+    /// Writes the JSON to `out`: the same bytes as `to_json(&self.json())`, serialized straight
+    /// from the evaluation when nothing is added to it, so a large ledger's JSON is never held
+    /// whole as a tree of values.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let plain = self.grouping.is_none()
+            && self.top.is_none()
+            && self.traces.is_none()
+            && !self.summary_only;
+        if plain {
+            serde_json::to_writer_pretty(&mut *out, self.evaluation)?;
+            out.write_all(b"\n")
+        } else {
+            out.write_all(super::to_json(&self.json()).as_bytes())
+        }
+    }
+
     fn overall_leaders(&self, n: usize) -> Vec<(&Outcome, usize)> {
         leaders(self.evaluation.outcomes.iter().map(|o| (o, o.rank)), n)
     }
@@ -164,60 +180,108 @@ fn leaders_table(leaders: &[(&Outcome, usize)]) -> Table {
 /// One row per outcome; which columns appear depends on whether the policy scores, pays,
 /// ranks or checks.
 fn outcomes_table(e: &Evaluation) -> Table {
-    let any = |f: fn(&Outcome) -> bool| e.outcomes.iter().any(f);
-    let score = any(|o| o.score.is_some());
-    let money = any(|o| o.money != 0.0) || e.summary.budget.is_some();
-    let rank = any(|o| o.rank.is_some());
-    let checks = !e.policy.criteria.is_empty();
-    let problems = any(|o| o.rules.iter().any(|r| !r.problems.is_empty()));
-    let mut columns = vec![
-        Column::new("record", "编号 record", Kind::Text),
-        Column::new("name", "名称 name", Kind::Text),
-    ];
-    if score {
-        columns.push(Column::new("score", "得分 score", Kind::Number));
-    }
-    columns.push(Column::detail("grade", "grade", Kind::Text));
-    columns.push(Column::new("grade_label", "等次 grade", Kind::Text));
-    columns.push(Column::detail("passed", "passed", Kind::Text));
-    columns.push(Column::detail("vetoed", "一票否决 vetoed", Kind::Text));
-    if money {
-        columns.push(Column::new("money", "金额 money", Kind::Money));
-    }
-    if rank {
-        columns.push(Column::new("rank", "排名 rank", Kind::Number));
-    }
-    columns.push(Column::detail("actions", "措施 actions", Kind::Text));
-    if checks {
-        columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
-    }
-    if problems {
-        columns.push(Column::detail("problems", "程序问题 problems", Kind::Text));
-    }
-    for name in &e.extra_columns {
-        columns.push(Column::detail(name.clone(), name.clone(), Kind::Text));
-    }
-    let mut t = Table::new(columns);
+    let layout = OutcomeColumns::of(e);
+    let mut t = Table::new(layout.columns());
     for o in &e.outcomes {
+        t.push(layout.row(e, o));
+    }
+    t
+}
+
+/// Writes the outcomes as CSV straight to `out`, row by row: the same bytes as the CSV of the
+/// report's records table, without holding the table (a ledger can have millions of rows).
+pub(crate) fn write_outcomes_csv(
+    e: &Evaluation,
+    bom: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let layout = OutcomeColumns::of(e);
+    let mut writer = csv::Writer::from_writer(out);
+    let columns = layout.columns();
+    writer.write_record(columns.iter().map(|c| c.key.as_str()))?;
+    for o in &e.outcomes {
+        writer.write_record(layout.row(e, o).iter().map(super::csv::cell_text))?;
+    }
+    writer.flush()
+}
+
+/// Which optional columns the outcomes table has.
+struct OutcomeColumns {
+    score: bool,
+    money: bool,
+    rank: bool,
+    checks: bool,
+    problems: bool,
+    extra: Vec<String>,
+}
+
+impl OutcomeColumns {
+    fn of(e: &Evaluation) -> OutcomeColumns {
+        let any = |f: fn(&Outcome) -> bool| e.outcomes.iter().any(f);
+        OutcomeColumns {
+            score: any(|o| o.score.is_some()),
+            money: any(|o| o.money != 0.0) || e.summary.budget.is_some(),
+            rank: any(|o| o.rank.is_some()),
+            checks: !e.policy.criteria.is_empty(),
+            problems: any(|o| o.rules.iter().any(|r| !r.problems.is_empty())),
+            extra: e.extra_columns.clone(),
+        }
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        let mut columns = vec![
+            Column::new("record", "编号 record", Kind::Text),
+            Column::new("name", "名称 name", Kind::Text),
+        ];
+        if self.score {
+            columns.push(Column::new("score", "得分 score", Kind::Number));
+        }
+        columns.push(Column::detail("grade", "grade", Kind::Text));
+        columns.push(Column::new("grade_label", "等次 grade", Kind::Text));
+        columns.push(Column::detail("passed", "passed", Kind::Text));
+        columns.push(Column::detail("vetoed", "一票否决 vetoed", Kind::Text));
+        if self.money {
+            columns.push(Column::new("money", "金额 money", Kind::Money));
+        }
+        if self.rank {
+            columns.push(Column::new("rank", "排名 rank", Kind::Number));
+        }
+        columns.push(Column::detail("actions", "措施 actions", Kind::Text));
+        if self.checks {
+            columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
+        }
+        if self.problems {
+            columns.push(Column::detail("problems", "程序问题 problems", Kind::Text));
+        }
+        for name in &self.extra {
+            columns.push(Column::detail(name.clone(), name.clone(), Kind::Text));
+        }
+        columns
+    }
+
+    fn row(&self, e: &Evaluation, o: &Outcome) -> Vec<Cell> {
         let mut row = vec![
             Cell::text(o.record.as_str()),
             Cell::text(o.name.clone().unwrap_or_default()),
         ];
-        if score {
+        if self.score {
             row.push(Cell::opt_number(o.score));
         }
         row.push(Cell::text(o.grade.as_deref().unwrap_or_default()));
         row.push(Cell::text(o.grade_label.as_deref().unwrap_or_default()));
         row.push(o.passed.map_or(Cell::Empty, |p| Cell::text(p.to_string())));
         row.push(Cell::text(o.vetoed.to_string()));
-        if money {
+        if self.money {
             row.push(Cell::Number(o.money));
         }
-        if rank {
+        if self.rank {
             row.push(o.rank.map_or(Cell::Empty, |r| Cell::Number(r as f64)));
         }
         row.push(Cell::text(o.actions.join("；")));
-        if checks {
+        if self.checks {
             let labels: Vec<&str> = o
                 .failed
                 .iter()
@@ -225,7 +289,7 @@ fn outcomes_table(e: &Evaluation) -> Table {
                 .collect();
             row.push(Cell::text(labels.join("、")));
         }
-        if problems {
+        if self.problems {
             let all: Vec<&str> = o
                 .rules
                 .iter()
@@ -234,12 +298,11 @@ fn outcomes_table(e: &Evaluation) -> Table {
                 .collect();
             row.push(Cell::text(all.join("；")));
         }
-        for i in 0..e.extra_columns.len() {
+        for i in 0..self.extra.len() {
             row.push(Cell::text(o.extra.get(i).cloned().unwrap_or_default()));
         }
-        t.push(row);
+        row
     }
-    t
 }
 
 /// Facts, the grade distribution and warnings of one summary.

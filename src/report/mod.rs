@@ -44,18 +44,29 @@ pub struct Options {
 
 /// Renders a document in any format but JSON (which `json` gives instead).
 pub fn render(
-    doc: &doc::Document,
+    doc: impl FnOnce() -> doc::Document,
     json: impl FnOnce() -> serde_json::Value,
     format: Format,
     options: Options,
 ) -> String {
     match format {
-        Format::Table => text::render(doc),
+        // JSON is the typed results: the document is not built for it.
         Format::Json => to_json(&json()),
-        Format::Csv => csv::render(doc, options.bom),
-        Format::Md => markdown::render(doc),
-        Format::Html => html::render(doc),
+        Format::Table => text::render(&doc()),
+        Format::Csv => csv::render(&doc(), options.bom),
+        Format::Md => markdown::render(&doc()),
+        Format::Html => html::render(&doc()),
     }
+}
+
+/// Writes an evaluation's outcomes as CSV straight to `out`, row by row: the same bytes as
+/// [`render_evaluation`] in CSV, without building the report first.
+pub fn write_evaluation_csv(
+    evaluation: &crate::Evaluation,
+    options: Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    eval::write_outcomes_csv(evaluation, options.bom, out)
 }
 
 /// Renders an evaluation alone (no grouping, no leaderboard).
@@ -71,7 +82,7 @@ pub fn render_evaluation(
         traces: None,
         summary_only: false,
     };
-    render(&report.document(), || report.json(), format, options)
+    render(|| report.document(), || report.json(), format, options)
 }
 
 /// Pretty JSON with a final newline.
