@@ -23,7 +23,12 @@ pub fn render(doc: &Document, bom: bool) -> String {
 /// @) written as text.
 pub(crate) fn cell_text(cell: &super::doc::Cell) -> String {
     match cell {
-        super::doc::Cell::Text(t) if t.starts_with(['=', '+', '@', '\t', '\r']) => format!("'{t}"),
+        super::doc::Cell::Text(t) if looks_like_formula(t) => format!("'{t}"),
         other => other.raw(),
     }
+}
+
+/// Whether Excel would run this text as a formula (=, +, @, a tab or carriage return first).
+pub(crate) fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '@', '\t', '\r'])
 }

@@ -183,9 +183,22 @@ fn outcomes_table(e: &Evaluation) -> Table {
     let layout = OutcomeColumns::of(e);
     let mut t = Table::new(layout.columns());
     for o in &e.outcomes {
-        t.push(layout.row(e, o));
+        let mut row = Vec::new();
+        layout.row(e, o, &mut |cell: CellRef<'_>| {
+            row.push(match cell {
+                CellRef::Text(s) => Cell::text(s),
+                CellRef::Number(n) => Cell::opt_number(n),
+            })
+        });
+        t.push(row);
     }
     t
+}
+
+/// A cell of the outcomes table as it is produced, borrowed where it can be.
+enum CellRef<'a> {
+    Text(&'a str),
+    Number(Option<f64>),
 }
 
 /// Writes the outcomes as CSV straight to `out`, row by row: the same bytes as the CSV of the
@@ -203,7 +216,23 @@ pub(crate) fn write_outcomes_csv(
     let columns = layout.columns();
     writer.write_record(columns.iter().map(|c| c.key.as_str()))?;
     for o in &e.outcomes {
-        writer.write_record(layout.row(e, o).iter().map(super::csv::cell_text))?;
+        let mut result = Ok(());
+        // Each field straight to the writer: no cell is copied into a table first.
+        layout.row(e, o, &mut |cell: CellRef<'_>| {
+            let written = match cell {
+                CellRef::Text(t) if super::csv::looks_like_formula(t) => {
+                    writer.write_field(format!("'{t}"))
+                }
+                CellRef::Text(t) => writer.write_field(t),
+                CellRef::Number(Some(n)) => writer.write_field(crate::number::format_exact(n)),
+                CellRef::Number(None) => writer.write_field(""),
+            };
+            if result.is_ok() {
+                result = written;
+            }
+        });
+        result?;
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()
 }
@@ -262,32 +291,35 @@ impl OutcomeColumns {
         columns
     }
 
-    fn row(&self, e: &Evaluation, o: &Outcome) -> Vec<Cell> {
-        let mut row = vec![
-            Cell::text(o.record.as_str()),
-            Cell::text(o.name.clone().unwrap_or_default()),
-        ];
+    /// Hands each cell of `o`'s row, in column order, to `cell`.
+    fn row(&self, e: &Evaluation, o: &Outcome, cell: &mut dyn FnMut(CellRef<'_>)) {
+        cell(CellRef::Text(&o.record));
+        cell(CellRef::Text(o.name.as_deref().unwrap_or_default()));
         if self.score {
-            row.push(Cell::opt_number(o.score));
+            cell(CellRef::Number(o.score));
         }
-        row.push(Cell::text(o.grade.as_deref().unwrap_or_default()));
-        row.push(Cell::text(o.grade_label.as_deref().unwrap_or_default()));
-        row.push(o.passed.map_or(Cell::Empty, |p| Cell::text(p.to_string())));
-        row.push(Cell::text(o.vetoed.to_string()));
+        cell(CellRef::Text(o.grade.as_deref().unwrap_or_default()));
+        cell(CellRef::Text(o.grade_label.as_deref().unwrap_or_default()));
+        cell(CellRef::Text(match o.passed {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        }));
+        cell(CellRef::Text(if o.vetoed { "true" } else { "false" }));
         if self.money {
-            row.push(Cell::Number(o.money));
+            cell(CellRef::Number(Some(o.money)));
         }
         if self.rank {
-            row.push(o.rank.map_or(Cell::Empty, |r| Cell::Number(r as f64)));
+            cell(CellRef::Number(o.rank.map(|r| r as f64)));
         }
-        row.push(Cell::text(o.actions.join("；")));
+        cell(CellRef::Text(&o.actions.join("；")));
         if self.checks {
             let labels: Vec<&str> = o
                 .failed
                 .iter()
                 .map(|id| e.policy.criteria.get(&**id).map_or(&**id, String::as_str))
                 .collect();
-            row.push(Cell::text(labels.join("、")));
+            cell(CellRef::Text(&labels.join("、")));
         }
         if self.problems {
             let all: Vec<&str> = o
@@ -296,12 +328,11 @@ impl OutcomeColumns {
                 .flat_map(|r| &r.problems)
                 .map(String::as_str)
                 .collect();
-            row.push(Cell::text(all.join("；")));
+            cell(CellRef::Text(&all.join("；")));
         }
         for i in 0..self.extra.len() {
-            row.push(Cell::text(o.extra.get(i).cloned().unwrap_or_default()));
+            cell(CellRef::Text(o.extra.get(i).map_or("", String::as_str)));
         }
-        row
     }
 }
 
