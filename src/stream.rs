@@ -18,7 +18,7 @@ use std::sync::mpsc;
 
 use crate::compile::CompiledPolicy;
 use crate::evaluate::{Evaluation, Outcome, Tally};
-use crate::ledger::{CsvRows, LedgerError, Record, RecordError};
+use crate::ledger::{CsvRows, LedgerError, Record, RecordError, records_with_errors};
 
 /// How a stream is evaluated.
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +89,7 @@ pub fn evaluate_csv(
             }
             // Rows of one block, so the first ones kept are the first by row.
             block_errors.sort_by_key(|e| e.row);
-            failed_records += distinct_rows(&block_errors);
+            failed_records += records_with_errors(&block_errors);
             total_errors += block_errors.len();
             keep(&mut errors, block_errors, options.max_errors);
         }
@@ -117,10 +117,6 @@ pub fn evaluate_csv(
     evaluation.summary = tally.summary(policy, failed_records, policy.budget.as_ref());
     evaluation.extra_columns = ledger.extra_columns;
     Ok(evaluation)
-}
-
-fn distinct_rows(errors: &[RecordError]) -> usize {
-    crate::ledger::records_with_errors(errors)
 }
 
 fn keep(kept: &mut Vec<RecordError>, more: Vec<RecordError>, max: usize) {
