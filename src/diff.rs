@@ -25,7 +25,7 @@ impl Side {
             grade: o.grade.as_deref().map(str::to_owned),
             grade_label: o.grade_label.as_deref().map(str::to_owned),
             score: o.score,
-            money: o.money,
+            money: o.money.yuan(),
             vetoed: o.vetoed,
             passed: o.passed,
         }
@@ -148,7 +148,10 @@ pub fn diff(old: &Evaluation, new: &Evaluation) -> Diff {
         changes,
         transitions,
         pass_rate: Delta::new(old.summary.pass_rate, new.summary.pass_rate),
-        money_total: Delta::new(Some(old.summary.money_total), Some(new.summary.money_total)),
+        money_total: Delta::new(
+            Some(old.summary.money_total.yuan()),
+            Some(new.summary.money_total.yuan()),
+        ),
         groups: crate::testing::group_changes(
             &crate::testing::SnapshotGroup::all(old),
             &crate::testing::SnapshotGroup::all(new),

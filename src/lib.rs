@@ -37,6 +37,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod ledger;
 pub mod load;
+pub mod money;
 pub mod native;
 pub mod number;
 pub mod policy;

@@ -2,6 +2,7 @@
 //! it has been resolved (params to numbers, grades and categories to existing ids), so later
 //! stages never look at YAML again.
 
+use crate::money::Money;
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -109,7 +110,7 @@ pub enum RuleKind {
         at_least: usize,
     },
     /// Pays `amount` when `when` holds (always, without `when`).
-    Money { when: Option<Expr>, amount: f64 },
+    Money { when: Option<Expr>, amount: Money },
     /// Dated steps that must be present, in order, and far enough apart.
     Procedure { steps: Vec<Step> },
 }
@@ -269,7 +270,7 @@ pub struct Grade {
     pub assumed: bool,
     pub pass: bool,
     pub actions: Vec<String>,
-    pub money: f64,
+    pub money: Money,
 }
 
 #[derive(Debug, Clone)]
@@ -280,7 +281,7 @@ pub struct Ranking {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Budget {
-    pub amount: f64,
+    pub amount: Money,
     pub label: String,
     pub source: Option<String>,
 }

@@ -244,7 +244,11 @@ fn run_case(
         e.vetoed.map(|v| v.to_string()),
         outcome.vetoed.to_string(),
     );
-    check("money", e.money.map(|m| n(Some(m))), n(Some(outcome.money)));
+    check(
+        "money",
+        e.money.map(|m| n(Some(m))),
+        n(Some(outcome.money.yuan())),
+    );
     check(
         "passed",
         e.passed.map(|p| p.to_string()),
@@ -324,7 +328,7 @@ impl SnapshotRow {
             record: o.record.clone(),
             grade: o.grade.as_deref().map(str::to_owned),
             score: o.score,
-            money: o.money,
+            money: o.money.yuan(),
             vetoed: o.vetoed,
         }
     }

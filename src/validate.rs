@@ -3,6 +3,7 @@
 //! their keys, param references, grades, categories, and that the bands cover every number
 //! exactly once. All problems are collected; none stops the others from being found.
 
+use crate::money::Money;
 use std::collections::HashSet;
 
 use indexmap::IndexMap;
@@ -152,7 +153,9 @@ impl Validator<'_> {
         });
         let group_rules = self.group_rules(&params, &rules, bands.as_ref(), &grades);
         let budget = pack.budget.as_ref().map(|At { file, item }| Budget {
-            amount: self.number(*file, &item.amount, &params).unwrap_or(0.0),
+            amount: self
+                .money(*file, &item.amount, &params)
+                .unwrap_or(Money::ZERO),
             label: item.label.clone(),
             source: item.source.clone(),
         });
@@ -364,6 +367,25 @@ impl Validator<'_> {
         }
     }
 
+    /// A number or param that is an amount of money, in whole fen.
+    fn money(
+        &mut self,
+        file: usize,
+        at: &Spanned<NumOrName>,
+        params: &IndexMap<String, Param>,
+    ) -> Option<Money> {
+        let yuan = self.number(file, at, params)?;
+        match Money::from_yuan(yuan) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.error(file, at, "money-amount", format!("amount {e}"))
+                    .help =
+                    Some("write amounts in yuan with at most two decimals, e.g. `12.50`".into());
+                None
+            }
+        }
+    }
+
     /// A `min`/`max` pair of caps, resolved, with `max` below `min` reported.
     fn caps(
         &mut self,
@@ -419,8 +441,8 @@ impl Validator<'_> {
             let money = raw
                 .money
                 .as_ref()
-                .and_then(|m| self.number(*file, m, params))
-                .unwrap_or(0.0);
+                .and_then(|m| self.money(*file, m, params))
+                .unwrap_or(Money::ZERO);
             out.insert(
                 name.clone(),
                 Grade {
@@ -685,7 +707,7 @@ impl Validator<'_> {
             _ => match &raw.amount {
                 Some(a) => Some(RuleKind::Money {
                     when: raw.when.as_ref().map(expr),
-                    amount: self.number(file, a, params)?,
+                    amount: self.money(file, a, params)?,
                 }),
                 None => {
                     missing(self, "amount");

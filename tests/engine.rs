@@ -209,7 +209,10 @@ rules:
 budget: { label: 年度预算, amount: 1000 }
 "#;
     let e = run(policy, &[], "id,veto\nA,否\nB,否\nC,是\n");
-    assert_eq!(e.summary.money_total, 1200.0);
+    assert_eq!(
+        e.summary.money_total,
+        liangxin::money::Money::from_fen(120_000)
+    );
     let budget = e.summary.budget.as_ref().unwrap();
     assert!(budget.over);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The figures of ../shared/DOMAIN.md that the fixtures reproduce, asserted exactly.
 
 use liangxin::Evaluation;
+use liangxin::money::Money;
 
 fn outcome(e: &Evaluation, score: f64, vetoed: bool) -> &liangxin::Outcome {
     e.outcomes
@@ -159,7 +160,13 @@ fn jinan_funding_reproduces_the_article() {
         "fixtures/jinan/organizations.csv",
     );
     assert!(e.errors.is_empty(), "{:?}", e.errors);
-    let paid = |item: &str| e.summary.money_by_item.get(item).copied().unwrap_or(0.0);
+    let paid = |item: &str| {
+        e.summary
+            .money_by_item
+            .get(item)
+            .copied()
+            .unwrap_or_default()
+    };
     assert_eq!(
         e.outcomes
             .iter()
@@ -167,12 +174,15 @@ fn jinan_funding_reproduces_the_article() {
             .count(),
         177
     );
-    assert_eq!(paid("startup_funds"), 354_000.0);
+    assert_eq!(paid("startup_funds"), Money::from_fen(35_400_000));
     assert_eq!(e.summary.by_grade["candidate"], 53);
-    assert_eq!(paid("grade:candidate"), 5_300_000.0);
-    assert_eq!(e.summary.money_total, 5_654_000.0);
+    assert_eq!(paid("grade:candidate"), Money::from_fen(530_000_000));
+    assert_eq!(e.summary.money_total, Money::from_fen(565_400_000));
     let budget = e.summary.budget.as_ref().unwrap();
-    assert_eq!((budget.amount, budget.over), (10_000_000.0, false));
+    assert_eq!(
+        (budget.amount, budget.over),
+        (Money::from_fen(1_000_000_000), false)
+    );
     assert!(e.summary.warnings.is_empty());
 }
 

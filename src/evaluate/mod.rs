@@ -13,6 +13,7 @@ mod outcome;
 mod procedure;
 mod summary;
 
+use crate::money::Money;
 use std::sync::Arc;
 
 use rhai::{Dynamic, EvalAltResult, Scope};
@@ -205,7 +206,7 @@ impl Evaluator<'_> {
         let mut category_totals: Vec<f64> = vec![0.0; policy.categories.len()];
         // The grade of the first veto that fired.
         let mut vetoed_by: Option<&str> = None;
-        let mut money = 0.0;
+        let mut money = Money::ZERO;
         let mut money_items = Vec::new();
         let mut checklists_passed = 0usize;
         let mut failed = Vec::new();
@@ -323,9 +324,9 @@ impl Evaluator<'_> {
                     };
                     result.passed = Some(pays);
                     if pays {
-                        money += amount;
+                        money += *amount;
                         money_items.push((names.rules[i].clone(), *amount));
-                        result.value = Some(*amount);
+                        result.value = Some(amount.yuan());
                     }
                 }
             }
@@ -377,7 +378,7 @@ impl Evaluator<'_> {
         let grade_def = grade.and_then(|g| policy.grades.get(g));
         let grade_names = grade.and_then(|g| names.grades.get(g));
         if let (Some(g), Some(n)) = (grade_def, grade_names)
-            && g.money != 0.0
+            && !g.money.is_zero()
         {
             money += g.money;
             money_items.push((n.money_item.clone(), g.money));

@@ -1,5 +1,6 @@
 //! What evaluating a record produces.
 
+use crate::money::Money;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -65,7 +66,7 @@ pub struct Outcome {
     pub vetoed: bool,
     /// The treatment the grade gets.
     pub actions: Arc<[String]>,
-    pub money: f64,
+    pub money: Money,
     /// Place on the leaderboard (积分排行榜), when the policy ranks.
     pub rank: Option<usize>,
     /// Ids of the checklist criteria that failed, as `checklist.criterion`.
@@ -83,7 +84,7 @@ pub struct Outcome {
     pub extra: Vec<String>,
     /// Money per source, keyed by rule id or `grade:<id>`.
     #[serde(skip)]
-    pub(crate) money_items: Vec<(Name, f64)>,
+    pub(crate) money_items: Vec<(Name, Money)>,
     /// What the bands measured (score, checklists passed, a rule's value), when there are bands.
     #[serde(skip)]
     pub(crate) metric: Option<f64>,

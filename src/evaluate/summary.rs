@@ -1,12 +1,12 @@
 //! A whole run over a ledger: outcomes with ranks, errors, and the summary.
 
+use crate::money::Money;
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::Outcome;
 use crate::compile::CompiledPolicy;
 use crate::ledger::{RecordError, records_with_errors};
-use crate::number::grouped;
 use crate::policy::{Budget, Policy};
 
 /// Which policy produced an evaluation.
@@ -31,9 +31,9 @@ pub struct PolicyInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct BudgetCheck {
     pub label: String,
-    pub amount: f64,
-    pub used: f64,
-    pub remaining: f64,
+    pub amount: Money,
+    pub used: Money,
+    pub remaining: Money,
     pub over: bool,
 }
 
@@ -47,9 +47,9 @@ pub struct Summary {
     /// Share of evaluated records whose grade passes; `null` with no records.
     pub pass_rate: Option<f64>,
     pub vetoed: usize,
-    pub money_total: f64,
+    pub money_total: Money,
     /// Money per source: a money rule's id, or `grade:<id>` for money attached to a grade.
-    pub money_by_item: IndexMap<String, f64>,
+    pub money_by_item: IndexMap<String, Money>,
     /// Records whose ledger row or evaluation failed.
     pub errors: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,8 +179,8 @@ pub(crate) struct Tally {
     by_grade: IndexMap<String, usize>,
     passed: usize,
     vetoed: usize,
-    money_total: f64,
-    money_by_item: IndexMap<String, f64>,
+    money_total: Money,
+    money_by_item: IndexMap<String, Money>,
 }
 
 impl Tally {
@@ -190,7 +190,7 @@ impl Tally {
             by_grade: policy.grades.keys().map(|g| (g.clone(), 0)).collect(),
             passed: 0,
             vetoed: 0,
-            money_total: 0.0,
+            money_total: Money::ZERO,
             money_by_item: IndexMap::new(),
         }
     }
@@ -210,7 +210,7 @@ impl Tally {
         self.money_total += o.money;
         for (item, amount) in &o.money_items {
             match self.money_by_item.get_mut(&**item) {
-                Some(total) => *total += amount,
+                Some(total) => *total += *amount,
                 None => {
                     self.money_by_item.insert(item.to_string(), *amount);
                 }
@@ -244,9 +244,9 @@ impl Tally {
                 };
                 warnings.push(format!(
                     "money total {} exceeds the budget {} ({label}) by {}",
-                    grouped(money_total),
-                    grouped(b.amount),
-                    grouped(money_total - b.amount)
+                    money_total,
+                    b.amount,
+                    money_total - b.amount
                 ));
             }
             BudgetCheck {
@@ -310,7 +310,7 @@ mod tests {
             passed: None,
             vetoed,
             actions: Vec::new().into(),
-            money: 0.0,
+            money: Money::ZERO,
             rank: None,
             failed: vec![],
             band: None,
@@ -321,6 +321,33 @@ mod tests {
             metric: None,
             group_values: vec![],
         }
+    }
+
+    /// The figure: 5,654,000.00 yuan paid over a million records stays exact. The same
+    /// amounts summed as floats end at 5654000.000047178.
+    #[test]
+    fn money_totals_stay_exact_over_a_million_records() {
+        let loader = crate::MemoryLoader::new().with(
+            "p/policy.yaml",
+            "{ id: p, name: p, subject: member, fields: [], rules: [] }",
+        );
+        let policy = crate::prepare(&loader, "p".as_ref()).unwrap().policy.policy;
+        let mut tally = Tally::new(&policy);
+        let mut paid = |yuan: f64, times: usize| {
+            let mut o = outcome(0.0, false);
+            o.money = Money::from_yuan(yuan).unwrap();
+            o.money_items = vec![("grant".into(), o.money)];
+            for _ in 0..times {
+                tally.add(&o);
+            }
+        };
+        paid(5.65, 1_000_000);
+        paid(10.0, 400);
+        let summary = tally.summary(&policy, 0, None);
+        assert_eq!(summary.money_total, Money::from_fen(565_400_000));
+        assert_eq!(summary.money_by_item["grant"], Money::from_fen(565_400_000));
+        assert_eq!(summary.money_total.to_string(), "5,654,000");
+        assert_eq!(summary.records, 1_000_400);
     }
 
     #[test]

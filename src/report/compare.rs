@@ -7,7 +7,7 @@ use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Table};
 use super::eval::errors_table;
 use crate::compare::{Comparison, Coverage};
 use crate::evaluate::{Evaluation, Grouping};
-use crate::number::{grouped, percent};
+use crate::number::percent;
 
 /// What `compare` with records reports.
 pub struct CompareReport<'a> {
@@ -198,13 +198,13 @@ impl CompareReport<'_> {
         row("达标率 pass rate", &|ev| {
             ev.summary.pass_rate.map_or("-".into(), percent)
         });
-        row("金额 money", &|ev| grouped(ev.summary.money_total));
+        row("金额 money", &|ev| ev.summary.money_total.to_string());
         if e.iter().any(|ev| !ev.summary.money_by_item.is_empty()) {
             row("金额明细 money by item", &|ev| {
                 ev.summary
                     .money_by_item
                     .iter()
-                    .map(|(k, v)| format!("{k} {}", grouped(*v)))
+                    .map(|(k, v)| format!("{k} {v}"))
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -214,8 +214,8 @@ impl CompareReport<'_> {
                 ev.summary.budget.as_ref().map_or("-".into(), |b| {
                     format!(
                         "{} of {}{}",
-                        grouped(b.used),
-                        grouped(b.amount),
+                        b.used,
+                        b.amount,
                         if b.over { " (over)" } else { "" }
                     )
                 })
@@ -316,7 +316,7 @@ impl CompareReport<'_> {
                     cells.push(Cell::opt_number(o.and_then(|o| o.score)));
                 }
                 if pays[i] {
-                    cells.push(Cell::opt_number(o.map(|o| o.money)));
+                    cells.push(Cell::opt_number(o.map(|o| o.money.yuan())));
                 }
             }
             t.push(cells);
@@ -327,7 +327,7 @@ impl CompareReport<'_> {
     /// Whether the i-th policy pays money (so its money columns are worth showing).
     fn pays(&self, i: usize) -> bool {
         let s = &self.evaluations[i].summary;
-        s.money_total != 0.0 || s.budget.is_some()
+        !s.money_total.is_zero() || s.budget.is_some()
     }
 
     fn groups(&self, groupings: &[Grouping]) -> Section {
@@ -368,7 +368,7 @@ impl CompareReport<'_> {
                 cells.push(Cell::Number(s.map_or(0, |s| s.records) as f64));
                 cells.push(Cell::opt_number(s.and_then(|s| s.pass_rate)));
                 if self.pays(i) {
-                    cells.push(Cell::Number(s.map_or(0.0, |s| s.money_total)));
+                    cells.push(Cell::Number(s.map_or(0.0, |s| s.money_total.yuan())));
                 }
             }
             t.push(cells);

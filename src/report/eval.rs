@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Table};
 use crate::evaluate::{Evaluation, Grouping, Outcome, PolicyInfo, Summary, Trace};
-use crate::number::{grouped, percent};
+use crate::number::percent;
 
 /// What `eval` reports: the evaluation, and optionally its groups and its top N.
 pub struct EvalReport<'a> {
@@ -252,7 +252,7 @@ impl OutcomeColumns {
         let any = |f: fn(&Outcome) -> bool| e.outcomes.iter().any(f);
         OutcomeColumns {
             score: any(|o| o.score.is_some()),
-            money: any(|o| o.money != 0.0) || e.summary.budget.is_some(),
+            money: any(|o| !o.money.is_zero()) || e.summary.budget.is_some(),
             rank: any(|o| o.rank.is_some()),
             checks: !e.policy.criteria.is_empty(),
             problems: any(|o| o.rules.iter().any(|r| !r.problems.is_empty())),
@@ -307,7 +307,7 @@ impl OutcomeColumns {
         }));
         cell(CellRef::Text(if o.vetoed { "true" } else { "false" }));
         if self.money {
-            cell(CellRef::Number(Some(o.money)));
+            cell(CellRef::Number(Some(o.money.yuan())));
         }
         if self.rank {
             cell(CellRef::Number(o.rank.map(|r| r as f64)));
@@ -348,12 +348,12 @@ pub(crate) fn summary_section(heading: &str, p: &PolicyInfo, s: &Summary) -> Sec
     if s.vetoed > 0 {
         facts.push(("vetoed 一票否决".into(), s.vetoed.to_string()));
     }
-    if s.money_total != 0.0 || s.budget.is_some() {
-        let mut money = format!("{} yuan", grouped(s.money_total));
+    if !s.money_total.is_zero() || s.budget.is_some() {
+        let mut money = format!("{} yuan", s.money_total);
         let items: Vec<String> = s
             .money_by_item
             .iter()
-            .map(|(k, v)| format!("{k} {}", grouped(*v)))
+            .map(|(k, v)| format!("{k} {v}"))
             .collect();
         if !items.is_empty() {
             money.push_str(&format!(" ({})", items.join(", ")));
@@ -363,12 +363,7 @@ pub(crate) fn summary_section(heading: &str, p: &PolicyInfo, s: &Summary) -> Sec
     if let Some(b) = &s.budget {
         facts.push((
             format!("budget 预算 {}", b.label),
-            format!(
-                "{} used of {}, {} remaining",
-                grouped(b.used),
-                grouped(b.amount),
-                grouped(b.remaining)
-            ),
+            format!("{} used of {}, {} remaining", b.used, b.amount, b.remaining),
         ));
     }
     let mut section = Section::new(heading).with(Block::Facts(facts));
@@ -404,7 +399,7 @@ pub(crate) fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
         columns.push(Column::new(id.clone(), label.clone(), Kind::Number));
     }
     columns.push(Column::new("pass_rate", "达标率 pass", Kind::Percent));
-    let pays = g.groups.iter().any(|x| x.summary.money_total != 0.0);
+    let pays = g.groups.iter().any(|x| !x.summary.money_total.is_zero());
     if pays {
         columns.push(Column::new("money", "金额 money", Kind::Money));
     }
@@ -421,7 +416,7 @@ pub(crate) fn groups_table(p: &PolicyInfo, g: &Grouping) -> Table {
         }
         row.push(Cell::opt_number(s.pass_rate));
         if pays {
-            row.push(Cell::Number(s.money_total));
+            row.push(Cell::Number(s.money_total.yuan()));
         }
         row.push(Cell::Number(s.errors as f64));
         t.push(row);
