@@ -18,6 +18,44 @@ pub fn tidy(n: f64) -> f64 {
     }
 }
 
+/// A number as staff type it, made parseable: full-width digits and signs (１２３, －５, as a
+/// Chinese input method writes them) become ASCII, the minus sign − becomes `-`, and commas
+/// between groups of three digits (`1,000`, `12,345.5`) are dropped. Anything else is left as
+/// it is, so `1,00` or `1,000,0` still fail to parse rather than being guessed at. Plain ASCII
+/// without commas, nearly every cell, is returned borrowed.
+pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() && !text.contains(',') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let ascii: String = text
+        .chars()
+        .map(|c| match c {
+            // Full-width forms U+FF01..U+FF5E are ASCII shifted by 0xFEE0.
+            '０'..='９' | '．' | '－' | '＋' | '，' | '％' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '−' => '-',
+            _ => c,
+        })
+        .collect();
+    match ascii.split_once(',') {
+        Some(_) if grouped_by_thousands(&ascii) => std::borrow::Cow::Owned(ascii.replace(',', "")),
+        _ => std::borrow::Cow::Owned(ascii),
+    }
+}
+
+/// Whether the commas in `text` separate groups of three digits: `-1,234,567.5`, `12,000%`.
+fn grouped_by_thousands(text: &str) -> bool {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let int = unsigned.split(['.', '%']).next().unwrap_or("");
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        && !unsigned[int.len()..].contains(',')
+}
+
 /// Formats a number without a trailing `.0` when it is whole, and with at most two decimals
 /// otherwise (scores and yuan amounts never need more).
 pub fn format(n: f64) -> String {
@@ -64,6 +102,22 @@ pub fn grouped(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_typed_the_way_staff_type_them_parse() {
+        assert_eq!(normalize("1,000"), "1000");
+        assert_eq!(normalize("-12,345.5"), "-12345.5");
+        assert_eq!(normalize("１２３"), "123");
+        assert_eq!(normalize("－５．５"), "-5.5");
+        assert_eq!(normalize("−20"), "-20");
+        assert_eq!(normalize("１，０００"), "1000");
+        assert_eq!(normalize("12,000%"), "12000%");
+        // Commas that are not thousands separators are not guessed at.
+        assert_eq!(normalize("1,00"), "1,00");
+        assert_eq!(normalize("1,000,0"), "1,000,0");
+        assert_eq!(normalize("1.000,5"), "1.000,5");
+        assert!(matches!(normalize("900"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn tidy_removes_floating_point_noise_only() {

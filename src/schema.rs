@@ -98,11 +98,12 @@ impl FieldDef {
         }
         let value = match &self.ty {
             FieldType::Int => Value::Int(
-                parse_int(text)
+                parse_int(&crate::number::normalize(text))
                     .ok_or_else(|| format!("`{}` is not a whole number", quote(text)))?,
             ),
             FieldType::Decimal => {
-                let number = text.strip_suffix('%').unwrap_or(text).trim();
+                let number = crate::number::normalize(text);
+                let number = number.strip_suffix('%').unwrap_or(&number).trim();
                 Value::Decimal(
                     number
                         .parse::<f64>()

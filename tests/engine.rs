@@ -971,3 +971,46 @@ fn a_stream_cuts_rows_only_at_their_ends() {
         );
     }
 }
+
+/// Numbers as staff type them: thousands separators, full-width digits and signs.
+#[test]
+fn numbers_with_separators_and_full_width_digits_are_read() {
+    let policy = r#"
+fields: [org_life, excellence]
+rules:
+  - { id: org_life, kind: points, expr: org_life }
+  - { id: excellence, kind: points, expr: excellence }
+"#;
+    let csv = "党员编号,组织生活,创先争优\nM1,\"1,000\",１２３\nM2,－２０,−5\nM3,\"1,00\",0\n";
+    let e = run(policy, &[], csv);
+    assert_eq!(scores(&e), vec![Some(1123.0), Some(-25.0)]);
+    assert_eq!(e.errors.len(), 1, "{:?}", e.errors);
+    assert_eq!(e.errors[0].record.as_deref(), Some("M3"));
+    assert!(
+        e.errors[0].message.contains("`1,00` is not a whole number"),
+        "{}",
+        e.errors[0].message
+    );
+}
+
+/// Points are floating point, which does not wrap around but can reach infinity: a score that
+/// overflows is the record's error, never a grade.
+#[test]
+fn a_score_that_overflows_is_an_error_not_a_grade() {
+    let policy = r#"
+fields: [org_life]
+params:
+  huge: { value: 1.5e308 }
+rules:
+  - { id: base, kind: base, value: huge }
+  - { id: more, kind: points, expr: huge }
+  - { id: org_life, kind: points, expr: org_life }
+"#;
+    let e = run(policy, &[], "党员编号,组织生活\nM1,1\n");
+    assert!(e.outcomes.is_empty());
+    assert!(
+        e.errors[0].message.contains("the score overflows"),
+        "{}",
+        e.errors[0].message
+    );
+}

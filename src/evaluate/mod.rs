@@ -340,6 +340,11 @@ impl Evaluator<'_> {
                 .min(category.max.unwrap_or(f64::INFINITY));
             score = Some(score.unwrap_or(0.0) + capped);
         }
+        // Every rule's number is finite, but their sum can still overflow to infinity.
+        if let Some(s) = score.filter(|s| !s.is_finite()) {
+            let message = format!("the score overflows ({s}): the rules' points are too large");
+            return Err(vec![error(None, None, message)]);
+        }
         // Sums of decimals pick up binary noise (0.1 + 0.2); the bands see the tidy number.
         let score = score.map(crate::number::tidy);
 
