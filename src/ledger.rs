@@ -1,11 +1,13 @@
 //! Reading ledgers (台账): CSV, JSON or YAML files of records, typed by the schema.
 //!
-//! Ledgers come from Excel, so this is forgiving where it can be right: a UTF-8 BOM is
-//! skipped, a GBK (GB18030) export is decoded, title rows above the header are skipped, headers
+//! Ledgers come from Excel, so this is forgiving where it can be right: UTF-8 (with or
+//! without a BOM), GBK (GB18030) and UTF-16 "Unicode text" are decoded (see [`crate::encoding`]),
+//! cells may be separated by commas or tabs, title rows above the header are skipped, headers
 //! may be field ids or Chinese labels, and columns the schema does not know are kept and
 //! reported once. A cell that cannot be read is kept as invalid, so it fails only the records
 //! of packs that read that field; every other record and field is still read.
 
+use crate::encoding::Encoding;
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -117,6 +119,15 @@ impl Ledger {
 
     /// Reads a ledger file (the format follows the extension), or CSV from stdin for `-`.
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
+        Ledger::read_encoded(path, schema, Encoding::Auto)
+    }
+
+    /// [`Ledger::read`] with the file's text encoding named (or `Auto`).
+    pub fn read_encoded(
+        path: &Path,
+        schema: &Schema,
+        encoding: Encoding,
+    ) -> Result<Ledger, LedgerError> {
         // `-` is standard input, read as CSV (`liangxin gen ... | liangxin eval --records -`).
         if path == Path::new("-") {
             let mut bytes = Vec::new();
@@ -126,7 +137,7 @@ impl Ledger {
                     source,
                 },
             )?;
-            return Ledger::from_csv_bytes(&bytes, "<stdin>", schema);
+            return Ledger::from_csv_bytes_encoded(&bytes, "<stdin>", schema, encoding);
         }
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
@@ -139,9 +150,11 @@ impl Ledger {
             .unwrap_or("")
             .to_ascii_lowercase();
         match ext.as_str() {
-            "csv" | "txt" => Ledger::from_csv_bytes(&bytes, &name, schema),
+            "csv" | "txt" | "tsv" => {
+                Ledger::from_csv_bytes_encoded(&bytes, &name, schema, encoding)
+            }
             "json" | "yaml" | "yml" => {
-                let (text, notes) = decode(&bytes, &name)?;
+                let (text, notes) = decode(&bytes, &name, encoding)?;
                 let mut ledger = if ext == "json" {
                     Ledger::from_json_str(&text, &name, schema)
                 } else {
@@ -154,15 +167,30 @@ impl Ledger {
         }
     }
 
-    /// Reads a CSV ledger in UTF-8 (with or without BOM) or GBK.
+    /// Reads a CSV ledger in UTF-8 (with or without BOM), GBK or UTF-16, its cells separated
+    /// by commas or tabs.
     pub fn from_csv_bytes(
         bytes: &[u8],
         name: &str,
         schema: &Schema,
     ) -> Result<Ledger, LedgerError> {
-        let (text, notes) = decode(bytes, name)?;
+        Ledger::from_csv_bytes_encoded(bytes, name, schema, Encoding::Auto)
+    }
+
+    /// [`Ledger::from_csv_bytes`] with the text encoding named (or `Auto`).
+    pub fn from_csv_bytes_encoded(
+        bytes: &[u8],
+        name: &str,
+        schema: &Schema,
+        encoding: Encoding,
+    ) -> Result<Ledger, LedgerError> {
+        let (text, notes) = decode(bytes, name, encoding)?;
         let mut csv = CsvRows::new(name, schema);
+        csv.delimiter = crate::encoding::delimiter(text.as_bytes());
         csv.builder.notes = notes;
+        if csv.delimiter == b'\t' {
+            csv.builder.notes.push("cells separated by tabs".to_owned());
+        }
         csv.block(&text)?;
         csv.finish()
     }
@@ -230,6 +258,8 @@ pub(crate) struct CsvRows<'a> {
     skipped: usize,
     /// Lines in the blocks before this one.
     lines_before: usize,
+    /// The cell separator: `,` or a tab.
+    pub(crate) delimiter: u8,
 }
 
 impl<'a> CsvRows<'a> {
@@ -240,6 +270,7 @@ impl<'a> CsvRows<'a> {
             header: None,
             skipped: 0,
             lines_before: 0,
+            delimiter: b',',
         }
     }
 
@@ -250,6 +281,7 @@ impl<'a> CsvRows<'a> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(self.delimiter)
             .from_reader(text.as_bytes());
         let (mut line, mut counted) = (self.lines_before + 1, 0usize);
         let mut row = csv::StringRecord::new();
@@ -358,28 +390,21 @@ impl<'a> CsvRows<'a> {
     }
 }
 
-/// The text of a ledger file: UTF-8 (BOM stripped) or, failing that, GBK.
-fn decode<'b>(bytes: &'b [u8], name: &str) -> Result<(Cow<'b, str>, Vec<String>), LedgerError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(LedgerError::Format {
-            path: name.to_owned(),
-            message: "the file is empty".into(),
-        });
+/// The text of a ledger file (see [`crate::encoding`]), and a note on how it was decoded.
+fn decode<'b>(
+    bytes: &'b [u8],
+    name: &str,
+    encoding: Encoding,
+) -> Result<(Cow<'b, str>, Vec<String>), LedgerError> {
+    let format = |message: String| LedgerError::Format {
+        path: name.to_owned(),
+        message,
+    };
+    let decoded = crate::encoding::decode(bytes, encoding).map_err(format)?;
+    if decoded.text.trim().is_empty() {
+        return Err(format("the file is empty".into()));
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(text), Vec::new()));
-    }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-    if had_errors {
-        return Err(LedgerError::Format {
-            path: name.to_owned(),
-            message:
-                "the file is neither UTF-8 nor GBK text; save it from Excel as \"CSV UTF-8\" or CSV"
-                    .into(),
-        });
-    }
-    Ok((text, vec!["decoded as GBK (GB18030)".to_owned()]))
+    Ok((decoded.text, decoded.note.into_iter().collect()))
 }
 
 /// One cell as the file holds it, borrowed: only cells that become values are copied.

@@ -33,6 +33,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod dimension;
 pub mod editor;
+pub mod encoding;
 pub mod evaluate;
 pub mod generate;
 pub mod ledger;

@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::mpsc;
 
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
+
 use crate::compile::CompiledPolicy;
+use crate::encoding::Encoding;
 use crate::evaluate::{Evaluation, Outcome, Tally};
 use crate::ledger::{CsvRows, LedgerError, Record, RecordError, records_with_errors};
 
@@ -31,6 +34,8 @@ pub struct StreamOptions {
     pub block_bytes: usize,
     /// Record errors kept for the report (all are counted).
     pub max_errors: usize,
+    /// The input's text encoding (`Auto`: a byte-order mark, else UTF-8 or GBK).
+    pub encoding: Encoding,
 }
 
 impl Default for StreamOptions {
@@ -40,6 +45,7 @@ impl Default for StreamOptions {
             top: None,
             block_bytes: 1 << 20,
             max_errors: 100,
+            encoding: Encoding::Auto,
         }
     }
 }
@@ -65,11 +71,12 @@ pub fn evaluate_csv(
         // The reader sends typed blocks; two in flight keep both sides busy.
         let (send, receive) = mpsc::sync_channel::<(Vec<Record>, Vec<RecordError>)>(2);
         let reader = scope.spawn(move || -> Result<CsvRows<'_>, LedgerError> {
-            let mut blocks = Blocks::new(input, name, options.block_bytes);
+            let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
             let mut rows = CsvRows::new(name, schema);
             rows.builder.check_duplicates = false;
             rows.builder.wanted = Some(compiled.fields_read());
             while let Some(text) = blocks.next_text()? {
+                rows.delimiter = blocks.delimiter.unwrap_or(b',');
                 rows.block(&text)?;
                 if send.send(rows.take()).is_err() {
                     break;
@@ -233,12 +240,14 @@ enum Scan {
 }
 
 impl Scan {
-    fn next(self, b: u8) -> Scan {
+    /// The state after byte `b`, with `delimiter` separating cells.
+    fn next(self, b: u8, delimiter: u8) -> Scan {
         match (self, b) {
             (Scan::Quoted, b'"') => Scan::QuoteInQuoted,
             (Scan::Quoted, _) => Scan::Quoted,
             (Scan::QuoteInQuoted, b'"') | (Scan::FieldStart, b'"') => Scan::Quoted,
-            (_, b',' | b'\n' | b'\r') => Scan::FieldStart,
+            (_, b'\n' | b'\r') => Scan::FieldStart,
+            (_, b) if b == delimiter => Scan::FieldStart,
             _ => Scan::Unquoted,
         }
     }
@@ -246,9 +255,14 @@ impl Scan {
 
 /// The input cut into blocks of whole rows, decoded to text: UTF-8 (a BOM skipped) or, once a
 /// block is not UTF-8, GBK from there on (ASCII reads the same in both, and a line feed never
-/// falls inside a GBK character, so cutting at line feeds is safe in both).
-struct Blocks<R> {
-    input: R,
+/// falls inside a GBK character, so cutting at line feeds is safe in both). UTF-16 input (by its
+/// byte-order mark, or named) is transcoded to UTF-8 as it is read, before any cutting.
+struct Blocks<R: Read> {
+    input: DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>,
+    /// The cell separator, decided from the first bytes read.
+    delimiter: Option<u8>,
+    /// UTF-8 named: invalid bytes are an error, not a switch to GBK.
+    strict_utf8: bool,
     name: String,
     buf: Vec<u8>,
     /// How far `buf` has been scanned for row ends, and the CSV state at that point.
@@ -266,9 +280,56 @@ struct Blocks<R> {
 }
 
 impl<R: Read> Blocks<R> {
-    fn new(input: R, name: &str, block_bytes: usize) -> Self {
-        Blocks {
-            input,
+    fn new(
+        mut input: R,
+        name: &str,
+        block_bytes: usize,
+        encoding: Encoding,
+    ) -> Result<Self, LedgerError> {
+        // The first bytes say whether a byte-order mark overrides `Auto`.
+        let mut head = vec![0u8; 4];
+        let mut got = 0;
+        while got < head.len() {
+            match input.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(LedgerError::Io {
+                        path: name.to_owned(),
+                        source,
+                    });
+                }
+            }
+        }
+        head.truncate(got);
+        let encoding = match Encoding::from_bom(&head) {
+            Some((marked, _)) if encoding == Encoding::Auto => marked,
+            _ => encoding,
+        };
+        let utf16 = match encoding {
+            Encoding::Utf16Le => Some(encoding_rs::UTF_16LE),
+            Encoding::Utf16Be => Some(encoding_rs::UTF_16BE),
+            _ => None,
+        };
+        let mut notes = Vec::new();
+        if matches!(
+            encoding,
+            Encoding::Utf16Le | Encoding::Utf16Be | Encoding::Gbk
+        ) {
+            notes.push(format!("decoded as {}", encoding.name()));
+        }
+        Ok(Blocks {
+            // UTF-16 is transcoded to UTF-8 (its mark dropped); anything else passes through
+            // as bytes, a UTF-8 mark dropped.
+            input: DecodeReaderBytesBuilder::new()
+                .encoding(utf16)
+                .bom_override(true)
+                .strip_bom(true)
+                .utf8_passthru(true)
+                .build(std::io::Cursor::new(head).chain(input)),
+            delimiter: None,
+            strict_utf8: encoding == Encoding::Utf8,
             name: name.to_owned(),
             buf: Vec::with_capacity(block_bytes.saturating_add(128 << 10)),
             scanned: 0,
@@ -277,10 +338,10 @@ impl<R: Read> Blocks<R> {
             block_bytes: block_bytes.max(1),
             eof: false,
             first: true,
-            gbk: false,
-            notes: Vec::new(),
+            gbk: encoding == Encoding::Gbk,
+            notes,
             offset: 0,
-        }
+        })
     }
 
     /// The next block of whole rows as text, or None at the end.
@@ -305,6 +366,13 @@ impl<R: Read> Blocks<R> {
         if !self.gbk {
             match String::from_utf8(bytes) {
                 Ok(text) => return Ok(Some(text)),
+                Err(e) if self.strict_utf8 => {
+                    let at = e.utf8_error().valid_up_to();
+                    return Err(self.format(format!(
+                        "the file is not UTF-8 text from byte {}",
+                        start + at as u64
+                    )));
+                }
                 Err(e) => {
                     self.gbk = true;
                     self.notes.push("decoded as GBK (GB18030)".to_owned());
@@ -312,13 +380,13 @@ impl<R: Read> Blocks<R> {
                 }
             }
         }
-        let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
-        if had_errors {
-            return Err(self.format(format!(
-                "the file is neither UTF-8 nor GBK text (in the block from byte {start}); save it from Excel as \"CSV UTF-8\" or CSV"
-            )));
+        match crate::encoding::decode_gbk(&bytes) {
+            Ok(text) => Ok(Some(text)),
+            Err(at) => Err(self.format(format!(
+                "the file is neither UTF-8 nor GBK text: not GBK from byte {}; save it from Excel as \"CSV UTF-8\", or name its encoding with --encoding",
+                start + at as u64
+            ))),
         }
-        Ok(Some(text.into_owned()))
     }
 
     fn format(&self, message: String) -> LedgerError {
@@ -358,6 +426,14 @@ impl<R: Read> Blocks<R> {
             };
             self.buf.truncate(len + n);
             self.eof = n == 0;
+            let delimiter = match self.delimiter {
+                Some(d) => d,
+                // Decided once, from the first bytes: before any cut depends on it.
+                None if self.eof || self.buf.len() >= 4096 => {
+                    *self.delimiter.insert(crate::encoding::delimiter(&self.buf))
+                }
+                None => continue,
+            };
             let new = &self.buf[self.scanned..];
             let quoted = matches!(self.state, Scan::Quoted | Scan::QuoteInQuoted);
             match new.iter().rposition(|&b| b == b'\n') {
@@ -366,11 +442,11 @@ impl<R: Read> Blocks<R> {
                     self.cut = self.scanned + last + 1;
                     self.state = new[last + 1..]
                         .iter()
-                        .fold(Scan::FieldStart, |state, &b| state.next(b));
+                        .fold(Scan::FieldStart, |state, &b| state.next(b, delimiter));
                 }
                 _ => {
                     for (i, &b) in new.iter().enumerate() {
-                        self.state = self.state.next(b);
+                        self.state = self.state.next(b, delimiter);
                         if b == b'\n' && self.state == Scan::FieldStart {
                             self.cut = self.scanned + i + 1;
                         }

@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-fn liangxin(args: &[&str]) -> Output {
+pub(crate) fn liangxin(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_liangxin"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -11,7 +11,7 @@ fn liangxin(args: &[&str]) -> Output {
 }
 
 /// Runs the binary with `input` on its stdin.
-fn liangxin_with_stdin(args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn liangxin_with_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write as _;
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_liangxin"))
@@ -31,7 +31,7 @@ fn liangxin_with_stdin(args: &[&str], input: &[u8]) -> Output {
     out
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -25,6 +25,8 @@ pub struct Args {
     pub as_of: date::AsOf,
     #[command(flatten)]
     pub out: output::OutputArgs,
+    #[command(flatten)]
+    pub encoding: packs::EncodingArg,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -70,7 +72,7 @@ pub fn run(args: Args) -> Exit {
     let mut evaluations = Vec::new();
     let mut groupings = Vec::new();
     for p in &prepared {
-        let ledger = match packs::ledger(records, &p.policy.policy.schema) {
+        let ledger = match packs::ledger(records, &p.policy.policy.schema, &args.encoding) {
             Ok(l) => l,
             Err(exit) => return exit,
         };

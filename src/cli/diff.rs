@@ -30,6 +30,8 @@ pub struct Args {
     pub fail_on_change: bool,
     #[command(flatten)]
     pub out: output::OutputArgs,
+    #[command(flatten)]
+    pub encoding: packs::EncodingArg,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -52,7 +54,7 @@ pub fn run(args: Args) -> Exit {
     }
     let mut evaluations = Vec::new();
     for p in [&old, &new] {
-        match packs::ledger(&args.records, &p.policy.policy.schema) {
+        match packs::ledger(&args.records, &p.policy.policy.schema, &args.encoding) {
             Ok(ledger) => evaluations.push(p.policy.evaluate_ledger(&ledger)),
             Err(exit) => return exit,
         }

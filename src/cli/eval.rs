@@ -36,6 +36,8 @@ pub struct Args {
     #[command(flatten)]
     pub out: output::OutputArgs,
     #[command(flatten)]
+    pub encoding: packs::EncodingArg,
+    #[command(flatten)]
     pub as_of: date::AsOf,
     #[command(flatten)]
     pub watch: watch::WatchArgs,
@@ -114,7 +116,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             None => {}
         }
     }
-    let ledger = match packs::ledger(&args.records, &compiled.policy.schema) {
+    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.encoding) {
         Ok(l) => l,
         Err(exit) => return (exit, None),
     };
@@ -246,6 +248,7 @@ fn streamed(
     }
     let options = liangxin::stream::StreamOptions {
         top: args.top.map(|n| n as usize),
+        encoding: args.encoding.encoding,
         ..Default::default()
     };
     let result = if stdin {

@@ -89,9 +89,22 @@ pub fn prepare(arg: &Path, as_of: &str) -> Result<liangxin::Prepared, super::Exi
     }
 }
 
+/// `--encoding`, for every command that reads a ledger.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EncodingArg {
+    /// The ledger's text encoding: auto (a byte-order mark, else UTF-8, else GBK), utf-8, gbk
+    /// (gb18030), utf-16le (Excel's "Unicode text") or utf-16be.
+    #[arg(long, default_value = "auto", value_parser = clap::builder::ValueParser::new(str::parse::<liangxin::encoding::Encoding>))]
+    pub encoding: liangxin::encoding::Encoding,
+}
+
 /// Reads a ledger for a command, or prints why not.
-pub fn ledger(path: &Path, schema: &liangxin::Schema) -> Result<liangxin::Ledger, super::Exit> {
-    liangxin::Ledger::read(path, schema).map_err(|e| {
+pub fn ledger(
+    path: &Path,
+    schema: &liangxin::Schema,
+    encoding: &EncodingArg,
+) -> Result<liangxin::Ledger, super::Exit> {
+    liangxin::Ledger::read_encoded(path, schema, encoding.encoding).map_err(|e| {
         eprintln!("error: {e}");
         super::Exit::Usage
     })

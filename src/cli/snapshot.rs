@@ -17,6 +17,8 @@ pub struct Args {
     /// The snapshot's name (default: the ledger's file name).
     #[arg(long)]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub encoding: packs::EncodingArg,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -38,7 +40,7 @@ pub fn run(args: Args) -> Exit {
         Err(exit) => return exit,
     };
     let compiled = &prepared.policy;
-    let ledger = match packs::ledger(&args.records, &compiled.policy.schema) {
+    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.encoding) {
         Ok(l) => l,
         Err(exit) => return exit,
     };

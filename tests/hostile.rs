@@ -1,0 +1,178 @@
+//! Hostile and broken input, one class at a time: each gets a clear error with its location and
+//! the right exit code, or is read correctly when it can be. docs/reliability.md lists every
+//! class with the test here that shows it.
+
+use std::path::PathBuf;
+
+use crate::cli::{liangxin, liangxin_with_stdin, text};
+
+/// A fresh directory for one test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("liangxin-hostile-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn members_csv() -> String {
+    std::fs::read_to_string("fixtures/longwen/members.csv").unwrap()
+}
+
+fn eval_json(records: &str, extra: &[&str]) -> serde_json::Value {
+    let args = [
+        &[
+            "eval",
+            "--policy",
+            "longwen-points",
+            "--records",
+            records,
+            "--format",
+            "json",
+        ],
+        extra,
+    ]
+    .concat();
+    let out = liangxin(&args);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The outcomes' ids, grades and scores: what must not depend on how the file was encoded.
+fn results(json: &serde_json::Value) -> Vec<(String, String, String)> {
+    json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["record"].to_string(),
+                o["grade"].to_string(),
+                o["score"].to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Excel's "Unicode text": UTF-16LE with a byte-order mark and tabs between cells, read whole
+/// and streamed, gives what the UTF-8 CSV gives.
+#[test]
+fn excel_unicode_text_is_read_like_the_csv() {
+    let dir = scratch("utf16");
+    let tsv = members_csv().replace(',', "\t");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(tsv.encode_utf16().flat_map(u16::to_le_bytes));
+    let file = dir.join("members.txt");
+    std::fs::write(&file, &bytes).unwrap();
+    let expected = eval_json("fixtures/longwen/members.csv", &[]);
+    let got = eval_json(file.to_str().unwrap(), &[]);
+    assert_eq!(results(&got), results(&expected));
+    let notes = got["notes"].to_string();
+    assert!(
+        notes.contains("decoded as UTF-16LE") && notes.contains("tabs"),
+        "{notes}"
+    );
+
+    // Streamed from stdin, the summary is the same.
+    let summary = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["summary"].clone()
+    };
+    let args = [
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        "-",
+        "--summary",
+        "--format",
+        "json",
+    ];
+    let streamed = summary(liangxin_with_stdin(&args, &bytes));
+    let plain = summary(liangxin_with_stdin(&args, members_csv().as_bytes()));
+    assert_eq!(streamed, plain);
+    // Named rather than announced by a mark.
+    let unmarked = &bytes[2..];
+    let named = [&args[..], &["--encoding", "utf-16le"]].concat();
+    assert_eq!(summary(liangxin_with_stdin(&named, unmarked)), plain);
+}
+
+/// GBK is what Chinese Excel saves as CSV; GB18030's four-byte characters (a rare surname
+/// character outside GBK) come through too, detected or named with --encoding.
+#[test]
+fn gbk_and_gb18030_exports_are_read() {
+    let dir = scratch("gbk");
+    let csv = members_csv().replacen("蔡振鑫", "蔡𠀀鑫", 1);
+    assert!(csv.contains("蔡𠀀鑫"), "the fixture has the name to change");
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&csv);
+    assert!(!unmappable);
+    let file = dir.join("members-gbk.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    for extra in [&[][..], &["--encoding", "gbk"]] {
+        let json = eval_json(file.to_str().unwrap(), extra);
+        assert!(json["outcomes"].to_string().contains("蔡𠀀鑫"));
+        assert!(json["notes"].to_string().contains("GBK"));
+    }
+    // Named wrongly, the error says where the text stops being UTF-8.
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        file.to_str().unwrap(),
+        "--encoding",
+        "utf-8",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is not UTF-8 text from byte") && err.contains("(line 1"),
+        "{err}"
+    );
+}
+
+/// A file that is no text at all: the error names the byte where decoding fails; a workbook
+/// is named as one.
+#[test]
+fn binary_files_are_refused_with_the_byte_offset() {
+    let dir = scratch("binary");
+    let mut bytes = b"\xE5\x85\x9A\xE5\x91\x98\xE7\xBC\x96\xE5\x8F\xB7,x\n".to_vec();
+    bytes.extend((0..=255u8).cycle().skip(128).take(2000));
+    let file = dir.join("noise.csv");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("neither UTF-8 nor GBK")
+            && err.contains("not UTF-8 from byte 15 (line 2, 0x80)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let xlsx = dir.join("ledger.csv");
+    std::fs::write(&xlsx, b"PK\x03\x04\x14\x00\x06\x00").unwrap();
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("Excel (.xlsx)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
