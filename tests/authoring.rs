@@ -11,13 +11,21 @@ fn liangxin(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// A draft of longwen-points that only changes the recommendation threshold.
+/// A draft of longwen-points that only changes the recommendation threshold, to be written in
+/// a [`draft_dir`] (inside the project, since a pack may extend only packs of its project).
 fn draft(recommend_at: u32) -> String {
-    let parent = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/longwen-points");
     format!(
-        "id: draft\nname: 草稿\nsubject: member\nextends: {}\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n",
-        parent.display()
+        "id: draft\nname: 草稿\nsubject: member\nextends: ../../../policies/longwen-points\nparams:\n  recommend_at: {{ value: {recommend_at} }}\n"
     )
+}
+
+/// A fresh folder for a draft pack, two levels inside the project: `target/liangxin-tests/`.
+fn draft_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/liangxin-tests")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 /// Runs a `--watch` command, saves `file` with `contents` once it is watching, and returns its
@@ -81,7 +89,7 @@ fn failing_cases_show_file_line_expected_and_actual() {
 
 #[test]
 fn a_changed_rule_shows_the_records_it_moves_until_accepted() {
-    let dir = std::env::temp_dir().join(format!("liangxin-authoring-{}", std::process::id()));
+    let dir = draft_dir("authoring");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("policy.yaml"), draft(900)).unwrap();
     let d = dir.to_str().unwrap();
@@ -215,7 +223,7 @@ fn every_bundled_file_names_its_schema_for_editors() {
 
 #[test]
 fn watch_reruns_on_save_and_shows_what_moved() {
-    let dir = std::env::temp_dir().join(format!("liangxin-watch-{}", std::process::id()));
+    let dir = draft_dir("watch");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("policy.yaml"), draft(900)).unwrap();
     let d = dir.to_str().unwrap();
@@ -278,7 +286,7 @@ fn check_watch_says_which_problems_a_save_fixed() {
 
 #[test]
 fn a_snapshot_record_that_stops_evaluating_fails_the_test_and_is_not_accepted() {
-    let dir = std::env::temp_dir().join(format!("liangxin-snap-err-{}", std::process::id()));
+    let dir = draft_dir("snap-err");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("policy.yaml"), draft(900)).unwrap();
     let d = dir.to_str().unwrap();

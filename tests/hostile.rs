@@ -176,3 +176,68 @@ fn binary_files_are_refused_with_the_byte_offset() {
         text(&out.stderr)
     );
 }
+
+/// A library of packs in a scratch folder (no `schema/` above, so the library is the folder the
+/// packs sit in), with a file outside it that a hostile pack tries to reach.
+fn library(test: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(test);
+    let lib = dir.join("lib");
+    let policy = std::fs::read_to_string("policies/longwen-points/policy.yaml").unwrap();
+    for pack in [lib.join("base"), dir.join("outside")] {
+        std::fs::create_dir_all(&pack).unwrap();
+        std::fs::write(pack.join("policy.yaml"), &policy).unwrap();
+    }
+    (dir, lib)
+}
+
+fn child_pack(lib: &std::path::Path, extends: &str) -> String {
+    let pack = lib.join("child");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(
+        pack.join("policy.yaml"),
+        format!("id: child\nname: 子\nsubject: member\nextends: {extends}\n"),
+    )
+    .unwrap();
+    pack.to_str().unwrap().to_owned()
+}
+
+/// `extends:` reaches the packs beside a pack and no further: not `../../`, not an absolute
+/// path, not a link out of the library.
+#[test]
+fn packs_cannot_extend_outside_their_library() {
+    let (dir, lib) = library("extends");
+    let sibling = child_pack(&lib, "../base");
+    let out = liangxin(&["check", &sibling]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    let outside = dir.join("outside");
+    std::os::unix::fs::symlink(&outside, lib.join("linked")).unwrap();
+    for extends in ["../../outside", outside.to_str().unwrap(), "../linked"] {
+        let pack = child_pack(&lib, extends);
+        let out = liangxin(&["check", &pack]);
+        let err = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{extends}: {err}");
+        assert!(
+            err.contains("error[extends-outside]") && err.contains("policy.yaml:4:10"),
+            "{err}"
+        );
+    }
+}
+
+/// A script that is a link to a file elsewhere is refused before it is read.
+#[test]
+fn scripts_linked_from_outside_the_pack_are_refused() {
+    let (dir, lib) = library("script-link");
+    let secret = dir.join("secret.rhai");
+    std::fs::write(&secret, "fn leak() { 1 }").unwrap();
+    let scripts = lib.join("base/scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    std::os::unix::fs::symlink(&secret, scripts.join("leak.rhai")).unwrap();
+    let out = liangxin(&["check", lib.join("base").to_str().unwrap()]);
+    let err = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error[script-outside]") && err.contains("secret.rhai"),
+        "{err}"
+    );
+}

@@ -14,6 +14,11 @@ pub trait Loader {
     fn list(&self, dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>>;
     /// Whether `path` is a file.
     fn is_file(&self, path: &Path) -> bool;
+    /// Where `path` really is, with `.` and `..` resolved (and, on a disk, symbolic links
+    /// followed), so a pack's reach can be checked (see `load::library_root`).
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(normalize(path))
+    }
 }
 
 /// Reads packs from the filesystem.
@@ -44,6 +49,15 @@ impl Loader for FsLoader {
 
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
+    }
+
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path
+        };
+        std::fs::canonicalize(path)
     }
 }
 

@@ -183,11 +183,33 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     let mut diagnostics = Vec::new();
     let mut extends = Vec::new();
     let mut visited = vec![normalize(&dir)];
+    let root = library_root(loader, &dir);
     let mut next = head.extends.clone().map(|e| (0usize, e, dir.clone()));
     while let Some((from_file, parent, from_dir)) = next.take() {
         let parent_dir = normalize(&from_dir.join(&parent.value));
         let parent_file = parent_dir.join("policy.yaml");
         let from = location(&files[from_file].path, &parent.referenced);
+        // A pack shared between districts must not reach into the rest of the disk.
+        let outside = if Path::new(&parent.value).is_absolute() {
+            Some("is an absolute path")
+        } else {
+            match loader.real_path(&parent_dir) {
+                Ok(real) if !real.starts_with(&root) => Some("points outside the pack library"),
+                _ => None,
+            }
+        };
+        if let Some(why) = outside {
+            diagnostics.push(
+                Diagnostic::error(
+                    "extends-outside",
+                    format!("`extends: {}` {why} ({})", parent.value, root.display()),
+                    from,
+                )
+                .with_source(&files[from_file].text)
+                .with_help("a pack extends only packs beside it (`../longwen-stars`) or in its project (the folder holding `schema/`)"),
+            );
+            break;
+        }
         // A cycle is the same directory twice (written differently or not); the pack itself
         // counts as visited.
         if visited.len() > MAX_EXTENDS_DEPTH || visited.contains(&parent_dir) {
@@ -271,6 +293,25 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 source,
             })?
         {
+            // A script linked to a file outside its pack's `scripts/` is refused.
+            let scripts_dir = loader.real_path(&layer_dir.join("scripts"));
+            let real = loader.real_path(&script);
+            if let (Ok(scripts_dir), Ok(real)) = (scripts_dir, real)
+                && !real.starts_with(&scripts_dir)
+            {
+                let origin = script.display().to_string();
+                return Err(LoadError::Invalid(vec![
+                    Diagnostic::error(
+                        "script-outside",
+                        format!(
+                            "script {origin} is a link to {}, outside the pack's scripts/ folder",
+                            real.display()
+                        ),
+                        Location::file_only(&origin),
+                    )
+                    .with_help("copy the script into the pack instead of linking to it"),
+                ]));
+            }
             let text = loader.read(&script).map_err(|source| LoadError::Io {
                 path: script.display().to_string(),
                 source,
@@ -431,6 +472,26 @@ fn empty_policy() -> RawPolicy {
         ranking: None,
         budget: None,
         group_rules: Vec::new(),
+    }
+}
+
+/// The folder a pack's `extends:` may reach into, with links resolved: its project (the
+/// nearest of the pack's folder and the three above it that holds a `schema/` folder of
+/// dictionaries, where the schema is found too) or, outside a project, the folder the pack sits
+/// in, so it can extend the packs beside it and nothing else.
+fn library_root(loader: &dyn Loader, pack_dir: &Path) -> PathBuf {
+    let project = pack_dir.ancestors().take(4).find(|dir| {
+        loader
+            .list(&dir.join("schema"), "yaml")
+            .is_ok_and(|files| !files.is_empty())
+    });
+    let real = |dir: &Path| loader.real_path(dir).unwrap_or_else(|_| normalize(dir));
+    match project {
+        Some(dir) => real(dir),
+        None => {
+            let dir = real(pack_dir);
+            dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+        }
     }
 }
 
