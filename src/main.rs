@@ -13,6 +13,12 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Interrupted (Ctrl-C, a kill), a run removes the output file it was writing, so what is
+    // left under the output's name is the good file from before or nothing.
+    let _ = ctrlc::set_handler(|| {
+        cli::output::remove_unfinished();
+        std::process::exit(130);
+    });
     let args = cli::Cli::parse();
     let code = match args.command {
         cli::Command::Eval(a) => cli::eval::run(a),

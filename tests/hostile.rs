@@ -241,3 +241,59 @@ fn scripts_linked_from_outside_the_pack_are_refused() {
         "{err}"
     );
 }
+
+/// Interrupted while writing its output (Ctrl-C), a run leaves the good file from before and no
+/// temporary file; killed outright, it still never leaves a half-written file under the name.
+#[test]
+fn an_interrupted_run_leaves_the_previous_output_whole() {
+    let dir = scratch("interrupt");
+    let target = dir.join("ledger.csv");
+    std::fs::write(&target, "the good file from before\n").unwrap();
+    for signal in ["-INT", "-KILL"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_liangxin"))
+            .args(["gen", "--subject", "member", "--rows", "100000000", "-o"])
+            .arg(&target)
+            .spawn()
+            .unwrap();
+        // Wait until it is writing: its temporary file has grown.
+        let writing = || {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|e| {
+                    e.file_name().to_string_lossy().ends_with(".tmp")
+                        && e.metadata().is_ok_and(|m| m.len() > 1 << 20)
+                })
+        };
+        let start = std::time::Instant::now();
+        while !writing() && start.elapsed() < std::time::Duration::from_secs(60) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(writing(), "the run started writing");
+        let kill = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "the good file from before\n",
+            "after {signal}"
+        );
+        if signal == "-INT" {
+            assert_eq!(status.code(), Some(130));
+            let left: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect();
+            assert_eq!(
+                left,
+                ["ledger.csv"],
+                "no temporary file is left after Ctrl-C"
+            );
+        }
+    }
+}

@@ -16,7 +16,7 @@ pub mod eval;
 pub mod generate;
 mod git;
 pub mod list;
-mod output;
+pub mod output;
 mod packs;
 pub mod schema;
 pub mod snapshot;

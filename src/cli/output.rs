@@ -91,6 +91,7 @@ pub fn write_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _unfinished = Unfinished::register(&temp);
     let result = std::fs::File::create(&temp)
         .and_then(|file| {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -102,6 +103,38 @@ pub fn write_with(
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Temporary output files being written, for [`remove_unfinished`].
+static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file listed in [`UNFINISHED`] while it lives.
+struct Unfinished(PathBuf);
+
+impl Unfinished {
+    fn register(path: &Path) -> Unfinished {
+        if let Ok(mut list) = UNFINISHED.lock() {
+            list.push(path.to_path_buf());
+        }
+        Unfinished(path.to_path_buf())
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Ok(mut list) = UNFINISHED.lock() {
+            list.retain(|p| p != &self.0);
+        }
+    }
+}
+
+/// Removes the temporary files of outputs not yet complete: called when the run is interrupted.
+pub fn remove_unfinished() {
+    if let Ok(list) = UNFINISHED.lock() {
+        for path in list.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Prints record errors to stderr, at most 20, then how many more there are (the report itself
