@@ -499,3 +499,29 @@ fn summary_streams_stdin_and_has_no_csv_form() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--summary has no CSV form"));
 }
+
+/// `check --format json`: every problem as data, with its code and location, for editors and CI.
+#[test]
+fn check_reports_problems_as_json() {
+    let out = liangxin(&[
+        "check",
+        "fixtures/invalid/unknown-key.yaml",
+        "longwen-points",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["ok"], false);
+    let d = &json[0]["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-key");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
+        (Some(18), Some(5))
+    );
+    assert_eq!(json[1]["ok"], true);
+}

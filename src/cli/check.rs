@@ -10,6 +10,9 @@ use super::{Exit, packs, watch};
 pub struct Args {
     /// Packs to check (directories, policy.yaml files or bundled ids); all bundled packs if none.
     pub packs: Vec<PathBuf>,
+    /// How to report: text, or json for editors and CI.
+    #[arg(long, short, value_enum, default_value = "text")]
+    pub format: CheckFormat,
     #[command(flatten)]
     pub watch: watch::WatchArgs,
 }
@@ -37,7 +40,27 @@ fn run_once(args: &Args) -> Exit {
     check(args, &mut Vec::new())
 }
 
-/// Checks the packs, printing every problem; `problems` collects each one's headline, for
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Each problem with its source line underlined, then a line per pack.
+    Text,
+    /// One object per pack: `pack`, `ok`, `summary` and `diagnostics` (severity, code,
+    /// message, location {file, line, column}, help), for editors and CI.
+    Json,
+}
+
+/// What checking one pack found.
+#[derive(serde::Serialize)]
+struct PackCheck {
+    pack: String,
+    ok: bool,
+    /// The pack's one-line description when it is usable, else why not.
+    summary: String,
+    diagnostics: Vec<liangxin::Diagnostic>,
+}
+
+/// Checks the packs and prints what was found; `problems` collects each one's headline, for
 /// `--watch` to say what changed.
 fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
     let packs = match packs::list_or_bundled(&args.packs) {
@@ -45,55 +68,93 @@ fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
         Err(exit) => return exit,
     };
     let mut exit = Exit::Ok;
+    let mut checks = Vec::new();
     for pack in &packs {
-        // A pack on disk, or `REV:path` in a git revision.
-        let result = match super::git::GitLoader::parse(pack) {
-            Some((git, path)) => prepare(&git, &path),
-            None => prepare(&FsLoader, pack),
-        };
-        match result {
-            Ok(prepared) => {
-                for w in &prepared.warnings {
-                    say!("{w}\n");
-                    problems.push(format!("{} {}", w.location, w.message));
-                }
-                let p = &prepared.policy.policy;
-                let (native, scripted) = prepared.policy.expression_paths();
-                let groups = match p.group_rules.len() {
-                    0 => String::new(),
-                    1 => ", 1 group rule".to_owned(),
-                    n => format!(", {n} group rules"),
-                };
-                say!(
-                    "ok: {} ({} {}): {} rules{groups}, {} expressions ({native} native, {scripted} Rhai), {} warning(s)",
-                    pack.display(),
-                    p.meta.id,
-                    p.meta.name,
-                    p.rules.len(),
-                    native + scripted,
-                    prepared.warnings.len()
-                );
-            }
-            Err(LoadError::Io { path, source }) => {
-                say!("error: cannot read policy {path}: {source}");
-                exit = Exit::Usage;
-            }
-            Err(LoadError::Invalid(diagnostics)) => {
-                for d in &diagnostics {
+        let (check, pack_exit) = check_pack(pack);
+        problems.extend(
+            check
+                .diagnostics
+                .iter()
+                .map(|d| format!("{} {}", d.location, d.message)),
+        );
+        if pack_exit as u8 > exit as u8 {
+            exit = pack_exit;
+        }
+        match args.format {
+            CheckFormat::Text => {
+                for d in &check.diagnostics {
                     say!("{d}\n");
-                    problems.push(format!("{} {}", d.location, d.message));
                 }
-                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                say!(
-                    "failed: {}: {errors} error(s), {} warning(s)",
-                    pack.display(),
-                    diagnostics.len() - errors
-                );
-                if exit == Exit::Ok {
-                    exit = Exit::Findings;
-                }
+                say!("{}", check.summary);
+            }
+            CheckFormat::Json => checks.push(check),
+        }
+    }
+    if args.format == CheckFormat::Json {
+        match serde_json::to_string_pretty(&checks) {
+            Ok(json) => say!("{json}"),
+            Err(e) => {
+                eprintln!("error: cannot write the JSON report: {e}");
+                return Exit::Usage;
             }
         }
     }
     exit
+}
+
+fn check_pack(pack: &std::path::Path) -> (PackCheck, Exit) {
+    // A pack on disk, or `REV:path` in a git revision.
+    let result = match super::git::GitLoader::parse(pack) {
+        Some((git, path)) => prepare(&git, &path),
+        None => prepare(&FsLoader, pack),
+    };
+    let name = pack.display().to_string();
+    match result {
+        Ok(prepared) => {
+            let p = &prepared.policy.policy;
+            let (native, scripted) = prepared.policy.expression_paths();
+            let groups = match p.group_rules.len() {
+                0 => String::new(),
+                1 => ", 1 group rule".to_owned(),
+                n => format!(", {n} group rules"),
+            };
+            let summary = format!(
+                "ok: {name} ({} {}): {} rules{groups}, {} expressions ({native} native, {scripted} Rhai), {} warning(s)",
+                p.meta.id,
+                p.meta.name,
+                p.rules.len(),
+                native + scripted,
+                prepared.warnings.len()
+            );
+            let check = PackCheck {
+                pack: name,
+                ok: true,
+                summary,
+                diagnostics: prepared.warnings,
+            };
+            (check, Exit::Ok)
+        }
+        Err(LoadError::Io { path, source }) => {
+            let check = PackCheck {
+                pack: name,
+                ok: false,
+                summary: format!("error: cannot read policy {path}: {source}"),
+                diagnostics: Vec::new(),
+            };
+            (check, Exit::Usage)
+        }
+        Err(LoadError::Invalid(diagnostics)) => {
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let check = PackCheck {
+                summary: format!(
+                    "failed: {name}: {errors} error(s), {} warning(s)",
+                    diagnostics.len() - errors
+                ),
+                pack: name,
+                ok: false,
+                diagnostics,
+            };
+            (check, Exit::Findings)
+        }
+    }
 }
