@@ -61,6 +61,10 @@ pub(crate) struct Slot {
 pub struct CompiledPolicy {
     pub policy: Policy,
     pub(crate) engine: Engine,
+    /// The limits the engine was built with (a replay that locates a limit uses them too).
+    pub(crate) limits: Limits,
+    /// Which file defines each script function, for error messages.
+    pub(crate) function_files: FunctionFiles,
     pub(crate) slots: Vec<Slot>,
     /// Per rule (same order as `policy.rules`), its expressions in order: points/bonus/
     /// deduction `[expr]`, veto `[when]`, checklist one per criterion, money `[when]` or `[]`.
@@ -232,7 +236,7 @@ pub fn compile_with(
     let engine = sandbox::engine(limits);
     let mut diagnostics = Vec::new();
 
-    let functions = compile_scripts(&engine, &policy, &mut diagnostics);
+    let (functions, function_files) = compile_scripts(&engine, &policy, &mut diagnostics);
     // With a broken script, calls to its functions would fail the probe for the wrong reason.
     let probe = !has_errors(&diagnostics);
 
@@ -353,6 +357,8 @@ pub fn compile_with(
         CompiledPolicy {
             policy,
             engine,
+            limits,
+            function_files,
             slots,
             exprs,
             constants,
@@ -377,10 +383,16 @@ fn placeholder(ty: &FieldType) -> Dynamic {
     }
 }
 
-/// Compiles the pack's scripts into one AST of functions. Scripts may only define functions:
-/// a top-level statement would run on every evaluation.
-fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagnostic>) -> AST {
+/// Compiles the pack's scripts into one AST of functions, and says which file defines each
+/// function (Rhai's own record of it names the last file merged). Scripts may only define
+/// functions: a top-level statement would run on every evaluation.
+fn compile_scripts(
+    engine: &Engine,
+    policy: &Policy,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (AST, FunctionFiles) {
     let mut functions = AST::empty();
+    let mut files = FunctionFiles::new();
     for script in &policy.scripts {
         let file = &policy.files[script.file];
         match engine.compile(&file.text) {
@@ -400,6 +412,9 @@ fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagn
                     );
                 }
                 ast.set_source(file.path.clone());
+                for f in ast.iter_functions() {
+                    files.insert(f.name.to_owned(), file.path.clone());
+                }
                 functions = functions.merge(&ast.clone_functions_only());
             }
             Err(e) => {
@@ -416,8 +431,11 @@ fn compile_scripts(engine: &Engine, policy: &Policy, diagnostics: &mut Vec<Diagn
             }
         }
     }
-    functions
+    (functions, files)
 }
+
+/// Script function name -> the file that defines it.
+pub(crate) type FunctionFiles = std::collections::HashMap<String, String>;
 
 fn parse_message(e: &ParseErrorType) -> String {
     crate::diagnostic::lowercase_first(&e.to_string())

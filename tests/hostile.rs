@@ -297,3 +297,72 @@ fn an_interrupted_run_leaves_the_previous_output_whole() {
         }
     }
 }
+
+/// Every way a script can fail at run time stops that record only, with the rule and the script
+/// file, line and column; the other records are evaluated. (Each stops in milliseconds: the
+/// sandbox's operation, call-depth and size limits, docs/reliability.md.)
+#[test]
+fn failing_scripts_name_the_rule_and_the_script_line() {
+    let e = crate::evaluate(
+        "fixtures/hostile/script-failures",
+        "fixtures/hostile/script-failures/records.csv",
+    );
+    let evaluated: Vec<&str> = e.outcomes.iter().map(|o| o.record.as_str()).collect();
+    assert_eq!(evaluated, ["M0", "M8"]);
+    let dir = "fixtures/hostile/script-failures/scripts";
+    let expected = [
+        (
+            "M1",
+            "endless_loop",
+            "the script ran too long",
+            "limits.rhai:4:21",
+        ),
+        (
+            "M2",
+            "deep_recursion",
+            "called functions too deeply",
+            "limits.rhai:10:29",
+        ),
+        (
+            "M3",
+            "huge_string",
+            "built a string larger than the sandbox allows",
+            "limits.rhai:17:21",
+        ),
+        (
+            "M4",
+            "huge_array",
+            "built an array larger than the sandbox allows",
+            "limits.rhai:25:18",
+        ),
+        (
+            "M5",
+            "missing_function",
+            "function not found: nothing_here",
+            "mistakes.rhai:3:24",
+        ),
+        (
+            "M6",
+            "division_by_zero",
+            "division by zero",
+            "mistakes.rhai:8:27",
+        ),
+        (
+            "M7",
+            "integer_overflow",
+            "addition overflow",
+            "mistakes.rhai:13:44",
+        ),
+    ];
+    assert_eq!(e.errors.len(), expected.len(), "{:#?}", e.errors);
+    for (error, (record, rule, what, place)) in e.errors.iter().zip(expected) {
+        assert_eq!(error.record.as_deref(), Some(record));
+        assert_eq!(error.rule.as_deref(), Some(rule));
+        assert!(error.message.contains(what), "{}", error.message);
+        assert!(
+            error.message.contains(&format!("({dir}/{place})")),
+            "{}",
+            error.message
+        );
+    }
+}

@@ -9,6 +9,7 @@
 mod explain;
 mod group;
 mod group_rules;
+mod locate;
 mod outcome;
 mod procedure;
 mod summary;
@@ -437,7 +438,22 @@ impl Evaluator<'_> {
                 let result = compiled
                     .engine
                     .eval_ast_with_scope::<Dynamic>(&mut self.scope, ast)
-                    .map_err(|e| script_error(&e))?;
+                    .map_err(|e| {
+                        let mut message = script_error(&e, &compiled.function_files);
+                        // A limit inside a script function is reported at the call; find the
+                        // script line (a replay of this one evaluation, only on failure).
+                        if e.is_system_exception()
+                            && let Some(place) = locate::limit_location(
+                                compiled.limits,
+                                ast,
+                                &self.scope,
+                                &compiled.function_files,
+                            )
+                        {
+                            message = format!("{}{place}", script_error_what(&e));
+                        }
+                        message
+                    })?;
                 from_dynamic(&result).ok_or_else(|| {
                     format!(
                         "the expression gave a {}, which is not a number, yes/no or text",
@@ -500,33 +516,14 @@ fn from_dynamic(value: &Dynamic) -> Option<Value> {
 }
 
 /// A script failure in words staff can act on, with the script line when it is in a function.
-fn script_error(e: &EvalAltResult) -> String {
+fn script_error(e: &EvalAltResult, files: &crate::compile::FunctionFiles) -> String {
     let inner = innermost(e);
-    let what = match inner {
-        EvalAltResult::ErrorTooManyOperations(_) => {
-            "the script ran too long (operation limit reached; is there an endless loop?)"
-                .to_owned()
-        }
-        EvalAltResult::ErrorStackOverflow(_) => {
-            "the script called functions too deeply (endless recursion?)".to_owned()
-        }
-        EvalAltResult::ErrorDataTooLarge(what, _) => {
-            format!("the script built a value too large ({what})")
-        }
-        other => {
-            let text = other.to_string();
-            let text = match text.rfind(" (line ") {
-                Some(cut) => &text[..cut],
-                None => &text,
-            };
-            crate::diagnostic::lowercase_first(text)
-        }
-    };
+    let what = script_error_what(e);
     let mut place = String::new();
-    if let EvalAltResult::ErrorInFunctionCall(function, source, _, _) = e {
+    if let EvalAltResult::ErrorInFunctionCall(function, _, _, _) = e {
         let pos = inner.position();
         place = format!(" in function `{function}`");
-        if !source.is_empty() {
+        if let Some(source) = files.get(function) {
             place.push_str(&format!(" ({source}"));
             if let (Some(line), Some(col)) = (pos.line(), pos.position()) {
                 place.push_str(&format!(":{line}:{col}"));
@@ -540,4 +537,34 @@ fn script_error(e: &EvalAltResult) -> String {
         );
     }
     format!("{what}{place}")
+}
+
+/// What went wrong in a script, in words, without where.
+fn script_error_what(e: &EvalAltResult) -> String {
+    match innermost(e) {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "the script ran too long (operation limit reached; is there an endless loop?)"
+                .to_owned()
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            "the script called functions too deeply (endless recursion?)".to_owned()
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let value = match what.as_str() {
+                "Length of string" => "a string",
+                "Size of array/BLOB" => "an array",
+                "Size of object map" => "a map",
+                _ => "a value",
+            };
+            format!("the script built {value} larger than the sandbox allows")
+        }
+        other => {
+            let text = other.to_string();
+            let text = match text.rfind(" (line ") {
+                Some(cut) => &text[..cut],
+                None => &text,
+            };
+            crate::diagnostic::lowercase_first(text)
+        }
+    }
 }
