@@ -274,8 +274,32 @@ impl<'a> CsvRows<'a> {
         }
     }
 
-    /// Reads one block of whole rows (it ends at a row's end) into records.
+    /// Reads one block of whole rows (it ends at a row's end) into records. A quote that opens
+    /// a cell and never closes would make the rest of the file one cell: its row is an error
+    /// and reading goes on from the next line.
     pub(crate) fn block(&mut self, text: &str) -> Result<(), LedgerError> {
+        let Some(open) = unclosed_quote(text, self.delimiter) else {
+            return self.rows(text);
+        };
+        let start = text[..open].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[open..].find('\n').map_or(text.len(), |i| open + i + 1);
+        self.rows(&text[..start])?;
+        let line = self.lines_before + 1;
+        let column = text[start..open].chars().count() + 1;
+        self.builder.errors.push(RecordError {
+            row: line,
+            record: None,
+            field: None,
+            rule: None,
+            message: format!(
+                "a quote opens a cell at column {column} and never closes, which would make the rest of the file one cell; the row is skipped"
+            ),
+        });
+        self.lines_before += memchr_count(&text.as_bytes()[start..end]);
+        self.block(&text[end..])
+    }
+
+    fn rows(&mut self, text: &str) -> Result<(), LedgerError> {
         let name = &self.name;
         let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
         let mut reader = csv::ReaderBuilder::new()
@@ -327,6 +351,21 @@ impl<'a> CsvRows<'a> {
                             break;
                         }
                     }
+                }
+                Some(columns) if row.len() < columns.len() => {
+                    // Fewer cells than headers: a lost comma may have shifted the values, and
+                    // the cells missing at the end would silently take their defaults.
+                    self.builder.errors.push(RecordError {
+                        row: line,
+                        record: row.get(0).map(|id| id.trim().to_owned()).filter(|id| !id.is_empty()),
+                        field: None,
+                        rule: None,
+                        message: format!(
+                            "the row has {} cells but the header has {}; values may be shifted, so the row is skipped",
+                            row.len(),
+                            columns.len()
+                        ),
+                    });
                 }
                 Some(columns) if row.iter().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
                     // More cells than headers: a stray comma has likely shifted the values.
@@ -388,6 +427,49 @@ impl<'a> CsvRows<'a> {
         }
         Ok(self.builder.finish())
     }
+}
+
+/// Where a CSV scanner is, as the csv crate reads it: a quote opens a quoted field only at the
+/// start of a field (`王"五` is plain text), and `""` inside quotes is a quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: its end, or the first of `""`.
+    QuoteInQuoted,
+}
+
+impl Scan {
+    /// The state after byte `b`, with `delimiter` separating cells.
+    pub(crate) fn next(self, b: u8, delimiter: u8) -> Scan {
+        match (self, b) {
+            (Scan::Quoted, b'"') => Scan::QuoteInQuoted,
+            (Scan::Quoted, _) => Scan::Quoted,
+            (Scan::QuoteInQuoted, b'"') | (Scan::FieldStart, b'"') => Scan::Quoted,
+            (_, b'\n' | b'\r') => Scan::FieldStart,
+            (_, b) if b == delimiter => Scan::FieldStart,
+            _ => Scan::Unquoted,
+        }
+    }
+}
+
+/// The byte offset of a quote that opens a cell in `text` and is never closed, if there is one.
+fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'"') {
+        return None;
+    }
+    let mut state = Scan::FieldStart;
+    let mut opened = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = state.next(b, delimiter);
+        if state == Scan::FieldStart && next == Scan::Quoted {
+            opened = i;
+        }
+        state = next;
+    }
+    (state == Scan::Quoted).then_some(opened)
 }
 
 /// The text of a ledger file (see [`crate::encoding`]), and a note on how it was decoded.

@@ -21,6 +21,7 @@ use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 use crate::compile::CompiledPolicy;
 use crate::encoding::Encoding;
 use crate::evaluate::{Evaluation, Outcome, Tally};
+use crate::ledger::Scan;
 use crate::ledger::{CsvRows, LedgerError, Record, RecordError, records_with_errors};
 
 /// How a stream is evaluated.
@@ -225,31 +226,6 @@ impl Leaderboard {
         self.prune();
         self.leaders.sort_by_key(|o| o.row);
         self.leaders
-    }
-}
-
-/// Where a CSV scanner is, as the csv crate reads it: a quote opens a quoted field only at the
-/// start of a field (`王"五` is plain text), and `""` inside quotes is a quote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scan {
-    FieldStart,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted field: its end, or the first of `""`.
-    QuoteInQuoted,
-}
-
-impl Scan {
-    /// The state after byte `b`, with `delimiter` separating cells.
-    fn next(self, b: u8, delimiter: u8) -> Scan {
-        match (self, b) {
-            (Scan::Quoted, b'"') => Scan::QuoteInQuoted,
-            (Scan::Quoted, _) => Scan::Quoted,
-            (Scan::QuoteInQuoted, b'"') | (Scan::FieldStart, b'"') => Scan::Quoted,
-            (_, b'\n' | b'\r') => Scan::FieldStart,
-            (_, b) if b == delimiter => Scan::FieldStart,
-            _ => Scan::Unquoted,
-        }
     }
 }
 

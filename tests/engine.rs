@@ -456,28 +456,71 @@ fn extends_follows_directories_not_names() {
 }
 
 #[test]
-fn ragged_rows_are_read_as_far_as_they_are_sound() {
+fn ragged_rows_are_errors_not_shifted_or_defaulted_values() {
     let schema = liangxin::Schema::builtin(liangxin::Subject::Member);
     let ledger = Ledger::from_csv_bytes(
-        "id,name,org_life\nA,甲\nB,乙,1,2\n".as_bytes(),
+        "id,name,org_life\nA,甲\nB,乙,1,2\nC,丙,3\n".as_bytes(),
         "t.csv",
         &schema,
     )
     .unwrap();
-    // A short row: its missing cells are empty, not missing columns.
+    // Only the sound row is a record.
     assert_eq!(ledger.records.len(), 1);
-    assert_eq!(
-        ledger.records[0].cells[schema.index_of("org_life").unwrap()],
-        liangxin::ledger::Cell::Missing
-    );
-    // A long row: values may have shifted, so it is an error.
+    // A short row: a lost comma may have shifted its values, and its missing cells would
+    // silently take defaults.
+    assert_eq!(ledger.errors[0].row, 2);
+    assert_eq!(ledger.errors[0].record.as_deref(), Some("A"));
     assert!(
         ledger.errors[0]
             .message
-            .starts_with("the row has 4 cells but the header has 3"),
+            .starts_with("the row has 2 cells but the header has 3"),
         "{}",
         ledger.errors[0]
     );
+    // A long row: values may have shifted too.
+    assert!(
+        ledger.errors[1]
+            .message
+            .starts_with("the row has 4 cells but the header has 3"),
+        "{}",
+        ledger.errors[1]
+    );
+}
+
+/// A quote that opens a cell and never closes would swallow the rest of the file as one cell:
+/// its row is the error, and every row after it is read, whole or streamed.
+#[test]
+fn an_unclosed_quote_costs_one_row_not_the_rest_of_the_ledger() {
+    let p = crate::pack("policies/longwen-points");
+    let schema = &p.policy.policy.schema;
+    let mut csv = std::fs::read_to_string("fixtures/longwen/members.csv").unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let total = lines.len() - 1;
+    let broken = lines[10].replacen(',', ",\"", 1);
+    csv = [&lines[..10], &[broken.as_str()], &lines[11..]]
+        .concat()
+        .join("\n");
+    let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", schema).unwrap();
+    assert_eq!(ledger.records.len(), total - 1);
+    assert_eq!(ledger.errors.len(), 1);
+    assert_eq!(ledger.errors[0].row, 11);
+    assert!(
+        ledger.errors[0]
+            .message
+            .contains("a quote opens a cell at column 11 and never closes"),
+        "{}",
+        ledger.errors[0]
+    );
+    for block_bytes in [64, 1 << 20] {
+        let options = liangxin::stream::StreamOptions {
+            block_bytes,
+            ..Default::default()
+        };
+        let e =
+            liangxin::stream::evaluate_csv(&p.policy, csv.as_bytes(), "t.csv", options).unwrap();
+        assert_eq!(e.summary.records, total - 1);
+        assert_eq!(e.errors.iter().map(|e| e.row).collect::<Vec<_>>(), [11]);
+    }
 }
 
 #[test]
