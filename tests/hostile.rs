@@ -366,3 +366,73 @@ fn failing_scripts_name_the_rule_and_the_script_line() {
         );
     }
 }
+
+/// `--output` to a pipe or a device writes into it, and to a link writes the file it points to:
+/// neither is replaced by a regular file.
+#[test]
+fn output_to_a_pipe_or_a_link_keeps_it() {
+    let dir = scratch("output-kinds");
+    let fifo = dir.join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        "fixtures/longwen/members.csv",
+        "--format",
+        "csv",
+        "--output",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        reader
+            .join()
+            .unwrap()
+            .starts_with("record,name,score,grade")
+    );
+    let meta = std::fs::symlink_metadata(&fifo).unwrap();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type()),
+        "the pipe is still a pipe"
+    );
+
+    let real = dir.join("real.csv");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = dir.join("link.csv");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        "fixtures/longwen/members.csv",
+        "--format",
+        "csv",
+        "--output",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .starts_with("record,name")
+    );
+}

@@ -82,6 +82,21 @@ pub fn write_with(
             other => other,
         };
     };
+    // A device or a pipe (`/dev/null`, a FIFO) is written in place: renaming a file over it
+    // would replace it.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        return fill(&mut out).and_then(|_| out.flush());
+    }
+    // A link is kept: the file it points to is what gets replaced.
+    let resolved;
+    let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
