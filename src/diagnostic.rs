@@ -103,6 +103,10 @@ impl Diagnostic {
     }
 }
 
+/// How much of a long source line a diagnostic shows: characters before the column, and in all.
+const SHOWN_BEFORE: usize = 40;
+const SHOWN_LINE: usize = 120;
+
 impl fmt::Display for Diagnostic {
     /// Renders in the style of rustc: a headline, the location, and the source line with the
     /// span underlined (widths are display widths, so Chinese text lines up).
@@ -116,18 +120,28 @@ impl fmt::Display for Diagnostic {
         if let Some(line) = &self.source_line {
             let number = self.location.line.to_string();
             let pad = " ".repeat(number.len());
-            let before: String = line
+            let column = self.location.column.saturating_sub(1) as usize;
+            // A long line (a 100 MB one-line file, deep nesting) is shown around the column only.
+            let skip = column.saturating_sub(SHOWN_BEFORE);
+            let shown: String = line.chars().skip(skip).take(SHOWN_LINE).collect();
+            let cut_before = if skip > 0 { "…" } else { "" };
+            let cut_after = if line.chars().nth(skip + SHOWN_LINE).is_some() {
+                "…"
+            } else {
+                ""
+            };
+            let before: String = cut_before
                 .chars()
-                .take(self.location.column.saturating_sub(1) as usize)
+                .chain(shown.chars().take(column - skip))
                 .collect();
-            let marked: String = line
+            let marked: String = shown
                 .chars()
-                .skip(self.location.column.saturating_sub(1) as usize)
+                .skip(column - skip)
                 .take(self.location.len.max(1) as usize)
                 .collect();
             write!(
                 f,
-                "\n{pad} |\n{number} | {line}\n{pad} | {}{}",
+                "\n{pad} |\n{number} | {cut_before}{shown}{cut_after}\n{pad} | {}{}",
                 " ".repeat(before.width()),
                 "^".repeat(marked.width().max(1))
             )?;
@@ -174,4 +188,48 @@ pub fn suggest<'a>(
 ) -> String {
     did_you_mean(name, candidates)
         .map_or_else(|| otherwise.to_owned(), |s| format!("did you mean `{s}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_source_line_is_shown_around_the_column_only() {
+        let line = format!(
+            "key: [{}oops{}]",
+            "x, ".repeat(10_000),
+            ", y".repeat(10_000)
+        );
+        let column = line.find("oops").unwrap() as u32 + 1;
+        let d = Diagnostic::error(
+            "syntax",
+            "bad",
+            Location {
+                file: "p.yaml".into(),
+                line: 1,
+                column,
+                len: 4,
+            },
+        )
+        .with_source(&line);
+        let shown = d.to_string();
+        assert!(shown.len() < 400, "{} bytes", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        let (source, marks) = (lines[3], lines[4]);
+        assert!(
+            source.starts_with("1 | …") && source.ends_with('…'),
+            "{source}"
+        );
+        // The carets sit under `oops`.
+        let at = marks.find('^').unwrap();
+        assert_eq!(
+            &source[source
+                .char_indices()
+                .nth(marks[..at].chars().count())
+                .unwrap()
+                .0..][..4],
+            "oops"
+        );
+    }
 }

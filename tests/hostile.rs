@@ -436,3 +436,25 @@ fn output_to_a_pipe_or_a_link_keeps_it() {
             .starts_with("record,name")
     );
 }
+
+/// A script that cannot be read (a dangling link, a folder named like a script) is an error
+/// naming it, not silently left out.
+#[test]
+fn an_unreadable_script_is_named_not_skipped() {
+    let (_dir, lib) = library("script-unreadable");
+    let scripts = lib.join("base/scripts");
+    std::fs::create_dir_all(scripts.join("folder.rhai")).unwrap();
+    let out = liangxin(&["check", lib.join("base").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stdout) + text(&out.stderr).as_str();
+    assert!(said.contains("folder.rhai"), "{said}");
+    std::fs::remove_dir(scripts.join("folder.rhai")).unwrap();
+    std::os::unix::fs::symlink(lib.join("nowhere.rhai"), scripts.join("dangling.rhai")).unwrap();
+    let out = liangxin(&["check", lib.join("base").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stdout) + text(&out.stderr).as_str();
+    assert!(
+        said.contains("dangling.rhai") && said.contains("No such file"),
+        "{said}"
+    );
+}

@@ -39,7 +39,9 @@ impl Loader for FsLoader {
         let mut files = Vec::new();
         for entry in entries {
             let path = entry?.path();
-            if path.is_file() && path.extension().is_some_and(|e| e == ext) {
+            // Not only files: a dangling link or a folder named `x.rhai` must fail to read, not
+            // vanish (a pack silently missing a script fails later, for a misleading reason).
+            if path.extension().is_some_and(|e| e == ext) {
                 files.push(path);
             }
         }
