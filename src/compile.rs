@@ -284,6 +284,8 @@ pub fn compile_with(
         policy: &policy,
         slots: &slots,
         functions: &functions,
+        function_files: &function_files,
+        limits,
         probe,
         native,
         scope,
@@ -434,6 +436,14 @@ fn compile_scripts(
     (functions, files)
 }
 
+/// A Rhai signature with the type names policy staff know.
+fn rhai_types(signature: &str) -> String {
+    signature
+        .replace("&str | ImmutableString | String", "string")
+        .replace("i64", "int")
+        .replace("f64", "decimal")
+}
+
 /// Script function name -> the file that defines it.
 pub(crate) type FunctionFiles = std::collections::HashMap<String, String>;
 
@@ -446,6 +456,8 @@ struct Compiler<'a> {
     policy: &'a Policy,
     slots: &'a [Slot],
     functions: &'a AST,
+    function_files: &'a FunctionFiles,
+    limits: Limits,
     /// Whether to run each script expression once on placeholder values.
     probe: bool,
     /// Whether to lower declarative expressions to the native path.
@@ -564,17 +576,64 @@ impl Compiler<'_> {
                     );
                 }
             }
-            Err(e) => {
-                let types = |s: &str| {
-                    s.replace("&str | ImmutableString | String", "string")
-                        .replace("i64", "int")
-                        .replace("f64", "decimal")
+            // A loop or recursion without end on placeholder values (0, empty text, false) will
+            // likely fail many records: worth a warning, with the script line.
+            Err(e) if e.is_system_exception() => {
+                let place = crate::evaluate::locate::limit_location(
+                    self.limits,
+                    ast,
+                    &self.scope,
+                    self.function_files,
+                )
+                .unwrap_or_default();
+                let message = format!(
+                    "rule `{rule}`: on placeholder values (0, empty text, no) {}{place}; records like them will fail the same way",
+                    crate::evaluate::script_error_what(&e)
+                );
+                let mut loc = expr.loc.clone();
+                loc.len = expr.text.chars().count() as u32;
+                let d = Diagnostic::warning("script-limit", message, loc);
+                self.push(expr, d);
+            }
+            // A function a script function calls does not exist: that is the script's line.
+            Err(e)
+                if matches!(&*e, EvalAltResult::ErrorInFunctionCall(..))
+                    && matches!(innermost(&e), EvalAltResult::ErrorFunctionNotFound(..)) =>
+            {
+                let (
+                    EvalAltResult::ErrorInFunctionCall(function, ..),
+                    EvalAltResult::ErrorFunctionNotFound(signature, pos),
+                ) = (&*e, innermost(&e))
+                else {
+                    return;
                 };
+                let file = self
+                    .function_files
+                    .get(function)
+                    .cloned()
+                    .unwrap_or_default();
+                let loc = Location {
+                    file: file.clone(),
+                    line: pos.line().unwrap_or(0) as u32,
+                    column: pos.position().unwrap_or(1) as u32,
+                    len: 1,
+                };
+                let message = format!(
+                    "function `{function}` calls `{}`, which no script defines (or not for these types)",
+                    rhai_types(signature)
+                );
+                let mut d = Diagnostic::error("unknown-function", message, loc);
+                if let Some(f) = self.policy.files.iter().find(|f| f.path == file) {
+                    d = d.with_source(&f.text);
+                }
+                self.diagnostics.push(d);
+            }
+            Err(e) => {
                 let found = match innermost(&e) {
                     EvalAltResult::ErrorFunctionNotFound(signature, pos) => Some((
                         format!(
                             "no function or operator matches `{}` (check the types of the fields and params it uses)",
-                            types(signature)
+                            rhai_types(signature)
                         ),
                         *pos,
                     )),

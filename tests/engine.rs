@@ -1057,3 +1057,23 @@ rules:
         e.errors[0].message
     );
 }
+
+/// A script that runs into a limit on placeholder values will likely fail real records too:
+/// `check` warns, at the script line.
+#[test]
+fn a_script_that_loops_on_placeholder_values_is_a_warning() {
+    let loader = MemoryLoader::new()
+        .with(
+            "p/policy.yaml",
+            format!("{MEMBER_HEAD}fields: [org_life]\nrules:\n  - {{ id: spin, kind: points, expr: \"spin(org_life)\" }}\n"),
+        )
+        .with("p/scripts/spin.rhai", "fn spin(x) {\n    loop { x += 1; }\n}\n");
+    let p = prepared(&loader, "p");
+    let w = &p.warnings[0];
+    assert_eq!(w.code, "script-limit");
+    assert!(
+        w.message.contains("ran too long") && w.message.contains("p/scripts/spin.rhai:2:"),
+        "{}",
+        w.message
+    );
+}

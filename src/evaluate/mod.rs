@@ -9,7 +9,7 @@
 mod explain;
 mod group;
 mod group_rules;
-mod locate;
+pub(crate) mod locate;
 mod outcome;
 mod procedure;
 mod summary;
@@ -540,7 +540,7 @@ fn script_error(e: &EvalAltResult, files: &crate::compile::FunctionFiles) -> Str
 }
 
 /// What went wrong in a script, in words, without where.
-fn script_error_what(e: &EvalAltResult) -> String {
+pub(crate) fn script_error_what(e: &EvalAltResult) -> String {
     match innermost(e) {
         EvalAltResult::ErrorTooManyOperations(_) => {
             "the script ran too long (operation limit reached; is there an endless loop?)"
