@@ -97,10 +97,19 @@ impl FieldDef {
             return Ok(None);
         }
         let value = match &self.ty {
-            FieldType::Int => Value::Int(
-                parse_int(&crate::number::normalize(text))
-                    .ok_or_else(|| format!("`{}` is not a whole number", quote(text)))?,
-            ),
+            FieldType::Int => {
+                let number = crate::number::normalize(text);
+                Value::Int(parse_int(&number).ok_or_else(|| {
+                    if number.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) {
+                        format!(
+                            "`{}` is too large to be counted exactly (at most 9,007,199,254,740,992)",
+                            quote(text)
+                        )
+                    } else {
+                        format!("`{}` is not a whole number", quote(text))
+                    }
+                })?)
+            }
             FieldType::Decimal => {
                 let number = crate::number::normalize(text);
                 let number = number.strip_suffix('%').unwrap_or(&number).trim();
@@ -187,11 +196,18 @@ fn quote(text: &str) -> String {
     }
 }
 
+/// The largest whole number a cell may hold: scores are summed as binary floating point, which
+/// counts every whole number up to 2^53 exactly and silently rounds beyond it.
+const MAX_EXACT_INT: i64 = 1 << 53;
+
 fn parse_int(text: &str) -> Option<i64> {
-    text.parse::<i64>().ok().or_else(|| {
-        // Excel writes whole numbers as `12.0` in some exports.
-        text.parse::<f64>().ok().and_then(crate::number::whole)
-    })
+    text.parse::<i64>()
+        .ok()
+        .or_else(|| {
+            // Excel writes whole numbers as `12.0` in some exports.
+            text.parse::<f64>().ok().and_then(crate::number::whole)
+        })
+        .filter(|n| n.unsigned_abs() <= MAX_EXACT_INT.unsigned_abs())
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -209,6 +225,19 @@ fn parse_bool(text: &str) -> Option<bool> {
 
 /// A date as `YYYY-MM-DD`, from that form or `YYYY/MM/DD` or `YYYY年M月D日`.
 pub fn parse_date(text: &str) -> Option<String> {
+    // Excel's date-and-time form (`2024-07-01 00:00:00`): the date is what counts.
+    let text = match text.split_once([' ', 'T']) {
+        Some((date, time)) if time.trim().chars().all(|c| c.is_ascii_digit() || c == ':') => date,
+        _ => text,
+    };
+    // Eight digits in a row (`20240701`), as some systems export dates.
+    let compact;
+    let text = if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        compact = format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]);
+        compact.as_str()
+    } else {
+        text
+    };
     let normalized: String = text
         .replace(['年', '月', '/', '.'], "-")
         .trim_end_matches('日')
@@ -442,5 +471,29 @@ mod tests {
         assert_eq!(parse_date("2024年3月5日").as_deref(), Some("2024-03-05"));
         assert_eq!(parse_date("2024/02/29").as_deref(), Some("2024-02-29"));
         assert_eq!(parse_date("2023-02-29"), None);
+    }
+
+    #[test]
+    fn dates_in_the_forms_staff_and_exports_write() {
+        for text in [
+            "2024-07-01",
+            "2024/7/1",
+            "2024年7月1日",
+            "2024.7.1",
+            "2024-07-01 00:00:00",
+            "20240701",
+        ] {
+            assert_eq!(parse_date(text).as_deref(), Some("2024-07-01"), "{text}");
+        }
+        assert_eq!(parse_date("20241301"), None);
+        assert_eq!(parse_date("2024-07-01 上午"), None);
+    }
+
+    #[test]
+    fn whole_numbers_beyond_exact_counting_are_refused() {
+        assert_eq!(parse_int("9007199254740992"), Some(1 << 53));
+        assert_eq!(parse_int("9007199254740993"), None);
+        assert_eq!(parse_int("9223372036854775807"), None);
+        assert_eq!(parse_int("-12.0"), Some(-12));
     }
 }
