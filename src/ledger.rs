@@ -559,15 +559,34 @@ impl<'a> Builder<'a> {
                 }
                 None if header.trim().is_empty() => Target::Ignored,
                 None => {
-                    self.notes.push(format!(
-                        "column `{header}` is not in the {} schema; kept, not read by any rule",
-                        self.schema.subject
-                    ));
                     self.ledger_columns.push(header.clone());
                     Target::Extra(self.ledger_columns.len() - 1)
                 }
             };
             self.targets.push(target);
+        }
+        // One note for the columns no rule reads, naming the first few (a sheet can have
+        // thousands).
+        if !self.ledger_columns.is_empty() {
+            const NAMED: usize = 10;
+            let mut names: Vec<String> = self
+                .ledger_columns
+                .iter()
+                .take(NAMED)
+                .map(|c| format!("`{c}`"))
+                .collect();
+            if self.ledger_columns.len() > NAMED {
+                names.push(format!("and {} more", self.ledger_columns.len() - NAMED));
+            }
+            let (what, verb) = match self.ledger_columns.len() {
+                1 => ("column", "is"),
+                _ => ("columns", "are"),
+            };
+            self.notes.push(format!(
+                "{what} {} {verb} not in the {} schema; kept, not read by any rule",
+                names.join(", "),
+                self.schema.subject
+            ));
         }
     }
 

@@ -458,3 +458,31 @@ fn an_unreadable_script_is_named_not_skipped() {
         "{said}"
     );
 }
+
+/// 10,000 columns, a 10 MB cell and a cell with line breaks in it: all read, one note for the
+/// columns no rule reads.
+#[test]
+fn wide_rows_huge_cells_and_quoted_newlines_are_read() {
+    let p = crate::pack("policies/longwen-points");
+    let header = "党员编号,姓名,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决";
+    let extra: Vec<String> = (0..10_000).map(|i| format!("备注{i}")).collect();
+    let mut csv = format!("{header},{}\n", extra.join(","));
+    let filler = vec![""; 10_000].join(",");
+    let huge = "很".repeat((10 << 20) / 3);
+    csv.push_str(&format!("M1,\"王\n五\",1,2,3,4,5,0,0,否,{huge}{filler}\n"));
+    csv.push_str(&format!("M2,李四,0,0,0,0,0,0,0,否,{filler}\n"));
+    let ledger =
+        liangxin::Ledger::from_csv_bytes(csv.as_bytes(), "wide.csv", &p.policy.policy.schema)
+            .unwrap();
+    assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
+    let e = p.policy.evaluate_ledger(&ledger);
+    assert_eq!(e.outcomes.len(), 2);
+    assert_eq!(e.outcomes[0].name.as_deref(), Some("王\n五"));
+    assert_eq!(e.outcomes[0].score, Some(1015.0));
+    assert_eq!(ledger.notes.len(), 1, "{:?}", ledger.notes);
+    assert!(
+        ledger.notes[0].contains("`备注0`") && ledger.notes[0].contains("and 9990 more"),
+        "{}",
+        ledger.notes[0]
+    );
+}

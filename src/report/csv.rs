@@ -28,7 +28,33 @@ pub(crate) fn cell_text(cell: &super::doc::Cell) -> String {
     }
 }
 
-/// Whether Excel would run this text as a formula (=, +, @, a tab or carriage return first).
+/// Whether Excel would run this text as a formula (=, +, @, a tab or carriage return first, or
+/// a minus not starting a number: `-2+3`, `-cmd|' /C calc'!A0`).
 pub(crate) fn looks_like_formula(text: &str) -> bool {
-    text.starts_with(['=', '+', '@', '\t', '\r'])
+    match text.strip_prefix('-') {
+        Some(rest) => !rest.is_empty() && rest.parse::<f64>().is_err(),
+        None => text.starts_with(['=', '+', '@', '\t', '\r']),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_formula;
+
+    #[test]
+    fn text_excel_would_run_is_caught_and_negative_numbers_are_not() {
+        for formula in [
+            "=1+2",
+            "+1",
+            "@SUM(A1)",
+            "-cmd|' /C calc'!A0",
+            "-2+3",
+            "\tx",
+        ] {
+            assert!(looks_like_formula(formula), "{formula}");
+        }
+        for plain in ["-5", "-12.5", "-", "张三", "2-3"] {
+            assert!(!looks_like_formula(plain), "{plain}");
+        }
+    }
 }
