@@ -196,12 +196,16 @@ impl Ledger {
     }
     /// Reads a JSON ledger: an array of objects keyed by field id or label.
     pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
-        let rows: Vec<IndexMap<String, serde_json::Value>> =
+        let rows: Vec<UniqueKeys> =
             serde_json::from_str(text).map_err(|e| LedgerError::Format {
                 path: name.to_owned(),
                 message: e.to_string(),
             })?;
-        Ok(Ledger::from_objects(rows, name, schema))
+        Ok(Ledger::from_objects(
+            rows.into_iter().map(|r| r.0).collect(),
+            name,
+            schema,
+        ))
     }
 
     /// Reads a YAML ledger: a list of mappings keyed by field id or label.
@@ -426,6 +430,38 @@ impl<'a> CsvRows<'a> {
             ));
         }
         Ok(self.builder.finish())
+    }
+}
+
+/// A record object whose keys are unique: JSON allows `{"党员编号": "A", "党员编号": "B"}` and
+/// serde keeps the last, silently; a ledger with it is an error at its line and column.
+struct UniqueKeys(IndexMap<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a record: an object of fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                let mut out = IndexMap::new();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if out.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "the record has the key `{key}` twice"
+                        )));
+                    }
+                    out.insert(key, value);
+                }
+                Ok(UniqueKeys(out))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -1077,3 +1077,16 @@ fn a_script_that_loops_on_placeholder_values_is_a_warning() {
         w.message
     );
 }
+
+/// JSON lets a key appear twice and serde keeps the last: a ledger record with it is an error
+/// at its line, not a silent choice of one value.
+#[test]
+fn a_json_record_with_a_key_twice_is_an_error() {
+    let schema = liangxin::Schema::builtin(liangxin::Subject::Member);
+    let text = "[\n {\"id\": \"A\", \"org_life\": 1},\n {\"id\": \"B\", \"org_life\": 1, \"org_life\": 9}\n]";
+    let err = Ledger::from_json_str(text, "t.json", &schema).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ledger t.json: the record has the key `org_life` twice at line 3 column 42"
+    );
+}
