@@ -704,7 +704,7 @@ impl Compiler<'_> {
 
     fn push(&mut self, expr: &Expr, d: Diagnostic) {
         let d = match self.policy.files.get(expr.file) {
-            Some(f) => d.with_source(&f.text),
+            Some(f) => d.with_line_of(f),
             None => d,
         };
         self.diagnostics.push(d);

@@ -98,6 +98,14 @@ impl Diagnostic {
         self
     }
 
+    /// [`Diagnostic::with_source`] for a pack's file, whose lines are indexed once.
+    pub fn with_line_of(mut self, file: &crate::load::SourceFile) -> Self {
+        if self.location.line > 0 {
+            self.source_line = file.line(self.location.line).map(str::to_owned);
+        }
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -123,7 +131,18 @@ impl fmt::Display for Diagnostic {
             let column = self.location.column.saturating_sub(1) as usize;
             // A long line (a 100 MB one-line file, deep nesting) is shown around the column only.
             let skip = column.saturating_sub(SHOWN_BEFORE);
-            let shown: String = line.chars().skip(skip).take(SHOWN_LINE).collect();
+            // Control characters (a NUL in a file that is not text) are shown as symbols (␀),
+            // never sent raw to the terminal.
+            let shown: String = line
+                .chars()
+                .skip(skip)
+                .take(SHOWN_LINE)
+                .map(|c| match c {
+                    '\0'..='\x1f' if c != '\t' => char::from_u32(0x2400 + c as u32).unwrap_or(c),
+                    '\x7f' => '␡',
+                    c => c,
+                })
+                .collect();
             let cut_before = if skip > 0 { "…" } else { "" };
             let cut_after = if line.chars().nth(skip + SHOWN_LINE).is_some() {
                 "…"

@@ -1252,8 +1252,10 @@ impl Validator<'_> {
         if !rules.iter().any(tagged) {
             return;
         }
+        let by_id: std::collections::HashMap<&str, &Rule> =
+            rules.iter().map(|r| (r.id.as_str(), r)).collect();
         for At { file, item: raw } in &self.pack.rules {
-            let Some(rule) = rules.iter().find(|r| r.id == raw.id.value) else {
+            let Some(rule) = by_id.get(raw.id.value.as_str()) else {
                 continue;
             };
             let untagged: Vec<&str> = match &rule.kind {

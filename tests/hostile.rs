@@ -486,3 +486,27 @@ fn wide_rows_huge_cells_and_quoted_newlines_are_read() {
         ledger.notes[0]
     );
 }
+
+/// A 100 MB policy file: its 100 MB of text in one value is refused by the loader's budget, with
+/// the place shown around the column (not the 100 MB line).
+#[test]
+fn a_hundred_megabyte_policy_is_refused_at_its_place() {
+    let dir = scratch("yaml-100mb");
+    let pack = dir.join("huge");
+    std::fs::create_dir_all(&pack).unwrap();
+    let policy = format!(
+        "id: huge\nname: 大文件\nsubject: member\nfields: [org_life]\nrules:\n  - id: o\n    kind: points\n    expr: org_life\n    description: \"{}\"\n",
+        "两".repeat(35 << 20)
+    );
+    assert!(policy.len() > 100 << 20);
+    std::fs::write(pack.join("policy.yaml"), policy).unwrap();
+    let out = liangxin(&["check", pack.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("more than 100 MB of text") && said.contains("policy.yaml:9:18"),
+        "{}",
+        &said[..said.len().min(2000)]
+    );
+    assert!(said.len() < 2000, "{} bytes said", said.len());
+}

@@ -44,6 +44,32 @@ pub enum LoadError {
 pub struct SourceFile {
     pub path: String,
     pub text: String,
+    /// Where each line starts, found once when a diagnostic first needs a line: a pack with
+    /// 20,000 warnings must not scan its file 20,000 times.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> SourceFile {
+        SourceFile {
+            path,
+            text,
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Line `n` (from 1), without its line ending.
+    pub fn line(&self, n: u32) -> Option<&str> {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = *starts.get((n as usize).checked_sub(1)?)?;
+        let end = starts.get(n as usize).map_or(self.text.len(), |&e| e - 1);
+        let line = self.text.get(start..end.max(start))?;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
 }
 
 /// An item of a pack with the index of the file (in [`Pack::files`]) it was written in.
@@ -100,7 +126,7 @@ impl Pack {
     /// A diagnostic with the source line of its location attached.
     pub fn attach(&self, file: usize, diagnostic: Diagnostic) -> Diagnostic {
         match self.files.get(file) {
-            Some(f) => diagnostic.with_source(&f.text),
+            Some(f) => diagnostic.with_line_of(f),
             None => diagnostic,
         }
     }
@@ -128,6 +154,7 @@ pub fn yaml_error(error: &serde_saphyr::Error, file: &str, text: &str) -> Diagno
         Some(cut) => message[..cut].to_owned(),
         None => message,
     };
+    let message = plain_yaml_message(message);
     let loc = error
         .location()
         .map_or_else(|| Location::file_only(file), |l| location(file, &l));
@@ -142,6 +169,46 @@ pub fn yaml_error(error: &serde_saphyr::Error, file: &str, text: &str) -> Diagno
             .with_help("check the spelling; docs/policy-format.md lists every key of the format");
     }
     diagnostic
+}
+
+/// The YAML library's wording where it speaks of its own internals (type names, options,
+/// budgets), in terms of the policy file.
+fn plain_yaml_message(message: String) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        return format!("the key `{key}` appears twice here; each key may be given once");
+    }
+    if message.contains("untagged enum NumOrName") {
+        return "expected a number or the name of a param".into();
+    }
+    if message.contains("untagged enum Literal") {
+        return "expected a number, text or true/false".into();
+    }
+    if message == "recursion limit exceeded" {
+        return "the file has values nested too deep, beyond what a policy may hold".into();
+    }
+    if message.starts_with("multiple YAML documents") {
+        return "the file holds more than one YAML document (a `---` line); a policy is one".into();
+    }
+    if let Some(budget) = message.strip_prefix("budget breached: ") {
+        // Limits that keep a hostile file (an alias bomb, endless nesting) from exhausting memory.
+        let what = if budget.starts_with("Nodes") {
+            "more than 250,000 values (aliases counted as expanded)".to_owned()
+        } else if budget.starts_with("Depth") {
+            "values nested more than 64 levels deep".to_owned()
+        } else if budget.starts_with("ScalarBytes") {
+            "more than 100 MB of text in its values".to_owned()
+        } else if budget.starts_with("Aliases") || budget.starts_with("Anchors") {
+            "too many aliases or anchors".to_owned()
+        } else {
+            budget.to_owned()
+        };
+        return format!("the file has {what}, beyond what a policy may hold");
+    }
+    message
 }
 
 /// The policy.yaml of a pack given as a directory or as the file itself.
@@ -172,10 +239,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
             LoadError::Io { path, source }
         }
     })?;
-    let mut files = vec![SourceFile {
-        path: file.display().to_string(),
-        text,
-    }];
+    let mut files = vec![SourceFile::new(file.display().to_string(), text)];
     let head = parse_policy(&files[0]).map_err(|d| LoadError::Invalid(vec![d]))?;
 
     // The chain of ancestors, root last.
@@ -234,10 +298,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 break;
             }
         };
-        files.push(SourceFile {
-            path: parent_file.display().to_string(),
-            text,
-        });
+        files.push(SourceFile::new(parent_file.display().to_string(), text));
         let index = files.len() - 1;
         match parse_policy(&files[index]) {
             Ok(raw) => {
@@ -316,10 +377,8 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 path: script.display().to_string(),
                 source,
             })?;
-            pack.files.push(SourceFile {
-                path: script.display().to_string(),
-                text,
-            });
+            pack.files
+                .push(SourceFile::new(script.display().to_string(), text));
             pack.scripts.push(ScriptFile {
                 file: pack.files.len() - 1,
             });
