@@ -132,3 +132,161 @@ proptest! {
         agree(Subject::Dossier, &csv, &DOSSIER);
     }
 }
+
+/// Text made of what breaks CSV readers: quotes, separators, line ends, BOMs, Chinese, digits,
+/// signs, full-width forms, and the header labels themselves.
+fn hostile_csv(subject: Subject) -> impl Strategy<Value = Vec<u8>> {
+    let schema = Schema::builtin(subject);
+    let mut pieces: Vec<String> = schema.fields.values().map(|f| f.label.clone()).collect();
+    pieces.extend(
+        [
+            ",",
+            ",",
+            "\"",
+            "\"\"",
+            "\n",
+            "\r\n",
+            "\r",
+            "\t",
+            "\u{feff}",
+            "是",
+            "否",
+            "-",
+            "1,000",
+            "１２３",
+            "－",
+            "9223372036854775807",
+            "1e400",
+            "2024/7/1",
+            "2024年7月1日",
+            "NaN",
+            "",
+            "王\"五",
+            "=1+2",
+        ]
+        .map(str::to_owned),
+    );
+    let piece = proptest::sample::select(pieces);
+    let bytes = proptest::collection::vec(any::<u8>(), 0..8);
+    proptest::collection::vec(
+        prop_oneof![20 => piece.prop_map(String::into_bytes), 1 => bytes],
+        0..200,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+/// A bundled policy.yaml with random damage: a range cut out, a line repeated, a token
+/// inserted, bytes flipped.
+fn damaged_policy() -> impl Strategy<Value = (String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut texts: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (
+                name,
+                std::fs::read_to_string(path.join("policy.yaml")).unwrap(),
+            )
+        })
+        .collect();
+    texts.sort();
+    let tokens = proptest::sample::select(vec![
+        ":",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "&a ",
+        "*a",
+        "!!str ",
+        "\n  ",
+        "\n",
+        "---\n",
+        "\"",
+        "#",
+        "1e999",
+        "-1",
+        "null",
+        "~",
+        "?",
+        "|",
+        "\t",
+        "\u{0}",
+        "expr: ",
+        "kind: veto",
+        "extends: /etc",
+    ]);
+    (
+        proptest::sample::select(texts),
+        proptest::collection::vec(
+            (any::<prop::sample::Index>(), 0u8..4, tokens, 0usize..200),
+            1..6,
+        ),
+    )
+        .prop_map(|((name, text), edits)| {
+            let mut bytes = text.into_bytes();
+            for (at, kind, token, len) in edits {
+                let i = at.index(bytes.len().max(1)).min(bytes.len());
+                match kind {
+                    0 => {
+                        let end = (i + len).min(bytes.len());
+                        bytes.drain(i..end);
+                    }
+                    1 => {
+                        let end = (i + len).min(bytes.len());
+                        let copy = bytes[i..end].to_vec();
+                        bytes.splice(i..i, copy);
+                    }
+                    2 => {
+                        bytes.splice(i..i, token.bytes());
+                    }
+                    _ => {
+                        if let Some(b) = bytes.get_mut(i) {
+                            *b ^= 0x20;
+                        }
+                    }
+                }
+            }
+            (name, String::from_utf8_lossy(&bytes).into_owned())
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Whatever bytes a ledger holds, reading it whole or streamed and evaluating it under every
+    /// bundled pack of its subject returns results or errors, never a panic.
+    #[test]
+    fn hostile_ledgers_never_panic(csv in hostile_csv(Subject::Member), org in hostile_csv(Subject::Organization)) {
+        for (subject, bytes, packs) in [(Subject::Member, &csv, &*MEMBER), (Subject::Organization, &org, &*ORGANIZATION)] {
+            let schema = Schema::builtin(subject);
+            if let Ok(ledger) = Ledger::from_csv_bytes(bytes, "hostile.csv", &schema) {
+                for (_, [native, _]) in packs {
+                    let _ = native.evaluate_ledger_with(&ledger, 2);
+                }
+            }
+            for (_, [native, _]) in packs {
+                let options = liangxin::stream::StreamOptions { block_bytes: 16, threads: 1, ..Default::default() };
+                let _ = liangxin::stream::evaluate_csv(native, bytes.as_slice(), "hostile.csv", options);
+            }
+        }
+    }
+
+    /// Whatever a policy file holds, `check` (load, validate, compile) returns the pack or its
+    /// diagnostics, never a panic.
+    #[test]
+    fn damaged_policies_never_panic((name, text) in damaged_policy()) {
+        let loader = liangxin::MemoryLoader::new()
+            .with(format!("policies/{name}/policy.yaml"), text)
+            .with("policies/longwen-stars/policy.yaml", include_str!("../policies/longwen-stars/policy.yaml"))
+            .with("policies/zhuzhou-wuhua-enterprise/policy.yaml", include_str!("../policies/zhuzhou-wuhua-enterprise/policy.yaml"))
+            .with("policies/jinan-sanqiang-sanhao/scripts/reputation.rhai", include_str!("../policies/jinan-sanqiang-sanhao/scripts/reputation.rhai"));
+        if let Err(liangxin::LoadError::Invalid(diagnostics)) = liangxin::prepare(&loader, format!("policies/{name}").as_ref()) {
+            for d in diagnostics {
+                let _ = d.to_string();
+            }
+        }
+    }
+}
