@@ -86,3 +86,48 @@ fn the_guide_examples_do_what_the_guide_says() {
     );
     assert!(cases >= 10, "{cases}");
 }
+
+/// docs/reliability.md names a test for every input class: each named test function and
+/// fixture exists, so the table cannot point at something renamed or removed.
+#[test]
+fn the_reliability_table_names_tests_that_exist() {
+    let doc = std::fs::read_to_string("docs/reliability.md").unwrap();
+    let mut sources = String::new();
+    for dir in [
+        "src",
+        "src/evaluate",
+        "src/report",
+        "src/load",
+        "src/cli",
+        "tests",
+    ] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(path).unwrap());
+            }
+        }
+    }
+    let mut named = 0;
+    for quoted in doc.split('`').skip(1).step_by(2) {
+        if let Some((_, function)) = quoted.rsplit_once("::")
+            && quoted
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == ':')
+        {
+            assert!(
+                sources.contains(&format!("fn {function}("))
+                    || sources.contains(&format!("mod {function}")),
+                "docs/reliability.md names `{quoted}`, which is not a test"
+            );
+            named += 1;
+        }
+        if quoted.starts_with("fixtures/") {
+            assert!(
+                std::path::Path::new(quoted).exists(),
+                "docs/reliability.md names {quoted}, which does not exist"
+            );
+        }
+    }
+    assert!(named > 30, "{named} tests named");
+}
