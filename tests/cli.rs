@@ -525,3 +525,49 @@ fn check_reports_problems_as_json() {
     );
     assert_eq!(json[1]["ok"], true);
 }
+
+/// Asked for JSON, a run that fails before any report (an invalid pack, a ledger that cannot be
+/// read, whole or streamed) still gives JSON on stdout: the error as data.
+#[test]
+fn failures_before_any_report_are_json_too() {
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "fixtures/invalid/unknown-key.yaml",
+        "--records",
+        "fixtures/longwen/members.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "policy");
+    assert_eq!(json["error"]["diagnostics"][0]["code"], "unknown-key");
+    assert_eq!(json["error"]["diagnostics"][0]["location"]["line"], 18);
+    for extra in [&[][..], &["--summary"]] {
+        let args = [
+            &[
+                "eval",
+                "--policy",
+                "longwen-points",
+                "--records",
+                "-",
+                "--format",
+                "json",
+            ],
+            extra,
+        ]
+        .concat();
+        let out = liangxin_with_stdin(&args, b"id,x\n\xFF\xFE\xFD\n");
+        assert_eq!(out.status.code(), Some(2));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["error"]["kind"], "ledger");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("byte 5"),
+            "{json}"
+        );
+    }
+}

@@ -30,6 +30,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
+    output::report_failures_as_json(args.out.format == liangxin::report::Format::Json);
     if args.policies.len() < 2 {
         eprintln!("error: compare needs at least two --policy");
         return Exit::Usage;

@@ -35,6 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
+    output::report_failures_as_json(args.out.format == liangxin::report::Format::Json);
     let day = args.as_of.clone().unwrap_or_else(date::today);
     let old_day = args.old_as_of.clone().unwrap_or_else(|| day.clone());
     let new_day = args.new_as_of.clone().unwrap_or_else(|| day.clone());

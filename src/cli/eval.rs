@@ -44,6 +44,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
+    output::report_failures_as_json(args.out.format == Format::Json);
     if !args.watch.watch {
         return run_once(&args).0;
     }
@@ -267,6 +268,7 @@ fn streamed(
     };
     Some(result.map_err(|e| {
         eprintln!("error: {e}");
+        output::failure_as_json("ledger", &e.to_string(), &[]);
         Exit::Usage
     }))
 }

@@ -120,6 +120,30 @@ pub fn write_with(
     result
 }
 
+/// Whether the command was asked for JSON: then a failure that ends it before any report (an
+/// invalid pack, a ledger that cannot be read) is also written to stdout as JSON, so a tool
+/// reading stdout gets data either way.
+static FAILURES_AS_JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes [`failure_as_json`] write (for `--format json`).
+pub fn report_failures_as_json(on: bool) {
+    FAILURES_AS_JSON.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes `{"error": {"kind", "message", "diagnostics"}}` to stdout when the command reports in
+/// JSON; `kind` is `policy`, `ledger` or `io`.
+pub fn failure_as_json(kind: &str, message: &str, diagnostics: &[liangxin::Diagnostic]) {
+    if !FAILURES_AS_JSON.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let json = serde_json::json!({
+        "error": { "kind": kind, "message": message, "diagnostics": diagnostics }
+    });
+    if let Ok(text) = serde_json::to_string_pretty(&json) {
+        let _ = writeln!(std::io::stdout(), "{text}");
+    }
+}
+
 /// Temporary output files being written, for [`remove_unfinished`].
 static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 

@@ -72,18 +72,21 @@ pub fn prepare(arg: &Path, as_of: &str) -> Result<liangxin::Prepared, super::Exi
             Ok(p)
         }
         Err(liangxin::LoadError::Io { path, source }) => {
-            eprintln!("error: cannot read policy {path}: {source}");
+            let message = format!("cannot read policy {path}: {source}");
+            eprintln!("error: {message}");
+            super::output::failure_as_json("io", &message, &[]);
             Err(super::Exit::Usage)
         }
         Err(liangxin::LoadError::Invalid(diagnostics)) => {
             for d in &diagnostics {
                 eprintln!("{d}\n");
             }
+            let message = format!("policy {} is invalid", pack.display());
             eprintln!(
-                "error: policy {} is invalid; `liangxin check {}` lists the problems",
-                pack.display(),
+                "error: {message}; `liangxin check {}` lists the problems",
                 pack.display()
             );
+            super::output::failure_as_json("policy", &message, &diagnostics);
             Err(super::Exit::Findings)
         }
     }
@@ -106,6 +109,7 @@ pub fn ledger(
 ) -> Result<liangxin::Ledger, super::Exit> {
     liangxin::Ledger::read_encoded(path, schema, encoding.encoding).map_err(|e| {
         eprintln!("error: {e}");
+        super::output::failure_as_json("ledger", &e.to_string(), &[]);
         super::Exit::Usage
     })
 }
