@@ -510,3 +510,20 @@ fn a_hundred_megabyte_policy_is_refused_at_its_place() {
     );
     assert!(said.len() < 2000, "{} bytes said", said.len());
 }
+
+/// Escape sequences hidden in a ledger's cells never reach the terminal raw: they are shown as
+/// symbols (␛) in tables and in the errors on stderr.
+#[test]
+fn control_characters_in_cells_are_shown_not_sent() {
+    let out = liangxin_with_stdin(
+        &["eval", "--policy", "longwen-points", "--records", "-"],
+        "党员编号,姓名,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\nM1,\x1b[31m红字\x1b[0m,1,1,1,1,1,0,0,否\nM\x1b[2J2,乙,x,1,1,1,1,0,0,否\n".as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'));
+    assert!(
+        stdout.contains("␛[31m红字") && stderr.contains("M␛[2J2"),
+        "{stdout}\n{stderr}"
+    );
+}

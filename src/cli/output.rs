@@ -180,7 +180,11 @@ pub fn remove_unfinished() {
 /// lists them all).
 pub fn print_errors(ledger: &str, errors: &[liangxin::RecordError]) {
     for e in errors.iter().take(20) {
-        eprintln!("error: {ledger}: {e}");
+        eprintln!(
+            "error: {}: {}",
+            liangxin::report::visible(ledger),
+            liangxin::report::visible(&e.to_string())
+        );
     }
     if errors.len() > 20 {
         eprintln!(

@@ -92,3 +92,21 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     text.push('\n');
     text
 }
+
+/// Text from a ledger made safe for a terminal: control characters (an escape sequence hidden in
+/// a name could recolour or rewrite the screen) are shown as symbols (␛), line breaks kept.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| (c.is_control() && c != '\n') || c == '\u{7f}';
+    if !text.chars().any(control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\0'..='\x1f' if c != '\n' => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+            '\u{7f}' => '␡',
+            c if c.is_control() && c != '\n' => '�',
+            c => c,
+        })
+        .collect()
+}

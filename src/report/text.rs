@@ -54,7 +54,7 @@ fn table(t: &Table) -> String {
         grid.add_row(
             row.iter()
                 .zip(&t.columns)
-                .map(|(cell, c)| clip(cell.display(c.kind))),
+                .map(|(cell, c)| clip(crate::report::visible(&cell.display(c.kind)).into_owned())),
         );
     }
     for (i, c) in t.columns.iter().enumerate() {
