@@ -523,7 +523,25 @@ fn control_characters_in_cells_are_shown_not_sent() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'));
     assert!(
-        stdout.contains("␛[31m红字") && stderr.contains("M␛[2J2"),
+        stdout.contains("␛[31m红字") && stdout.contains("M␛[2J2"),
         "{stdout}\n{stderr}"
+    );
+    // In CSV the errors go to stderr.
+    let out = liangxin_with_stdin(
+        &[
+            "eval",
+            "--policy",
+            "longwen-points",
+            "--records",
+            "-",
+            "--format",
+            "csv",
+        ],
+        "党员编号,姓名,组织生活\nM\x1b[2J2,乙,x\n".as_bytes(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains('\x1b') && stderr.contains("M␛[2J2"),
+        "{stderr}"
     );
 }
