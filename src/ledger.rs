@@ -264,6 +264,8 @@ pub(crate) struct CsvRows<'a> {
     lines_before: usize,
     /// The cell separator: `,` or a tab.
     pub(crate) delimiter: u8,
+    /// The header's row (line or sheet row, from 1) when the user names it; else it is found.
+    pub(crate) header_row: Option<usize>,
 }
 
 impl<'a> CsvRows<'a> {
@@ -275,6 +277,7 @@ impl<'a> CsvRows<'a> {
             skipped: 0,
             lines_before: 0,
             delimiter: b',',
+            header_row: None,
         }
     }
 
@@ -304,8 +307,6 @@ impl<'a> CsvRows<'a> {
     }
 
     fn rows(&mut self, text: &str) -> Result<(), LedgerError> {
-        let name = &self.name;
-        let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -320,7 +321,7 @@ impl<'a> CsvRows<'a> {
                 Err(e) => {
                     let at = e.position().map_or(0, |p| p.line() as usize);
                     return Err(LedgerError::Format {
-                        path: name.clone(),
+                        path: self.name.clone(),
                         message: format!("line {}: {e}", self.lines_before + at),
                     });
                 }
@@ -337,55 +338,8 @@ impl<'a> CsvRows<'a> {
             }
             line += memchr_count(&text.as_bytes()[counted..byte]);
             counted = byte;
-            if row.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            match &self.header {
-                None => {
-                    if row
-                        .iter()
-                        .any(|c| c.trim() == id_field.id || c.trim() == id_field.label)
-                    {
-                        let header: Vec<String> = row.iter().map(|c| c.trim().to_owned()).collect();
-                        self.builder.columns(&header);
-                        self.header = Some(header);
-                    } else {
-                        self.skipped += 1;
-                        if self.skipped > MAX_TITLE_ROWS {
-                            break;
-                        }
-                    }
-                }
-                Some(columns) if row.len() < columns.len() => {
-                    // Fewer cells than headers: a lost comma may have shifted the values, and
-                    // the cells missing at the end would silently take their defaults.
-                    self.builder.errors.push(RecordError {
-                        row: line,
-                        record: row.get(0).map(|id| id.trim().to_owned()).filter(|id| !id.is_empty()),
-                        field: None,
-                        rule: None,
-                        message: format!(
-                            "the row has {} cells but the header has {}; values may be shifted, so the row is skipped",
-                            row.len(),
-                            columns.len()
-                        ),
-                    });
-                }
-                Some(columns) if row.iter().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
-                    // More cells than headers: a stray comma has likely shifted the values.
-                    self.builder.errors.push(RecordError {
-                        row: line,
-                        record: None,
-                        field: None,
-                        rule: None,
-                        message: format!(
-                            "the row has {} cells but the header has {}; values may be shifted, so the row is skipped",
-                            row.len(),
-                            columns.len()
-                        ),
-                    });
-                }
-                Some(_) => self.builder.record(line, row.iter().map(CellText::Text)),
+            if !self.row(line, row.len(), row.iter()) {
+                break;
             }
         }
         self.lines_before += memchr_count(text.as_bytes());
@@ -393,6 +347,73 @@ impl<'a> CsvRows<'a> {
             return Err(self.no_header());
         }
         Ok(())
+    }
+
+    /// Takes one row of cells (from a CSV line or a sheet row): a title row above the header,
+    /// the header, or a record. False once too many rows have passed without a header.
+    pub(crate) fn row<'r>(
+        &mut self,
+        line: usize,
+        count: usize,
+        cells: impl Iterator<Item = &'r str> + Clone,
+    ) -> bool {
+        if cells.clone().all(|c| c.trim().is_empty()) {
+            return true;
+        }
+        let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+        match &self.header {
+            None => {
+                let is_header = match self.header_row {
+                    // Named by the user: this row is the header, whatever rows come before.
+                    Some(n) => line == n,
+                    None => cells
+                        .clone()
+                        .any(|c| c.trim() == id_field.id || c.trim() == id_field.label),
+                };
+                if is_header {
+                    let header: Vec<String> = cells.map(|c| c.trim().to_owned()).collect();
+                    self.builder.columns(&header);
+                    self.header = Some(header);
+                } else {
+                    self.skipped += 1;
+                    if self.header_row.is_none() && self.skipped > MAX_TITLE_ROWS {
+                        return false;
+                    }
+                }
+            }
+            Some(columns) if count < columns.len() => {
+                // Fewer cells than headers: a lost comma may have shifted the values, and
+                // the cells missing at the end would silently take their defaults.
+                let message = format!(
+                    "the row has {count} cells but the header has {}; values may be shifted, so the row is skipped",
+                    columns.len()
+                );
+                let id = cells.clone().next().map(|id| id.trim().to_owned());
+                self.builder.errors.push(RecordError {
+                    row: line,
+                    record: id.filter(|id| !id.is_empty()),
+                    field: None,
+                    rule: None,
+                    message,
+                });
+            }
+            Some(columns) if cells.clone().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
+                // More cells than headers: a stray comma has likely shifted the values.
+                let message = format!(
+                    "the row has {count} cells but the header has {}; values may be shifted, so the row is skipped",
+                    columns.len()
+                );
+                self.builder.errors.push(RecordError {
+                    row: line,
+                    record: None,
+                    field: None,
+                    rule: None,
+                    message,
+                });
+            }
+            Some(_) => self.builder.record(line, cells.map(CellText::Text)),
+        }
+        true
     }
 
     fn no_header(&self) -> LedgerError {
