@@ -35,6 +35,18 @@ pub enum LedgerError {
     UnknownFormat { path: String },
 }
 
+/// How to read a ledger file, where the user has a say.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The text encoding of a CSV, JSON or YAML file.
+    pub encoding: Encoding,
+    /// The sheet of a workbook: its name, or its position from 1 (default: the first with data).
+    pub sheet: Option<String>,
+    /// The header's row (a CSV line or a sheet row, from 1); by default the first row naming the
+    /// id column, below any title rows.
+    pub header_row: Option<usize>,
+}
+
 /// A record that cannot be evaluated, or one problem with it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordError {
@@ -119,14 +131,15 @@ impl Ledger {
 
     /// Reads a ledger file (the format follows the extension), or CSV from stdin for `-`.
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
-        Ledger::read_encoded(path, schema, Encoding::Auto)
+        Ledger::read_with(path, schema, &ReadOptions::default())
     }
 
-    /// [`Ledger::read`] with the file's text encoding named (or `Auto`).
-    pub fn read_encoded(
+    /// [`Ledger::read`] with the choices a user can make: the text encoding, the sheet of a
+    /// workbook, the header's row.
+    pub fn read_with(
         path: &Path,
         schema: &Schema,
-        encoding: Encoding,
+        options: &ReadOptions,
     ) -> Result<Ledger, LedgerError> {
         // `-` is standard input, read as CSV (`liangxin gen ... | liangxin eval --records -`).
         if path == Path::new("-") {
@@ -137,24 +150,25 @@ impl Ledger {
                     source,
                 },
             )?;
-            return Ledger::from_csv_bytes_encoded(&bytes, "<stdin>", schema, encoding);
+            return Ledger::from_csv_bytes_with(&bytes, "<stdin>", schema, options);
         }
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
-            path: name.clone(),
-            source,
-        })?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
+        if crate::workbook::is_workbook(&ext) {
+            return crate::workbook::read(path, schema, options);
+        }
+        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
+            path: name.clone(),
+            source,
+        })?;
         match ext.as_str() {
-            "csv" | "txt" | "tsv" => {
-                Ledger::from_csv_bytes_encoded(&bytes, &name, schema, encoding)
-            }
+            "csv" | "txt" | "tsv" => Ledger::from_csv_bytes_with(&bytes, &name, schema, options),
             "json" | "yaml" | "yml" => {
-                let (text, notes) = decode(&bytes, &name, encoding)?;
+                let (text, notes) = decode(&bytes, &name, options.encoding)?;
                 let mut ledger = if ext == "json" {
                     Ledger::from_json_str(&text, &name, schema)
                 } else {
@@ -174,19 +188,21 @@ impl Ledger {
         name: &str,
         schema: &Schema,
     ) -> Result<Ledger, LedgerError> {
-        Ledger::from_csv_bytes_encoded(bytes, name, schema, Encoding::Auto)
+        Ledger::from_csv_bytes_with(bytes, name, schema, &ReadOptions::default())
     }
 
-    /// [`Ledger::from_csv_bytes`] with the text encoding named (or `Auto`).
-    pub fn from_csv_bytes_encoded(
+    /// [`Ledger::from_csv_bytes`] with the text encoding named (or `Auto`) and the header's
+    /// line, if the user gives it.
+    pub fn from_csv_bytes_with(
         bytes: &[u8],
         name: &str,
         schema: &Schema,
-        encoding: Encoding,
+        options: &ReadOptions,
     ) -> Result<Ledger, LedgerError> {
-        let (text, notes) = decode(bytes, name, encoding)?;
+        let (text, notes) = decode(bytes, name, options.encoding)?;
         let mut csv = CsvRows::new(name, schema);
         csv.delimiter = crate::encoding::delimiter(text.as_bytes());
+        csv.header_row = options.header_row;
         csv.builder.notes = notes;
         if csv.delimiter == b'\t' {
             csv.builder.notes.push("cells separated by tabs".to_owned());
@@ -194,6 +210,7 @@ impl Ledger {
         csv.block(&text)?;
         csv.finish()
     }
+
     /// Reads a JSON ledger: an array of objects keyed by field id or label.
     pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
         let rows: Vec<UniqueKeys> =
@@ -257,7 +274,7 @@ fn memchr_count(bytes: &[u8]) -> usize {
 pub(crate) struct CsvRows<'a> {
     name: String,
     pub(crate) builder: Builder<'a>,
-    header: Option<Vec<String>>,
+    pub(crate) header: Option<Vec<String>>,
     /// Rows skipped above the header.
     skipped: usize,
     /// Lines in the blocks before this one.
@@ -363,12 +380,18 @@ impl<'a> CsvRows<'a> {
         let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
         match &self.header {
             None => {
+                let names_id = cells
+                    .clone()
+                    .any(|c| c.trim() == id_field.id || c.trim() == id_field.label);
                 let is_header = match self.header_row {
-                    // Named by the user: this row is the header, whatever rows come before.
+                    // Named by the user: this row is the header, whatever rows come before;
+                    // without the id column it cannot be (`no_header` says so).
+                    Some(n) if line == n && !names_id => {
+                        self.skipped = MAX_TITLE_ROWS + 1;
+                        return false;
+                    }
                     Some(n) => line == n,
-                    None => cells
-                        .clone()
-                        .any(|c| c.trim() == id_field.id || c.trim() == id_field.label),
+                    None => names_id,
                 };
                 if is_header {
                     let header: Vec<String> = cells.map(|c| c.trim().to_owned()).collect();
@@ -397,7 +420,12 @@ impl<'a> CsvRows<'a> {
                     message,
                 });
             }
-            Some(columns) if cells.clone().skip(columns.len()).any(|c| !c.trim().is_empty()) => {
+            Some(columns)
+                if cells
+                    .clone()
+                    .skip(columns.len())
+                    .any(|c| !c.trim().is_empty()) =>
+            {
                 // More cells than headers: a stray comma has likely shifted the values.
                 let message = format!(
                     "the row has {count} cells but the header has {}; values may be shifted, so the row is skipped",
@@ -418,6 +446,15 @@ impl<'a> CsvRows<'a> {
 
     fn no_header(&self) -> LedgerError {
         let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+        if let Some(n) = self.header_row {
+            return LedgerError::Format {
+                path: self.name.clone(),
+                message: format!(
+                    "row {n} is not a header: no column in it is named `{}` or `{}`",
+                    id_field.label, id_field.id
+                ),
+            };
+        }
         LedgerError::Format {
             path: self.name.clone(),
             message: format!(

@@ -49,6 +49,7 @@ pub mod stream;
 pub mod testing;
 pub mod validate;
 pub mod value;
+pub mod workbook;
 
 use std::path::Path;
 

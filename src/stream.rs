@@ -37,6 +37,8 @@ pub struct StreamOptions {
     pub max_errors: usize,
     /// The input's text encoding (`Auto`: a byte-order mark, else UTF-8 or GBK).
     pub encoding: Encoding,
+    /// The header's line, when the user names it (else found below the title rows).
+    pub header_row: Option<usize>,
 }
 
 impl Default for StreamOptions {
@@ -47,6 +49,7 @@ impl Default for StreamOptions {
             block_bytes: 1 << 20,
             max_errors: 100,
             encoding: Encoding::Auto,
+            header_row: None,
         }
     }
 }
@@ -76,6 +79,7 @@ pub fn evaluate_csv(
             let mut rows = CsvRows::new(name, schema);
             rows.builder.check_duplicates = false;
             rows.builder.wanted = Some(compiled.fields_read());
+            rows.header_row = options.header_row;
             while let Some(text) = blocks.next_text()? {
                 rows.delimiter = blocks.delimiter.unwrap_or(b',');
                 rows.block(&text)?;

@@ -11,6 +11,7 @@ mod hostile;
 mod invalid;
 mod properties;
 mod reports;
+mod workbooks;
 
 use std::path::Path;
 

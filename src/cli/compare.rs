@@ -26,7 +26,7 @@ pub struct Args {
     #[command(flatten)]
     pub out: output::OutputArgs,
     #[command(flatten)]
-    pub encoding: packs::EncodingArg,
+    pub reading: packs::LedgerArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Exit {
     let mut evaluations = Vec::new();
     let mut groupings = Vec::new();
     for p in &prepared {
-        let ledger = match packs::ledger(records, &p.policy.policy.schema, &args.encoding) {
+        let ledger = match packs::ledger(records, &p.policy.policy.schema, &args.reading) {
             Ok(l) => l,
             Err(exit) => return exit,
         };

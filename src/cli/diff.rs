@@ -31,7 +31,7 @@ pub struct Args {
     #[command(flatten)]
     pub out: output::OutputArgs,
     #[command(flatten)]
-    pub encoding: packs::EncodingArg,
+    pub reading: packs::LedgerArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Exit {
     }
     let mut evaluations = Vec::new();
     for p in [&old, &new] {
-        match packs::ledger(&args.records, &p.policy.policy.schema, &args.encoding) {
+        match packs::ledger(&args.records, &p.policy.policy.schema, &args.reading) {
             Ok(ledger) => evaluations.push(p.policy.evaluate_ledger(&ledger)),
             Err(exit) => return exit,
         }

@@ -36,7 +36,7 @@ pub struct Args {
     #[command(flatten)]
     pub out: output::OutputArgs,
     #[command(flatten)]
-    pub encoding: packs::EncodingArg,
+    pub reading: packs::LedgerArgs,
     #[command(flatten)]
     pub as_of: date::AsOf,
     #[command(flatten)]
@@ -117,7 +117,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             None => {}
         }
     }
-    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.encoding) {
+    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.reading) {
         Ok(l) => l,
         Err(exit) => return (exit, None),
     };
@@ -244,12 +244,13 @@ fn streamed(
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     let stdin = path.as_os_str() == "-";
-    if !stdin && !matches!(ext.as_deref(), Some("csv" | "txt")) {
+    if !stdin && !matches!(ext.as_deref(), Some("csv" | "txt" | "tsv")) {
         return None;
     }
     let options = liangxin::stream::StreamOptions {
         top: args.top.map(|n| n as usize),
-        encoding: args.encoding.encoding,
+        encoding: args.reading.encoding,
+        header_row: args.reading.header_row.map(|n| n as usize),
         ..Default::default()
     };
     let result = if stdin {

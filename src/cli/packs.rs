@@ -92,22 +92,39 @@ pub fn prepare(arg: &Path, as_of: &str) -> Result<liangxin::Prepared, super::Exi
     }
 }
 
-/// `--encoding`, for every command that reads a ledger.
+/// How to read the ledger, for every command that reads one.
 #[derive(Debug, Clone, clap::Args)]
-pub struct EncodingArg {
+pub struct LedgerArgs {
     /// The ledger's text encoding: auto (a byte-order mark, else UTF-8, else GBK), utf-8, gbk
     /// (gb18030), utf-16le (Excel's "Unicode text") or utf-16be.
     #[arg(long, default_value = "auto", value_parser = clap::builder::ValueParser::new(str::parse::<liangxin::encoding::Encoding>))]
     pub encoding: liangxin::encoding::Encoding,
+    /// The sheet of an .xlsx/.xls/.ods ledger: its name or its position from 1 (default: the
+    /// first sheet with data).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The header's row (from 1), when finding it below the title rows goes wrong.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
+}
+
+impl LedgerArgs {
+    pub fn options(&self) -> liangxin::ledger::ReadOptions {
+        liangxin::ledger::ReadOptions {
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+            header_row: self.header_row.map(|n| n as usize),
+        }
+    }
 }
 
 /// Reads a ledger for a command, or prints why not.
 pub fn ledger(
     path: &Path,
     schema: &liangxin::Schema,
-    encoding: &EncodingArg,
+    reading: &LedgerArgs,
 ) -> Result<liangxin::Ledger, super::Exit> {
-    liangxin::Ledger::read_encoded(path, schema, encoding.encoding).map_err(|e| {
+    liangxin::Ledger::read_with(path, schema, &reading.options()).map_err(|e| {
         eprintln!("error: {e}");
         super::output::failure_as_json("ledger", &e.to_string(), &[]);
         super::Exit::Usage

@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long)]
     pub name: Option<String>,
     #[command(flatten)]
-    pub encoding: packs::EncodingArg,
+    pub reading: packs::LedgerArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Exit {
         Err(exit) => return exit,
     };
     let compiled = &prepared.policy;
-    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.encoding) {
+    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.reading) {
         Ok(l) => l,
         Err(exit) => return exit,
     };
