@@ -186,7 +186,7 @@ impl std::fmt::Debug for CompiledPolicy {
 impl CompiledPolicy {
     /// Per schema field, whether evaluating or reporting a record reads it: the declared
     /// fields, the id and the name.
-    pub(crate) fn fields_read(&self) -> Vec<bool> {
+    pub fn fields_read(&self) -> Vec<bool> {
         let schema = &self.policy.schema;
         let mut read = vec![false; schema.fields.len()];
         for slot in &self.slots {

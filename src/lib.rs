@@ -46,6 +46,7 @@ pub mod report;
 pub mod sandbox;
 pub mod schema;
 pub mod stream;
+pub mod template;
 pub mod testing;
 pub mod validate;
 pub mod value;

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::Snapshot(a) => cli::snapshot::run(a),
         cli::Command::Schema(a) => cli::schema::run(a),
         cli::Command::Gen(a) => cli::generate::run(a),
+        cli::Command::Template(a) => cli::template::run(a),
     };
     ExitCode::from(code as u8)
 }

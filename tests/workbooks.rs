@@ -137,3 +137,75 @@ fn sheets_and_header_rows_can_be_chosen() {
         text(&out.stderr)
     );
 }
+
+/// `liangxin template`: the columns a pack reads (id, name, the fields its rules read), headed
+/// by their Chinese labels, as CSV or as a workbook with a notes sheet; the workbook, filled in
+/// as staff fill it, evaluates like the CSV ledger.
+#[test]
+fn a_template_has_the_columns_the_pack_reads_and_round_trips() {
+    let out = liangxin(&["template", "--policy", "longwen-points"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "\u{feff}党员编号,姓名,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\r\n"
+    );
+
+    let dir = std::env::temp_dir().join(format!("liangxin-template-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("台账.xlsx");
+    let out = liangxin(&[
+        "template",
+        "--policy",
+        "ganjingzi-development",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(&file).unwrap();
+    assert_eq!(book.sheet_names(), ["台账", "填写说明"]);
+    let sheet = book.worksheet_range("台账").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header[..3], ["档案编号", "姓名", "入党时年龄"]);
+    assert!(header.contains(&"转为正式党员日期".to_owned()));
+    // Empty, it is a ledger with no records.
+    let p = crate::pack("policies/ganjingzi-development");
+    let ledger = Ledger::read(&file, &p.policy.policy.schema).unwrap();
+    assert!(ledger.records.is_empty());
+
+    // Filled in (fixtures/workbooks.py), it evaluates like the CSV.
+    let fresh = liangxin(&["template", "--policy", "longwen-points"]);
+    let labels: Vec<String> = text(&fresh.stdout)
+        .trim_start_matches('\u{feff}')
+        .trim_end()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let mut filled =
+        calamine::open_workbook_auto("fixtures/longwen/members-from-template.xlsx").unwrap();
+    let sheet = filled.worksheet_range("台账").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        header, labels,
+        "the filled fixture has today's template columns"
+    );
+    let csv = crate::evaluate("policies/longwen-points", "fixtures/longwen/members.csv");
+    let xlsx = crate::evaluate(
+        "policies/longwen-points",
+        "fixtures/longwen/members-from-template.xlsx",
+    );
+    assert_eq!(results(&xlsx), results(&csv));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

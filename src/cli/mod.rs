@@ -20,6 +20,7 @@ pub mod output;
 mod packs;
 pub mod schema;
 pub mod snapshot;
+pub mod template;
 pub mod test;
 mod watch;
 
@@ -62,6 +63,8 @@ pub enum Command {
     List(list::Args),
     /// Write a synthetic ledger (deterministic, any size) for trials and benchmarks.
     Gen(generate::Args),
+    /// Write an empty ledger with exactly the columns a pack reads (CSV, or Excel with checks).
+    Template(template::Args),
 }
 
 #[cfg(test)]
