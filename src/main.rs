@@ -31,6 +31,16 @@ fn main() -> ExitCode {
         cli::Command::Schema(a) => cli::schema::run(a),
         cli::Command::Gen(a) => cli::generate::run(a),
         cli::Command::Template(a) => cli::template::run(a),
+        cli::Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut cli::Cli::command(),
+                "liangxin",
+                &mut std::io::stdout(),
+            );
+            cli::Exit::Ok
+        }
     };
     ExitCode::from(code as u8)
 }

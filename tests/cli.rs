@@ -571,3 +571,34 @@ fn failures_before_any_report_are_json_too() {
         );
     }
 }
+
+/// Every command's `--help` ends with an example to copy; `completions` prints a shell's script.
+#[test]
+fn every_command_has_an_example_and_shells_get_completions() {
+    for command in [
+        "eval",
+        "compare",
+        "diff",
+        "check",
+        "test",
+        "snapshot",
+        "schema",
+        "list",
+        "gen",
+        "template",
+        "completions",
+    ] {
+        let out = liangxin(&[command, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{command}");
+        assert!(
+            text(&out.stdout).contains("Example"),
+            "`{command} --help` has no example"
+        );
+    }
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = liangxin(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stdout).contains("template"), "{shell}");
+    }
+    assert_eq!(liangxin(&["completions", "tcsh"]).status.code(), Some(2));
+}

@@ -46,25 +46,53 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a ledger's records under a policy pack.
+    #[command(
+        after_help = "Examples:\n  liangxin eval --policy longwen-points --records 党员积分台账.xlsx\n  liangxin eval -p longwen-points -r members.csv --format xlsx --output 结果.xlsx\n  liangxin eval -p longwen-points -r members.csv --record LW2022008 --explain\n  liangxin gen --subject member --rows 10000000 | liangxin eval -p longwen-points -r - --summary --top 10"
+    )]
     Eval(eval::Args),
     /// Compare several packs: on the same ledger, or their standards side by side.
+    #[command(
+        after_help = "Examples:\n  liangxin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -r fixtures/zhuzhou/enterprise-branches.csv\n  liangxin compare -p longwen-stars -p xingyi-liuge-qianghua --format html --output 对比.html\n  liangxin compare -p longwen-points -p jinan-sanqiang-sanhao   (the standards side by side)"
+    )]
     Compare(compare::Args),
     /// What a change to a pack does: every record whose grade, score, money or veto moves.
+    #[command(
+        after_help = "Examples:\n  liangxin diff longwen-points my-draft -r fixtures/longwen/members.csv\n  liangxin diff HEAD~1:policies/longwen-points policies/longwen-points -r members.csv --fail-on-change"
+    )]
     Diff(diff::Args),
     /// Check policy packs and report every problem at once.
+    #[command(
+        after_help = "Examples:\n  liangxin check                      (every bundled pack)\n  liangxin check my-pack --watch      (again on every save)\n  liangxin check my-pack --format json"
+    )]
     Check(check::Args),
     /// Run the test cases and snapshots kept beside packs (`tests/`, `snapshots/`).
+    #[command(
+        after_help = "Examples:\n  liangxin test                       (every bundled pack)\n  liangxin test my-pack --coverage\n  liangxin test my-pack --accept      (keep the new outcomes as the snapshot)"
+    )]
     Test(test::Args),
     /// Store a ledger's outcomes beside a pack, for `liangxin test` to check.
+    #[command(
+        after_help = "Example:\n  liangxin snapshot --policy my-pack --records fixtures/longwen/members.csv"
+    )]
     Snapshot(snapshot::Args),
     /// Print the JSON Schema of the policy format (or, with --cases, of test case files).
+    #[command(after_help = "Example:\n  liangxin schema --output docs/schema/policy.json")]
     Schema(schema::Args),
     /// List the bundled policy packs.
+    #[command(after_help = "Example:\n  liangxin list")]
     List(list::Args),
     /// Write a synthetic ledger (deterministic, any size) for trials and benchmarks.
     Gen(generate::Args),
     /// Write an empty ledger with exactly the columns a pack reads (CSV, or Excel with checks).
     Template(template::Args),
+    /// Print a shell's completion script for liangxin.
+    #[command(
+        after_help = "Examples:\n  liangxin completions bash > ~/.local/share/bash-completion/completions/liangxin\n  liangxin completions zsh > ~/.zfunc/_liangxin"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[cfg(test)]
