@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         std::process::exit(130);
     });
     let args = cli::Cli::parse();
+    cli::progress::set_quiet(args.quiet);
     let code = match args.command {
         cli::Command::Eval(a) => cli::eval::run(a),
         cli::Command::Check(a) => cli::check::run(a),

@@ -39,6 +39,8 @@ pub struct StreamOptions {
     pub encoding: Encoding,
     /// The header's line, when the user names it (else found below the title rows).
     pub header_row: Option<usize>,
+    /// Called with the bytes read so far after each block (a progress bar); None costs nothing.
+    pub progress: Option<fn(u64)>,
 }
 
 impl Default for StreamOptions {
@@ -50,6 +52,7 @@ impl Default for StreamOptions {
             max_errors: 100,
             encoding: Encoding::Auto,
             header_row: None,
+            progress: None,
         }
     }
 }
@@ -83,6 +86,9 @@ pub fn evaluate_csv(
             while let Some(text) = blocks.next_text()? {
                 rows.delimiter = blocks.delimiter.unwrap_or(b',');
                 rows.block(&text)?;
+                if let Some(report) = options.progress {
+                    report(blocks.offset);
+                }
                 if send.send(rows.take()).is_err() {
                     break;
                 }

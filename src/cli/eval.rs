@@ -46,7 +46,9 @@ pub struct Args {
 pub fn run(args: Args) -> Exit {
     output::report_failures_as_json(args.out.format == Format::Json);
     if !args.watch.watch {
-        return run_once(&args).0;
+        let exit = run_once(&args).0;
+        super::progress::finish();
+        return exit;
     }
     let mut previous: Option<liangxin::Evaluation> = None;
     let roots = || {
@@ -117,10 +119,12 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             None => {}
         }
     }
+    super::progress::start(None, "reading the ledger");
     let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.reading) {
         Ok(l) => l,
         Err(exit) => return (exit, None),
     };
+    super::progress::phase(format!("evaluating {} records", ledger.records.len()));
     let field = match args
         .group_by
         .as_deref()
@@ -185,6 +189,8 @@ fn report(
     traces: Option<&[liangxin::evaluate::Trace]>,
     ledger_path: &str,
 ) -> (Exit, Option<liangxin::Evaluation>) {
+    // The bar goes before the report is written, so the two never mix on a terminal.
+    super::progress::finish();
     let report = EvalReport {
         evaluation,
         grouping,
@@ -251,8 +257,11 @@ fn streamed(
         top: args.top.map(|n| n as usize),
         encoding: args.reading.encoding,
         header_row: args.reading.header_row.map(|n| n as usize),
+        progress: Some(super::progress::bytes_read),
         ..Default::default()
     };
+    let size = std::fs::metadata(path).ok().map(|m| m.len()).filter(|_| !stdin);
+    super::progress::start(size, "evaluating");
     let result = if stdin {
         liangxin::stream::evaluate_csv(compiled, std::io::stdin(), "<stdin>", options)
     } else {

@@ -18,6 +18,7 @@ mod git;
 pub mod list;
 pub mod output;
 mod packs;
+pub mod progress;
 pub mod schema;
 pub mod snapshot;
 pub mod template;
@@ -41,6 +42,9 @@ pub enum Exit {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// No progress bar on stderr (it shows only on a terminal, for runs over a second).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
