@@ -602,3 +602,40 @@ fn every_command_has_an_example_and_shells_get_completions() {
     }
     assert_eq!(liangxin(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+/// Colour only on a terminal: piped, or with NO_COLOR set, no output carries escape codes
+/// (liangxin's own output has none; clap's help honours both).
+#[test]
+fn no_colour_unless_a_terminal_and_never_with_no_color() {
+    for args in [
+        &["--help"][..],
+        &["eval", "--help"],
+        &["check", "longwen-points"],
+        &["eval", "--nonsense"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_liangxin"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "0")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(
+            !out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b),
+            "{args:?}"
+        );
+    }
+    let out = std::process::Command::new("script")
+        .args([
+            "-qc",
+            &format!(
+                "NO_COLOR=1 {} eval --nonsense",
+                env!("CARGO_BIN_EXE_liangxin")
+            ),
+            "/dev/null",
+        ])
+        .output();
+    if let Ok(out) = out {
+        assert!(!out.stdout.contains(&0x1b), "NO_COLOR on a terminal");
+    }
+}
