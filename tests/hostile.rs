@@ -14,6 +14,17 @@ fn scratch(test: &str) -> PathBuf {
     dir
 }
 
+/// `liangxin eval --policy longwen-points --records RECORDS ...`.
+fn eval_longwen(records: &str, extra: &[&str]) -> std::process::Output {
+    liangxin(
+        &[
+            &["eval", "--policy", "longwen-points", "--records", records],
+            extra,
+        ]
+        .concat(),
+    )
+}
+
 fn members_csv() -> String {
     std::fs::read_to_string("fixtures/longwen/members.csv").unwrap()
 }
@@ -118,15 +129,7 @@ fn gbk_and_gb18030_exports_are_read() {
         assert!(json["notes"].to_string().contains("GBK"));
     }
     // Named wrongly, the error says where the text stops being UTF-8.
-    let out = liangxin(&[
-        "eval",
-        "--policy",
-        "longwen-points",
-        "--records",
-        file.to_str().unwrap(),
-        "--encoding",
-        "utf-8",
-    ]);
+    let out = eval_longwen(file.to_str().unwrap(), &["--encoding", "utf-8"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -144,13 +147,7 @@ fn binary_files_are_refused_with_the_byte_offset() {
     bytes.extend((0..=255u8).cycle().skip(128).take(2000));
     let file = dir.join("noise.csv");
     std::fs::write(&file, &bytes).unwrap();
-    let out = liangxin(&[
-        "eval",
-        "--policy",
-        "longwen-points",
-        "--records",
-        file.to_str().unwrap(),
-    ]);
+    let out = eval_longwen(file.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -162,13 +159,7 @@ fn binary_files_are_refused_with_the_byte_offset() {
 
     let xlsx = dir.join("ledger.csv");
     std::fs::write(&xlsx, b"PK\x03\x04\x14\x00\x06\x00").unwrap();
-    let out = liangxin(&[
-        "eval",
-        "--policy",
-        "longwen-points",
-        "--records",
-        xlsx.to_str().unwrap(),
-    ]);
+    let out = eval_longwen(xlsx.to_str().unwrap(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("Excel (.xlsx)"),
@@ -384,17 +375,10 @@ fn output_to_a_pipe_or_a_link_keeps_it() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
-    let out = liangxin(&[
-        "eval",
-        "--policy",
-        "longwen-points",
-        "--records",
+    let out = eval_longwen(
         "fixtures/longwen/members.csv",
-        "--format",
-        "csv",
-        "--output",
-        fifo.to_str().unwrap(),
-    ]);
+        &["--format", "csv", "--output", fifo.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         reader
@@ -412,17 +396,10 @@ fn output_to_a_pipe_or_a_link_keeps_it() {
     std::fs::write(&real, "old\n").unwrap();
     let link = dir.join("link.csv");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let out = liangxin(&[
-        "eval",
-        "--policy",
-        "longwen-points",
-        "--records",
+    let out = eval_longwen(
         "fixtures/longwen/members.csv",
-        "--format",
-        "csv",
-        "--output",
-        link.to_str().unwrap(),
-    ]);
+        &["--format", "csv", "--output", link.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         std::fs::symlink_metadata(&link)

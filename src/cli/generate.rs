@@ -39,17 +39,7 @@ pub fn run(args: Args) -> Exit {
         rows: args.rows,
         seed: args.seed,
     };
-    match output::write_with(args.output.as_deref(), |out| {
+    output::write_or_say(args.output.as_deref(), |out| {
         write_ledger(&schema, spec, out)
-    }) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            let target = args
-                .output
-                .as_deref()
-                .map_or("stdout".to_owned(), |p| p.display().to_string());
-            eprintln!("error: cannot write {target}: {e}");
-            Exit::Usage
-        }
-    }
+    })
 }

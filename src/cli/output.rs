@@ -176,6 +176,21 @@ pub fn remove_unfinished() {
     }
 }
 
+/// [`write_with`], or the reason it could not on stderr (exit 2).
+pub fn write_or_say(
+    path: Option<&Path>,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Exit {
+    match write_with(path, fill) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            let target = path.map_or("stdout".to_owned(), |p| p.display().to_string());
+            eprintln!("error: cannot write {target}: {e}");
+            Exit::Usage
+        }
+    }
+}
+
 /// Prints record errors to stderr, at most 20, then how many more there are (the report itself
 /// lists them all).
 pub fn print_errors(ledger: &str, errors: &[liangxin::RecordError]) {

@@ -60,15 +60,5 @@ pub fn run(args: Args) -> Exit {
             }
         },
     };
-    match output::write_with(args.output.as_deref(), |out| out.write_all(&bytes)) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            let target = args
-                .output
-                .as_deref()
-                .map_or("stdout".to_owned(), |p| p.display().to_string());
-            eprintln!("error: cannot write {target}: {e}");
-            Exit::Usage
-        }
-    }
+    output::write_or_say(args.output.as_deref(), |out| out.write_all(&bytes))
 }
