@@ -540,8 +540,11 @@ fn unknown_columns_travel_with_their_records_to_the_output() {
     );
     assert_eq!(e.extra_columns, ["备注"]);
     assert!(e.outcomes.iter().all(|o| o.extra.len() == 1));
-    let csv =
-        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default());
+    let csv = String::from_utf8(
+        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default())
+            .unwrap(),
+    )
+    .unwrap();
     assert!(csv.lines().next().unwrap().ends_with(",备注"), "{csv}");
 }
 
@@ -688,8 +691,11 @@ fn groups_sort_numbers_as_numbers_and_show_yes_no_in_chinese() {
 fn csv_output_never_hands_excel_a_formula() {
     let mut e = crate::evaluate("policies/longwen-points", "fixtures/longwen/members.csv");
     e.outcomes[0].name = Some("=HYPERLINK(\"http://x\",\"y\")".into());
-    let csv =
-        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default());
+    let csv = String::from_utf8(
+        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, Default::default())
+            .unwrap(),
+    )
+    .unwrap();
     assert!(
         csv.lines().nth(1).unwrap().contains(",\"'=HYPERLINK("),
         "{}",

@@ -23,11 +23,15 @@ fn eval_cases() {
             snapshot.push_str(&liangxin::report::to_json(&evaluation.group_rules));
             snapshot.push('\n');
         }
-        let csv = liangxin::report::render_evaluation(
-            &evaluation,
-            liangxin::report::Format::Csv,
-            Default::default(),
-        );
+        let csv = String::from_utf8(
+            liangxin::report::render_evaluation(
+                &evaluation,
+                liangxin::report::Format::Csv,
+                Default::default(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
         // The row-by-row writer `eval --format csv` uses gives the same bytes.
         let mut streamed = Vec::new();
         liangxin::report::write_evaluation_csv(&evaluation, Default::default(), &mut streamed)

@@ -12,6 +12,7 @@ mod invalid;
 mod properties;
 mod reports;
 mod workbooks;
+mod xlsx;
 
 use std::path::Path;
 

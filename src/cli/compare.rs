@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use liangxin::compare::{compare, coverage};
 use liangxin::evaluate::group_field;
-use liangxin::report::{CompareReport, coverage_document};
+use liangxin::report::{CompareReport, Format, coverage_document, standard_line};
 
 use super::{Exit, date, output, packs};
 
@@ -30,7 +30,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    output::report_failures_as_json(args.out.format == liangxin::report::Format::Json);
+    output::report_failures_as_json(args.out.format == Format::Json);
+    if let Err(exit) = args.out.check() {
+        return exit;
+    }
     if args.policies.len() < 2 {
         eprintln!("error: compare needs at least two --policy");
         return Exit::Usage;
@@ -62,7 +65,15 @@ pub fn run(args: Args) -> Exit {
             .iter()
             .map(|p| format!("{} ({})", p.meta.name, p.meta.region))
             .collect();
-        let doc = coverage_document(&coverage, &names);
+        let mut doc = coverage_document(&coverage, &names);
+        doc.standard = policies
+            .iter()
+            .map(|p| {
+                let m = &p.meta;
+                standard_line(&m.name, &m.id, &m.version, &m.effective, m.as_of.as_deref())
+            })
+            .collect::<Vec<_>>()
+            .join("；");
         let json = || serde_json::json!({ "policies": policies.iter().map(|p| &p.meta).collect::<Vec<_>>(), "coverage": coverage });
         return match args.out.emit(|| doc, json) {
             Ok(()) => Exit::Ok,
@@ -95,7 +106,12 @@ pub fn run(args: Args) -> Exit {
         evaluations: &evaluations,
         groupings: args.group_by.is_some().then_some(groupings.as_slice()),
     };
-    if let Err(exit) = args.out.emit(|| report.document(), || report.json()) {
+    // A workbook has room for a sheet per policy besides the side-by-side table.
+    let doc = || match args.out.format {
+        Format::Xlsx => report.workbook(),
+        _ => report.document(),
+    };
+    if let Err(exit) = args.out.emit(doc, || report.json()) {
         return exit;
     }
     let errors: usize = evaluations.iter().map(|e| e.summary.errors).sum();

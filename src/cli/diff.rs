@@ -36,6 +36,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> Exit {
     output::report_failures_as_json(args.out.format == liangxin::report::Format::Json);
+    if let Err(exit) = args.out.check() {
+        return exit;
+    }
     let day = args.as_of.clone().unwrap_or_else(date::today);
     let old_day = args.old_as_of.clone().unwrap_or_else(|| day.clone());
     let new_day = args.new_as_of.clone().unwrap_or_else(|| day.clone());

@@ -45,6 +45,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> Exit {
     output::report_failures_as_json(args.out.format == Format::Json);
+    if let Err(exit) = args.out.check() {
+        return exit;
+    }
     if !args.watch.watch {
         let exit = run_once(&args).0;
         super::progress::finish();
@@ -107,7 +110,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     }
     if args.summary && args.out.format == Format::Csv {
         eprintln!(
-            "error: --summary has no CSV form (CSV is the per-record table); use --format table, json, md or html"
+            "error: --summary has no CSV form (CSV is the per-record table); use --format table, json, md, html or xlsx"
         );
         return (Exit::Usage, None);
     }

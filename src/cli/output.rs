@@ -25,23 +25,37 @@ impl OutputArgs {
         Options { bom: self.bom }
     }
 
+    /// Refuses what cannot be shown where it would go: a workbook is bytes a terminal would
+    /// print as garbage (a pipe or a redirect to a file takes it). Checked before any work.
+    pub fn check(&self) -> Result<(), Exit> {
+        use std::io::IsTerminal;
+        if self.format == Format::Xlsx && self.output.is_none() && std::io::stdout().is_terminal() {
+            eprintln!(
+                "error: --format xlsx writes a workbook, not text; give --output FILE.xlsx (or redirect stdout to a file)"
+            );
+            return Err(Exit::Usage);
+        }
+        Ok(())
+    }
+
     /// Renders a report in the chosen format and writes it where the user asked.
     pub fn emit(
         &self,
         doc: impl FnOnce() -> liangxin::report::doc::Document,
         json: impl FnOnce() -> serde_json::Value,
     ) -> Result<(), Exit> {
-        self.write(&liangxin::report::render(
-            doc,
-            json,
-            self.format,
-            self.options(),
-        ))
+        match liangxin::report::render(doc, json, self.format, self.options()) {
+            Ok(bytes) => self.write(&bytes),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(Exit::Usage)
+            }
+        }
     }
 
     /// Writes the rendered result where the user asked, or says why it could not.
-    pub fn write(&self, text: &str) -> Result<(), Exit> {
-        write(self.output.as_deref(), text).map_err(|e| {
+    pub fn write(&self, bytes: &[u8]) -> Result<(), Exit> {
+        write_with(self.output.as_deref(), |out| out.write_all(bytes)).map_err(|e| {
             eprintln!(
                 "error: cannot write {}: {e}",
                 self.output

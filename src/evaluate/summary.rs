@@ -25,6 +25,16 @@ pub struct PolicyInfo {
     /// The date dated params were read at, when the policy has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+    /// The date the standard takes effect (`effective:`), for reports' titles. Not in the JSON,
+    /// whose keys are stable; the pack's own metadata has it.
+    #[serde(skip)]
+    pub effective: String,
+    /// The grades that pass, and those a veto gives: reports colour grades by them. Not in the
+    /// JSON, which has `passed` and `vetoed` per outcome.
+    #[serde(skip)]
+    pub passing: Vec<String>,
+    #[serde(skip)]
+    pub veto_grades: Vec<String>,
 }
 
 /// The run's money against the policy's budget.
@@ -122,6 +132,21 @@ impl Evaluation {
                     })
                     .collect(),
                 as_of: policy.meta.as_of.clone(),
+                effective: policy.meta.effective.clone(),
+                passing: policy
+                    .grades
+                    .iter()
+                    .filter(|(_, g)| g.pass)
+                    .map(|(id, _)| id.clone())
+                    .collect(),
+                veto_grades: policy
+                    .rules
+                    .iter()
+                    .filter_map(|r| match &r.kind {
+                        crate::policy::RuleKind::Veto { grade, .. } => Some(grade.clone()),
+                        _ => None,
+                    })
+                    .collect(),
                 grades: policy
                     .grades
                     .iter()

@@ -102,7 +102,7 @@ impl CompareReport<'_> {
             let mut crosstab = Table::new(vec![Column::new(
                 "grade",
                 format!("{} \\ {}", letter(ia), letter(ib)),
-                Kind::Text,
+                Kind::Grade,
             )]);
             for gb in e[ib].policy.grades.keys() {
                 crosstab.columns.push(Column::new(
@@ -139,8 +139,8 @@ impl CompareReport<'_> {
             if !a.disagreements.is_empty() {
                 let mut t = Table::new(vec![
                     Column::new("record", "编号 record", Kind::Text),
-                    Column::new("a", letter(ia), Kind::Text),
-                    Column::new("b", letter(ib), Kind::Text),
+                    Column::new("a", letter(ia), Kind::Grade),
+                    Column::new("b", letter(ib), Kind::Grade),
                     Column::new("distance", "差距 distance", Kind::Number),
                 ]);
                 for d in &a.disagreements {
@@ -172,8 +172,41 @@ impl CompareReport<'_> {
         }
         Document {
             title: format!("对比 compare: {}", c.keys.join(" vs ")),
+            standard: e
+                .iter()
+                .map(|ev| super::eval::standard_line(&ev.policy))
+                .collect::<Vec<_>>()
+                .join("；"),
+            grades: super::eval::standings(e.iter().map(|ev| &ev.policy)),
             sections,
         }
+    }
+
+    /// The document for a workbook: [`document`](Self::document) plus, after the records, a
+    /// section per policy with its outcomes as `eval` lists them, headed by that standard (a
+    /// sheet per policy, which a side-by-side table is too wide to replace).
+    pub fn workbook(&self) -> Document {
+        let mut doc = self.document();
+        let after_records = doc
+            .sections
+            .iter()
+            .position(|s| s.blocks.iter().any(|b| matches!(b, Block::Records(_))))
+            .map_or(doc.sections.len(), |i| i + 1);
+        let per_policy = self
+            .comparison
+            .keys
+            .iter()
+            .zip(self.evaluations)
+            .enumerate()
+            .map(|(i, (key, ev))| {
+                let mut section = Section::new(format!("{} {key}", letter(i)))
+                    .with(Block::Table(super::eval::outcomes_table(ev)));
+                section.standard = Some(super::eval::standard_line(&ev.policy));
+                section
+            });
+        doc.sections
+            .splice(after_records..after_records, per_policy);
+        doc
     }
 
     fn summaries(&self) -> Section {
@@ -284,7 +317,7 @@ impl CompareReport<'_> {
             columns.push(Column::new(
                 format!("{key}.grade_label"),
                 format!("{l} 等次"),
-                Kind::Text,
+                Kind::Grade,
             ));
             if scores[i] {
                 columns.push(Column::new(
@@ -453,6 +486,9 @@ pub fn coverage_document(coverage: &Coverage, names: &[String]) -> Document {
     }
     Document {
         title: format!("标准对比 standards: {}", coverage.keys.join(" vs ")),
+        // The standards' names; a caller that has their dates may name them with those.
+        standard: names.join("；"),
+        grades: Vec::new(),
         sections: vec![
             Section::new("标准 standards").with(Block::Facts(facts)),
             Section::new("按维度 by dimension").with(Block::Records(t)),

@@ -70,7 +70,7 @@ impl DiffReport<'_> {
             ));
         }
         let mut transitions =
-            Table::new(vec![Column::new("old", "原 \\ 新 old \\ new", Kind::Text)]);
+            Table::new(vec![Column::new("old", "原 \\ 新 old \\ new", Kind::Grade)]);
         for g in self.new.grades.keys() {
             transitions.columns.push(Column::new(
                 g.clone(),
@@ -93,8 +93,8 @@ impl DiffReport<'_> {
         let mut changes = Table::new(vec![
             Column::new("record", "编号 record", Kind::Text),
             Column::new("name", "名称 name", Kind::Text),
-            Column::new("old_grade_label", "原等次 old", Kind::Text),
-            Column::new("new_grade_label", "新等次 new", Kind::Text),
+            Column::new("old_grade_label", "原等次 old", Kind::Grade),
+            Column::new("new_grade_label", "新等次 new", Kind::Grade),
             Column::new("old_score", "原得分", Kind::Number),
             Column::new("new_score", "新得分", Kind::Number),
             Column::new("old_money", "原金额", Kind::Money),
@@ -177,6 +177,12 @@ impl DiffReport<'_> {
         }
         Document {
             title: format!("变更 diff: {} → {}", self.names.0, self.names.1),
+            standard: format!(
+                "原 old: {} → 新 new: {}",
+                super::eval::standard_line(self.old),
+                super::eval::standard_line(self.new)
+            ),
+            grades: super::eval::standings([self.old, self.new]),
             sections,
         }
     }

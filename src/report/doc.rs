@@ -15,6 +15,24 @@ pub enum Kind {
     Money,
     /// A ratio shown as a percentage: `85.6%` (CSV keeps the ratio, for Excel).
     Percent,
+    /// A grade's label: text, coloured by how the grade stands where a format has colour.
+    Grade,
+}
+
+impl Kind {
+    /// Whether the column holds text (aligned left, sorted as text).
+    pub fn is_text(self) -> bool {
+        matches!(self, Kind::Text | Kind::Grade)
+    }
+}
+
+/// How a grade stands in its standard, for formats that colour grades (the workbook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Pass,
+    Fail,
+    /// The grade a veto (一票否决) gives.
+    Veto,
 }
 
 /// One cell.
@@ -148,6 +166,9 @@ pub enum Block {
 pub struct Section {
     pub heading: String,
     pub blocks: Vec<Block>,
+    /// The standard this section is about when a report has several (compare's sheet per
+    /// policy): heads the section's sheet in a workbook instead of [`Document::standard`].
+    pub standard: Option<String>,
 }
 
 impl Section {
@@ -155,6 +176,7 @@ impl Section {
         Section {
             heading: heading.into(),
             blocks: Vec::new(),
+            standard: None,
         }
     }
 
@@ -168,6 +190,12 @@ impl Section {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub title: String,
+    /// The standard (or standards) applied, named with their dates: the title row of every sheet
+    /// of a workbook, where a sheet must say what it is without the others.
+    pub standard: String,
+    /// How each grade label stands, for formats that colour grades; a label not listed is
+    /// neither passing nor failing.
+    pub grades: Vec<(String, Standing)>,
     pub sections: Vec<Section>,
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Table};
+use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Standing, Table};
 use crate::evaluate::{Evaluation, Grouping, Outcome, PolicyInfo, Summary, Trace};
 use crate::number::percent;
 
@@ -140,6 +140,8 @@ impl EvalReport<'_> {
                 Some(day) => format!("{} ({} v{}, params as of {day})", p.name, p.id, p.version),
                 None => format!("{} ({} v{})", p.name, p.id, p.version),
             },
+            standard: standard_line(p),
+            grades: standings([p]),
             sections,
         }
     }
@@ -163,7 +165,7 @@ fn leaders_table(leaders: &[(&Outcome, usize)]) -> Table {
         Column::new("record", "编号 record", Kind::Text),
         Column::new("name", "名称 name", Kind::Text),
         Column::new("score", "得分 score", Kind::Number),
-        Column::new("grade", "等次 grade", Kind::Text),
+        Column::new("grade", "等次 grade", Kind::Grade),
     ]);
     for (o, r) in leaders {
         t.push(vec![
@@ -179,7 +181,7 @@ fn leaders_table(leaders: &[(&Outcome, usize)]) -> Table {
 
 /// One row per outcome; which columns appear depends on whether the policy scores, pays,
 /// ranks or checks.
-fn outcomes_table(e: &Evaluation) -> Table {
+pub(crate) fn outcomes_table(e: &Evaluation) -> Table {
     let layout = OutcomeColumns::of(e);
     let mut t = Table::new(layout.columns());
     for o in &e.outcomes {
@@ -269,7 +271,7 @@ impl OutcomeColumns {
             columns.push(Column::new("score", "得分 score", Kind::Number));
         }
         columns.push(Column::detail("grade", "grade", Kind::Text));
-        columns.push(Column::new("grade_label", "等次 grade", Kind::Text));
+        columns.push(Column::new("grade_label", "等次 grade", Kind::Grade));
         columns.push(Column::detail("passed", "passed", Kind::Text));
         columns.push(Column::detail("vetoed", "一票否决 vetoed", Kind::Text));
         if self.money {
@@ -334,6 +336,37 @@ impl OutcomeColumns {
             cell(CellRef::Text(o.extra.get(i).map_or("", String::as_str)));
         }
     }
+}
+
+/// The standard an evaluation applied, named with its dates.
+pub(crate) fn standard_line(p: &PolicyInfo) -> String {
+    super::standard_line(&p.name, &p.id, &p.version, &p.effective, p.as_of.as_deref())
+}
+
+/// How each grade label of these policies stands; the first policy to name a label decides, so
+/// a label is one colour throughout a report. A policy where no grade passes has no failing
+/// grades either (its grades are tiers, not verdicts), only its veto grades.
+pub(crate) fn standings<'a>(
+    policies: impl IntoIterator<Item = &'a PolicyInfo>,
+) -> Vec<(String, Standing)> {
+    let mut out: Vec<(String, Standing)> = Vec::new();
+    for p in policies {
+        for (id, label) in &p.grades {
+            let standing = if p.veto_grades.contains(id) {
+                Standing::Veto
+            } else if p.passing.contains(id) {
+                Standing::Pass
+            } else if !p.passing.is_empty() {
+                Standing::Fail
+            } else {
+                continue;
+            };
+            if !out.iter().any(|(l, _)| l == label) {
+                out.push((label.clone(), standing));
+            }
+        }
+    }
+    out
 }
 
 /// Facts, the grade distribution and warnings of one summary.

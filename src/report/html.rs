@@ -4,7 +4,7 @@
 //! written into `#errors`, so a headless browser can tell a page that works from one that
 //! does not. A link may carry a filter and a sort in its fragment (`#filter=天元区&sort=score:desc`).
 
-use super::doc::{Bars, Block, Document, Kind, Table};
+use super::doc::{Bars, Block, Document, Table};
 
 const STYLE: &str = r#"
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
@@ -134,11 +134,7 @@ fn table(t: &Table, records_id: Option<&str>) -> String {
         None => "<table>\n<thead><tr>".to_owned(),
     };
     for c in &t.columns {
-        let kind = if c.kind == Kind::Text {
-            "text"
-        } else {
-            "number"
-        };
+        let kind = if c.kind.is_text() { "text" } else { "number" };
         out.push_str(&format!(
             "<th data-key=\"{}\" data-kind=\"{kind}\">{}</th>",
             escape(&c.key),
@@ -149,7 +145,7 @@ fn table(t: &Table, records_id: Option<&str>) -> String {
     for row in &t.rows {
         out.push_str("<tr>");
         for (cell, c) in row.iter().zip(&t.columns) {
-            let class = if c.kind == Kind::Text {
+            let class = if c.kind.is_text() {
                 ""
             } else {
                 " class=\"num\""

@@ -59,7 +59,7 @@ fn table(t: &Table) -> String {
     let rule: Vec<&str> = t
         .columns
         .iter()
-        .map(|c| if c.kind == Kind::Text { "---" } else { "---:" })
+        .map(|c| if c.kind.is_text() { "---" } else { "---:" })
         .collect();
     out.push_str(&format!("| {} |\n", rule.join(" | ")));
     for row in &t.rows {

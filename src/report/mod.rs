@@ -1,8 +1,8 @@
 //! Stage 5, report: turn results into something a person reads or a program parses.
 //!
 //! Each command's results become a format-neutral [`doc::Document`] (sections of facts,
-//! tables and bar charts); `text`, `markdown`, `csv` and `html` each render any document. JSON
-//! is the typed results themselves. Rendering never evaluates anything.
+//! tables and bar charts); `text`, `markdown`, `csv`, `html` and `xlsx` each render any
+//! document. JSON is the typed results themselves. Rendering never evaluates anything.
 
 mod compare;
 mod csv;
@@ -13,12 +13,14 @@ mod group_rules;
 mod html;
 mod markdown;
 mod text;
+mod xlsx;
 
 use serde::Serialize;
 
 pub use compare::{CompareReport, coverage_document};
 pub use diff::DiffReport;
 pub use eval::EvalReport;
+pub use xlsx::Error as WorkbookError;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,6 +35,8 @@ pub enum Format {
     Md,
     /// One self-contained HTML page with charts and a sortable, filterable table.
     Html,
+    /// One Excel workbook: a summary sheet and a sheet per table; needs --output.
+    Xlsx,
 }
 
 /// Rendering choices that are not the format itself.
@@ -42,21 +46,24 @@ pub struct Options {
     pub bom: bool,
 }
 
-/// Renders a document in any format but JSON (which `json` gives instead).
+/// Renders a report: the document in any format but JSON (which `json` gives instead). Text for
+/// every format but xlsx, whose workbook fails only when a sheet would outgrow Excel's limits.
 pub fn render(
     doc: impl FnOnce() -> doc::Document,
     json: impl FnOnce() -> serde_json::Value,
     format: Format,
     options: Options,
-) -> String {
-    match format {
+) -> Result<Vec<u8>, WorkbookError> {
+    let text = match format {
         // JSON is the typed results: the document is not built for it.
         Format::Json => to_json(&json()),
         Format::Table => text::render(&doc()),
         Format::Csv => csv::render(&doc(), options.bom),
         Format::Md => markdown::render(&doc()),
         Format::Html => html::render(&doc()),
-    }
+        Format::Xlsx => return xlsx::render(&doc()),
+    };
+    Ok(text.into_bytes())
 }
 
 /// Writes an evaluation's outcomes as CSV straight to `out`, row by row: the same bytes as
@@ -74,7 +81,7 @@ pub fn render_evaluation(
     evaluation: &crate::Evaluation,
     format: Format,
     options: Options,
-) -> String {
+) -> Result<Vec<u8>, WorkbookError> {
     let report = EvalReport {
         evaluation,
         grouping: None,
@@ -83,6 +90,25 @@ pub fn render_evaluation(
         summary_only: false,
     };
     render(|| report.document(), || report.json(), format, options)
+}
+
+/// A standard named with its version and dates, as a workbook's sheets are titled:
+/// `龙文区党员积分定等 (longwen-points v1.0.0) · 施行 effective 2022-01-01`.
+pub fn standard_line(
+    name: &str,
+    id: &str,
+    version: &str,
+    effective: &str,
+    as_of: Option<&str>,
+) -> String {
+    let mut line = format!("{name} ({id} v{version})");
+    if !effective.is_empty() {
+        line.push_str(&format!(" · 施行 effective {effective}"));
+    }
+    if let Some(day) = as_of {
+        line.push_str(&format!(" · 参数 params as of {day}"));
+    }
+    line
 }
 
 /// Pretty JSON with a final newline.

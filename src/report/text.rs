@@ -4,7 +4,7 @@
 use comfy_table::{CellAlignment, ContentArrangement, Table as Grid, presets::UTF8_FULL_CONDENSED};
 use unicode_width::UnicodeWidthStr;
 
-use super::doc::{Bars, Block, Document, Kind, Table};
+use super::doc::{Bars, Block, Document, Table};
 
 /// The width tables are wrapped to.
 const WIDTH: u16 = 80;
@@ -58,7 +58,7 @@ fn table(t: &Table) -> String {
         );
     }
     for (i, c) in t.columns.iter().enumerate() {
-        if c.kind != Kind::Text
+        if !c.kind.is_text()
             && let Some(column) = grid.column_mut(i)
         {
             column.set_cell_alignment(CellAlignment::Right);

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Opens liangxin's workbooks (--format xlsx) in a real spreadsheet program: LibreOffice Calc,
+# headless, converts every sheet of an eval, a compare and a diff workbook to CSV; the check
+# fails if a workbook does not convert, a sheet is missing, or the records sheet of the Longwen
+# evaluation differs from `liangxin eval --format csv` in any record, grade or score.
+#
+#   bash scripts/spreadsheet-check.sh     # check (installs LibreOffice Calc when missing and root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+soffice=$(command -v soffice || command -v libreoffice || true)
+if [ -z "$soffice" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "spreadsheet-check: installing LibreOffice Calc (Debian package libreoffice-calc-nogui)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
+    soffice=$(command -v soffice)
+  else
+    echo "spreadsheet-check: no LibreOffice found; install the Debian package libreoffice-calc-nogui" >&2
+    exit 1
+  fi
+fi
+
+out=target/spreadsheet-check
+rm -rf "$out"
+mkdir -p "$out"
+cargo build --quiet
+bin="${CARGO_TARGET_DIR:-target}/debug/liangxin"
+# A profile of its own: a user's LibreOffice (running or not) is neither used nor locked.
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+# convert NAME SHEET... : every sheet of $out/NAME.xlsx to $out/NAME-SHEET.csv (UTF-8, values
+# with all their digits rather than as shown), then check each expected sheet is there.
+convert() {
+  local name=$1; shift
+  # Filter options: comma, double quote, UTF-8, from line 1, ..., "as shown" off, all sheets (-1).
+  "$soffice" "-env:UserInstallation=file://$profile" --headless \
+    --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
+    --outdir "$out" "$out/$name.xlsx" >"$out/$name.log" 2>&1 || true
+  local ok=true
+  for sheet in "$@"; do
+    [ -s "$out/$name-$sheet.csv" ] || { fail "$name: LibreOffice gave no sheet '$sheet' ($(tr '\n' ' ' <"$out/$name.log"))"; ok=false; }
+  done
+  if $ok; then echo "ok   $name: $# sheets open in LibreOffice"; fi
+}
+
+longwen=(-p longwen-points -r fixtures/longwen/members.csv)
+$bin eval "${longwen[@]}" --format xlsx -o "$out/eval.xlsx"
+$bin eval "${longwen[@]}" --format csv -o "$out/expected.csv"
+$bin compare -p zhuzhou-wuhua-enterprise -p zhuzhou-wuhua-social -p jinan-sanqiang-sanhao \
+  -r fixtures/shared/organizations.csv --group-by district --format xlsx -o "$out/compare.xlsx"
+$bin diff longwen-points fixtures/diff/longwen-880 -r fixtures/longwen/members.csv --format xlsx -o "$out/diff.xlsx"
+
+convert eval "汇总" "结果 outcomes"
+convert compare "汇总" "各标准汇总 per policy" "逐条记录 records" "A zhuzhou-wuhua-enterprise" \
+  "B zhuzhou-wuhua-social" "C jinan-sanqiang-sanhao" "一致性 agreement A vs B"
+convert diff "汇总" "等次转移 grade transitions" "变动记录 changed records"
+
+# The records sheet holds the title row and the heading above its header (labels, not keys);
+# below the header, every row must be the CSV's row, cell for cell.
+records="$out/eval-结果 outcomes.csv"
+if [ -f "$records" ]; then
+  if diff <(tail -n +2 "$out/expected.csv" | tr -d '\r') <(tail -n +4 "$records" | tr -d '\r') >"$out/eval.diff"; then
+    echo "ok   eval: $(($(wc -l <"$out/expected.csv") - 1)) records, grades and scores in Calc equal the CSV"
+  else
+    fail "eval: the records sheet in Calc differs from --format csv:"
+    head -20 "$out/eval.diff"
+  fi
+  head -2 "$records" | grep -q "龙文区党员积分定等" || fail "eval: no title row naming the standard"
+fi
+summary="$out/eval-汇总.csv"
+if [ -f "$summary" ]; then
+  # Calc writes a percent cell's whole value (95%); the text the other formats show is 95.0%.
+  for fact in "records 记录,60" "pass rate 达标率,95%"; do
+    grep -qF "$fact" "$summary" || fail "eval: the summary sheet lacks '$fact' as a number"
+  done
+fi
+
+if [ "$failures" -gt 0 ]; then
+  echo "spreadsheet-check: $failures failure(s); files in $out"
+  exit 1
+fi
+echo "spreadsheet-check: all workbooks open in LibreOffice $("$soffice" --version 2>/dev/null | awk '{print $2; exit}')"
