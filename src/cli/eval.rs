@@ -263,7 +263,10 @@ fn streamed(
         progress: Some(super::progress::bytes_read),
         ..Default::default()
     };
-    let size = std::fs::metadata(path).ok().map(|m| m.len()).filter(|_| !stdin);
+    let size = std::fs::metadata(path)
+        .ok()
+        .map(|m| m.len())
+        .filter(|_| !stdin);
     super::progress::start(size, "evaluating");
     let result = if stdin {
         liangxin::stream::evaluate_csv(compiled, std::io::stdin(), "<stdin>", options)
