@@ -639,3 +639,22 @@ fn no_colour_unless_a_terminal_and_never_with_no_color() {
         assert!(!out.stdout.contains(&0x1b), "NO_COLOR on a terminal");
     }
 }
+
+/// `--lang zh|en` keeps one half of the bilingual headings and column labels; the packs' own
+/// words (grade labels) stay Chinese.
+#[test]
+fn lang_picks_the_labels_language() {
+    let en = text(&liangxin(&[&["eval"], &LONGWEN[..], &["--lang", "en"]].concat()).stdout);
+    assert!(
+        en.contains("## outcomes") && en.contains("│ record ") && !en.contains("结果"),
+        "{en}"
+    );
+    assert!(en.contains("优先推荐"));
+    let zh = text(&liangxin(&[&["eval"], &LONGWEN[..], &["--lang", "zh"]].concat()).stdout);
+    assert!(
+        zh.contains("## 汇总") && zh.contains("达标率") && !zh.contains("pass rate"),
+        "{zh}"
+    );
+    let both = text(&liangxin(&[&["eval"], &LONGWEN[..]].concat()).stdout);
+    assert!(both.contains("## 汇总 summary"));
+}

@@ -18,11 +18,18 @@ pub struct OutputArgs {
     /// Start CSV output with a UTF-8 byte-order mark, for Excel.
     #[arg(long)]
     pub bom: bool,
+    /// The labels of headings and columns: both (中文 English), zh or en. The packs' own words
+    /// (grades, treatments) stay as the cities write them.
+    #[arg(long, value_enum, default_value = "both")]
+    pub lang: liangxin::report::Lang,
 }
 
 impl OutputArgs {
     pub fn options(&self) -> Options {
-        Options { bom: self.bom }
+        Options {
+            bom: self.bom,
+            lang: self.lang,
+        }
     }
 
     /// Refuses what cannot be shown where it would go: a workbook is bytes a terminal would

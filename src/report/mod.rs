@@ -11,6 +11,7 @@ pub mod doc;
 mod eval;
 mod group_rules;
 mod html;
+mod lang;
 mod markdown;
 mod text;
 mod xlsx;
@@ -20,6 +21,7 @@ use serde::Serialize;
 pub use compare::{CompareReport, coverage_document};
 pub use diff::DiffReport;
 pub use eval::EvalReport;
+pub use lang::Lang;
 pub use xlsx::Error as WorkbookError;
 
 /// An output format.
@@ -44,6 +46,8 @@ pub enum Format {
 pub struct Options {
     /// Start CSV output with a UTF-8 byte-order mark, so Excel shows Chinese text correctly.
     pub bom: bool,
+    /// The labels' language (`--lang`).
+    pub lang: Lang,
 }
 
 /// Renders a report: the document in any format but JSON (which `json` gives instead). Text for
@@ -54,6 +58,7 @@ pub fn render(
     format: Format,
     options: Options,
 ) -> Result<Vec<u8>, WorkbookError> {
+    let doc = || lang::localize(doc(), options.lang);
     let text = match format {
         // JSON is the typed results: the document is not built for it.
         Format::Json => to_json(&json()),
