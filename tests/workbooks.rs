@@ -69,6 +69,25 @@ fn an_excel_ledger_evaluates_like_its_csv() {
     assert_eq!(orgs, plain_orgs);
 }
 
+/// The same workbook saved as .xls (Excel 97-2003) and .ods (OpenDocument, LibreOffice and
+/// WPS) evaluates the same. (ODS's merged cells are not filled: calamine does not report them;
+/// the Longwen rules do not read the organization.)
+#[test]
+fn xls_and_ods_ledgers_evaluate_like_the_xlsx() {
+    let xlsx = crate::evaluate(
+        "policies/longwen-points",
+        "fixtures/longwen/members-ledger.xlsx",
+    );
+    for other in [
+        "fixtures/longwen/members-ledger.xls",
+        "fixtures/longwen/members-ledger.ods",
+    ] {
+        let e = crate::evaluate("policies/longwen-points", other);
+        assert_eq!(results(&e), results(&xlsx), "{other}");
+        assert_eq!(e.errors, xlsx.errors, "{other}");
+    }
+}
+
 /// Dates stored as Excel dates (serial numbers with a date format) are read as dates: the
 /// dossier ledger as a workbook gives the CSV's outcomes, procedure problems included.
 #[test]
