@@ -213,6 +213,31 @@ fn packs_cannot_extend_outside_their_library() {
             "{err}"
         );
     }
+    // A pack folder inside the library whose policy.yaml is a link out of it.
+    let inside = lib.join("looks-inside");
+    std::fs::create_dir_all(&inside).unwrap();
+    std::os::unix::fs::symlink(outside.join("policy.yaml"), inside.join("policy.yaml")).unwrap();
+    let pack = child_pack(&lib, "../looks-inside");
+    let out = liangxin(&["check", &pack]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("error[extends-outside]"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// A pack given as `.` (staff working inside its folder) still belongs to its project.
+#[test]
+fn a_pack_checked_from_its_own_folder_may_extend_its_project() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args(["check", "."])
+        .current_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff/longwen-880"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
 /// A script that is a link to a file elsewhere is refused before it is read.
@@ -230,6 +255,19 @@ fn scripts_linked_from_outside_the_pack_are_refused() {
     assert!(
         err.contains("error[script-outside]") && err.contains("secret.rhai"),
         "{err}"
+    );
+    // A `scripts/` folder that is itself a link out of the pack.
+    std::fs::remove_dir_all(&scripts).unwrap();
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("leak.rhai"), "fn leak() { 1 }").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &scripts).unwrap();
+    let out = liangxin(&["check", lib.join("base").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("error[script-outside]"),
+        "{}",
+        text(&out.stdout)
     );
 }
 

@@ -257,10 +257,14 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         let outside = if Path::new(&parent.value).is_absolute() {
             Some("is an absolute path")
         } else {
-            match loader.real_path(&parent_dir) {
-                Ok(real) if !real.starts_with(&root) => Some("points outside the pack library"),
-                _ => None,
-            }
+            // The folder and its policy.yaml, each with links followed: either may be a link.
+            let outside = |path: &Path| {
+                loader
+                    .real_path(path)
+                    .is_ok_and(|real| !real.starts_with(&root))
+            };
+            (outside(&parent_dir) || outside(&parent_file))
+                .then_some("points outside the pack library")
         };
         if let Some(why) = outside {
             diagnostics.push(
@@ -354,11 +358,12 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 source,
             })?
         {
-            // A script linked to a file outside its pack's `scripts/` is refused.
-            let scripts_dir = loader.real_path(&layer_dir.join("scripts"));
+            // A script linked to a file outside its pack (or a `scripts/` folder that is a
+            // link out of it) is refused.
+            let pack_dir = loader.real_path(&layer_dir);
             let real = loader.real_path(&script);
-            if let (Ok(scripts_dir), Ok(real)) = (scripts_dir, real)
-                && !real.starts_with(&scripts_dir)
+            if let (Ok(pack_dir), Ok(real)) = (pack_dir, real)
+                && !real.starts_with(pack_dir.join("scripts"))
             {
                 let origin = script.display().to_string();
                 return Err(LoadError::Invalid(vec![
@@ -539,18 +544,18 @@ fn empty_policy() -> RawPolicy {
 /// dictionaries, where the schema is found too) or, outside a project, the folder the pack sits
 /// in, so it can extend the packs beside it and nothing else.
 fn library_root(loader: &dyn Loader, pack_dir: &Path) -> PathBuf {
-    let project = pack_dir.ancestors().take(4).find(|dir| {
+    // From the real folder: a pack given as `.` still finds its project above.
+    let dir = loader
+        .real_path(pack_dir)
+        .unwrap_or_else(|_| normalize(pack_dir));
+    let project = dir.ancestors().take(4).find(|dir| {
         loader
             .list(&dir.join("schema"), "yaml")
             .is_ok_and(|files| !files.is_empty())
     });
-    let real = |dir: &Path| loader.real_path(dir).unwrap_or_else(|_| normalize(dir));
     match project {
-        Some(dir) => real(dir),
-        None => {
-            let dir = real(pack_dir);
-            dir.parent().map(Path::to_path_buf).unwrap_or(dir)
-        }
+        Some(project) => project.to_path_buf(),
+        None => dir.parent().map(Path::to_path_buf).unwrap_or(dir),
     }
 }
 
