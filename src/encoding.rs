@@ -64,9 +64,11 @@ impl Encoding {
         };
         let (even, odd) = (zeros(0), zeros(1));
         let half = head.len() / 2;
-        if odd * 10 >= half * 3 && even == 0 {
+        // Mostly ASCII: most high bytes are zero; a Chinese character like 一 (U+4E00) puts a
+        // zero in the other half too, so the halves are compared rather than one required empty.
+        if odd * 10 >= half * 3 && even * 4 < odd {
             Some(Encoding::Utf16Le)
-        } else if even * 10 >= half * 3 && odd == 0 {
+        } else if even * 10 >= half * 3 && odd * 4 < even {
             Some(Encoding::Utf16Be)
         } else {
             None
@@ -93,13 +95,15 @@ pub struct Decoded<'b> {
 
 /// Decodes a whole file. The error is a message that names where the text breaks.
 pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<Decoded<'_>, String> {
-    let (encoding, bytes) = match Encoding::from_bom(bytes) {
+    let (encoding, bytes, mark) = match Encoding::from_bom(bytes) {
         // A mark wins over `Auto`, and is dropped when it agrees with the named encoding.
         Some((marked, len)) if encoding == Encoding::Auto || encoding == marked => {
-            (marked, &bytes[len..])
+            (marked, &bytes[len..], len)
         }
-        _ => (encoding, bytes),
+        _ => (encoding, bytes, 0),
     };
+    // Offsets in messages count the mark too: they are the file's.
+    let position = |bytes: &[u8], at: usize| position_after(bytes, at, mark);
     if let Some(what) = not_text(bytes) {
         return Err(what);
     }
@@ -200,6 +204,19 @@ fn not_text(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// [`position`] in text that followed a byte-order mark of `mark` bytes.
+fn position_after(bytes: &[u8], offset: usize, mark: usize) -> String {
+    let at = position(bytes, offset);
+    match at.strip_prefix("byte ") {
+        Some(rest) => {
+            let (number, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+            let number = number.parse::<usize>().map_or(0, |n| n + mark);
+            format!("byte {number} {rest}")
+        }
+        None => at,
+    }
+}
+
 /// Where byte `offset` is, for messages: `byte 1,234 (line 5)`.
 pub fn position(bytes: &[u8], offset: usize) -> String {
     let offset = offset.min(bytes.len());
@@ -235,7 +252,8 @@ mod tests {
 
     #[test]
     fn boms_and_unmarked_utf16_are_recognised() {
-        let text = "党员编号\t姓名\nM1\t张三\n";
+        // 一 (U+4E00) puts a zero byte in the other half too.
+        let text = "党员编号\t姓名\t一票否决\nM1\t张三\t否\n";
         for bytes in [utf16le(text, true), utf16le(text, false)] {
             let d = decode(&bytes, Encoding::Auto).unwrap();
             assert_eq!(d.text, text);
@@ -265,6 +283,10 @@ mod tests {
         assert!(e.contains("not UTF-8 from byte 17 (line 3, 0xFF)"), "{e}");
         let e = decode(bytes, Encoding::Utf8).unwrap_err();
         assert!(e.contains("byte 17 (line 3"), "{e}");
+        // Offsets are the file's, the byte-order mark counted.
+        let marked = [b"\xEF\xBB\xBF".as_slice(), bytes].concat();
+        let e = decode(&marked, Encoding::Utf8).unwrap_err();
+        assert!(e.contains("byte 20 (line 3"), "{e}");
         let e = decode(b"PK\x03\x04rest", Encoding::Auto).unwrap_err();
         assert!(e.contains(".xlsx"), "{e}");
     }

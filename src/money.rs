@@ -54,7 +54,10 @@ impl Money {
         }
         let fen = yuan * 100.0;
         let whole = fen.round();
-        if (fen - whole).abs() > 1e-6 {
+        // A decimal written with two places arrives as the nearest double, off by a few units
+        // in its last place: more than a millionth of a fen once amounts reach 100 million yuan.
+        let tolerance = (fen.abs() * 8.0 * f64::EPSILON).max(1e-6);
+        if (fen - whole).abs() > tolerance {
             return Err(MoneyError::FinerThanFen(yuan));
         }
         // In range: |whole| <= 1e16 < 2^63, so the conversion is exact.
@@ -171,6 +174,16 @@ mod tests {
             Err(MoneyError::TooLarge(_))
         ));
         assert!(Money::from_yuan(1e12).is_ok());
+        // Two decimals stay exact at 100 million yuan and more (the float is a few ulps off).
+        assert_eq!(
+            Money::from_yuan(575_884_436.92).map(Money::fen),
+            Ok(57_588_443_692)
+        );
+        assert_eq!(
+            Money::from_yuan(999_999_999_999.99).map(Money::fen),
+            Ok(99_999_999_999_999)
+        );
+        assert!(Money::from_yuan(575_884_436.925).is_err());
     }
 
     #[test]

@@ -100,7 +100,8 @@ impl FieldDef {
             FieldType::Int => {
                 let number = crate::number::normalize(text);
                 Value::Int(parse_int(&number).ok_or_else(|| {
-                    if number.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) {
+                    let digits = number.strip_prefix(['-', '+']).unwrap_or(&number);
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
                         format!(
                             "`{}` is too large to be counted exactly (at most 9,007,199,254,740,992)",
                             quote(text)
@@ -495,5 +496,21 @@ mod tests {
         assert_eq!(parse_int("9007199254740993"), None);
         assert_eq!(parse_int("9223372036854775807"), None);
         assert_eq!(parse_int("-12.0"), Some(-12));
+        let field = |ty| FieldDef {
+            id: "n".into(),
+            label: "数".into(),
+            ty,
+            description: String::new(),
+            default: None,
+            min: None,
+            max: None,
+        };
+        let int = field(FieldType::Int);
+        assert_eq!(int.parse_cell("-"), Err("`-` is not a whole number".into()));
+        assert!(
+            int.parse_cell("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 }

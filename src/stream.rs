@@ -310,6 +310,8 @@ impl<R: Read> Blocks<R> {
             // as bytes, a UTF-8 mark dropped.
             input: DecodeReaderBytesBuilder::new()
                 .encoding(utf16)
+                // A named UTF-8 or GBK is read as named, whatever mark it starts with.
+                .bom_sniffing(encoding == Encoding::Auto || utf16.is_some())
                 .bom_override(true)
                 .strip_bom(true)
                 .utf8_passthru(true)

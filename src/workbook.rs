@@ -56,6 +56,9 @@ pub fn read(path: &Path, schema: &Schema, options: &ReadOptions) -> Result<Ledge
     if sheets.len() > 1 {
         note.push_str(&format!(" (of {}: {})", sheets.len(), sheets.join(", ")));
     }
+    if matches!(book, Sheets::Ods(_) | Sheets::Xlsb(_)) {
+        note.push_str("; merged cells are not filled in this format (save as .xlsx to have them)");
+    }
     if !merged.is_empty() {
         note.push_str(&format!(
             "; {} merged cell range(s) filled from their first cell",
@@ -77,6 +80,8 @@ fn choose_sheet(
 ) -> Result<(String, calamine::Range<Data>), String> {
     let listed = || sheets.join(", ");
     let name = match wanted {
+        // A sheet named `2023` is that sheet, not the 2023rd.
+        Some(w) if sheets.iter().any(|s| s == w) => w.to_owned(),
         Some(w) => match w.parse::<usize>() {
             Ok(i) if (1..=sheets.len()).contains(&i) => sheets[i - 1].clone(),
             Ok(i) => {
@@ -147,8 +152,12 @@ impl Grid {
             else {
                 continue;
             };
-            for r in r0..=m.end.0 as usize {
-                for c in c0..=m.end.1 as usize {
+            // Clamped to the cells there are: a merge may claim the whole sheet.
+            let last_row = (m.end.0 as usize).min(first_row + cells.len().saturating_sub(1));
+            let width = cells.iter().map(Vec::len).max().unwrap_or(0);
+            let last_column = (m.end.1 as usize).min(first_column + width.saturating_sub(1));
+            for r in r0..=last_row {
+                for c in c0..=last_column {
                     if let Some(cell) = cells
                         .get_mut(r.wrapping_sub(first_row))
                         .and_then(|row| row.get_mut(c.wrapping_sub(first_column)))

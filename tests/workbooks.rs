@@ -228,3 +228,36 @@ fn a_template_has_the_columns_the_pack_reads_and_round_trips() {
     assert_eq!(results(&xlsx), results(&csv));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A sheet named like a number (a year) is chosen by its name before any position.
+#[test]
+fn a_sheet_named_like_a_number_is_found_by_name() {
+    let dir = std::env::temp_dir().join(format!("liangxin-sheet-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("years.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (year, member) in [("2024", "M2024"), ("2023", "M2023")] {
+        let sheet = book.add_worksheet();
+        sheet.set_name(year).unwrap();
+        sheet.write_string(0, 0, "党员编号").unwrap();
+        sheet.write_string(0, 1, "组织生活").unwrap();
+        sheet.write_string(1, 0, member).unwrap();
+        sheet.write_number(1, 1, 5).unwrap();
+    }
+    book.save(&file).unwrap();
+    let p = crate::pack("policies/longwen-points");
+    let read = |sheet: &str| {
+        let options = ReadOptions {
+            sheet: Some(sheet.to_owned()),
+            ..Default::default()
+        };
+        Ledger::read_with(&file, &p.policy.policy.schema, &options)
+            .unwrap()
+            .records[0]
+            .id
+            .clone()
+    };
+    assert_eq!(read("2023"), "M2023");
+    assert_eq!(read("1"), "M2024");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Exit {
     };
     watch::watch(roots, args.watch.watch_runs, || {
         let (exit, evaluation) = run_once(&args);
+        super::progress::finish();
         if let (Some(before), Some(after)) = (&previous, &evaluation) {
             let diff = liangxin::diff::diff(before, after);
             say!(

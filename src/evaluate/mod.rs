@@ -40,7 +40,13 @@ pub struct Evaluator<'p> {
     names: std::rc::Rc<crate::compile::Names>,
     /// The current record's field values; the buffer is reused from record to record.
     values: Vec<Value>,
+    /// Script limits located by a replay so far: a script that fails on every record is
+    /// located for the first few only (each replay costs several times the evaluation).
+    replays: usize,
 }
+
+/// How many failing evaluations per evaluator are replayed to find their script line.
+const MAX_REPLAYS: usize = 20;
 
 impl CompiledPolicy {
     pub fn evaluator(&self) -> Evaluator<'_> {
@@ -53,6 +59,7 @@ impl CompiledPolicy {
             scope,
             names: std::rc::Rc::new(crate::compile::Names::of(&self.policy)),
             values: Vec::with_capacity(self.slots.len()),
+            replays: 0,
         }
     }
 
@@ -442,15 +449,16 @@ impl Evaluator<'_> {
                         let mut message = script_error(&e, &compiled.function_files);
                         // A limit inside a script function is reported at the call; find the
                         // script line (a replay of this one evaluation, only on failure).
-                        if e.is_system_exception()
-                            && let Some(place) = locate::limit_location(
+                        if e.is_system_exception() && self.replays < MAX_REPLAYS {
+                            self.replays += 1;
+                            if let Some(place) = locate::limit_location(
                                 compiled.limits,
                                 ast,
                                 &self.scope,
                                 &compiled.function_files,
-                            )
-                        {
-                            message = format!("{}{place}", script_error_what(&e));
+                            ) {
+                                message = format!("{}{place}", script_error_what(&e));
+                            }
                         }
                         message
                     })?;
