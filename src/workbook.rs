@@ -66,6 +66,7 @@ pub fn read(path: &Path, schema: &Schema, options: &ReadOptions) -> Result<Ledge
         ));
     }
     ledger.notes.insert(0, note);
+    ledger.notes.extend(percent_columns(&ledger, schema));
     if let Some(header) = header {
         name_cells(&mut ledger, &sheet, schema, &header, grid.first_column);
     }
@@ -202,6 +203,37 @@ fn cell_text(cell: &Data) -> String {
         Data::DateTime(d) => crate::number::format_exact(d.as_f64()),
         Data::Error(e) => e.to_string(),
     }
+}
+
+/// Columns that look like percentages stored as fractions. A cell Excel shows as `88.6%` holds
+/// 0.886, which calamine gives without its format; the CSV Excel exports says `88.6%`, read as
+/// 88.6. A column on a 0–100 scale whose values all lie between 0 and 1 is most likely that, and
+/// its grades would silently be wrong: say so.
+fn percent_columns(ledger: &Ledger, schema: &Schema) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (i, field) in schema.fields.values().enumerate() {
+        if field.max.is_none_or(|max| max <= 1.0) {
+            continue;
+        }
+        let values: Vec<f64> = ledger
+            .records
+            .iter()
+            .filter_map(|r| match r.cells.get(i) {
+                Some(Cell::Value(crate::value::Value::Decimal(d))) => Some(*d),
+                _ => None,
+            })
+            .collect();
+        let fractions = values.iter().all(|v| (0.0..=1.0).contains(v))
+            && values.iter().any(|v| v.fract() != 0.0);
+        if fractions {
+            notes.push(format!(
+                "column {} holds only values between 0 and 1 although its scale reaches {}: if the sheet shows them as percentages (88.6%), Excel stores 0.886; format the column as plain numbers (88.6) or export the sheet as CSV",
+                field.label,
+                crate::number::format(field.max.unwrap_or(100.0))
+            ));
+        }
+    }
+    notes
 }
 
 /// Names the cell of each unreadable value the way Excel does (`党员积分!F12`), so staff can go

@@ -261,3 +261,36 @@ fn a_sheet_named_like_a_number_is_found_by_name() {
     assert_eq!(read("1"), "M2024");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A 满意度 column formatted as percentages holds fractions (88.6% is 0.886 in the file): the
+/// reader cannot see the format, so it says what it suspects rather than grade silently.
+#[test]
+fn percentages_stored_as_fractions_are_pointed_out() {
+    let dir = std::env::temp_dir().join(format!("liangxin-percent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("orgs.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let percent = rust_xlsxwriter::Format::new().set_num_format("0.0%");
+    for (c, h) in ["组织编号", "满意度"].into_iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, (id, share)) in [("O1", 0.886), ("O2", 0.75)].into_iter().enumerate() {
+        sheet.write_string(r as u32 + 1, 0, id).unwrap();
+        sheet
+            .write_number_with_format(r as u32 + 1, 1, share, &percent)
+            .unwrap();
+    }
+    book.save(&file).unwrap();
+    let p = crate::pack("policies/jinan-sanqiang-sanhao");
+    let ledger = Ledger::read(&file, &p.policy.policy.schema).unwrap();
+    assert!(
+        ledger
+            .notes
+            .iter()
+            .any(|n| n.starts_with("column 满意度 holds only values between 0 and 1")),
+        "{:?}",
+        ledger.notes
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
