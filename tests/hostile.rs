@@ -450,6 +450,26 @@ fn output_to_a_pipe_or_a_link_keeps_it() {
             .unwrap()
             .starts_with("record,name")
     );
+    // A link to a file not made yet: the file is made where the link points.
+    let later = dir.join("later.csv");
+    let link = dir.join("link-to-later.csv");
+    std::os::unix::fs::symlink("later.csv", &link).unwrap();
+    let out = eval_longwen(
+        "fixtures/longwen/members.csv",
+        &["--format", "csv", "--output", link.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        std::fs::read_to_string(&later)
+            .unwrap()
+            .starts_with("record,name")
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }
 
 /// A script that cannot be read (a dangling link, a folder named like a script) is an error

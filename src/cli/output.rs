@@ -113,7 +113,14 @@ pub fn write_with(
     // A link is kept: the file it points to is what gets replaced.
     let resolved;
     let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        resolved = std::fs::canonicalize(path)?;
+        // A link to a file not made yet points where that file will be.
+        resolved = match std::fs::canonicalize(path) {
+            Ok(real) => real,
+            Err(_) => {
+                let target = std::fs::read_link(path)?;
+                path.parent().unwrap_or(Path::new(".")).join(target)
+            }
+        };
         resolved.as_path()
     } else {
         path
