@@ -41,6 +41,9 @@ pub struct StreamOptions {
     pub header_row: Option<usize>,
     /// Called with the bytes read so far after each block (a progress bar); None costs nothing.
     pub progress: Option<fn(u64)>,
+    /// A quoted cell longer than this is taken for a quote that never closes: its row is an
+    /// error and reading goes on, instead of holding the rest of the input in memory.
+    pub max_cell_bytes: usize,
 }
 
 impl Default for StreamOptions {
@@ -53,6 +56,7 @@ impl Default for StreamOptions {
             encoding: Encoding::Auto,
             header_row: None,
             progress: None,
+            max_cell_bytes: 64 << 20,
         }
     }
 }
@@ -79,6 +83,7 @@ pub fn evaluate_csv(
         let (send, receive) = mpsc::sync_channel::<(Vec<Record>, Vec<RecordError>)>(2);
         let reader = scope.spawn(move || -> Result<CsvRows<'_>, LedgerError> {
             let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
+            blocks.max_cell = options.max_cell_bytes.max(1);
             let mut rows = CsvRows::new(name, schema);
             rows.builder.check_duplicates = false;
             rows.builder.wanted = Some(compiled.fields_read());
@@ -247,6 +252,9 @@ struct Blocks<R: Read> {
     input: DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>,
     /// The cell separator, decided from the first bytes read.
     delimiter: Option<u8>,
+    /// Where in `buf` the quoted cell being scanned opened, and how long a cell may run.
+    opened: usize,
+    max_cell: usize,
     /// UTF-8 named: invalid bytes are an error, not a switch to GBK.
     strict_utf8: bool,
     name: String,
@@ -317,6 +325,8 @@ impl<R: Read> Blocks<R> {
                 .utf8_passthru(true)
                 .build(std::io::Cursor::new(head).chain(input)),
             delimiter: None,
+            opened: 0,
+            max_cell: usize::MAX,
             strict_utf8: encoding == Encoding::Utf8,
             name: name.to_owned(),
             buf: Vec::with_capacity(block_bytes.saturating_add(128 << 10)),
@@ -391,6 +401,7 @@ impl<R: Read> Blocks<R> {
                 let block = self.buf[..self.cut].to_vec();
                 self.buf.drain(..self.cut);
                 self.scanned -= self.cut;
+                self.opened = self.opened.saturating_sub(self.cut);
                 self.cut = 0;
                 return Ok(Some(block));
             }
@@ -434,14 +445,28 @@ impl<R: Read> Blocks<R> {
                 }
                 _ => {
                     for (i, &b) in new.iter().enumerate() {
+                        let before = self.state;
                         self.state = self.state.next(b, delimiter);
                         if b == b'\n' && self.state == Scan::FieldStart {
                             self.cut = self.scanned + i + 1;
+                        } else if before == Scan::FieldStart && self.state == Scan::Quoted {
+                            self.opened = self.scanned + i;
                         }
                     }
                 }
             }
             self.scanned = self.buf.len();
+            // A quoted cell this long is a quote that never closes: cut after the line it
+            // opened on, so that row is reported and the rows after it are scanned again.
+            if matches!(self.state, Scan::Quoted | Scan::QuoteInQuoted)
+                && self.buf.len() - self.opened > self.max_cell
+                && let Some(end) = self.buf[self.opened..].iter().position(|&b| b == b'\n')
+            {
+                let end = self.opened + end + 1;
+                self.cut = end;
+                self.scanned = end;
+                self.state = Scan::FieldStart;
+            }
         }
     }
 }
