@@ -244,6 +244,9 @@ impl Leaderboard {
     }
 }
 
+/// Line breaks a quoted cell may hold before it is taken for a quote that never closes.
+const MAX_QUOTED_LINES: usize = 1_000;
+
 /// The input cut into blocks of whole rows, decoded to text: UTF-8 (a BOM skipped) or, once a
 /// block is not UTF-8, GBK from there on (ASCII reads the same in both, and a line feed never
 /// falls inside a GBK character, so cutting at line feeds is safe in both). UTF-16 input (by its
@@ -252,8 +255,10 @@ struct Blocks<R: Read> {
     input: DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>,
     /// The cell separator, decided from the first bytes read.
     delimiter: Option<u8>,
-    /// Where in `buf` the quoted cell being scanned opened, and how long a cell may run.
+    /// Where in `buf` the quoted cell being scanned opened, the line breaks inside it so far,
+    /// and how long a cell may run.
     opened: usize,
+    quoted_lines: usize,
     max_cell: usize,
     /// UTF-8 named: invalid bytes are an error, not a switch to GBK.
     strict_utf8: bool,
@@ -326,6 +331,7 @@ impl<R: Read> Blocks<R> {
                 .build(std::io::Cursor::new(head).chain(input)),
             delimiter: None,
             opened: 0,
+            quoted_lines: 0,
             max_cell: usize::MAX,
             strict_utf8: encoding == Encoding::Utf8,
             name: name.to_owned(),
@@ -449,23 +455,29 @@ impl<R: Read> Blocks<R> {
                         self.state = self.state.next(b, delimiter);
                         if b == b'\n' && self.state == Scan::FieldStart {
                             self.cut = self.scanned + i + 1;
+                        } else if b == b'\n' {
+                            self.quoted_lines += 1;
                         } else if before == Scan::FieldStart && self.state == Scan::Quoted {
                             self.opened = self.scanned + i;
+                            self.quoted_lines = 0;
                         }
                     }
                 }
             }
             self.scanned = self.buf.len();
-            // A quoted cell this long is a quote that never closes: cut after the line it
-            // opened on, so that row is reported and the rows after it are scanned again.
+            // A quoted cell this long, or over this many lines, is a quote that never closes:
+            // cut after the line it opened on, so that row is reported and the rows after it
+            // are scanned again (a real cell with line breaks has a few, not a thousand).
             if matches!(self.state, Scan::Quoted | Scan::QuoteInQuoted)
-                && self.buf.len() - self.opened > self.max_cell
+                && (self.buf.len() - self.opened > self.max_cell
+                    || self.quoted_lines > MAX_QUOTED_LINES)
                 && let Some(end) = self.buf[self.opened..].iter().position(|&b| b == b'\n')
             {
                 let end = self.opened + end + 1;
                 self.cut = end;
                 self.scanned = end;
                 self.state = Scan::FieldStart;
+                self.quoted_lines = 0;
             }
         }
     }
