@@ -35,6 +35,8 @@ pub mod dimension;
 pub mod editor;
 pub mod encoding;
 pub mod evaluate;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod generate;
 pub mod ledger;
 pub mod load;

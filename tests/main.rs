@@ -7,6 +7,7 @@ mod docs;
 mod engine;
 mod eval_cases;
 mod figures;
+mod fuzz_replay;
 mod hostile;
 mod invalid;
 mod properties;
