@@ -87,6 +87,9 @@ pub struct FieldDef {
     pub default: Option<Value>,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// A rate in percent (满意度 92.9): a cell may say `92.9`, `92.9%` or, in a column of
+    /// fractions, `0.929` (see [`crate::ledger`]).
+    pub percent: bool,
 }
 
 impl FieldDef {
@@ -317,7 +320,18 @@ impl Schema {
                 default: None,
                 min: f.min,
                 max: f.max,
+                percent: f.percent,
             };
+            if def.percent && !matches!(def.ty, FieldType::Decimal | FieldType::Int) {
+                diagnostics.push(Diagnostic::error(
+                    "schema",
+                    format!(
+                        "field `{id}` is a {} but `percent: true` is for numbers",
+                        def.ty.name()
+                    ),
+                    Location::file_only(origin),
+                ));
+            }
             if let Some(default) = f.default {
                 match def.parse_json(&default) {
                     Ok(value) => {
@@ -399,6 +413,8 @@ struct RawField {
     min: Option<f64>,
     #[serde(default)]
     max: Option<f64>,
+    #[serde(default)]
+    percent: bool,
 }
 
 #[cfg(test)]
@@ -504,6 +520,7 @@ mod tests {
             default: None,
             min: None,
             max: None,
+            percent: false,
         };
         let int = field(FieldType::Int);
         assert_eq!(int.parse_cell("-"), Err("`-` is not a whole number".into()));

@@ -25,7 +25,7 @@ use crate::ledger::Scan;
 use crate::ledger::{CsvRows, LedgerError, Record, RecordError, records_with_errors};
 
 /// How a stream is evaluated.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StreamOptions {
     /// Threads that evaluate (one more reads).
     pub threads: usize,
@@ -39,6 +39,8 @@ pub struct StreamOptions {
     pub encoding: Encoding,
     /// The header's line, when the user names it (else found below the title rows).
     pub header_row: Option<usize>,
+    /// Which column fills a field two columns could fill (see [`crate::ledger::ReadOptions`]).
+    pub columns: Vec<crate::ledger::ColumnChoice>,
     /// Called with the bytes read so far after each block (a progress bar); None costs nothing.
     pub progress: Option<fn(u64)>,
     /// A quoted cell longer than this is taken for a quote that never closes: its row is an
@@ -55,6 +57,7 @@ impl Default for StreamOptions {
             max_errors: 100,
             encoding: Encoding::Auto,
             header_row: None,
+            columns: Vec::new(),
             progress: None,
             max_cell_bytes: 64 << 20,
         }
@@ -88,6 +91,7 @@ pub fn evaluate_csv(
             rows.builder.check_duplicates = false;
             rows.builder.wanted = Some(compiled.fields_read());
             rows.header_row = options.header_row;
+            rows.choices = options.columns;
             while let Some(text) = blocks.next_text()? {
                 rows.delimiter = blocks.delimiter.unwrap_or(b',');
                 rows.block(&text)?;

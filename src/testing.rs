@@ -211,7 +211,8 @@ fn run_case(
         schema.id_field.clone(),
         serde_json::Value::String(case.id.unwrap_or_else(|| format!("case-{}", index + 1))),
     );
-    let ledger = Ledger::from_objects(vec![row], "case", schema);
+    let ledger = Ledger::from_objects(vec![row], "case", schema)
+        .map_err(|e| (name.clone(), vec![e.to_string()]))?;
     let evaluation = compiled.evaluate_ledger(&ledger);
     let Some(outcome) = evaluation.outcomes.into_iter().next() else {
         return Err((

@@ -106,6 +106,11 @@ pub struct LedgerArgs {
     /// The header's row (from 1), when finding it below the title rows goes wrong.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub header_row: Option<u64>,
+    /// Which column to read a field from when two columns could fill it (a 2023 and a 2024
+    /// block): FIELD=COLUMN, the column as a letter (K), a number from 1, its header or its
+    /// group's name (2024年); repeat for several fields. Without it such a ledger is refused.
+    #[arg(long = "column", value_name = "FIELD=COLUMN", value_parser = clap::builder::ValueParser::new(str::parse::<liangxin::ledger::ColumnChoice>))]
+    pub columns: Vec<liangxin::ledger::ColumnChoice>,
 }
 
 impl LedgerArgs {
@@ -114,6 +119,7 @@ impl LedgerArgs {
             encoding: self.encoding,
             sheet: self.sheet.clone(),
             header_row: self.header_row.map(|n| n as usize),
+            columns: self.columns.clone(),
         }
     }
 }

@@ -7,6 +7,14 @@
 //! reported once. A cell that cannot be read is kept as invalid, so it fails only the records
 //! of packs that read that field; every other record and field is still read.
 
+mod header;
+mod identity;
+mod percent;
+mod rows;
+
+pub use header::ColumnChoice;
+pub use identity::normalize_id;
+
 use crate::encoding::Encoding;
 use std::borrow::Cow;
 use std::path::Path;
@@ -45,6 +53,9 @@ pub struct ReadOptions {
     /// The header's row (a CSV line or a sheet row, from 1); by default the first row naming the
     /// id column, below any title rows.
     pub header_row: Option<usize>,
+    /// Which column fills a field that two columns could fill (`组织生活=K`); without a choice
+    /// such a ledger is refused, never read from the first of them.
+    pub columns: Vec<ColumnChoice>,
 }
 
 /// A record that cannot be evaluated, or one problem with it.
@@ -119,9 +130,22 @@ pub struct Ledger {
     pub notes: Vec<String>,
     /// Columns that are not schema fields, kept as text.
     pub extra_columns: Vec<String>,
+    /// Which column (from 0, counted from the ledger's first) each schema field was read from,
+    /// from the row each header applies: a pasted block may bring its own header.
+    pub(crate) field_columns: Vec<(usize, Vec<Option<usize>>)>,
 }
 
 impl Ledger {
+    /// The column (from 0, counted from the ledger's first) the schema field `field` was read
+    /// from in the record at `row`.
+    pub fn column_of(&self, field: usize, row: usize) -> Option<usize> {
+        self.field_columns
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= row)
+            .and_then(|(_, columns)| columns.get(field).copied().flatten())
+    }
+
     /// Whether the ledger has a column for the schema field `field`.
     pub fn has_column(&self, field: usize) -> bool {
         self.records
@@ -203,6 +227,7 @@ impl Ledger {
         let mut csv = CsvRows::new(name, schema);
         csv.delimiter = crate::encoding::delimiter(text.as_bytes());
         csv.header_row = options.header_row;
+        csv.choices.clone_from(&options.columns);
         csv.builder.notes = notes;
         if csv.delimiter == b'\t' {
             csv.builder.notes.push("cells separated by tabs".to_owned());
@@ -218,11 +243,7 @@ impl Ledger {
                 path: name.to_owned(),
                 message: e.to_string(),
             })?;
-        Ok(Ledger::from_objects(
-            rows.into_iter().map(|r| r.0).collect(),
-            name,
-            schema,
-        ))
+        Ledger::from_objects(rows.into_iter().map(|r| r.0).collect(), name, schema)
     }
 
     /// Reads a YAML ledger: a list of mappings keyed by field id or label.
@@ -232,15 +253,16 @@ impl Ledger {
                 path: name.to_owned(),
                 message: e.without_snippet().to_string(),
             })?;
-        Ok(Ledger::from_objects(rows, name, schema))
+        Ledger::from_objects(rows, name, schema)
     }
 
-    /// Reads records given as objects keyed by field id or label (the JSON and YAML form).
+    /// Reads records given as objects keyed by field id or label (the JSON and YAML form); two
+    /// keys for one field (`org_life` and `组织生活`) are an error naming both.
     pub fn from_objects(
         rows: Vec<IndexMap<String, serde_json::Value>>,
         name: &str,
         schema: &Schema,
-    ) -> Ledger {
+    ) -> Result<Ledger, LedgerError> {
         let mut builder = Builder::new(name, schema);
         let mut columns: Vec<String> = Vec::new();
         for row in &rows {
@@ -250,7 +272,14 @@ impl Ledger {
                 }
             }
         }
-        builder.columns(&columns);
+        let header = header::columns(&columns, None);
+        let mapping = header::map(schema, &header, &[], 0).map_err(|message| {
+            LedgerError::Format {
+                path: name.to_owned(),
+                message: message.replace("columns ", "keys "),
+            }
+        })?;
+        builder.columns(1, &columns, &mapping.fields);
         for (i, row) in rows.into_iter().enumerate() {
             builder.record(
                 i + 1,
@@ -259,7 +288,7 @@ impl Ledger {
                     .map(|c| row.get(c).map_or(CellText::Absent, CellText::Json)),
             );
         }
-        builder.finish()
+        Ok(builder.finish())
     }
 }
 
@@ -271,18 +300,44 @@ fn memchr_count(bytes: &[u8]) -> usize {
 /// CSV text turned into records, one block of whole rows at a time: the header found in the
 /// first block (below any title rows) applies to the next ones, and line numbers run on. A
 /// whole file is one block; a stream is read in blocks (see [`crate::stream`]).
+///
+/// Not every row under the header is a record: a 合计 row, a 备注 or signature line, the header
+/// repeated, a pasted block's own header. Each is recognised here ([`rows`], [`header`]) and
+/// counted in a note; none of them is graded.
 pub(crate) struct CsvRows<'a> {
     name: String,
     pub(crate) builder: Builder<'a>,
     pub(crate) header: Option<Vec<String>>,
     /// Rows skipped above the header.
     skipped: usize,
+    /// The last row skipped above the header: group names, if the header is a two-row one.
+    above_header: Option<Vec<String>>,
     /// Lines in the blocks before this one.
     lines_before: usize,
     /// The cell separator: `,` or a tab.
     pub(crate) delimiter: u8,
     /// The header's row (line or sheet row, from 1) when the user names it; else it is found.
     pub(crate) header_row: Option<usize>,
+    /// The user's choice of column for fields two columns could fill.
+    pub(crate) choices: Vec<ColumnChoice>,
+    /// The sheet column (from 0) of the first cell of a row, for naming columns as Excel does.
+    pub(crate) first_column: usize,
+    /// The id's column in the header, from 0.
+    id_position: Option<usize>,
+    /// The next row may be the second row of a two-row header.
+    second_header_due: bool,
+    /// Rows that are not records, by kind: the rows where they are.
+    not_records: Vec<(rows::NotARecord, usize)>,
+    /// The header as its rows were written (two for a grouped header), to know it repeated.
+    header_rows: Vec<Vec<String>>,
+    /// The header's texts and the schema's labels: an id cell holding one starts a header.
+    header_texts: std::collections::HashSet<String>,
+    /// Per choice of column, whether a header had a column for it.
+    choices_applied: Vec<bool>,
+    /// Rows that repeat the header.
+    repeated_headers: Vec<usize>,
+    /// Why reading stopped, when it cannot go on (two columns for one field).
+    failure: Option<LedgerError>,
 }
 
 impl<'a> CsvRows<'a> {
@@ -292,9 +347,20 @@ impl<'a> CsvRows<'a> {
             builder: Builder::new(name, schema),
             header: None,
             skipped: 0,
+            above_header: None,
             lines_before: 0,
             delimiter: b',',
             header_row: None,
+            choices: Vec::new(),
+            first_column: 0,
+            id_position: None,
+            second_header_due: false,
+            not_records: Vec::new(),
+            header_rows: Vec::new(),
+            header_texts: Default::default(),
+            choices_applied: Vec::new(),
+            repeated_headers: Vec::new(),
+            failure: None,
         }
     }
 
@@ -360,6 +426,9 @@ impl<'a> CsvRows<'a> {
             }
         }
         self.lines_before += memchr_count(text.as_bytes());
+        if let Some(failure) = self.failure.take() {
+            return Err(failure);
+        }
         if self.header.is_none() && self.skipped > MAX_TITLE_ROWS {
             return Err(self.no_header());
         }
@@ -367,7 +436,8 @@ impl<'a> CsvRows<'a> {
     }
 
     /// Takes one row of cells (from a CSV line or a sheet row): a title row above the header,
-    /// the header, or a record. False once too many rows have passed without a header.
+    /// the header, a row that is not a record, or a record. False when reading must stop: too
+    /// many rows have passed without a header, or a header cannot be read (`failure` says why).
     pub(crate) fn row<'r>(
         &mut self,
         line: usize,
@@ -378,69 +448,173 @@ impl<'a> CsvRows<'a> {
             return true;
         }
         let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
-        match &self.header {
-            None => {
-                let names_id = cells
-                    .clone()
-                    .any(|c| c.trim() == id_field.id || c.trim() == id_field.label);
-                let is_header = match self.header_row {
-                    // Named by the user: this row is the header, whatever rows come before;
-                    // without the id column it cannot be (`no_header` says so).
-                    Some(n) if line == n && !names_id => {
-                        self.skipped = MAX_TITLE_ROWS + 1;
-                        return false;
-                    }
-                    Some(n) => line == n,
-                    None => names_id,
-                };
-                if is_header {
-                    let header: Vec<String> = cells.map(|c| c.trim().to_owned()).collect();
-                    self.builder.columns(&header);
-                    self.header = Some(header);
-                } else {
-                    self.skipped += 1;
-                    if self.header_row.is_none() && self.skipped > MAX_TITLE_ROWS {
-                        return false;
-                    }
-                }
+        let Some(columns) = &self.header else {
+            return self.above_the_header(line, cells);
+        };
+        let width = columns.len();
+        let header_text = |cells: &mut dyn Iterator<Item = &'r str>| -> Vec<String> {
+            cells.map(header_cell).collect()
+        };
+        if std::mem::take(&mut self.second_header_due) {
+            let lower = header_text(&mut cells.clone());
+            if header::is_second_header_row(self.builder.schema, columns, &lower) {
+                let labels = header::two_rows(columns, &lower);
+                let groups = header::two_row_groups(columns, &lower);
+                // The header spans this row too: its records start below.
+                self.builder.notes.push(format!(
+                    "the header takes two rows, ending at row {line} (group names above column labels)"
+                ));
+                self.header_rows.push(lower);
+                return self.take_header(line, labels, Some(groups), false);
             }
-            Some(columns) if count < columns.len() => {
-                // Fewer cells than headers: a lost comma may have shifted the values, and
-                // the cells missing at the end would silently take their defaults.
-                let message = format!(
-                    "the row has {count} cells but the header has {}; values may be shifted, so the row is skipped",
-                    columns.len()
-                );
-                let id = cells.clone().next().map(|id| id.trim().to_owned());
-                self.builder.errors.push(RecordError {
-                    row: line,
-                    record: id.filter(|id| !id.is_empty()),
-                    field: None,
-                    rule: None,
-                    message,
-                });
-            }
-            Some(columns)
-                if cells
-                    .clone()
-                    .skip(columns.len())
-                    .any(|c| !c.trim().is_empty()) =>
-            {
-                // More cells than headers: a stray comma has likely shifted the values.
-                let message = format!(
-                    "the row has {count} cells but the header has {}; values may be shifted, so the row is skipped",
-                    columns.len()
-                );
-                self.builder.errors.push(RecordError {
-                    row: line,
-                    record: None,
-                    field: None,
-                    rule: None,
-                    message,
-                });
-            }
-            Some(_) => self.builder.record(line, cells.map(CellText::Text)),
         }
+        let id_cell = self
+            .id_position
+            .and_then(|p| cells.clone().nth(p))
+            .map(str::trim)
+            .unwrap_or("");
+        // Only a row whose id cell is empty or holds a header's text can be a header again
+        // (the same, or a pasted block's in another order): records pay one lookup.
+        if id_cell.is_empty() || self.header_texts.contains(id_cell) {
+            let again = header_text(&mut cells.clone());
+            let names_id = again
+                .iter()
+                .any(|c| *c == id_field.id || *c == id_field.label);
+            let significant =
+                |v: &[String]| v.len() - v.iter().rev().take_while(|c| c.is_empty()).count();
+            if self
+                .header_rows
+                .iter()
+                .any(|h| h[..significant(h)] == again[..significant(&again)])
+            {
+                self.repeated_headers.push(line);
+                return true;
+            }
+            if names_id {
+                // A block pasted with its own header: the rows under it are read by it.
+                self.builder.notes.push(format!(
+                    "row {line} is a header in another column order (a pasted block); the rows below it are read by it"
+                ));
+                return self.take_header(line, again, None, true);
+            }
+        }
+        let id = (!id_cell.is_empty()).then_some(id_cell);
+        if let Some(kind) = rows::not_a_record(cells.clone(), id) {
+            self.not_records.push((kind, line));
+            return true;
+        }
+        if count < width {
+            // Fewer cells than headers: a lost comma may have shifted the values, and
+            // the cells missing at the end would silently take their defaults.
+            let message = format!(
+                "the row has {count} cells but the header has {width}; values may be shifted, so the row is skipped"
+            );
+            self.builder.errors.push(RecordError {
+                row: line,
+                record: id.map(str::to_owned),
+                field: None,
+                rule: None,
+                message,
+            });
+        } else if cells.clone().skip(width).any(|c| !c.trim().is_empty()) {
+            // More cells than headers: a stray comma has likely shifted the values.
+            let message = format!(
+                "the row has {count} cells but the header has {width}; values may be shifted, so the row is skipped"
+            );
+            self.builder.errors.push(RecordError {
+                row: line,
+                record: None,
+                field: None,
+                rule: None,
+                message,
+            });
+        } else {
+            self.builder.record(line, cells.map(CellText::Text));
+        }
+        true
+    }
+
+    /// A row above the header: the header itself when it names the id column (or is the row
+    /// the user named), else a title row, skipped.
+    fn above_the_header<'r>(
+        &mut self,
+        line: usize,
+        cells: impl Iterator<Item = &'r str> + Clone,
+    ) -> bool {
+        let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+        let names_id = cells.clone().any(|c| {
+            let c = header_cell(c);
+            c == id_field.id || c == id_field.label
+        });
+        let is_header = match self.header_row {
+            // Named by the user: this row is the header, whatever rows come before;
+            // without the id column it cannot be (`no_header` says so).
+            Some(n) if line == n && !names_id => {
+                self.skipped = MAX_TITLE_ROWS + 1;
+                return false;
+            }
+            Some(n) => line == n,
+            None => names_id,
+        };
+        if is_header {
+            let labels: Vec<String> = cells.map(header_cell).collect();
+            let groups = self
+                .above_header
+                .take()
+                .filter(|row| header::holds_groups(row));
+            let taken = self.take_header(line, labels, groups.clone(), true);
+            self.header_rows.extend(groups);
+            return taken;
+        }
+        self.skipped += 1;
+        self.above_header = Some(cells.map(header_cell).collect());
+        self.header_row.is_some() || self.skipped <= MAX_TITLE_ROWS
+    }
+
+    /// Maps a header's columns to fields; false (with `failure` set) when two columns would
+    /// fill one field and the user has not said which.
+    fn take_header(
+        &mut self,
+        line: usize,
+        labels: Vec<String>,
+        groups: Option<Vec<String>>,
+        first: bool,
+    ) -> bool {
+        let columns = header::columns(&labels, groups.as_deref());
+        let mapping = match header::map(
+            self.builder.schema,
+            &columns,
+            &self.choices,
+            self.first_column,
+        ) {
+            Ok(mapping) => mapping,
+            Err(message) => {
+                self.failure = Some(LedgerError::Format {
+                    path: self.name.clone(),
+                    message: format!("the header at row {line}: {message}"),
+                });
+                return false;
+            }
+        };
+        self.builder.notes.extend(mapping.notes);
+        self.choices_applied.resize(self.choices.len(), false);
+        for (seen, now) in self.choices_applied.iter_mut().zip(&mapping.applied) {
+            *seen |= now;
+        }
+        self.header_texts = labels
+            .iter()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .chain(self.builder.schema.fields.values().map(|f| f.label.clone()))
+            .collect();
+        self.builder.columns(line, &labels, &mapping.fields);
+        let id = self.builder.schema.index_of(&self.builder.schema.id_field);
+        self.id_position = mapping.fields.iter().position(|f| *f == id && id.is_some());
+        if first {
+            self.header_rows = vec![labels.clone()];
+        }
+        self.header = Some(labels);
+        self.second_header_due = first;
         true
     }
 
@@ -467,6 +641,7 @@ impl<'a> CsvRows<'a> {
     /// The records and errors read so far, leaving the header, columns and line count in place
     /// for the next block.
     pub(crate) fn take(&mut self) -> (Vec<Record>, Vec<RecordError>) {
+        self.builder.resolve_percentages(false);
         self.builder.errors_taken += self.builder.errors.len();
         // The next block is about as long: room for as many records, made once.
         let room = self.builder.records.len();
@@ -478,8 +653,27 @@ impl<'a> CsvRows<'a> {
 
     /// The ledger, once every block is read; an error when no header was ever found.
     pub(crate) fn finish(mut self) -> Result<Ledger, LedgerError> {
+        if let Some(failure) = self.failure.take() {
+            return Err(failure);
+        }
         if self.header.is_none() {
             return Err(self.no_header());
+        }
+        let unused: Vec<String> = self
+            .choices
+            .iter()
+            .zip(self.choices_applied.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, applied)| !**applied)
+            .map(|(c, _)| format!("--column {}={}", c.field, c.column))
+            .collect();
+        if !unused.is_empty() {
+            return Err(LedgerError::Format {
+                path: self.name.clone(),
+                message: format!(
+                    "{}: the ledger has no such column for that field",
+                    unused.join(", ")
+                ),
+            });
         }
         if self.skipped > 0 {
             self.builder.notes.push(format!(
@@ -487,7 +681,48 @@ impl<'a> CsvRows<'a> {
                 self.skipped
             ));
         }
+        for kind in [rows::NotARecord::Summary, rows::NotARecord::Remark] {
+            let at: Vec<usize> = self
+                .not_records
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, row)| *row)
+                .collect();
+            if !at.is_empty() {
+                self.builder.notes.push(format!(
+                    "skipped {} {} at {}: not records, never graded or counted",
+                    at.len(),
+                    kind.describe(),
+                    rows_list(&at)
+                ));
+            }
+        }
+        if !self.repeated_headers.is_empty() {
+            self.builder.notes.push(format!(
+                "skipped {} repeated header row(s) at {}",
+                self.repeated_headers.len(),
+                rows_list(&self.repeated_headers)
+            ));
+        }
         Ok(self.builder.finish())
+    }
+}
+
+/// A header cell as it is matched: invisible characters and surrounding spaces removed.
+fn header_cell(cell: &str) -> String {
+    identity::without_invisibles(cell)
+}
+
+/// `row 12` or `rows 3, 9, 15` (the first ten, then how many more).
+fn rows_list(rows: &[usize]) -> String {
+    const NAMED: usize = 10;
+    let mut named: Vec<String> = rows.iter().take(NAMED).map(usize::to_string).collect();
+    if rows.len() > NAMED {
+        named.push(format!("and {} more", rows.len() - NAMED));
+    }
+    match rows.len() {
+        1 => format!("row {}", named.join("")),
+        _ => format!("rows {}", named.join(", ")),
     }
 }
 
@@ -597,10 +832,13 @@ pub(crate) struct Builder<'a> {
     /// Per column: the schema field it fills, or the index of its extra column.
     targets: Vec<Target>,
     ledger_columns: Vec<String>,
+    /// Per header, from its row: the column each schema field is read from.
+    field_columns: Vec<(usize, Vec<Option<usize>>)>,
     records: Vec<Record>,
     errors: Vec<RecordError>,
     pub(crate) notes: Vec<String>,
-    seen_ids: std::collections::HashMap<String, usize>,
+    /// The row of each id read, and the later rows that repeat it.
+    seen_ids: std::collections::HashMap<String, (usize, Vec<usize>)>,
     /// Whether to report duplicate ids (which means remembering every id read).
     pub(crate) check_duplicates: bool,
     /// Records read and errors found, including those already taken by a stream.
@@ -609,6 +847,8 @@ pub(crate) struct Builder<'a> {
     /// Per schema field, whether to read it; unread fields are left empty (a stream reads only
     /// what the pack needs).
     pub(crate) wanted: Option<Vec<bool>>,
+    /// Per schema field declared `percent`, what is known of its column.
+    percent: Vec<Option<percent::Column>>,
 }
 
 #[derive(Clone, Copy)]
@@ -625,6 +865,7 @@ impl<'a> Builder<'a> {
             schema,
             targets: Vec::new(),
             ledger_columns: Vec::new(),
+            field_columns: Vec::new(),
             records: Vec::new(),
             errors: Vec::new(),
             notes: Vec::new(),
@@ -633,46 +874,52 @@ impl<'a> Builder<'a> {
             read: 0,
             errors_taken: 0,
             wanted: None,
+            percent: schema
+                .fields
+                .values()
+                .map(|f| f.percent.then(percent::Column::default))
+                .collect(),
         }
     }
 
-    fn columns(&mut self, headers: &[String]) {
-        let mut filled = vec![false; self.schema.fields.len()];
-        for header in headers {
-            let target = match self.schema.field_for_header(header) {
-                Some(field) if filled[field] => {
-                    self.notes.push(format!(
-                        "column `{header}` repeats field `{}`; the first one is read",
-                        self.schema.fields[field].id
-                    ));
-                    Target::Ignored
-                }
+    /// Takes a header (the first, or a pasted block's own): each column's target from the
+    /// mapping of columns to fields, unknown columns kept as extra columns by name.
+    fn columns(&mut self, row: usize, headers: &[String], fields: &[Option<usize>]) {
+        self.targets.clear();
+        let mut new_extras = Vec::new();
+        let mut field_columns = vec![None; self.schema.fields.len()];
+        for (position, header) in headers.iter().enumerate() {
+            let target = match fields.get(position).copied().flatten() {
                 Some(field) => {
-                    filled[field] = true;
+                    field_columns[field] = Some(position);
                     Target::Field(field)
                 }
                 None if header.trim().is_empty() => Target::Ignored,
-                None => {
-                    self.ledger_columns.push(header.clone());
-                    Target::Extra(self.ledger_columns.len() - 1)
-                }
+                None => match self.ledger_columns.iter().position(|c| c == header) {
+                    Some(i) => Target::Extra(i),
+                    None => {
+                        self.ledger_columns.push(header.clone());
+                        new_extras.push(header.clone());
+                        Target::Extra(self.ledger_columns.len() - 1)
+                    }
+                },
             };
             self.targets.push(target);
         }
+        self.field_columns.push((row, field_columns));
         // One note for the columns no rule reads, naming the first few (a sheet can have
         // thousands).
-        if !self.ledger_columns.is_empty() {
+        if !new_extras.is_empty() {
             const NAMED: usize = 10;
-            let mut names: Vec<String> = self
-                .ledger_columns
+            let mut names: Vec<String> = new_extras
                 .iter()
                 .take(NAMED)
                 .map(|c| format!("`{c}`"))
                 .collect();
-            if self.ledger_columns.len() > NAMED {
-                names.push(format!("and {} more", self.ledger_columns.len() - NAMED));
+            if new_extras.len() > NAMED {
+                names.push(format!("and {} more", new_extras.len() - NAMED));
             }
-            let (what, verb) = match self.ledger_columns.len() {
+            let (what, verb) = match new_extras.len() {
                 1 => ("column", "is"),
                 _ => ("columns", "are"),
             };
@@ -697,16 +944,36 @@ impl<'a> Builder<'a> {
                 record.cells[field] = Cell::Missing;
             }
         }
+        // Percent cells that may be fractions, known only once the record is kept.
+        let mut maybe_fractions: Vec<usize> = Vec::new();
         for (target, cell) in self.targets.iter().zip(cells) {
             match *target {
                 Target::Field(field) if self.wanted.as_ref().is_some_and(|w| !w[field]) => {}
                 Target::Field(field) => {
                     let def = &self.schema.fields[field];
-                    let parsed = match &cell {
-                        CellText::Absent => Ok(None),
-                        CellText::Text(t) => def.parse_cell(t),
-                        CellText::Json(v) => def.parse_json(v),
+                    let cleaned;
+                    let (parsed, text) = match &cell {
+                        CellText::Absent => (Ok(None), None),
+                        // Invisible characters pasted from the web are not part of a value.
+                        CellText::Text(t) if !t.is_ascii() && identity::has_invisibles(t) => {
+                            cleaned = identity::without_invisibles(t);
+                            (def.parse_cell(&cleaned), Some(cleaned.as_str()))
+                        }
+                        CellText::Text(t) => (def.parse_cell(t), Some(*t)),
+                        CellText::Json(serde_json::Value::String(t)) => {
+                            (def.parse_json(&serde_json::Value::String(t.clone())), Some(t.as_str()))
+                        }
+                        CellText::Json(v) => (def.parse_json(v), None),
                     };
+                    if let (Some(column), Ok(Some(value))) = (&mut self.percent[field], &parsed) {
+                        if percent::could_be_fraction(text, value) {
+                            maybe_fractions.push(field);
+                        } else if value.as_f64().is_some_and(|v| v > 1.0)
+                            || text.is_some_and(|t| t.contains(['%', '％']))
+                        {
+                            column.percentage();
+                        }
+                    }
                     record.cells[field] = match parsed {
                         Ok(Some(v)) => Cell::Value(v),
                         Ok(None) => Cell::Missing,
@@ -728,49 +995,120 @@ impl<'a> Builder<'a> {
         }
         let id_index = self.schema.index_of(&self.schema.id_field).unwrap_or(0);
         let id_def = &self.schema.fields[id_index];
-        match &record.cells[id_index] {
-            Cell::Value(Value::Str(s)) => record.id = s.clone(),
-            Cell::Value(v) => record.id = v.to_string(),
-            _ => {
-                self.errors.push(RecordError {
-                    row,
-                    record: None,
-                    field: Some(id_def.id.clone()),
-                    rule: None,
-                    message: format!(
-                        "the record has no {} ({}); it is skipped",
-                        id_def.label, id_def.id
-                    ),
-                });
-                return;
-            }
-        }
-        if !self.check_duplicates {
-            self.read += 1;
-            self.records.push(record);
-            return;
-        }
-        if let Some(first) = self.seen_ids.get(&record.id) {
+        let id = match &record.cells[id_index] {
+            Cell::Value(Value::Str(s)) => identity::normalize_id(s),
+            Cell::Value(v) => identity::normalize_id(&v.to_string()),
+            _ => String::new(),
+        };
+        if id.is_empty() {
             self.errors.push(RecordError {
                 row,
-                record: Some(record.id.clone()),
+                record: None,
                 field: Some(id_def.id.clone()),
                 rule: None,
                 message: format!(
-                    "duplicate {} `{}` (first at row {first}); this row is skipped",
-                    id_def.label, record.id
+                    "the record has no {} ({}); it is skipped",
+                    id_def.label, id_def.id
                 ),
             });
             return;
         }
-        self.seen_ids.insert(record.id.clone(), row);
+        if let Some(message) = identity::mangled_id(&id) {
+            self.errors.push(RecordError {
+                row,
+                record: Some(id),
+                field: Some(id_def.id.clone()),
+                rule: None,
+                message,
+            });
+            return;
+        }
+        record.cells[id_index] = Cell::Value(Value::Str(id.clone()));
+        record.id = id;
+        if self.check_duplicates {
+            if let Some((first, again)) = self.seen_ids.get_mut(&record.id) {
+                again.push(row);
+                self.errors.push(RecordError {
+                    row,
+                    record: Some(record.id.clone()),
+                    field: Some(id_def.id.clone()),
+                    rule: None,
+                    message: format!(
+                        "duplicate {} `{}` (also at row {first}); neither row is graded until one is corrected",
+                        id_def.label, record.id
+                    ),
+                });
+                return;
+            }
+            self.seen_ids.insert(record.id.clone(), (row, Vec::new()));
+        }
+        for field in maybe_fractions {
+            if let Some(column) = &mut self.percent[field] {
+                column.pending(self.records.len());
+            }
+        }
         self.read += 1;
         self.records.push(record);
     }
 
+    /// Reads the percent cells that may be fractions by their column (see [`percent`]).
+    fn resolve_percentages(&mut self, finished: bool) {
+        for (field, column) in self.percent.iter_mut().enumerate() {
+            if let Some(column) = column {
+                column.resolve(field, &mut self.records, finished);
+            }
+        }
+    }
+
     fn finish(mut self) -> Ledger {
+        self.resolve_percentages(true);
+        for (def, column) in self.schema.fields.values().zip(&self.percent) {
+            if let Some(note) = column.as_ref().and_then(|c| c.note(def)) {
+                self.notes.push(note);
+            }
+        }
+        // An id on two rows: neither is graded, the first no more than the second (which of
+        // them is right, only the one who keeps the ledger knows).
+        let doubled: std::collections::HashMap<&str, &[usize]> = self
+            .seen_ids
+            .iter()
+            .filter(|(_, (_, again))| !again.is_empty())
+            .map(|(id, (_, again))| (id.as_str(), again.as_slice()))
+            .collect();
+        if !doubled.is_empty() {
+            let id_def = &self.schema.fields[&self.schema.id_field];
+            let mut kept = Vec::with_capacity(self.records.len());
+            for record in std::mem::take(&mut self.records) {
+                match doubled.get(record.id.as_str()) {
+                    Some(again) => {
+                        self.read -= 1;
+                        let rows: Vec<String> = again.iter().map(usize::to_string).collect();
+                        self.errors.push(RecordError {
+                            row: record.row,
+                            record: Some(record.id.clone()),
+                            field: Some(id_def.id.clone()),
+                            rule: None,
+                            message: format!(
+                                "duplicate {} `{}` (also at row {}); neither row is graded until one is corrected",
+                                id_def.label,
+                                record.id,
+                                rows.join(", ")
+                            ),
+                        });
+                    }
+                    None => kept.push(record),
+                }
+            }
+            self.records = kept;
+            self.errors.sort_by_key(|e| e.row);
+        }
         if self.read == 0 && self.errors.is_empty() && self.errors_taken == 0 {
             self.notes.push("the ledger has no records".to_owned());
+        }
+        let width = self.ledger_columns.len();
+        for record in &mut self.records {
+            // Records above a pasted block's header have no cells for the columns it added.
+            record.extra.resize(width, String::new());
         }
         Ledger {
             path: self.name,
@@ -778,6 +1116,7 @@ impl<'a> Builder<'a> {
             errors: self.errors,
             notes: self.notes,
             extra_columns: self.ledger_columns,
+            field_columns: self.field_columns,
         }
     }
 }
