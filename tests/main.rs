@@ -11,6 +11,7 @@ mod fuzz_replay;
 mod hostile;
 mod invalid;
 mod properties;
+mod real_world;
 mod reports;
 mod workbooks;
 mod xlsx;
