@@ -294,3 +294,218 @@ fn percentages_stored_as_fractions_are_pointed_out() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Reads a fixture of `fixtures/workbooks/` for the Longwen member schema, with what to do about
+/// what it hides.
+fn read_staff_workbook(
+    file: &str,
+    sheet: Option<&str>,
+    hidden: liangxin::workbook::Hidden,
+) -> Result<Ledger, liangxin::ledger::LedgerError> {
+    let p = crate::pack("policies/longwen-points");
+    let options = ReadOptions {
+        sheet: sheet.map(str::to_owned),
+        ..Default::default()
+    };
+    liangxin::workbook::read_with(
+        std::path::Path::new(&format!("fixtures/workbooks/{file}")),
+        &p.policy.policy.schema,
+        &options,
+        &liangxin::workbook::WorkbookOptions { hidden },
+    )
+}
+
+fn ids(ledger: &Ledger) -> Vec<&str> {
+    ledger.records.iter().map(|r| r.id.as_str()).collect()
+}
+
+/// A workbook with a 2024 and a 2023 ledger is not read until one is named (it read the first,
+/// whichever year that was); a 说明 sheet before the one ledger does not stop it being found; a
+/// hidden sheet holding a ledger is never read silently.
+#[test]
+fn a_workbook_with_several_ledgers_is_read_only_when_one_is_named() {
+    use liangxin::workbook::Hidden;
+    let err = read_staff_workbook("several-ledgers.xlsx", None, Hidden::Skip)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "2 sheets hold a ledger (a header row naming `党员编号`): `2024`, `2023`; name the one to read with `--sheet NAME`, e.g. `--sheet 2024`"
+        ),
+        "{err}"
+    );
+    let named = read_staff_workbook("several-ledgers.xlsx", Some("2023"), Hidden::Skip).unwrap();
+    assert_eq!(ids(&named), ["M001", "M002"]);
+
+    // The ledger is the second sheet, after 说明; the hidden 旧台账 is named, not read.
+    let ledger = read_staff_workbook("ledger-after-notes.xlsx", None, Hidden::Skip).unwrap();
+    assert_eq!(ids(&ledger), ["M001", "M002", "M003"]);
+    assert!(
+        ledger.notes[0].starts_with("read sheet `台账`"),
+        "{:?}",
+        ledger.notes
+    );
+    assert!(
+        ledger.notes.contains(
+            &"hidden sheet(s) `旧台账` also hold a ledger and are not read (`--sheet NAME` reads one)"
+                .to_owned()
+        ),
+        "{:?}",
+        ledger.notes
+    );
+    let err = read_staff_workbook("ledger-after-notes.xlsx", None, Hidden::Refuse)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("hidden sheet(s) `旧台账` hold a ledger"),
+        "{err}"
+    );
+    let err = read_staff_workbook("ledger-after-notes.xlsx", None, Hidden::Read)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`台账`, `旧台账` (hidden)"), "{err}");
+    let old = read_staff_workbook("ledger-after-notes.xlsx", Some("旧台账"), Hidden::Skip).unwrap();
+    assert_eq!(ids(&old), ["M001", "M002"]);
+    assert!(
+        old.notes
+            .contains(&"sheet `旧台账` is hidden; read because `--sheet` names it".to_owned()),
+        "{:?}",
+        old.notes
+    );
+
+    // Through the command line: exit 2, the sheets listed.
+    let out = liangxin(&[
+        "eval",
+        "--policy",
+        "longwen-points",
+        "--records",
+        "fixtures/workbooks/several-ledgers.xlsx",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`--sheet NAME`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Hidden rows, struck-through rows and hidden columns are left out with a note naming them (the
+/// hidden old 组织生活 column does not stand in for the visible one), refused, or read, as asked.
+#[test]
+fn hidden_and_struck_through_rows_and_columns_are_never_read_silently() {
+    use liangxin::workbook::Hidden;
+    let p = crate::pack("policies/longwen-points");
+    let org_life = p.policy.policy.schema.index_of("org_life").unwrap();
+    let ledger = read_staff_workbook("hidden-rows-columns.xlsx", None, Hidden::Skip).unwrap();
+    assert_eq!(ids(&ledger), ["M001", "M002", "M006"]);
+    let life: Vec<String> = ledger
+        .records
+        .iter()
+        .map(|r| format!("{:?}", r.cells[org_life]))
+        .collect();
+    assert_eq!(life, ["Value(Int(5))", "Value(Int(-5))", "Value(Int(0))"]);
+    assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
+    assert!(
+        ledger.notes.contains(
+            &"skipped what sheet `党员积分` hides: hidden row(s) 4; struck-through row(s) 5, 6; hidden column(s) C (组织生活) (`--hidden read` reads them, `--hidden refuse` stops)"
+                .to_owned()
+        ),
+        "{:?}",
+        ledger.notes
+    );
+
+    let err = read_staff_workbook("hidden-rows-columns.xlsx", None, Hidden::Refuse)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "sheet `党员积分` hides hidden row(s) 4; struck-through row(s) 5, 6; hidden column(s) C (组织生活); with `--hidden refuse`"
+        ),
+        "{err}"
+    );
+
+    // Read, the hidden old column is one more 组织生活: which one is for the user to say.
+    let err = read_staff_workbook("hidden-rows-columns.xlsx", None, Hidden::Read)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("columns C (组织生活) and D (组织生活)"),
+        "{err}"
+    );
+    let options = ReadOptions {
+        columns: vec!["组织生活=D".parse().unwrap()],
+        ..Default::default()
+    };
+    let all = liangxin::workbook::read_with(
+        std::path::Path::new("fixtures/workbooks/hidden-rows-columns.xlsx"),
+        &p.policy.policy.schema,
+        &options,
+        &liangxin::workbook::WorkbookOptions {
+            hidden: Hidden::Read,
+        },
+    )
+    .unwrap();
+    assert_eq!(ids(&all), ["M001", "M002", "M003", "M004", "M005", "M006"]);
+    assert!(
+        all.notes
+            .iter()
+            .any(|n| n.starts_with("read what sheet `党员积分` hides: hidden row(s) 4")),
+        "{:?}",
+        all.notes
+    );
+}
+
+/// A formula never calculated (no saved value) and a saved value that contradicts its obvious
+/// sum are their cells' errors, never an empty cell or a stale number; a 合计 row of sums down
+/// the columns is not a record.
+#[test]
+fn formulas_without_a_right_saved_value_are_cell_errors_and_total_rows_are_skipped() {
+    let e = crate::evaluate(
+        "policies/longwen-points",
+        "fixtures/workbooks/formulas.xlsx",
+    );
+    let outcomes: Vec<&str> = e.outcomes.iter().map(|o| o.record.as_str()).collect();
+    assert_eq!(outcomes, ["M001", "M004"]);
+    let errors: Vec<(usize, Option<&str>, &str)> = e
+        .errors
+        .iter()
+        .map(|e| (e.row, e.record.as_deref(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                3,
+                Some("M002"),
+                "组织生活 (org_life): 党员积分!C3: the formula =SUM(K3:L3) has no saved value; open and save the file in Excel/WPS, or export values"
+            ),
+            (
+                4,
+                Some("M003"),
+                "组织生活 (org_life): 党员积分!C4: the saved value 12 contradicts the formula =SUM(K4:L4), which gives -10; the sheet was changed without being recalculated: open and save the file in Excel/WPS, or export values"
+            ),
+        ]
+    );
+    assert!(
+        e.notes.contains(
+            &"skipped 1 总计/合计 row(s) whose formulas total the columns above them: 党员积分!6:6"
+                .to_owned()
+        ),
+        "{:?}",
+        e.notes
+    );
+}
+
+/// Ids typed as numbers keep the leading zeros their format shows (00101); an 18-digit id that
+/// Excel turned into a number has lost its last digits, and its row is refused, saying so.
+#[test]
+fn ids_keep_their_leading_zeros_and_ids_excel_mangled_are_refused() {
+    let ledger = read_staff_workbook("ids.xlsx", None, liangxin::workbook::Hidden::Skip).unwrap();
+    assert_eq!(ids(&ledger), ["00101", "02087", "M004"]);
+    assert_eq!(ledger.errors.len(), 1, "{:?}", ledger.errors);
+    assert_eq!(ledger.errors[0].row, 3);
+    assert_eq!(
+        ledger.errors[0].message,
+        "党员积分!A3: the id was turned into a number by Excel and lost its digits (the cell holds 350602199001011000, shown as 3.50602E+17); format the column as text and re-enter it"
+    );
+}
