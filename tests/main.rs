@@ -4,12 +4,14 @@
 mod authoring;
 mod cli;
 mod docs;
+mod empty_values;
 mod engine;
 mod eval_cases;
 mod figures;
 mod fuzz_replay;
 mod hostile;
 mod invalid;
+mod ledger_rows;
 mod properties;
 mod real_world;
 mod reports;

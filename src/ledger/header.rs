@@ -189,6 +189,8 @@ pub(crate) struct Mapping {
     pub fields: Vec<Option<usize>>,
     /// Columns left unread because a choice picked another for their field.
     pub notes: Vec<String>,
+    /// Their positions: they are not kept as extra columns either.
+    pub unread: Vec<usize>,
     /// Per choice, whether this header has a column for it (a two-row header's first row may
     /// not have it yet).
     pub applied: Vec<bool>,
@@ -205,6 +207,7 @@ pub(crate) fn map(
         .map(|c| schema.field_for_header(&c.text))
         .collect();
     let mut notes = Vec::new();
+    let mut unread = Vec::new();
     let mut applied = Vec::with_capacity(choices.len());
     for choice in choices {
         let Some(field) = schema.field_for_header(&choice.field) else {
@@ -262,6 +265,7 @@ pub(crate) fn map(
         for other in &candidates {
             if other.position != chosen.position {
                 fields[other.position] = None;
+                unread.push(other.position);
                 notes.push(format!(
                     "column {} not read: --column {}={} chose column {} for {}",
                     other.describe(first_column),
@@ -288,8 +292,9 @@ pub(crate) fn map(
                 None => column_letters(first_column + c.position),
             };
             clashes.push(format!(
-                "columns {} all hold {} ({}); say which to read, e.g. `--column {}={}` or `--column {}={}`",
+                "columns {} {} hold {} ({}); say which to read, e.g. `--column {}={}` or `--column {}={}`",
                 named.join(" and "),
+                if named.len() == 2 { "both" } else { "all" },
                 def.label,
                 def.id,
                 def.label,
@@ -305,6 +310,7 @@ pub(crate) fn map(
     Ok(Mapping {
         fields,
         notes,
+        unread,
         applied,
     })
 }

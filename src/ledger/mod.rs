@@ -279,7 +279,7 @@ impl Ledger {
                 message: message.replace("columns ", "keys "),
             }
         })?;
-        builder.columns(1, &columns, &mapping.fields);
+        builder.columns(1, &columns, &mapping.fields, &mapping.unread);
         for (i, row) in rows.into_iter().enumerate() {
             builder.record(
                 i + 1,
@@ -607,7 +607,11 @@ impl<'a> CsvRows<'a> {
             .cloned()
             .chain(self.builder.schema.fields.values().map(|f| f.label.clone()))
             .collect();
-        self.builder.columns(line, &labels, &mapping.fields);
+        if !first && self.builder.read == 0 {
+            // The second row of a two-row header: it replaces the first row's reading.
+            self.builder.forget_columns();
+        }
+        self.builder.columns(line, &labels, &mapping.fields, &mapping.unread);
         let id = self.builder.schema.index_of(&self.builder.schema.id_field);
         self.id_position = mapping.fields.iter().position(|f| *f == id && id.is_some());
         if first {
@@ -849,6 +853,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) wanted: Option<Vec<bool>>,
     /// Per schema field declared `percent`, what is known of its column.
     percent: Vec<Option<percent::Column>>,
+    /// Where among the notes the one on extra columns goes (the first header's place).
+    extras_note_at: Option<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -879,14 +885,21 @@ impl<'a> Builder<'a> {
                 .values()
                 .map(|f| f.percent.then(percent::Column::default))
                 .collect(),
+            extras_note_at: None,
         }
     }
 
     /// Takes a header (the first, or a pasted block's own): each column's target from the
     /// mapping of columns to fields, unknown columns kept as extra columns by name.
-    fn columns(&mut self, row: usize, headers: &[String], fields: &[Option<usize>]) {
+    fn columns(
+        &mut self,
+        row: usize,
+        headers: &[String],
+        fields: &[Option<usize>],
+        unread: &[usize],
+    ) {
         self.targets.clear();
-        let mut new_extras = Vec::new();
+        self.extras_note_at.get_or_insert(self.notes.len());
         let mut field_columns = vec![None; self.schema.fields.len()];
         for (position, header) in headers.iter().enumerate() {
             let target = match fields.get(position).copied().flatten() {
@@ -894,12 +907,13 @@ impl<'a> Builder<'a> {
                     field_columns[field] = Some(position);
                     Target::Field(field)
                 }
-                None if header.trim().is_empty() => Target::Ignored,
+                None if header.trim().is_empty() || unread.contains(&position) => {
+                    Target::Ignored
+                }
                 None => match self.ledger_columns.iter().position(|c| c == header) {
                     Some(i) => Target::Extra(i),
                     None => {
                         self.ledger_columns.push(header.clone());
-                        new_extras.push(header.clone());
                         Target::Extra(self.ledger_columns.len() - 1)
                     }
                 },
@@ -907,28 +921,35 @@ impl<'a> Builder<'a> {
             self.targets.push(target);
         }
         self.field_columns.push((row, field_columns));
-        // One note for the columns no rule reads, naming the first few (a sheet can have
-        // thousands).
-        if !new_extras.is_empty() {
-            const NAMED: usize = 10;
-            let mut names: Vec<String> = new_extras
-                .iter()
-                .take(NAMED)
-                .map(|c| format!("`{c}`"))
-                .collect();
-            if new_extras.len() > NAMED {
-                names.push(format!("and {} more", new_extras.len() - NAMED));
-            }
-            let (what, verb) = match new_extras.len() {
-                1 => ("column", "is"),
-                _ => ("columns", "are"),
-            };
-            self.notes.push(format!(
-                "{what} {} {verb} not in the {} schema; kept, not read by any rule",
-                names.join(", "),
-                self.schema.subject
-            ));
+    }
+
+    /// Drops the columns taken from a header row that turned out to be the first of two.
+    fn forget_columns(&mut self) {
+        self.ledger_columns.clear();
+        self.field_columns.pop();
+    }
+
+    /// One note for the columns no rule reads, naming the first few (a sheet can have
+    /// thousands).
+    fn extra_columns_note(&self) -> Option<String> {
+        const NAMED: usize = 10;
+        let extras = &self.ledger_columns;
+        if extras.is_empty() {
+            return None;
         }
+        let mut names: Vec<String> = extras.iter().take(NAMED).map(|c| format!("`{c}`")).collect();
+        if extras.len() > NAMED {
+            names.push(format!("and {} more", extras.len() - NAMED));
+        }
+        let (what, verb) = match extras.len() {
+            1 => ("column", "is"),
+            _ => ("columns", "are"),
+        };
+        Some(format!(
+            "{what} {} {verb} not in the {} schema; kept, not read by any rule",
+            names.join(", "),
+            self.schema.subject
+        ))
     }
 
     fn record<'c>(&mut self, row: usize, cells: impl Iterator<Item = CellText<'c>>) {
@@ -1061,6 +1082,11 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> Ledger {
+        if let Some(note) = self.extra_columns_note() {
+            // Where the first header was read, as if said then.
+            let at = self.extras_note_at.unwrap_or(0).min(self.notes.len());
+            self.notes.insert(at, note);
+        }
         self.resolve_percentages(true);
         for (def, column) in self.schema.fields.values().zip(&self.percent) {
             if let Some(note) = column.as_ref().and_then(|c| c.note(def)) {
