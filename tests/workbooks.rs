@@ -373,6 +373,17 @@ fn a_workbook_with_several_ledgers_is_read_only_when_one_is_named() {
         old.notes
     );
 
+    // An empty 模板 sheet with only the header is no second ledger.
+    let ledger = read_staff_workbook("ledger-and-template.xlsx", None, Hidden::Skip).unwrap();
+    assert_eq!(ids(&ledger), ["M001", "M002", "M003"]);
+    assert!(
+        ledger
+            .notes
+            .contains(&"sheet(s) `模板` hold only a header, no rows, and are not read".to_owned()),
+        "{:?}",
+        ledger.notes
+    );
+
     // Through the command line: exit 2, the sheets listed.
     let out = liangxin(&[
         "eval",

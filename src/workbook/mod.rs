@@ -419,7 +419,8 @@ fn find_ledger_sheet(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    // Each sheet with data: its name, whether it is hidden, its cells, whether it holds a ledger.
+    // Each sheet with data: its name, whether it is hidden, its cells, whether it holds a ledger
+    // (and whether any rows are below its header).
     let mut found = Vec::new();
     for sheet in sheets {
         if let Ok(range) = book.worksheet_range(sheet)
@@ -432,7 +433,7 @@ fn find_ledger_sheet(
     }
     let hidden_ledgers: Vec<&String> = found
         .iter()
-        .filter(|(_, h, _, l)| *h && *l)
+        .filter(|(_, h, _, l)| *h && l.is_some())
         .map(|(n, ..)| n)
         .collect();
     if hidden == Hidden::Refuse && !hidden_ledgers.is_empty() {
@@ -442,11 +443,21 @@ fn find_ledger_sheet(
             id.label
         ));
     }
-    let candidates: Vec<&String> = found
+    let mut candidates: Vec<&String> = found
         .iter()
-        .filter(|(_, h, _, l)| *l && (!*h || hidden == Hidden::Read))
+        .filter(|(_, h, _, l)| l.is_some() && (!*h || hidden == Hidden::Read))
         .map(|(n, ..)| n)
         .collect();
+    // A sheet with the header and nothing under it (an empty 模板) is no rival for one with rows.
+    let with_rows = |name: &String| {
+        found
+            .iter()
+            .any(|(n, _, _, l)| n == name && *l == Some(true))
+    };
+    let mut header_only = Vec::new();
+    if candidates.len() > 1 && candidates.iter().any(|n| with_rows(n)) {
+        (candidates, header_only) = candidates.into_iter().partition(|n| with_rows(n));
+    }
     if candidates.len() > 1 {
         let names: Vec<String> = candidates
             .iter()
@@ -467,6 +478,12 @@ fn find_ledger_sheet(
         ));
     }
     let mut notes = Vec::new();
+    if !header_only.is_empty() {
+        notes.push(format!(
+            "sheet(s) {} hold only a header, no rows, and are not read",
+            quoted(&header_only)
+        ));
+    }
     let chosen = match candidates.first() {
         Some(&name) => name.clone(),
         None if !hidden_ledgers.is_empty() => {
@@ -505,8 +522,12 @@ fn find_ledger_sheet(
 }
 
 /// Whether a sheet has a header row naming the id column where [`CsvRows`] looks for one, and
-/// another field beside it.
-fn holds_ledger(range: &calamine::Range<Data>, schema: &Schema, header_row: Option<usize>) -> bool {
+/// another field beside it: `None` if not, else whether any row below it has something in it.
+fn holds_ledger(
+    range: &calamine::Range<Data>,
+    schema: &Schema,
+    header_row: Option<usize>,
+) -> Option<bool> {
     let grid = Grid::new(range, &[], &StyleRange::empty());
     let mut rows = CsvRows::new("", schema);
     rows.header_row = header_row;
@@ -515,16 +536,14 @@ fn holds_ledger(range: &calamine::Range<Data>, schema: &Schema, header_row: Opti
     // field, which its reading will report).
     let mut last = None;
     for (row, cells) in grid.rows() {
-        last = Some(cells);
+        last = Some((row, cells));
         if !rows.row(row + 1, cells.len(), cells.iter().map(String::as_str))
             || rows.header.is_some()
         {
             break;
         }
     }
-    let Some(header) = last else {
-        return false;
-    };
+    let (at, header) = last?;
     // A notes sheet explaining the columns names the id column too, in a row of its own: a
     // ledger's header names at least one more field.
     let id = schema.index_of(&schema.id_field);
@@ -532,7 +551,14 @@ fn holds_ledger(range: &calamine::Range<Data>, schema: &Schema, header_row: Opti
         .iter()
         .filter_map(|h| schema.field_for_header(h.trim()))
         .collect();
-    id.is_some_and(|id| fields.contains(&id)) && fields.len() >= 2
+    if !(id.is_some_and(|id| fields.contains(&id)) && fields.len() >= 2) {
+        return None;
+    }
+    Some(
+        grid.rows()
+            .skip_while(|(row, _)| *row <= at)
+            .any(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty())),
+    )
 }
 
 /// The merged cell ranges of a sheet, where the format records them (xlsx and xls).
