@@ -55,6 +55,8 @@ pub(crate) struct Slot {
     pub name: rhai::Identifier,
     /// Index into the schema's fields (and so into a record's cells).
     pub field: usize,
+    /// What the Rhai path sees when the field is left empty ([`crate::value::Empty`]).
+    pub empty: Dynamic,
 }
 
 /// A policy ready to evaluate records. Immutable: evaluating never changes it.
@@ -233,7 +235,8 @@ pub fn compile_with(
     limits: Limits,
     native: bool,
 ) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let engine = sandbox::engine(limits);
+    let mut engine = sandbox::engine(limits);
+    crate::value::register_empty(&mut engine);
     let mut diagnostics = Vec::new();
 
     let (functions, function_files) = compile_scripts(&engine, &policy, &mut diagnostics);
@@ -245,9 +248,14 @@ pub fn compile_with(
         .iter()
         .filter_map(|name| {
             let field = policy.schema.index_of(name)?;
+            let def = &policy.schema.fields[field];
+            let empty = crate::value::Empty {
+                field: format!("{} ({})", def.label, def.id).into(),
+            };
             Some(Slot {
                 name: name.as_str().into(),
                 field,
+                empty: Dynamic::from(empty),
             })
         })
         .collect();
@@ -727,6 +735,11 @@ impl crate::native::Names for Compiler<'_> {
             FieldType::String | FieldType::Date | FieldType::Enum(_) => Ty::Str,
         };
         Some((slot, ty))
+    }
+
+    fn field_label(&self, slot: usize) -> String {
+        let def = &self.policy.schema.fields[self.slots[slot].field];
+        format!("{} ({})", def.label, def.id)
     }
 
     fn param(&self, name: &str) -> Option<Value> {

@@ -8,15 +8,20 @@
 //! compared with numbers, `if`, division) stays a Rhai script. `tests` check both paths agree
 //! on every bundled pack and fixture.
 
+use std::sync::Arc;
+
 use rhai::{AST, Expr, Stmt};
 
-use crate::value::Value;
+use crate::value::{Empty, Value};
 
 /// A lowered expression.
 #[derive(Debug, Clone)]
 pub enum Native {
     /// A declared field, by slot.
     Field(usize),
+    /// A declared text field (text, a date, a choice), by slot, with its `label (id)`: it may
+    /// be left empty, which only `==` and `!=` can answer (as [`Empty`] on the Rhai path).
+    Text(usize, Arc<str>),
     Const(Value),
     Compare(Compare, Box<Native>, Box<Native>),
     Arith(Arith, Box<Native>, Box<Native>),
@@ -72,6 +77,8 @@ impl Ty {
 /// value.
 pub trait Names {
     fn field(&self, name: &str) -> Option<(usize, Ty)>;
+    /// A field's `label (id)`, by slot, for messages.
+    fn field_label(&self, slot: usize) -> String;
     fn param(&self, name: &str) -> Option<Value>;
 }
 
@@ -183,6 +190,10 @@ fn lower_expr(e: &Expr, names: &dyn Names) -> Option<(Native, Ty)> {
         Expr::Variable(v, _, _) => {
             let name = v.1.as_str();
             if let Some((slot, ty)) = names.field(name) {
+                if ty == Ty::Str {
+                    let label = Arc::from(names.field_label(slot));
+                    return Some((Native::Text(slot, label), ty));
+                }
                 return Some((Native::Field(slot), ty));
             }
             names.param(name).map(|value| {
@@ -271,11 +282,67 @@ fn compare_op(op: &str) -> Option<Compare> {
     })
 }
 
+/// A value on its way through an expression: a text field left empty stays marked as such,
+/// through `if`, up to the comparison that reads it.
+enum Operand {
+    Value(Value),
+    /// A field left empty, with its `label (id)`.
+    Empty(Arc<str>),
+}
+
+impl Operand {
+    /// Whether this is empty: a field left empty, or the text `""`.
+    fn blank(&self) -> bool {
+        match self {
+            Operand::Empty(_) => true,
+            Operand::Value(v) => Empty::is(v),
+        }
+    }
+}
+
+/// A comparison with a field left empty on one side (at least): equal only to another empty
+/// value or `""`, and never ordered (an error naming the field; the left one first), as the
+/// Rhai path's [`crate::value::register_empty`] answers.
+fn compare_empty(op: Compare, a: &Operand, b: &Operand) -> Result<bool, String> {
+    match op {
+        Compare::Eq => Ok(a.blank() && b.blank()),
+        Compare::Ne => Ok(!(a.blank() && b.blank())),
+        _ => match (a, b) {
+            (Operand::Empty(field), _) | (_, Operand::Empty(field)) => {
+                Err(crate::value::empty_comparison(field))
+            }
+            _ => Err("an empty value cannot be compared".to_owned()),
+        },
+    }
+}
+
 impl Native {
     /// Evaluates against the values of the declared fields (in slot order).
     pub fn eval(&self, values: &[Value]) -> Result<Value, String> {
+        Ok(match self.operand(values)? {
+            Operand::Value(v) => v,
+            Operand::Empty(_) => Value::Str(String::new()),
+        })
+    }
+
+    /// Evaluates, keeping a field left empty marked as such.
+    fn operand(&self, values: &[Value]) -> Result<Operand, String> {
+        match self {
+            Native::Text(i, field) if Empty::is(&values[*i]) => Ok(Operand::Empty(field.clone())),
+            Native::If(cond, then, otherwise) => {
+                if truth(&cond.eval(values)?) {
+                    then.operand(values)
+                } else {
+                    otherwise.operand(values)
+                }
+            }
+            _ => self.value(values).map(Operand::Value),
+        }
+    }
+
+    fn value(&self, values: &[Value]) -> Result<Value, String> {
         Ok(match self {
-            Native::Field(i) => values[*i].clone(),
+            Native::Field(i) | Native::Text(i, _) => values[*i].clone(),
             Native::Const(v) => v.clone(),
             Native::Not(n) => Value::Bool(!truth(&n.eval(values)?)),
             Native::If(cond, then, otherwise) => {
@@ -302,7 +369,10 @@ impl Native {
                 Value::Bool(false)
             }
             Native::Compare(op, a, b) => {
-                let (a, b) = (a.eval(values)?, b.eval(values)?);
+                let (a, b) = match (a.operand(values)?, b.operand(values)?) {
+                    (Operand::Value(a), Operand::Value(b)) => (a, b),
+                    (a, b) => return compare_empty(*op, &a, &b).map(Value::Bool),
+                };
                 let ordering = match (&a, &b) {
                     (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
                     (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),

@@ -26,6 +26,7 @@ pub(crate) fn limit_location(
     let last: Arc<Mutex<Option<(String, rhai::Position)>>> = Arc::default();
     let noted = Arc::clone(&last);
     let mut engine = sandbox::engine(limits);
+    crate::value::register_empty(&mut engine);
     // Rhai marks the debugger API as volatile (through `deprecated`), not as going away.
     #[allow(deprecated)]
     engine.register_debugger(

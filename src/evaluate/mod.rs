@@ -205,8 +205,13 @@ impl Evaluator<'_> {
         if compiled.uses_scripts {
             self.scope.rewind(compiled.constants.len());
             for (slot, value) in compiled.slots.iter().zip(&values) {
-                self.scope
-                    .push_dynamic(slot.name.clone(), to_dynamic(value));
+                // A field left empty is its own kind of value: see `value::Empty`.
+                let value = if crate::value::Empty::is(value) {
+                    slot.empty.clone()
+                } else {
+                    to_dynamic(value)
+                };
+                self.scope.push_dynamic(slot.name.clone(), value);
             }
         }
 
@@ -550,6 +555,12 @@ fn script_error(e: &EvalAltResult, files: &crate::compile::FunctionFiles) -> Str
 /// What went wrong in a script, in words, without where.
 pub(crate) fn script_error_what(e: &EvalAltResult) -> String {
     match innermost(e) {
+        EvalAltResult::ErrorRuntime(value, _) if value.is::<crate::value::Empty>() => {
+            match value.clone().try_cast::<crate::value::Empty>() {
+                Some(empty) => crate::value::empty_comparison(&empty.field),
+                None => "an empty value cannot be compared".to_owned(),
+            }
+        }
         EvalAltResult::ErrorTooManyOperations(_) => {
             "the script ran too long (operation limit reached; is there an endless loop?)"
                 .to_owned()

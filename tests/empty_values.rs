@@ -1,0 +1,166 @@
+//! Empty values in logic: a field left empty never satisfies a comparison, on the native path
+//! and in Rhai alike; a default fills only the cells of a field that declares one; `check`
+//! warns when a default alone makes a criterion pass.
+
+use liangxin::{Evaluation, Ledger, MemoryLoader};
+
+/// An organization schema with the issue's field: 书记任职日期, a date that may be left empty.
+const SCHEMA: &str = r#"
+subject: organization
+label: 党组织
+id_field: id
+fields:
+  id: { label: 组织编号, type: string }
+  name: { label: 组织名称, type: string, default: "" }
+  secretary_since: { label: 书记任职日期, type: date, default: "" }
+  grid:
+    label: 所属网格
+    type: enum
+    values: { food: 食品饮料, printing: 印刷包装 }
+    default: ""
+  meetings: { label: 会议次数, type: int }
+"#;
+
+const HEAD: &str = "id: t\nname: 测试\nsubject: organization\nfields: [secretary_since, grid, meetings]\nparams:\n  since_by: { value: \"2023-06-30\" }\n";
+
+/// A, in office since 2022; B, since 2024; C, 书记任职日期 left empty.
+const LEDGER: &str =
+    "组织编号,书记任职日期,所属网格,会议次数\nA,2022-01-01,食品饮料,3\nB,2024-01-01,,0\nC,,,2\n";
+
+fn loader(rules: &str, script: Option<&str>) -> MemoryLoader {
+    let mut loader = MemoryLoader::new()
+        .with("schema/organization.yaml", SCHEMA)
+        .with("p/policy.yaml", format!("{HEAD}{rules}"));
+    if let Some(script) = script {
+        loader = loader.with("p/scripts/tenure.rhai", script);
+    }
+    loader
+}
+
+/// The pack evaluated natively and in Rhai only.
+fn both_paths(rules: &str, script: Option<&str>) -> [Evaluation; 2] {
+    let loader = loader(rules, script);
+    [true, false].map(|native| {
+        let pack = liangxin::load::load_pack(&loader, "p".as_ref()).unwrap();
+        let v = liangxin::validate::validate(pack);
+        let (compiled, _) =
+            liangxin::compile::compile_with(v.policy, liangxin::sandbox::Limits::default(), native)
+                .unwrap();
+        let ledger =
+            Ledger::from_csv_bytes(LEDGER.as_bytes(), "t.csv", &compiled.policy.schema).unwrap();
+        compiled.evaluate_ledger(&ledger)
+    })
+}
+
+fn checklist(expr: &str) -> String {
+    format!(
+        "rules:\n  - id: c\n    kind: checklist\n    criteria:\n      - {{ id: tenure, label: 任职满期, expr: '{expr}' }}\n"
+    )
+}
+
+/// Per record: whether the criterion was met, or the error's message.
+fn results(e: &Evaluation) -> Vec<(String, Result<bool, String>)> {
+    let mut out: Vec<_> = e
+        .outcomes
+        .iter()
+        .map(|o| (o.record.to_string(), Ok(o.failed.is_empty())))
+        .chain(e.errors.iter().map(|e| {
+            let id = e.record.clone().unwrap_or_default();
+            (id.to_string(), Err(e.message.clone()))
+        }))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The issue's case: `"" <= "2023-06-30"` holds for text, so an empty 书记任职日期 passed
+/// `since <= date`. Now the record is refused, naming the field, on both paths.
+#[test]
+fn an_empty_date_never_satisfies_a_comparison() {
+    for expr in [
+        "secretary_since <= since_by",
+        "since_by >= secretary_since",
+        "secretary_since > \"2000-01-01\"",
+        "!(secretary_since > since_by)",
+    ] {
+        for e in both_paths(&checklist(expr), None) {
+            let r = results(&e);
+            assert_eq!(r.len(), 3, "{expr}");
+            assert!(r[0].1.is_ok(), "{expr}: {r:?}");
+            assert!(r[1].1.is_ok(), "{expr}: {r:?}");
+            let message = r[2].1.as_ref().unwrap_err();
+            assert!(
+                message.starts_with(
+                    "criterion `tenure`: 书记任职日期 (secretary_since) is empty; an empty value cannot be compared"
+                ),
+                "{expr}: {message}"
+            );
+            assert_eq!(e.errors[0].rule.as_deref(), Some("c"));
+        }
+    }
+    let [native, rhai] = both_paths(&checklist("secretary_since <= since_by"), None);
+    assert_eq!(native.outcomes, rhai.outcomes);
+    assert_eq!(results(&native)[0].1, Ok(true));
+    assert_eq!(results(&native)[1].1, Ok(false));
+}
+
+/// `== ""` and `!= ""` still ask whether a field was filled, so a pack can say what an empty
+/// date means; guarded that way, the comparison is never reached and nothing is refused.
+#[test]
+fn an_empty_value_equals_only_empty_text_and_a_guard_answers_for_it() {
+    for (expr, expected) in [
+        (
+            "secretary_since != \"\" && secretary_since <= since_by",
+            [true, false, false],
+        ),
+        (
+            "secretary_since == \"\" || secretary_since <= since_by",
+            [true, false, true],
+        ),
+        ("grid == \"\"", [false, true, true]),
+        ("grid != \"food\"", [false, true, true]),
+        ("grid == secretary_since", [false, false, true]),
+        // Through `if`, an empty field stays empty.
+        (
+            "(if meetings > 0 { grid } else { \"food\" }) == \"\"",
+            [false, false, true],
+        ),
+    ] {
+        let [native, rhai] = both_paths(&checklist(expr), None);
+        assert_eq!(native.outcomes, rhai.outcomes, "{expr}");
+        for e in [native, rhai] {
+            let met: Vec<_> = results(&e).into_iter().map(|(_, r)| r).collect();
+            assert_eq!(met, expected.map(Ok), "{expr}");
+        }
+    }
+}
+
+/// An empty value reaching a comparison through `if`, or inside a script function, is refused
+/// the same way.
+#[test]
+fn an_empty_value_is_refused_through_if_and_in_scripts() {
+    let expr = "(if meetings > 0 { secretary_since } else { \"2000-01-01\" }) <= since_by";
+    let [native, rhai] = both_paths(&checklist(expr), None);
+    assert_eq!(native.outcomes, rhai.outcomes);
+    for e in [native, rhai] {
+        assert_eq!(e.errors.len(), 1, "{:?}", e.errors);
+        assert_eq!(e.errors[0].record.as_deref(), Some("C"));
+        assert!(
+            e.errors[0]
+                .message
+                .contains("书记任职日期 (secretary_since) is empty")
+        );
+    }
+    let script = "fn tenure_ok(since, by) {\n    since <= by\n}\n";
+    let e = &both_paths(
+        &checklist("tenure_ok(secretary_since, since_by)"),
+        Some(script),
+    )[1];
+    assert_eq!(e.errors.len(), 1, "{:?}", e.errors);
+    let message = &e.errors[0].message;
+    assert!(
+        message.contains("书记任职日期 (secretary_since) is empty")
+            && message.contains("in function `tenure_ok` (p/scripts/tenure.rhai:2:"),
+        "{message}"
+    );
+}
