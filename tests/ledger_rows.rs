@@ -76,7 +76,7 @@ fn a_repeated_header_is_skipped_and_a_pasted_block_is_read_by_its_own_header() {
     assert_eq!(cell(&ledger, "LW3", "org_life"), int(-3));
     assert_eq!(cell(&ledger, "LW3", "excellence"), int(7));
     let notes = ledger.notes.join("\n");
-    assert!(notes.contains("skipped 1 repeated header row(s) at row 3"), "{notes}");
+    assert!(notes.contains("skipped 1 repeated header or title row(s) at row 3"), "{notes}");
     assert!(notes.contains("row 5 is a header in another column order"), "{notes}");
 }
 

@@ -312,6 +312,8 @@ pub(crate) struct CsvRows<'a> {
     skipped: usize,
     /// The last row skipped above the header: group names, if the header is a two-row one.
     above_header: Option<Vec<String>>,
+    /// The rows skipped above the header (titles), to know them when they repeat.
+    titles: Vec<Vec<String>>,
     /// Lines in the blocks before this one.
     lines_before: usize,
     /// The cell separator: `,` or a tab.
@@ -348,6 +350,7 @@ impl<'a> CsvRows<'a> {
             header: None,
             skipped: 0,
             above_header: None,
+            titles: Vec::new(),
             lines_before: 0,
             delimiter: b',',
             header_row: None,
@@ -517,6 +520,15 @@ impl<'a> CsvRows<'a> {
                 message,
             });
         } else if cells.clone().skip(width).any(|c| !c.trim().is_empty()) {
+            // Wider than the header: a pasted block's own header with more columns, or a
+            // row whose values are shifted.
+            let again = header_text(&mut cells.clone());
+            if again.iter().any(|c| *c == id_field.id || *c == id_field.label) {
+                self.builder.notes.push(format!(
+                    "row {line} is a header in another column order (a pasted block); the rows below it are read by it"
+                ));
+                return self.take_header(line, again, None, true);
+            }
             // More cells than headers: a stray comma has likely shifted the values.
             let message = format!(
                 "the row has {count} cells but the header has {width}; values may be shifted, so the row is skipped"
@@ -567,7 +579,12 @@ impl<'a> CsvRows<'a> {
             return taken;
         }
         self.skipped += 1;
-        self.above_header = Some(cells.map(header_cell).collect());
+        let row: Vec<String> = cells.map(header_cell).collect();
+        // A title repeated on page two is skipped like the header repeated there.
+        if self.titles.len() < MAX_TITLE_ROWS {
+            self.titles.push(row.clone());
+        }
+        self.above_header = Some(row);
         self.header_row.is_some() || self.skipped <= MAX_TITLE_ROWS
     }
 
@@ -601,11 +618,14 @@ impl<'a> CsvRows<'a> {
         for (seen, now) in self.choices_applied.iter_mut().zip(&mapping.applied) {
             *seen |= now;
         }
+        // What the id cell of a header or title row (repeated, or a pasted block's) may hold.
         self.header_texts = labels
             .iter()
+            .chain(self.titles.iter().flatten())
             .filter(|t| !t.is_empty())
             .cloned()
             .chain(self.builder.schema.fields.values().map(|f| f.label.clone()))
+            .chain(["序号", "编号", "备注"].map(str::to_owned))
             .collect();
         if !first && self.builder.read == 0 {
             // The second row of a two-row header: it replaces the first row's reading.
@@ -616,6 +636,7 @@ impl<'a> CsvRows<'a> {
         self.id_position = mapping.fields.iter().position(|f| *f == id && id.is_some());
         if first {
             self.header_rows = vec![labels.clone()];
+            self.header_rows.extend(self.titles.iter().cloned());
         }
         self.header = Some(labels);
         self.second_header_due = first;
@@ -703,7 +724,7 @@ impl<'a> CsvRows<'a> {
         }
         if !self.repeated_headers.is_empty() {
             self.builder.notes.push(format!(
-                "skipped {} repeated header row(s) at {}",
+                "skipped {} repeated header or title row(s) at {}",
                 self.repeated_headers.len(),
                 rows_list(&self.repeated_headers)
             ));

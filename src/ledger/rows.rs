@@ -23,11 +23,15 @@ impl NotARecord {
     }
 }
 
-/// Words that open a summary row's label: `合计`, `合 计`, `本页小计`, `平均分`, `Total`.
-const SUMMARY: [&str; 12] = [
-    "合计", "小计", "总计", "总合计", "累计", "平均", "均值", "汇总", "本页合计", "本页小计", "total",
-    "subtotal",
+/// Words that open a summary row's label: `合计`, `合 计`, `本页小计`, `平均分`, `其中：党员`
+/// (a breakdown under the 合计 row), `Total`.
+const SUMMARY: [&str; 13] = [
+    "合计", "小计", "总计", "总合计", "累计", "平均", "均值", "汇总", "本页合计", "本页小计", "其中",
+    "total", "subtotal",
 ];
+
+/// Words that make a line a sign-off wherever they stand in it: `支部书记（签字）：`.
+const SIGN_OFF: [&str; 4] = ["签字", "签名", "盖章", "签章"];
 
 /// Words that open a note or sign-off line: `备注：…`, `填表人：张三`, `单位（盖章）`.
 const REMARK: [&str; 24] = [
@@ -73,7 +77,9 @@ fn kind_of(label: &str) -> Option<NotARecord> {
     if SUMMARY.iter().any(|w| opens(w)) {
         return Some(NotARecord::Summary);
     }
-    if REMARK.iter().any(|w| squeezed.starts_with(w)) {
+    if REMARK.iter().any(|w| squeezed.starts_with(w))
+        || SIGN_OFF.iter().any(|w| squeezed.contains(w))
+    {
         return Some(NotARecord::Remark);
     }
     None
@@ -111,6 +117,8 @@ mod tests {
         assert_eq!(kind(&["备注：组织生活按次计", ""], 0), Some(NotARecord::Remark));
         assert_eq!(kind(&["", "填表人：张三", "", "审核人：李四"], 0), Some(NotARecord::Remark));
         assert_eq!(kind(&["单位（盖章）", ""], 1), Some(NotARecord::Remark));
+        assert_eq!(kind(&["支部书记（签字）：", "", "单位（盖章）："], 0), Some(NotARecord::Remark));
+        assert_eq!(kind(&["其中：女党员", "", "12"], 0), Some(NotARecord::Summary));
     }
 
     #[test]
