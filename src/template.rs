@@ -14,6 +14,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::CompiledPolicy;
 use crate::schema::{FieldDef, FieldType};
+use crate::value::Value;
 
 /// Rows below the header that check what is typed in (a district's ledger rarely has more).
 const CHECKED_ROWS: u32 = 5_000;
@@ -94,35 +95,62 @@ pub fn xlsx(compiled: &CompiledPolicy) -> Result<Vec<u8>, XlsxError> {
 
     let notes = book.add_worksheet();
     notes.set_name("填写说明")?;
-    for (column, (heading, width)) in [
-        ("列 column", 16.0),
-        ("字段 field", 18.0),
-        ("类型 type", 10.0),
-        ("可填 allowed", 30.0),
-        ("留空时 when empty", 16.0),
-        ("说明 description", 60.0),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (column, (heading, width)) in NOTES_COLUMNS.into_iter().enumerate() {
         notes.write_string_with_format(0, column as u16, heading, &header)?;
         notes.set_column_width(column as u16, width)?;
     }
     for (i, field) in fields.iter().enumerate() {
-        let row = i as u32 + 1;
-        notes.write_string(row, 0, &field.label)?;
-        notes.write_string(row, 1, &field.id)?;
-        notes.write_string(row, 2, field.ty.name())?;
-        notes.write_string(row, 3, allowed(field))?;
-        let empty = match &field.default {
-            Some(value) => format!("{value}"),
-            None => "必填 required".to_owned(),
-        };
-        notes.write_string(row, 4, empty)?;
-        notes.write_string(row, 5, &field.description)?;
+        for (column, text) in notes_row(field).iter().enumerate() {
+            notes.write_string(i as u32 + 1, column as u16, text)?;
+        }
     }
     notes.set_freeze_panes(1, 0)?;
     book.save_to_buffer()
+}
+
+/// The headings of the 填写说明 sheet, with their widths: staff read Chinese.
+const NOTES_COLUMNS: [(&str, f64); 6] = [
+    ("列名", 16.0),
+    ("字段代码", 18.0),
+    ("类型", 10.0),
+    ("可填写", 30.0),
+    ("留空时", 16.0),
+    ("说明", 60.0),
+];
+
+/// A column's row on the 填写说明 sheet: its label, its field id (what `--group-by` and
+/// error messages name), its type, what it accepts, what an empty cell means, its description;
+/// all in Chinese (yes and no as 是/否, a choice by its label).
+pub fn notes_row(field: &FieldDef) -> [String; 6] {
+    let empty = match (&field.default, &field.ty) {
+        (None, _) => "必填".to_owned(),
+        (Some(Value::Bool(b)), _) => format!("按“{}”计", if *b { "是" } else { "否" }),
+        (Some(Value::Str(s)), _) if s.is_empty() => "视为未填".to_owned(),
+        (Some(Value::Str(s)), FieldType::Enum(values)) => {
+            format!("按“{}”计", values.get(s).unwrap_or(s))
+        }
+        (Some(value), _) => format!("按 {value} 计"),
+    };
+    [
+        field.label.clone(),
+        field.id.clone(),
+        type_name(&field.ty).to_owned(),
+        allowed(field),
+        empty,
+        field.description.clone(),
+    ]
+}
+
+/// A field type as staff call it.
+fn type_name(ty: &FieldType) -> &'static str {
+    match ty {
+        FieldType::Int => "整数",
+        FieldType::Decimal => "数字",
+        FieldType::Bool => "是/否",
+        FieldType::String => "文字",
+        FieldType::Date => "日期",
+        FieldType::Enum(_) => "选项",
+    }
 }
 
 /// What a column accepts, in words.
@@ -134,11 +162,11 @@ fn allowed(field: &FieldDef) -> String {
         (None, None) => String::new(),
     };
     match &field.ty {
-        FieldType::Int => format!("整数 whole number{range}"),
-        FieldType::Decimal => format!("数字 number{range}"),
+        FieldType::Int => format!("整数{range}"),
+        FieldType::Decimal => format!("数字{range}"),
         FieldType::Bool => "是 / 否".to_owned(),
-        FieldType::Date => "日期 date, e.g. 2024-07-01".to_owned(),
-        FieldType::String => "文字 text".to_owned(),
+        FieldType::Date => "日期，如 2024-07-01".to_owned(),
+        FieldType::String => "文字".to_owned(),
         FieldType::Enum(values) => values.values().cloned().collect::<Vec<_>>().join(" / "),
     }
 }

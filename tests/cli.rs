@@ -5,6 +5,8 @@ use std::process::{Command, Output};
 pub(crate) fn liangxin(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_liangxin"))
         .args(args)
+        // Piped output has no width to fit, whatever the shell says.
+        .env_remove("COLUMNS")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap()
@@ -88,36 +90,418 @@ fn eval_table_aligns_chinese_text() {
     assert!(stdout.contains("优先推荐"));
 }
 
-#[test]
-fn eval_writes_csv_with_a_bom_to_a_file() {
-    let dir = std::env::temp_dir().join(format!("liangxin-cli-{}", std::process::id()));
+/// A fresh folder for one test's files.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("liangxin-cli-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn csv_in_a_file_is_for_excel_and_on_stdout_for_programs() {
+    let dir = scratch("csv-for-excel");
     let file = dir.join("out.csv");
-    let out = liangxin(
-        &[
-            &["eval"],
-            &LONGWEN[..],
-            &[
-                "--format",
-                "csv",
-                "--bom",
-                "--output",
-                file.to_str().unwrap(),
-            ],
-        ]
-        .concat(),
+    let csv = |extra: &[&str], output: Option<&std::path::Path>| {
+        let mut args: Vec<&str> = [&["eval"], &LONGWEN[..], &["--format", "csv"], extra].concat();
+        if let Some(path) = output {
+            args.extend(["--output", path.to_str().unwrap()]);
+        }
+        let out = liangxin(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        match output {
+            Some(path) => {
+                assert!(out.stdout.is_empty());
+                std::fs::read_to_string(path).unwrap()
+            }
+            None => text(&out.stdout),
+        }
+    };
+    // A file is opened in Excel: a byte-order mark (or a Chinese Excel shows garbage), labels,
+    // 是/否 and grade labels only.
+    let excel = csv(&[], Some(&file));
+    assert!(
+        excel.starts_with(
+            "\u{feff}编号 record,名称 name,得分 score,等次 grade,达标 passed,一票否决 vetoed"
+        ),
+        "{}",
+        &excel[..200]
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let written = std::fs::read_to_string(&file).unwrap();
-    assert!(written.starts_with("\u{feff}record,name,score,grade"));
-    assert!(out.stdout.is_empty());
+    assert!(excel.contains(",优先推荐,是,否,"));
+    assert!(!excel.contains("true") && !excel.contains("recommended"));
+    assert_eq!(csv(&["--bom"], Some(&file)), excel);
+    assert!(
+        csv(&["--lang", "zh"], Some(&file))
+            .starts_with("\u{feff}编号,名称,得分,等次,达标,一票否决")
+    );
+    // --no-bom, and stdout, are for programs: stable keys, true/false, grade ids.
+    let plain = csv(&["--no-bom"], Some(&file));
+    assert!(plain.starts_with("record,name,score,grade,grade_label,passed,vetoed"));
+    assert!(plain.contains(",recommended,优先推荐,true,false,"));
+    assert_eq!(csv(&[], None), plain);
+    // --bom on stdout is the CSV for Excel.
+    assert_eq!(csv(&["--bom"], None), excel);
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name() != "out.csv")
         .collect();
     assert!(leftovers.is_empty(), "no temporary file is left behind");
+    let out = liangxin(
+        &[
+            &["eval"],
+            &LONGWEN[..],
+            &["--format", "csv", "--bom", "--no-bom"],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(2), "--bom and --no-bom conflict");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ids_a_spreadsheet_would_mangle_are_text_in_the_csv_for_excel() {
+    let dir = scratch("csv-ids");
+    let file = dir.join("ids.csv");
+    let ids = [
+        "--policy",
+        "longwen-points",
+        "--records",
+        "tests/reports/ledgers/ids-as-numbers.csv",
+    ];
+    let out = liangxin(
+        &[
+            &["eval"],
+            &ids[..],
+            &["--format", "csv", "--output", file.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let excel = std::fs::read_to_string(&file).unwrap();
+    let mut reader = csv::Reader::from_reader(excel.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // Leading zeros and an 18-digit 身份证号, as a record id and in a column no rule reads: a
+    // formula whose value is the text, so Excel, WPS and Calc keep every digit.
+    assert_eq!(&rows[0][0], "=\"00101\"");
+    assert_eq!(&rows[2][0], "=\"350602199203150034\"");
+    assert_eq!(rows[0].iter().last(), Some("=\"350602198507120017\""));
+    // An id with a letter in it is text to a spreadsheet already.
+    assert_eq!(rows[1].iter().last(), Some("35060219900301002X"));
+    // Plain CSV keeps the ids as they are.
+    let out = liangxin(&[&["eval"], &ids[..], &["--format", "csv"]].concat());
+    let plain = text(&out.stdout);
+    assert!(
+        plain.contains("\n00101,") && plain.contains(",350602198507120017\n"),
+        "{plain}"
+    );
+    assert!(!plain.contains('='));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn staff_outputs_say_yes_and_no_in_chinese_and_json_keeps_booleans() {
+    // Every report a person reads, of each command: no true/false, no grade ids.
+    let runs: [&[&str]; 4] = [
+        &[
+            "eval",
+            "-p",
+            "jinan-sanqiang-sanhao",
+            "-r",
+            "fixtures/jinan/organizations.csv",
+            "--record",
+            "JN20180002",
+        ],
+        &[
+            "eval",
+            "-p",
+            "longwen-points",
+            "-r",
+            "fixtures/longwen/members.csv",
+        ],
+        &[
+            "diff",
+            "longwen-points",
+            "fixtures/diff/longwen-880",
+            "-r",
+            "fixtures/longwen/members.csv",
+        ],
+        &[
+            "compare",
+            "-p",
+            "zhuzhou-wuhua-enterprise",
+            "-p",
+            "zhuzhou-wuhua-social",
+            "-r",
+            "fixtures/zhuzhou/social-branches.csv",
+        ],
+    ];
+    for args in runs {
+        for format in [
+            &["--format", "table"][..],
+            &["--format", "md"],
+            &["--format", "html"],
+            &["--format", "csv", "--bom"],
+        ] {
+            let out = liangxin(&[args, format].concat());
+            assert!(
+                out.status.code().is_some_and(|c| c < 2),
+                "{args:?} {format:?}: {}",
+                text(&out.stderr)
+            );
+            let shown = text(&out.stdout);
+            for word in ["true", "false"] {
+                for leak in [
+                    format!("= {word}"),
+                    format!(",{word},"),
+                    format!(">{word}<"),
+                    format!("┆ {word} "),
+                ] {
+                    assert!(!shown.contains(&leak), "{args:?} {format:?} shows {leak}");
+                }
+            }
+            for id in [
+                ",recommended,",
+                ">recommended<",
+                ">qualified<",
+                ",candidate,",
+                ">candidate<",
+            ] {
+                assert!(
+                    !shown.contains(id),
+                    "{args:?} {format:?} shows the grade id {id}"
+                );
+            }
+        }
+    }
+    let out = liangxin(&[&["eval"], &LONGWEN[..], &["--format", "json"]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["outcomes"][0]["vetoed"], serde_json::json!(false));
+    assert_eq!(json["outcomes"][0]["grade"], "recommended");
+    // The changed column: 等次 for people, `grade` for programs.
+    let diff = [
+        "diff",
+        "longwen-points",
+        "fixtures/diff/longwen-880",
+        "-r",
+        "fixtures/longwen/members.csv",
+    ];
+    let people = text(&liangxin(&[&diff[..], &["--format", "csv", "--bom"]].concat()).stdout);
+    assert!(people.contains(",否,否,等次"), "{people}");
+    let programs = text(&liangxin(&[&diff[..], &["--format", "csv"]].concat()).stdout);
+    assert!(programs.contains(",false,false,grade"), "{programs}");
+}
+
+#[test]
+fn tables_fit_the_terminal_width_and_a_pipe_gets_whole_lines() {
+    let args = [
+        "compare",
+        "-p",
+        "zhuzhou-wuhua-enterprise",
+        "-p",
+        "zhuzhou-wuhua-social",
+        "-p",
+        "jinan-sanqiang-sanhao",
+    ];
+    let widest = |out: &Output| {
+        text(&out.stdout)
+            .lines()
+            .map(unicode_width::UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0)
+    };
+    // A pipe: nothing wrapped, so a standard's name is on one line.
+    let piped = liangxin(&args);
+    assert!(widest(&piped) > 120, "{}", widest(&piped));
+    assert!(text(&piped.stdout).contains("株洲市非公有制经济组织党支部\"五化\"建设标准"));
+    // $COLUMNS (what a terminal's width is otherwise read as): tables fit it.
+    for columns in [100, 160] {
+        let fitted = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+            .args(args)
+            .env("COLUMNS", columns.to_string())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let width = widest(&fitted);
+        assert!(width <= columns && width > 80, "COLUMNS={columns}: {width}");
+    }
+    // Names and money are never broken across lines, even in a narrow terminal.
+    let narrow = Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args([
+            "eval",
+            "-p",
+            "jinan-sanqiang-sanhao",
+            "-r",
+            "fixtures/jinan/organizations.csv",
+        ])
+        .env("COLUMNS", "60")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let shown = text(&narrow.stdout);
+    assert!(
+        shown.contains("济南市历下区潮汕商会党支部"),
+        "{}",
+        &shown[..2000.min(shown.len())]
+    );
+    assert!(shown.contains("100,000"));
+}
+
+#[test]
+fn compare_names_the_columns_each_pack_lacks_up_front() {
+    // The social standard reads 年检合格, which an enterprise ledger does not have; Jinan's
+    // reads seven more columns.
+    let out = liangxin(&[
+        "compare",
+        "-p",
+        "zhuzhou-wuhua-enterprise",
+        "-p",
+        "zhuzhou-wuhua-social",
+        "-p",
+        "jinan-sanqiang-sanhao",
+        "-r",
+        "fixtures/zhuzhou/enterprise-branches.csv",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: zhuzhou-wuhua-social reads 1 column(s) fixtures/zhuzhou/enterprise-branches.csv does not have: 年检合格 (annual_inspection_passed)"), "{stderr}");
+    assert!(
+        stderr.contains("error: jinan-sanqiang-sanhao reads 7 column(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("满意度 (satisfaction)"), "{stderr}");
+    assert!(
+        stderr.contains("nothing to compare: 1 of the 3 packs"),
+        "{stderr}"
+    );
+    // No table of errors and no agreement of zeros.
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+
+    // Two packs that can read the ledger are compared; the one that cannot is named in the
+    // report and left out (exit 1: the comparison is not the one asked for).
+    let dir = scratch("compare-missing");
+    let ledger = dir.join("organizations.csv");
+    let shared = std::fs::read_to_string("fixtures/shared/organizations.csv").unwrap();
+    // The shared ledger without its 满意度 column, which only Jinan reads.
+    let mut reader = csv::Reader::from_reader(shared.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let drop = headers.iter().position(|h| h == "满意度").unwrap();
+    let mut writer = csv::Writer::from_path(&ledger).unwrap();
+    writer
+        .write_record(
+            headers
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != drop)
+                .map(|(_, h)| h),
+        )
+        .unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        writer
+            .write_record(
+                row.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != drop)
+                    .map(|(_, c)| c),
+            )
+            .unwrap();
+    }
+    writer.flush().unwrap();
+    let three = [
+        "compare",
+        "-p",
+        "zhuzhou-wuhua-enterprise",
+        "-p",
+        "zhuzhou-wuhua-social",
+        "-p",
+        "jinan-sanqiang-sanhao",
+        "-r",
+        ledger.to_str().unwrap(),
+    ];
+    let out = liangxin(&three);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: jinan-sanqiang-sanhao reads 1 column(s)"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("## 未比较 left out\njinan-sanqiang-sanhao: 台账缺少其读取的列 the ledger lacks the columns it reads: 满意度 (satisfaction)"), "{stdout}");
+    assert!(
+        stdout.contains("## 一致性 agreement: A vs B") && !stdout.contains("A vs C"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("(出错 error)"), "no column of errors");
+    let json: serde_json::Value =
+        serde_json::from_slice(&liangxin(&[&three[..], &["--format", "json"]].concat()).stdout)
+            .unwrap();
+    assert_eq!(json["left_out"][0]["policy"], "jinan-sanqiang-sanhao");
+    assert_eq!(json["keys"].as_array().unwrap().len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn compare_groups_by_the_same_fields_as_eval() {
+    let ledger = "fixtures/shared/organizations.csv";
+    for field in [
+        "district",
+        "所在区县",
+        "org_type",
+        "组织类型",
+        "newly_established",
+        "当年新建",
+        "org",
+        "no_such_field",
+    ] {
+        let eval = liangxin(&[
+            "eval",
+            "-p",
+            "zhuzhou-wuhua-enterprise",
+            "-r",
+            ledger,
+            "--group-by",
+            field,
+        ]);
+        let compare = liangxin(&[
+            "compare",
+            "-p",
+            "zhuzhou-wuhua-enterprise",
+            "-p",
+            "jinan-sanqiang-sanhao",
+            "-r",
+            ledger,
+            "--group-by",
+            field,
+        ]);
+        assert_eq!(
+            eval.status.code(),
+            compare.status.code(),
+            "--group-by {field}: {}",
+            text(&compare.stderr)
+        );
+        assert_eq!(
+            text(&eval.stderr),
+            text(&compare.stderr),
+            "--group-by {field}"
+        );
+    }
+    // With a pack left out for lacking columns, the others are still grouped.
+    let out = liangxin(&[
+        "compare",
+        "-p",
+        "zhuzhou-wuhua-enterprise",
+        "-p",
+        "zhuzhou-wuhua-social",
+        "-p",
+        "jinan-sanqiang-sanhao",
+        "-r",
+        "fixtures/zhuzhou/social-branches.csv",
+        "--group-by",
+        "所在区县",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["groups"]["zhuzhou-wuhua-social"].is_object(), "{json}");
 }
 
 #[test]

@@ -20,6 +20,8 @@ fn report_cases() {
             let out = std::process::Command::new(env!("CARGO_BIN_EXE_liangxin"))
                 .args(&case.args)
                 .args(["--format", format])
+                // Piped output is not fitted to any width, whatever the shell says.
+                .env_remove("COLUMNS")
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .output()
                 .unwrap();

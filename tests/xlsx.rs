@@ -74,10 +74,18 @@ fn eval_workbook_has_a_summary_and_a_records_sheet_titled_with_the_standard() {
             "编号 record",
             "名称 name",
             "得分 score",
-            "grade",
-            "等次 grade"
+            "等次 grade",
+            "达标 passed"
         ]
     );
+    // Staff read 是/否 and grade labels, never true/false or a grade's id.
+    let cells: Vec<String> = (HEADER + 1..records.height() as u32)
+        .flat_map(|r| row_text(&records, r))
+        .collect();
+    assert!(cells.iter().any(|c| c == "是") && cells.iter().any(|c| c == "否"));
+    for id in ["true", "false", "recommended", "qualified", "vetoed"] {
+        assert!(!cells.iter().any(|c| c == id), "{id} in the workbook");
+    }
     // The summary's counts are numbers, its pass rate a ratio.
     let summary = sheet(&mut book, "汇总");
     let fact = |label: &str| {
@@ -94,8 +102,10 @@ fn eval_workbook_has_a_summary_and_a_records_sheet_titled_with_the_standard() {
 fn eval_workbook_numbers_are_numbers_equal_to_the_csv() {
     let mut book = written("eval-csv", &LONGWEN);
     let records = sheet(&mut book, "结果 outcomes");
-    let out = liangxin(&[&LONGWEN[..], &["--format", "csv"]].concat());
-    let mut csv = csv::Reader::from_reader(out.stdout.as_slice());
+    // The CSV for Excel has the workbook's columns.
+    let out = liangxin(&[&LONGWEN[..], &["--format", "csv", "--bom"]].concat());
+    let stdout = out.stdout.strip_prefix("\u{feff}".as_bytes()).unwrap();
+    let mut csv = csv::Reader::from_reader(stdout);
     let keys = csv.headers().unwrap().clone();
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 60);
@@ -278,4 +288,53 @@ fn a_huge_or_control_laden_cell_is_clipped_and_kept_as_text() {
         at(&records, HEADER + 3, 1),
         Data::String("_x0041_ and _x001B_".into())
     );
+}
+
+#[test]
+fn the_template_notes_sheet_is_in_chinese() {
+    let dir = std::env::temp_dir().join(format!("liangxin-xlsx-{}-template", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("template.xlsx");
+    for pack in [
+        "jinan-sanqiang-sanhao",
+        "longwen-points",
+        "ganjingzi-development",
+    ] {
+        let out = liangxin(&["template", "-p", pack, "-o", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let mut book: Book =
+            open_workbook_from_rs(Cursor::new(std::fs::read(&file).unwrap())).unwrap();
+        let notes = sheet(&mut book, "填写说明");
+        assert_eq!(
+            row_text(&notes, 0),
+            ["列名", "字段代码", "类型", "可填写", "留空时", "说明"]
+        );
+        for row in 1..notes.height() as u32 {
+            let cells = row_text(&notes, row);
+            // The field id (column 1) is what `--group-by` and errors name; every other cell
+            // is Chinese, with no true/false and no English words.
+            for (col, cell) in cells.iter().enumerate().filter(|(c, _)| *c != 1) {
+                for english in [
+                    "true",
+                    "false",
+                    "required",
+                    "whole number",
+                    "date",
+                    "text",
+                    "int",
+                    "bool",
+                    "enum",
+                    "e.g.",
+                ] {
+                    assert!(
+                        !cell
+                            .split(|c: char| !c.is_ascii_alphabetic() && c != '.' && c != ' ')
+                            .any(|w| w.trim() == english),
+                        "{pack} row {row} column {col}: {cell}"
+                    );
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -81,17 +81,70 @@ pub fn run(args: Args) -> Exit {
         };
     };
 
+    // Each pack's ledger, read first: a pack that reads columns the ledger does not have would
+    // fail on every record, so it is named with those columns before anything is evaluated and
+    // left out, rather than shown as a column of errors and an agreement of zeros.
+    let mut ledgers = Vec::new();
+    for p in &prepared {
+        match packs::ledger(records, &p.policy.policy.schema, &args.reading) {
+            Ok(l) => ledgers.push(l),
+            Err(exit) => return exit,
+        }
+    }
+    let mut left_out: Vec<LeftOut> = Vec::new();
+    for (i, (p, ledger)) in prepared.iter().zip(&ledgers).enumerate() {
+        let missing = missing_columns(&p.policy, ledger);
+        if !missing.is_empty() {
+            let id = &p.policy.policy.meta.id;
+            eprintln!(
+                "error: {id} reads {} column(s) {} does not have: {}; it is left out of the comparison",
+                missing.len(),
+                records.display(),
+                missing.join(", ")
+            );
+            left_out.push(LeftOut {
+                index: i,
+                policy: id.clone(),
+                missing,
+            });
+        }
+    }
+    let kept: Vec<usize> = (0..prepared.len())
+        .filter(|i| !left_out.iter().any(|l| l.index == *i))
+        .collect();
+    if kept.len() < 2 && !left_out.is_empty() {
+        eprintln!(
+            "error: nothing to compare: {} of the {} packs can read {} (give a ledger with the columns named above, or `liangxin template -p PACK` for an empty one)",
+            kept.len(),
+            prepared.len(),
+            records.display()
+        );
+        output::failure_as_json(
+            "ledger",
+            &format!(
+                "the ledger lacks columns the packs read: {}",
+                left_out
+                    .iter()
+                    .map(|l| format!("{} ({})", l.policy, l.missing.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            &[],
+        );
+        return Exit::Usage;
+    }
+    let policies: Vec<&liangxin::Policy> = kept.iter().map(|&i| policies[i]).collect();
+
     let mut evaluations = Vec::new();
     let mut groupings = Vec::new();
-    for p in &prepared {
-        let ledger = match packs::ledger(records, &p.policy.policy.schema, &args.reading) {
-            Ok(l) => l,
-            Err(exit) => return exit,
-        };
-        let evaluation = p.policy.evaluate_ledger(&ledger);
+    for &i in &kept {
+        let (p, ledger) = (&prepared[i], &ledgers[i]);
+        let evaluation = p.policy.evaluate_ledger(ledger);
+        // The same fields as `eval --group-by`: any field of the pack's schema (id or label)
+        // that the ledger has, whether the pack reads it or not.
         if let Some(field) = &args.group_by {
-            match group_field(&p.policy.policy.schema, &ledger, field) {
-                Ok(f) => groupings.push(p.policy.group(&evaluation, &ledger, f)),
+            match group_field(&p.policy.policy.schema, ledger, field) {
+                Ok(f) => groupings.push(p.policy.group(&evaluation, ledger, f)),
                 Err(message) => {
                     eprintln!("error: {message}");
                     return Exit::Usage;
@@ -105,6 +158,10 @@ pub fn run(args: Args) -> Exit {
         comparison: &comparison,
         evaluations: &evaluations,
         groupings: args.group_by.is_some().then_some(groupings.as_slice()),
+        left_out: &left_out
+            .iter()
+            .map(|l| (l.policy.clone(), l.missing.clone()))
+            .collect::<Vec<_>>(),
     };
     // A workbook has room for a sheet per policy besides the side-by-side table.
     let doc = || match args.out.format {
@@ -115,7 +172,9 @@ pub fn run(args: Args) -> Exit {
         return exit;
     }
     let errors: usize = evaluations.iter().map(|e| e.summary.errors).sum();
-    if errors > 0 {
+    if !left_out.is_empty() {
+        Exit::Findings
+    } else if errors > 0 {
         eprintln!(
             "{errors} record(s) could not be evaluated under some policy; see the errors sections"
         );
@@ -123,4 +182,31 @@ pub fn run(args: Args) -> Exit {
     } else {
         Exit::Ok
     }
+}
+
+/// A pack left out of a comparison: the ledger lacks columns it reads.
+struct LeftOut {
+    index: usize,
+    policy: String,
+    /// The columns, as `年检合格 (annual_inspection_passed)`.
+    missing: Vec<String>,
+}
+
+/// The columns a pack's rules read that the ledger does not have (the record's name is not
+/// needed; an empty ledger lacks nothing).
+fn missing_columns(compiled: &liangxin::CompiledPolicy, ledger: &liangxin::Ledger) -> Vec<String> {
+    if ledger.records.is_empty() {
+        return Vec::new();
+    }
+    let schema = &compiled.policy.schema;
+    compiled
+        .fields_read()
+        .iter()
+        .zip(schema.fields.values())
+        .enumerate()
+        .filter(|(i, (read, def))| {
+            **read && def.id != schema.id_field && def.id != "name" && !ledger.has_column(*i)
+        })
+        .map(|(_, (_, def))| format!("{} ({})", def.label, def.id))
+        .collect()
 }

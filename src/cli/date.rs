@@ -113,7 +113,7 @@ fn posix_offset(rule: &str, secs: i64) -> Option<i64> {
     }
     let (_, rest) = zone_name(rest)?;
     let (daylight, rules) = match rest.split_once(',') {
-        Some((offset, rules)) if offset.is_empty() => (standard + 3600, rules),
+        Some(("", rules)) => (standard + 3600, rules),
         Some((offset, rules)) => (-posix_time(offset)?.0, rules),
         None => return Some(standard),
     };

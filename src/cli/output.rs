@@ -15,9 +15,15 @@ pub struct OutputArgs {
     /// Write to this file instead of stdout (written whole or not at all).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Start CSV output with a UTF-8 byte-order mark, for Excel.
-    #[arg(long)]
+    /// CSV for Excel on stdout too: a UTF-8 byte-order mark, labels as the header, 是/否, and
+    /// ids a spreadsheet would mangle (00101, 18-digit 身份证号) written as ="00101". This is
+    /// the default for CSV written to a file (--output).
+    #[arg(long, conflicts_with = "no_bom")]
     pub bom: bool,
+    /// CSV for programs even in a file: no byte-order mark, stable keys as the header,
+    /// true/false, grade ids, ids as they are (the default on stdout).
+    #[arg(long)]
+    pub no_bom: bool,
     /// The labels of headings and columns: both (中文 English), zh or en. The packs' own words
     /// (grades, treatments) stay as the cities write them.
     #[arg(long, value_enum, default_value = "both")]
@@ -27,9 +33,34 @@ pub struct OutputArgs {
 impl OutputArgs {
     pub fn options(&self) -> Options {
         Options {
-            bom: self.bom,
+            excel: self.excel_csv(),
             lang: self.lang,
+            width: self.width(),
         }
+    }
+
+    /// Whether CSV is for a spreadsheet: asked for with `--bom`, or written to a file (which
+    /// staff open in Excel) unless `--no-bom`. A device or a pipe named with `--output`
+    /// (`/dev/stdout`) is not a file.
+    fn excel_csv(&self) -> bool {
+        if self.bom || self.no_bom {
+            return self.bom;
+        }
+        self.output
+            .as_deref()
+            .is_some_and(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+    }
+
+    /// The width terminal tables are fitted to: `$COLUMNS` when set, else the terminal's when
+    /// stdout is one; none for a pipe or a file (tables are then not wrapped).
+    fn width(&self) -> Option<u16> {
+        if self.output.is_some() {
+            return None;
+        }
+        terminal_width(
+            std::env::var("COLUMNS").ok().as_deref(),
+            comfy_table::Table::new().width(),
+        )
     }
 
     /// Refuses what cannot be shown where it would go: a workbook is bytes a terminal would
@@ -73,6 +104,15 @@ impl OutputArgs {
             Exit::Usage
         })
     }
+}
+
+/// The width tables are fitted to, from `$COLUMNS` (a number of at least 20 wins) and the
+/// terminal's width (none when stdout is not a terminal).
+pub fn terminal_width(columns: Option<&str>, terminal: Option<u16>) -> Option<u16> {
+    columns
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c >= 20)
+        .or(terminal)
 }
 
 /// Writes `text` to `path` atomically (a temporary file in the same folder, then a rename),
@@ -234,5 +274,26 @@ pub fn print_errors(ledger: &str, errors: &[liangxin::RecordError]) {
             "... and {} more error(s) in {ledger}; the report lists them all",
             errors.len() - 20
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_width;
+
+    #[test]
+    fn tables_take_the_terminal_width_or_columns_and_a_pipe_none() {
+        assert_eq!(terminal_width(None, Some(180)), Some(180));
+        assert_eq!(terminal_width(Some("132"), Some(180)), Some(132));
+        assert_eq!(terminal_width(Some("132"), None), Some(132));
+        // A pipe: no width, so nothing is wrapped.
+        assert_eq!(terminal_width(None, None), None);
+        for nonsense in ["", "wide", "0", "5"] {
+            assert_eq!(
+                terminal_width(Some(nonsense), Some(100)),
+                Some(100),
+                "{nonsense}"
+            );
+        }
     }
 }

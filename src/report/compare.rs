@@ -16,6 +16,8 @@ pub struct CompareReport<'a> {
     pub evaluations: &'a [Evaluation],
     /// One per policy, with `--group-by`.
     pub groupings: Option<&'a [Grouping]>,
+    /// The packs left out because the ledger lacks columns they read: (pack id, the columns).
+    pub left_out: &'a [(String, Vec<String>)],
 }
 
 impl CompareReport<'_> {
@@ -51,6 +53,16 @@ impl CompareReport<'_> {
             "errors": by_key(&|ev| json!(ev.errors)),
             "agreement": c.agreement,
         });
+        if !self.left_out.is_empty() {
+            value["left_out"] = json!(
+                self.left_out
+                    .iter()
+                    .map(
+                        |(policy, missing)| json!({ "policy": policy, "missing_columns": missing })
+                    )
+                    .collect::<Vec<_>>()
+            );
+        }
         if let Some(groupings) = self.groupings {
             value["groups"] = json!(
                 c.keys
@@ -78,10 +90,23 @@ impl CompareReport<'_> {
                 )
             })
             .collect();
-        let mut sections = vec![
-            Section::new("标准 policies").with(Block::Facts(legend)),
-            self.summaries(),
-        ];
+        let mut sections = vec![Section::new("标准 policies").with(Block::Facts(legend))];
+        if !self.left_out.is_empty() {
+            sections.push(
+                Section::new("未比较 left out").with(Block::Lines(
+                    self.left_out
+                        .iter()
+                        .map(|(policy, missing)| {
+                            format!(
+                                "{policy}: 台账缺少其读取的列 the ledger lacks the columns it reads: {}",
+                                missing.join(", ")
+                            )
+                        })
+                        .collect(),
+                )),
+            );
+        }
+        sections.push(self.summaries());
         if let Some(groupings) = self.groupings {
             sections.push(self.groups(groupings));
         }
@@ -89,6 +114,21 @@ impl CompareReport<'_> {
         for a in &c.agreement {
             let (ia, ib) = (position(c, &a.a), position(c, &a.b));
             let mut facts = vec![("records in both 共同记录".to_owned(), a.both.to_string())];
+            if a.both == 0 {
+                // No record was graded by both: a table of zeros would read as an agreement.
+                sections.push(
+                    Section::new(format!(
+                        "一致性 agreement: {} vs {}",
+                        letter(ia),
+                        letter(ib)
+                    ))
+                    .with(Block::Facts(facts))
+                    .with(Block::Lines(vec![
+                        "没有两者都评定的记录 no record was graded under both".into(),
+                    ])),
+                );
+                continue;
+            }
             if a.both > 0 {
                 facts.push((
                     "same pass/fail 达标一致".into(),
@@ -342,9 +382,9 @@ impl CompareReport<'_> {
             ];
             for (i, o) in row.outcomes.iter().enumerate() {
                 let o = o.map(|k| &e[i].outcomes[k]);
-                cells.push(Cell::text(
-                    o.map_or("(error)", |o| o.grade_label.as_deref().unwrap_or("-")),
-                ));
+                cells.push(Cell::text(o.map_or(super::diff::ERROR, |o| {
+                    o.grade_label.as_deref().unwrap_or("-")
+                })));
                 if scores[i] {
                     cells.push(Cell::opt_number(o.and_then(|o| o.score)));
                 }

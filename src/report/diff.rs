@@ -8,6 +8,21 @@ use crate::evaluate::PolicyInfo;
 use crate::ledger::RecordError;
 use crate::number::{grouped, percent};
 
+/// A record one version could not evaluate, in its grade column.
+pub(crate) const ERROR: &str = "(出错 error)";
+
+/// What changed, as staff read it.
+fn changed_label(key: &str) -> &str {
+    match key {
+        "grade" => "等次",
+        "score" => "得分",
+        "money" => "金额",
+        "vetoed" => "一票否决",
+        "evaluated" => "能否评定",
+        other => other,
+    }
+}
+
 pub struct DiffReport<'a> {
     pub diff: &'a Diff,
     pub old: &'a PolicyInfo,
@@ -101,7 +116,8 @@ impl DiffReport<'_> {
             Column::new("new_money", "新金额", Kind::Money),
             Column::detail("old_vetoed", "原否决", Kind::Text),
             Column::detail("new_vetoed", "新否决", Kind::Text),
-            Column::new("changed", "变动 changed", Kind::Text),
+            Column::program("changed", "changed", Kind::Text),
+            Column::people("changed_label", "变动 changed", Kind::Text),
         ]);
         let scores = d
             .changes
@@ -118,9 +134,9 @@ impl DiffReport<'_> {
                         Cell::text(s.grade_label.clone().unwrap_or_default()),
                         Cell::opt_number(s.score),
                         Cell::Number(s.money),
-                        Cell::text(s.vetoed.to_string()),
+                        Cell::Flag(s.vetoed),
                     ],
-                    None => [Cell::text("(error)"), Cell::Empty, Cell::Empty, Cell::Empty],
+                    None => [Cell::text(ERROR), Cell::Empty, Cell::Empty, Cell::Empty],
                 }
             };
             let [og, os, om, ov] = side(&c.before);
@@ -137,6 +153,13 @@ impl DiffReport<'_> {
                 ov,
                 nv,
                 Cell::text(c.changed.join(", ")),
+                Cell::text(
+                    c.changed
+                        .iter()
+                        .map(|k| changed_label(k))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
             ]);
         }
         // Drop the score or money pairs when neither side has any.

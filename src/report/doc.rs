@@ -41,6 +41,8 @@ pub enum Cell {
     Empty,
     Text(String),
     Number(f64),
+    /// Yes or no: 是/否 for people, `true`/`false` in CSV for programs.
+    Flag(bool),
 }
 
 impl Cell {
@@ -58,20 +60,27 @@ impl Cell {
         match (self, kind) {
             (Cell::Empty, _) => String::new(),
             (Cell::Text(s), _) => s.clone(),
+            (Cell::Flag(b), _) => yes_no(*b).to_owned(),
             (Cell::Number(n), Kind::Money) => grouped(*n),
             (Cell::Number(n), Kind::Percent) => percent(*n),
             (Cell::Number(n), _) => format(*n),
         }
     }
 
-    /// The cell for a spreadsheet: plain numbers, ratios as ratios.
+    /// The cell for programs: plain numbers, ratios as ratios, `true`/`false`.
     pub fn raw(&self) -> String {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(s) => s.clone(),
             Cell::Number(n) => crate::number::format_exact(*n),
+            Cell::Flag(b) => b.to_string(),
         }
     }
+}
+
+/// Yes or no as staff read it.
+pub fn yes_no(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
 }
 
 /// A column: a stable machine key (CSV header, HTML data attribute) and a label for people.
@@ -80,8 +89,13 @@ pub struct Column {
     pub key: String,
     pub label: String,
     pub kind: Kind,
-    /// Shown in CSV and HTML only: detail that would crowd an 80-column terminal.
+    /// Shown in CSV, HTML and workbooks only: detail that would crowd a terminal.
     pub detail: bool,
+    /// For programs only (a grade's id beside its label): kept in plain CSV, left out of
+    /// everything people read.
+    pub program: bool,
+    /// For people only (the words of a column programs get as keys): left out of plain CSV.
+    pub people: bool,
 }
 
 impl Column {
@@ -91,6 +105,25 @@ impl Column {
             label: label.into(),
             kind,
             detail: false,
+            program: false,
+            people: false,
+        }
+    }
+
+    /// A column for people only, left out of plain CSV (which has its keys in another).
+    pub fn people(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
+        Column {
+            people: true,
+            ..Column::new(key, label, kind)
+        }
+    }
+
+    /// A column for plain CSV only (programs), never shown to people.
+    pub fn program(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
+        Column {
+            program: true,
+            detail: true,
+            ..Column::new(key, label, kind)
         }
     }
 
@@ -127,6 +160,18 @@ impl Table {
         let mut t = self.clone();
         t.retain_columns(&keep);
         t
+    }
+
+    /// The table without the columns for programs (or, for programs, those for people).
+    pub fn for_audience(&mut self, people: bool) {
+        let keep: Vec<bool> = self
+            .columns
+            .iter()
+            .map(|c| if people { !c.program } else { !c.people })
+            .collect();
+        if keep.iter().any(|k| !k) {
+            self.retain_columns(&keep);
+        }
     }
 
     /// Keeps the columns (and their cells) whose flag is true.
@@ -200,6 +245,19 @@ pub struct Document {
 }
 
 impl Document {
+    /// The document with only the columns for people (what people read) or only those for
+    /// programs (plain CSV).
+    pub fn for_audience(mut self, people: bool) -> Document {
+        for section in &mut self.sections {
+            for block in &mut section.blocks {
+                if let Block::Table(t) | Block::Records(t) = block {
+                    t.for_audience(people);
+                }
+            }
+        }
+        self
+    }
+
     /// The main table, if the document has one.
     pub fn records(&self) -> Option<&Table> {
         self.sections

@@ -125,7 +125,9 @@ impl EvalReport<'_> {
         if let Some(traces) = self.traces {
             let mut section = Section::new("解释 explain");
             for (o, t) in e.outcomes.iter().zip(traces) {
-                section.blocks.push(Block::Pre(t.lines(o)));
+                section.blocks.push(Block::Pre(
+                    t.lines(o).iter().map(|l| yes_no_in_trace(l)).collect(),
+                ));
             }
             sections.push(section);
         }
@@ -145,6 +147,27 @@ impl EvalReport<'_> {
             sections,
         }
     }
+}
+
+/// A trace line with the yes/no values it read as staff read them: `配备书记 = 是`, not `= true`.
+fn yes_no_in_trace(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find(" = ") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        for (word, shown) in [("true", "是"), ("false", "否")] {
+            if let Some(after) = rest.strip_prefix(word)
+                && (after.is_empty() || after.starts_with([',', ']', ')', ' ', ';']))
+            {
+                out.push_str(shown);
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Outcomes ranked `n` or better, best first (ties at rank `n` all included).
@@ -190,6 +213,7 @@ pub(crate) fn outcomes_table(e: &Evaluation) -> Table {
             row.push(match cell {
                 CellRef::Text(s) => Cell::text(s),
                 CellRef::Number(n) => Cell::opt_number(n),
+                CellRef::Flag(b) => b.map_or(Cell::Empty, Cell::Flag),
             })
         });
         t.push(row);
@@ -201,21 +225,54 @@ pub(crate) fn outcomes_table(e: &Evaluation) -> Table {
 enum CellRef<'a> {
     Text(&'a str),
     Number(Option<f64>),
+    Flag(Option<bool>),
 }
 
 /// Writes the outcomes as CSV straight to `out`, row by row: the same bytes as the CSV of the
 /// report's records table, without holding the table (a ledger can have millions of rows).
 pub(crate) fn write_outcomes_csv(
     e: &Evaluation,
-    bom: bool,
+    options: super::Options,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    if bom {
+    let excel = options.excel;
+    if excel {
         out.write_all("\u{feff}".as_bytes())?;
     }
     let layout = OutcomeColumns::of(e);
     let mut writer = csv::Writer::from_writer(out);
-    let columns = layout.columns();
+    let mut columns = layout.columns();
+    if excel {
+        // The same columns, with the same labels, as the document's table for people.
+        let keep: Vec<bool> = columns.iter().map(|c| !c.program).collect();
+        columns.retain(|c| !c.program);
+        let labels: Vec<String> = columns
+            .iter()
+            .map(|c| super::lang::pick(&c.label, options.lang))
+            .collect();
+        writer.write_record(&labels)?;
+        for o in &e.outcomes {
+            let mut result = Ok(());
+            let mut flags = keep.iter();
+            layout.row(e, o, &mut |cell: CellRef<'_>| {
+                if !flags.next().copied().unwrap_or(true) {
+                    return;
+                }
+                let written = match cell {
+                    CellRef::Text(t) => writer.write_field(super::csv::text(t, true)),
+                    CellRef::Number(Some(n)) => writer.write_field(crate::number::format_exact(n)),
+                    CellRef::Flag(Some(b)) => writer.write_field(super::doc::yes_no(b)),
+                    CellRef::Number(None) | CellRef::Flag(None) => writer.write_field(""),
+                };
+                if result.is_ok() {
+                    result = written;
+                }
+            });
+            result?;
+            writer.write_record(None::<&[u8]>)?;
+        }
+        return writer.flush();
+    }
     writer.write_record(columns.iter().map(|c| c.key.as_str()))?;
     for o in &e.outcomes {
         let mut result = Ok(());
@@ -227,7 +284,8 @@ pub(crate) fn write_outcomes_csv(
                 }
                 CellRef::Text(t) => writer.write_field(t),
                 CellRef::Number(Some(n)) => writer.write_field(crate::number::format_exact(n)),
-                CellRef::Number(None) => writer.write_field(""),
+                CellRef::Flag(Some(b)) => writer.write_field(if b { "true" } else { "false" }),
+                CellRef::Number(None) | CellRef::Flag(None) => writer.write_field(""),
             };
             if result.is_ok() {
                 result = written;
@@ -270,9 +328,9 @@ impl OutcomeColumns {
         if self.score {
             columns.push(Column::new("score", "得分 score", Kind::Number));
         }
-        columns.push(Column::detail("grade", "grade", Kind::Text));
+        columns.push(Column::program("grade", "grade", Kind::Text));
         columns.push(Column::new("grade_label", "等次 grade", Kind::Grade));
-        columns.push(Column::detail("passed", "passed", Kind::Text));
+        columns.push(Column::detail("passed", "达标 passed", Kind::Text));
         columns.push(Column::detail("vetoed", "一票否决 vetoed", Kind::Text));
         if self.money {
             columns.push(Column::new("money", "金额 money", Kind::Money));
@@ -302,12 +360,8 @@ impl OutcomeColumns {
         }
         cell(CellRef::Text(o.grade.as_deref().unwrap_or_default()));
         cell(CellRef::Text(o.grade_label.as_deref().unwrap_or_default()));
-        cell(CellRef::Text(match o.passed {
-            Some(true) => "true",
-            Some(false) => "false",
-            None => "",
-        }));
-        cell(CellRef::Text(if o.vetoed { "true" } else { "false" }));
+        cell(CellRef::Flag(o.passed));
+        cell(CellRef::Flag(Some(o.vetoed)));
         if self.money {
             cell(CellRef::Number(Some(o.money.yuan())));
         }

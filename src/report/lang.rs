@@ -44,7 +44,10 @@ pub fn localize(mut doc: Document, lang: Lang) -> Document {
 }
 
 /// One language's half of a bilingual label, or the label as it is.
-fn pick(label: &str, lang: Lang) -> String {
+pub(crate) fn pick(label: &str, lang: Lang) -> String {
+    if lang == Lang::Both {
+        return label.to_owned();
+    }
     let words: Vec<&str> = label.split(' ').filter(|w| !w.is_empty()).collect();
     let chinese = |w: &&str| w.chars().any(|c| c as u32 >= 0x2E80);
     // The label's runs of Chinese and of other words, in order.

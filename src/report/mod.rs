@@ -27,7 +27,7 @@ pub use xlsx::Error as WorkbookError;
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned tables and a summary, for reading in a terminal (80 columns).
+    /// Aligned tables and a summary, for reading in a terminal (fitted to its width).
     Table,
     /// One JSON object with stable keys (see the README).
     Json,
@@ -44,10 +44,16 @@ pub enum Format {
 /// Rendering choices that are not the format itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
-    /// Start CSV output with a UTF-8 byte-order mark, so Excel shows Chinese text correctly.
-    pub bom: bool,
+    /// CSV for a spreadsheet (Excel, WPS, LibreOffice) rather than for programs: a UTF-8
+    /// byte-order mark (without it a Chinese Excel shows the text as garbage), labels as the
+    /// header, 是/否 for yes and no, no grade ids, and ids written as `="00101"` so a spreadsheet
+    /// keeps them as text (leading zeros and 18-digit 身份证号 intact). Plain CSV (the default)
+    /// has stable keys, `true`/`false`, grade ids and raw ids.
+    pub excel: bool,
     /// The labels' language (`--lang`).
     pub lang: Lang,
+    /// The width terminal tables are fitted to; none: tables are not wrapped (a pipe, a file).
+    pub width: Option<u16>,
 }
 
 /// Renders a report: the document in any format but JSON (which `json` gives instead). Text for
@@ -58,12 +64,15 @@ pub fn render(
     format: Format,
     options: Options,
 ) -> Result<Vec<u8>, WorkbookError> {
-    let doc = || lang::localize(doc(), options.lang);
+    // Programs get plain CSV (and JSON) with every column; people never see the columns meant
+    // for programs (a grade's id beside its label).
+    let for_programs = format == Format::Csv && !options.excel;
+    let doc = || lang::localize(doc(), options.lang).for_audience(!for_programs);
     let text = match format {
         // JSON is the typed results: the document is not built for it.
         Format::Json => to_json(&json()),
-        Format::Table => text::render(&doc()),
-        Format::Csv => csv::render(&doc(), options.bom),
+        Format::Table => text::render(&doc(), options.width),
+        Format::Csv => csv::render(&doc(), options),
         Format::Md => markdown::render(&doc()),
         Format::Html => html::render(&doc()),
         Format::Xlsx => return xlsx::render(&doc()),
@@ -78,7 +87,7 @@ pub fn write_evaluation_csv(
     options: Options,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    eval::write_outcomes_csv(evaluation, options.bom, out)
+    eval::write_outcomes_csv(evaluation, options, out)
 }
 
 /// Renders an evaluation alone (no grouping, no leaderboard).

@@ -1,19 +1,24 @@
 //! Documents for the terminal: tables aligned by display width (a Chinese character is two
-//! columns) and wrapped to 80 columns, bar charts drawn with block characters.
+//! columns) and fitted to the terminal's width, bar charts drawn with block characters.
+//!
+//! Ids, names, grades and numbers are never broken across lines: when a table is wider than the
+//! terminal, the long text columns (treatments, failed items, messages) wrap. Output that goes
+//! to a pipe or a file has no width and is not wrapped at all.
 
-use comfy_table::{CellAlignment, ContentArrangement, Table as Grid, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    CellAlignment, ColumnConstraint, ContentArrangement, Table as Grid,
+    presets::UTF8_FULL_CONDENSED,
+};
 use unicode_width::UnicodeWidthStr;
 
-use super::doc::{Bars, Block, Document, Table};
-
-/// The width tables are wrapped to.
-const WIDTH: u16 = 80;
+use super::doc::{Bars, Block, Document, Kind, Table};
 /// The widest cell, in display columns.
 const CELL: usize = 120;
 /// The longest bar, in characters.
 const BAR: f64 = 30.0;
 
-pub fn render(doc: &Document) -> String {
+/// The document as text; tables fitted to `width` columns, or not wrapped without one.
+pub fn render(doc: &Document, width: Option<u16>) -> String {
     let mut out = format!("{}\n", doc.title);
     for section in &doc.sections {
         if !section.heading.is_empty() {
@@ -28,7 +33,7 @@ pub fn render(doc: &Document) -> String {
                     }
                 }
                 Block::Table(t) | Block::Records(t) => {
-                    out.push_str(&table(&t.brief()));
+                    out.push_str(&table(&t.brief(), width));
                     out.push('\n');
                 }
                 Block::Bars(b) => out.push_str(&bars(b)),
@@ -44,11 +49,18 @@ pub fn render(doc: &Document) -> String {
     out
 }
 
-fn table(t: &Table) -> String {
+fn table(t: &Table, width: Option<u16>) -> String {
     let mut grid = Grid::new();
-    grid.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH);
+    grid.load_style(UTF8_FULL_CONDENSED).force_no_tty();
+    match width {
+        Some(width) => {
+            grid.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(width);
+        }
+        None => {
+            grid.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
     grid.set_header(t.columns.iter().map(|c| c.label.as_str()));
     for row in &t.rows {
         grid.add_row(
@@ -58,13 +70,23 @@ fn table(t: &Table) -> String {
         );
     }
     for (i, c) in t.columns.iter().enumerate() {
-        if !c.kind.is_text()
-            && let Some(column) = grid.column_mut(i)
-        {
+        let Some(column) = grid.column_mut(i) else {
+            continue;
+        };
+        if !c.kind.is_text() {
             column.set_cell_alignment(CellAlignment::Right);
+        }
+        if keep_whole(c) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
     grid.to_string()
+}
+
+/// Whether a column is never wrapped: numbers, money, grades, ids and names (a name or an
+/// amount broken across two lines is misread).
+fn keep_whole(c: &super::doc::Column) -> bool {
+    c.kind != Kind::Text || matches!(c.key.as_str(), "record" | "name" | "group" | "rank")
 }
 
 /// Cuts a cell to [`CELL`] display columns: a terminal table is for reading, and wrapping a huge

@@ -228,6 +228,7 @@ impl<'a> Sheet<'a> {
         let styles = self.styles;
         match cell {
             Cell::Empty => Ok(()),
+            Cell::Flag(b) => self.text(col, super::doc::yes_no(*b), &styles.plain),
             Cell::Number(n) => self.number(col, *n, column.kind, whole),
             Cell::Text(t) if column.kind == Kind::Grade => self.text(col, t, styles.grade(t)),
             Cell::Text(t) => {
