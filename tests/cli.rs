@@ -184,9 +184,9 @@ fn ids_a_spreadsheet_would_mangle_are_text_in_the_csv_for_excel() {
     // formula whose value is the text, so Excel, WPS and Calc keep every digit.
     assert_eq!(&rows[0][0], "=\"00101\"");
     assert_eq!(&rows[2][0], "=\"350602199203150034\"");
-    assert_eq!(rows[0].iter().last(), Some("=\"350602198507120017\""));
+    assert_eq!(rows[0].iter().next_back(), Some("=\"350602198507120017\""));
     // An id with a letter in it is text to a spreadsheet already.
-    assert_eq!(rows[1].iter().last(), Some("35060219900301002X"));
+    assert_eq!(rows[1].iter().next_back(), Some("35060219900301002X"));
     // Plain CSV keeps the ids as they are.
     let out = liangxin(&[&["eval"], &ids[..], &["--format", "csv"]].concat());
     let plain = text(&out.stdout);
