@@ -277,7 +277,7 @@ impl CompareReport<'_> {
                 ev.summary
                     .money_by_item
                     .iter()
-                    .map(|(k, v)| format!("{k} {v}"))
+                    .map(|(k, v)| format!("{} {v}", super::eval::money_item(&ev.policy, k)))
                     .collect::<Vec<_>>()
                     .join("\n")
             });

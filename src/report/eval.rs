@@ -423,6 +423,14 @@ pub(crate) fn standings<'a>(
     out
 }
 
+/// An item of the money breakdown as staff read it: a grade's money by the grade's label
+/// (`grade:candidate` is 市级示范点创建对象), a rule's by its id.
+pub(crate) fn money_item<'a>(p: &'a PolicyInfo, key: &'a str) -> &'a str {
+    key.strip_prefix("grade:")
+        .and_then(|id| p.grades.get(id))
+        .map_or(key, String::as_str)
+}
+
 /// Facts, the grade distribution and warnings of one summary.
 pub(crate) fn summary_section(heading: &str, p: &PolicyInfo, s: &Summary) -> Section {
     let mut facts = vec![
@@ -440,7 +448,7 @@ pub(crate) fn summary_section(heading: &str, p: &PolicyInfo, s: &Summary) -> Sec
         let items: Vec<String> = s
             .money_by_item
             .iter()
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| format!("{} {v}", money_item(p, k)))
             .collect();
         if !items.is_empty() {
             money.push_str(&format!(" ({})", items.join(", ")));
