@@ -216,3 +216,42 @@ fn json_keys_for_one_field_twice_are_refused() {
     .to_string();
     assert!(error.contains("org_life") && error.contains("组织生活"), "{error}");
 }
+
+#[test]
+fn a_column_named_like_a_field_is_pointed_out_and_can_be_chosen() {
+    let csv = "党员编号,姓名,组织生活（分）\nLW1,甲,-10\n";
+    let ledger = members(csv);
+    assert!(
+        ledger.notes.iter().any(|n| n.contains("column C `组织生活（分）` is not read as 组织生活")
+            && n.contains("--column 组织生活=C")),
+        "{:?}",
+        ledger.notes
+    );
+    let chosen = read(
+        csv,
+        &ReadOptions {
+            columns: vec!["组织生活=C".parse().unwrap()],
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(cell(&chosen, "LW1", "org_life"), int(-10));
+}
+
+#[test]
+fn a_group_named_like_a_field_over_sub_columns_is_not_that_field() {
+    // 组织生活 merged over 加分 and 扣分: neither column is 组织生活, so nothing is read as it.
+    let csv = "\
+党员编号,姓名,组织生活,,创先争优\n\
+,,加分,扣分,\n\
+LW1,甲,5,-15,2\n";
+    let ledger = members(csv);
+    assert_eq!(ids(&ledger), ["LW1"]);
+    assert_eq!(cell(&ledger, "LW1", "org_life"), liangxin::ledger::Cell::Absent);
+    assert_eq!(cell(&ledger, "LW1", "excellence"), int(2));
+    assert!(
+        ledger.notes.iter().any(|n| n.contains("组织生活 (org_life) is a group over columns C (加分), D (扣分)")),
+        "{:?}",
+        ledger.notes
+    );
+}

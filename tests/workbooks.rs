@@ -2,7 +2,7 @@
 //! from the CSV fixtures).
 
 use liangxin::Ledger;
-use liangxin::ledger::ReadOptions;
+use liangxin::ledger::{Cell, ReadOptions};
 
 use crate::cli::{liangxin, text};
 
@@ -265,7 +265,7 @@ fn a_sheet_named_like_a_number_is_found_by_name() {
 /// A 满意度 column formatted as percentages holds fractions (88.6% is 0.886 in the file): the
 /// reader cannot see the format, so it says what it suspects rather than grade silently.
 #[test]
-fn percentages_stored_as_fractions_are_pointed_out() {
+fn percentages_stored_as_fractions_are_read_as_percentages() {
     let dir = std::env::temp_dir().join(format!("liangxin-percent-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("orgs.xlsx");
@@ -284,11 +284,22 @@ fn percentages_stored_as_fractions_are_pointed_out() {
     book.save(&file).unwrap();
     let p = crate::pack("policies/jinan-sanqiang-sanhao");
     let ledger = Ledger::read(&file, &p.policy.policy.schema).unwrap();
+    // 满意度 is a percentage (`percent: true`): the column of fractions is read as 88.6 and 75.
+    let schema = &p.policy.policy.schema;
+    let field = schema.index_of("satisfaction").unwrap();
+    let rates: Vec<&Cell> = ledger.records.iter().map(|r| &r.cells[field]).collect();
+    assert_eq!(
+        rates,
+        [
+            &Cell::Value(liangxin::value::Value::Decimal(88.6)),
+            &Cell::Value(liangxin::value::Value::Decimal(75.0))
+        ]
+    );
     assert!(
         ledger
             .notes
             .iter()
-            .any(|n| n.starts_with("column 满意度 holds only values between 0 and 1")),
+            .any(|n| n.starts_with("满意度 (satisfaction) is a percentage written as fractions")),
         "{:?}",
         ledger.notes
     );

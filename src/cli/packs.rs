@@ -111,6 +111,10 @@ pub struct LedgerArgs {
     /// group's name (2024年); repeat for several fields. Without it such a ledger is refused.
     #[arg(long = "column", value_name = "FIELD=COLUMN", value_parser = clap::builder::ValueParser::new(str::parse::<liangxin::ledger::ColumnChoice>))]
     pub columns: Vec<liangxin::ledger::ColumnChoice>,
+    /// What to do with what a workbook hides (hidden sheets, rows and columns) or strikes
+    /// through: skip it with a note naming it, refuse the ledger, or read it with a note.
+    #[arg(long, value_enum, default_value = "skip")]
+    pub hidden: liangxin::workbook::Hidden,
 }
 
 impl LedgerArgs {
@@ -120,6 +124,7 @@ impl LedgerArgs {
             sheet: self.sheet.clone(),
             header_row: self.header_row.map(|n| n as usize),
             columns: self.columns.clone(),
+            hidden: self.hidden,
         }
     }
 }

@@ -142,9 +142,10 @@ pub(crate) fn two_row_groups(upper: &[String], lower: &[String]) -> Vec<String> 
         .collect()
 }
 
-/// Whether the row under a header is the second row of a grouped header: it has a label of the
-/// schema where the header above has something else, its id cell is empty (or repeats the
-/// header's, a cell merged down), and nothing in it sits under a field's column with other text.
+/// Whether the row under a header is the second row of a grouped header: its id cell is empty
+/// (or repeats the header's, a cell merged down), none of its cells is a value (a number, a
+/// yes/no, a date), and it has a label where the header above has something else: a field's
+/// label, or a sub-label under a group (`加分` and `扣分` under 组织生活, merged over both).
 pub(crate) fn is_second_header_row(schema: &Schema, header: &[String], row: &[String]) -> bool {
     let id_field = &schema.fields[&schema.id_field];
     let id_position = header
@@ -162,14 +163,23 @@ pub(crate) fn is_second_header_row(schema: &Schema, header: &[String], row: &[St
         if cell.is_empty() || cell == above {
             continue;
         }
-        if schema.field_for_header(above).is_some() {
+        if is_a_value(cell) {
             return false;
         }
-        if schema.field_for_header(cell).is_some() {
-            labels += 1;
-        }
+        labels += 1;
     }
     labels > 0
+}
+
+/// Whether a cell reads as a record's value rather than a label.
+fn is_a_value(cell: &str) -> bool {
+    let number = crate::number::normalize(cell);
+    let number = number.trim_end_matches(['%', '％']);
+    number.parse::<f64>().is_ok()
+        || crate::schema::parse_date(cell).is_some()
+        || ["是", "否", "√", "×", "有", "无", "true", "false", "yes", "no"]
+            .iter()
+            .any(|w| cell.eq_ignore_ascii_case(w))
 }
 
 /// Whether a row above the header names groups of columns (`2023年`, `2024年` over the same

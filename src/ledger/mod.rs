@@ -13,6 +13,7 @@ mod percent;
 mod rows;
 
 pub use header::ColumnChoice;
+pub(crate) use header::column_letters;
 pub use identity::normalize_id;
 
 use crate::encoding::Encoding;
@@ -56,6 +57,8 @@ pub struct ReadOptions {
     /// Which column fills a field that two columns could fill (`组织生活=K`); without a choice
     /// such a ledger is refused, never read from the first of them.
     pub columns: Vec<ColumnChoice>,
+    /// What to do with the hidden sheets, rows and columns and struck-through rows of a workbook.
+    pub hidden: crate::workbook::Hidden,
 }
 
 /// A record that cannot be evaluated, or one problem with it.
@@ -183,7 +186,10 @@ impl Ledger {
             .unwrap_or("")
             .to_ascii_lowercase();
         if crate::workbook::is_workbook(&ext) {
-            return crate::workbook::read(path, schema, options);
+            let workbook = crate::workbook::WorkbookOptions {
+                hidden: options.hidden,
+            };
+            return crate::workbook::read_with(path, schema, options, &workbook);
         }
         let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
             path: name.clone(),
@@ -332,6 +338,8 @@ pub(crate) struct CsvRows<'a> {
     not_records: Vec<(rows::NotARecord, usize)>,
     /// The header as its rows were written (two for a grouped header), to know it repeated.
     header_rows: Vec<Vec<String>>,
+    /// The header's columns, with their groups.
+    columns: Vec<header::Column>,
     /// The header's texts and the schema's labels: an id cell holding one starts a header.
     header_texts: std::collections::HashSet<String>,
     /// Per choice of column, whether a header had a column for it.
@@ -361,6 +369,7 @@ impl<'a> CsvRows<'a> {
             not_records: Vec::new(),
             header_rows: Vec::new(),
             header_texts: Default::default(),
+            columns: Vec::new(),
             choices_applied: Vec::new(),
             repeated_headers: Vec::new(),
             failure: None,
@@ -639,8 +648,63 @@ impl<'a> CsvRows<'a> {
             self.header_rows.extend(self.titles.iter().cloned());
         }
         self.header = Some(labels);
+        self.columns = columns;
         self.second_header_due = first;
         true
+    }
+
+    /// Columns that look like a field no column fills, which is said with how to read them:
+    /// a header that starts with its label (`组织生活（分）`), or sub-columns under a group named
+    /// like it (`加分` and `扣分` under 组织生活).
+    fn near_misses(&self) -> Vec<String> {
+        let Some((_, filled)) = self.builder.field_columns.last() else {
+            return Vec::new();
+        };
+        let schema = self.builder.schema;
+        let unfilled = |label: &str| {
+            schema
+                .fields
+                .values()
+                .enumerate()
+                .find(|(i, f)| filled[*i].is_none() && f.label == label)
+        };
+        let mut notes = Vec::new();
+        let mut under_groups: IndexMap<usize, Vec<String>> = IndexMap::new();
+        for column in &self.columns {
+            if column.text.is_empty() || filled.contains(&Some(column.position)) {
+                continue;
+            }
+            let letter = column_letters(self.first_column + column.position);
+            if let Some((i, _)) = column.group.as_deref().and_then(unfilled) {
+                under_groups
+                    .entry(i)
+                    .or_default()
+                    .push(format!("{letter} ({})", column.text));
+                continue;
+            }
+            let near = schema.fields.values().enumerate().find(|(i, f)| {
+                filled[*i].is_none()
+                    && f.label.chars().count() >= 2
+                    && column.text.starts_with(&f.label)
+            });
+            if let Some((_, field)) = near {
+                notes.push(format!(
+                    "column {letter} `{}` is not read as {} ({}); if it is that, add `--column {}={letter}`",
+                    column.text, field.label, field.id, field.label
+                ));
+            }
+        }
+        for (i, columns) in under_groups {
+            let field = &schema.fields[i];
+            notes.push(format!(
+                "{} ({}) is a group over columns {}, none of which is read as it; if one of them is, add `--column {}=COLUMN`",
+                field.label,
+                field.id,
+                columns.join(", "),
+                field.label
+            ));
+        }
+        notes
     }
 
     fn no_header(&self) -> LedgerError {
@@ -722,6 +786,7 @@ impl<'a> CsvRows<'a> {
                 ));
             }
         }
+        self.builder.notes.extend(self.near_misses());
         if !self.repeated_headers.is_empty() {
             self.builder.notes.push(format!(
                 "skipped {} repeated header or title row(s) at {}",

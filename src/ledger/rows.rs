@@ -1,9 +1,12 @@
 //! Rows of a ledger that are not records: the 合计 row under the table, the 备注 and the
 //! signature lines at its foot. Graded as records they would be a member with an empty name and
-//! every default; so they are recognised and skipped, and a note counts them.
+//! every default, or a sum graded as a member; so they are recognised and skipped, and a note
+//! counts them and names their rows.
 //!
-//! Only a row without an id of its own can be one of these: its id cell is empty or holds the
-//! same words (a 合计 row in the id column). A row with an id is always a record.
+//! A summary row is known by its label (合计, 全区合计, 小计, 人均, 其中…) in its id cell or in
+//! one of its first three filled cells, where staff write it: a 序号 column saying 合计 while
+//! the id column holds the member count is still a 合计 row. A note or sign-off line is known by
+//! its first filled cell, and only when the row has no id of its own.
 
 /// What a row that is not a record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,42 +64,72 @@ const REMARK: [&str; 24] = [
     "制表日期",
 ];
 
-/// What the label of a row (its first non-empty cell, or its id cell) says it is, if it is not
-/// a record.
-fn kind_of(label: &str) -> Option<NotARecord> {
-    // `合 计` and `合　计` are spaced out to fill a wide cell.
+/// Words that end a summary label wherever they follow: `全区合计`, `华森家具党支部小计`, `共计`.
+const SUMMARY_ENDS: [&str; 6] = ["合计", "小计", "总计", "共计", "累计", "汇总"];
+
+/// A label with spaces, trailing colons and a bracketed unit taken off: `合 计（人）：` is `合计`.
+fn core(label: &str) -> String {
     let squeezed: String = label.chars().filter(|c| !c.is_whitespace()).collect();
-    let lower = squeezed.to_lowercase();
+    let mut core = squeezed.trim_end_matches(['：', ':']).to_owned();
+    if core.ends_with(['）', ')'])
+        && let Some(open) = core.rfind(['（', '('])
+    {
+        core.truncate(open);
+    }
+    core
+}
+
+/// Whether a cell is the label of a summary row: 合计, 小计, 总计, 平均, 人均, 其中 and the like.
+fn summary_label(cell: &str) -> bool {
+    let cell = cell.trim();
+    if cell.is_ascii() {
+        // Most cells of a record (ids, numbers) stop here.
+        return ["total", "subtotal", "grand total", "average"]
+            .iter()
+            .any(|w| cell.trim_end_matches(':').eq_ignore_ascii_case(w));
+    }
+    if !cell.contains(['计', '均', '汇', '其']) {
+        return false;
+    }
+    let core = core(cell);
     let opens = |word: &str| {
-        lower.strip_prefix(word).is_some_and(|rest| {
-            // `合计`, `合计：`, `合计（人）`, `平均分`; not `合计划生育` style words running on.
-            rest.is_empty()
-                || rest.starts_with(['：', ':', '（', '(', '分', '值', '数', '-', '—'])
+        core.strip_prefix(word).is_some_and(|rest| {
+            // `合计`, `平均分`, `其中：女党员`; not `合计划生育` style words running on.
+            rest.is_empty() || rest.starts_with(['：', ':', '分', '值', '数', '-', '—'])
         })
     };
-    if SUMMARY.iter().any(|w| opens(w)) {
-        return Some(NotARecord::Summary);
+    SUMMARY.iter().any(|w| opens(w))
+        || SUMMARY_ENDS.iter().any(|w| core.ends_with(w))
+        || core.starts_with("人均")
+}
+
+/// Whether a cell opens a note or sign-off line.
+fn remark_label(cell: &str) -> bool {
+    let cell = cell.trim();
+    if cell.is_ascii() {
+        return false;
     }
-    if REMARK.iter().any(|w| squeezed.starts_with(w))
-        || SIGN_OFF.iter().any(|w| squeezed.contains(w))
-    {
-        return Some(NotARecord::Remark);
-    }
-    None
+    let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    REMARK.iter().any(|w| squeezed.starts_with(w)) || SIGN_OFF.iter().any(|w| squeezed.contains(w))
 }
 
 /// Whether the row is not a record, given its cells and its id cell.
+///
+/// A summary row is known by its label in the id cell or in any of its first three filled
+/// cells (a 序号 column saying 合计 while the id column holds the member count). A note or
+/// sign-off line is known by its first filled cell, and only when it has no id of its own.
 pub(crate) fn not_a_record<'r>(
-    mut cells: impl Iterator<Item = &'r str>,
+    cells: impl Iterator<Item = &'r str>,
     id: Option<&str>,
 ) -> Option<NotARecord> {
     let id = id.map(str::trim).unwrap_or("");
-    if !id.is_empty() {
-        // A row with an id is a record, unless the id cell holds the label itself.
-        return kind_of(id);
+    let mut filled = cells.filter(|c| !c.trim().is_empty());
+    let first = filled.next()?;
+    if summary_label(id) || summary_label(first) || filled.take(2).any(summary_label) {
+        return Some(NotARecord::Summary);
     }
-    let first = cells.find(|c| !c.trim().is_empty())?;
-    kind_of(first.trim())
+    let label = if id.is_empty() { first } else { id };
+    remark_label(label).then_some(NotARecord::Remark)
 }
 
 #[cfg(test)]
@@ -119,11 +152,19 @@ mod tests {
         assert_eq!(kind(&["单位（盖章）", ""], 1), Some(NotARecord::Remark));
         assert_eq!(kind(&["支部书记（签字）：", "", "单位（盖章）："], 0), Some(NotARecord::Remark));
         assert_eq!(kind(&["其中：女党员", "", "12"], 0), Some(NotARecord::Summary));
+        assert_eq!(kind(&["全区合计", "", "12"], 1), Some(NotARecord::Summary));
+        assert_eq!(kind(&["", "华森家具党支部小计", "12"], 0), Some(NotARecord::Summary));
+        assert_eq!(kind(&["人均", "", "-3.5"], 1), Some(NotARecord::Summary));
+        assert_eq!(kind(&["共计：", "", "12"], 1), Some(NotARecord::Summary));
+        // 合计 in a 序号 column while the id column holds the member count, or a slash.
+        assert_eq!(kind(&["合计", "12", "", "-30"], 1), Some(NotARecord::Summary));
+        assert_eq!(kind(&["合 计", "/", "", "-30"], 1), Some(NotARecord::Summary));
     }
 
     #[test]
     fn a_row_with_an_id_is_a_record() {
-        assert_eq!(kind(&["1", "LW001", "合计"], 1), None);
+        // A word in a later cell (a 备注 column) does not make a member a summary.
+        assert_eq!(kind(&["1", "LW001", "张三", "一支部", "合计"], 1), None);
         assert_eq!(kind(&["LW001", "备注"], 0), None);
         // No id and no label saying what it is: a record without an id (an error), not skipped.
         assert_eq!(kind(&["3", "", "张三", "5"], 1), None);

@@ -23,7 +23,7 @@ use std::path::Path;
 
 use calamine::{Data, Dimensions, Reader, Sheets, StyleRange};
 
-use crate::ledger::{Cell, CsvRows, Ledger, LedgerError, ReadOptions, RecordError};
+use crate::ledger::{Cell, CsvRows, Ledger, LedgerError, ReadOptions, RecordError, column_letters};
 use crate::schema::{FieldType, Schema};
 
 use formulas::Formulas;
@@ -251,8 +251,11 @@ pub fn read_with(
         ));
     }
     ledger.notes.extend(percent_columns(&ledger, schema));
-    if let Some(header) = header {
-        let columns = field_columns(schema, &header, grid.first_column);
+    if header.is_some() {
+        let columns = SheetColumns {
+            first_column: grid.first_column,
+            by_header: ledger.field_columns.clone(),
+        };
         check_cells(&mut ledger, schema, &columns, &range, &formulas);
         name_cells(&mut ledger, &sheet, schema, &columns);
     }
@@ -702,7 +705,8 @@ fn cell_text(cell: &Data) -> String {
 fn percent_columns(ledger: &Ledger, schema: &Schema) -> Vec<String> {
     let mut notes = Vec::new();
     for (i, field) in schema.fields.values().enumerate() {
-        if field.max.is_none_or(|max| max <= 1.0) {
+        // A percent field's fractions are read as percentages by the ledger itself.
+        if field.percent || field.max.is_none_or(|max| max <= 1.0) {
             continue;
         }
         let values: Vec<f64> = ledger
@@ -726,17 +730,23 @@ fn percent_columns(ledger: &Ledger, schema: &Schema) -> Vec<String> {
     notes
 }
 
-/// The sheet column of each schema field the header has (the first column that names it).
-fn field_columns(schema: &Schema, header: &[String], first_column: usize) -> Vec<Option<usize>> {
-    let mut columns: Vec<Option<usize>> = vec![None; schema.fields.len()];
-    for (i, h) in header.iter().enumerate() {
-        if let Some(field) = schema.field_for_header(h)
-            && columns[field].is_none()
-        {
-            columns[field] = Some(first_column + i);
-        }
+/// The sheet column (from 0) each schema field was read from, per header: a pasted block can
+/// bring its own, and `--column` can choose a later column over an earlier one.
+struct SheetColumns {
+    first_column: usize,
+    by_header: Vec<(usize, Vec<Option<usize>>)>,
+}
+
+impl SheetColumns {
+    /// The sheet column of `field` in the record at sheet row `row` (from 1).
+    fn of(&self, field: usize, row: usize) -> Option<usize> {
+        self.by_header
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= row)
+            .and_then(|(_, columns)| columns.get(field).copied().flatten())
+            .map(|c| self.first_column + c)
     }
-    columns
 }
 
 /// Cells a record cannot use although they look read: a formula with no saved value or a saved
@@ -745,7 +755,7 @@ fn field_columns(schema: &Schema, header: &[String], first_column: usize) -> Vec
 fn check_cells(
     ledger: &mut Ledger,
     schema: &Schema,
-    columns: &[Option<usize>],
+    columns: &SheetColumns,
     values: &calamine::Range<Data>,
     formulas: &Formulas,
 ) {
@@ -763,7 +773,7 @@ fn check_cells(
     let mut refused = Vec::new();
     for (at, record) in ledger.records.iter_mut().enumerate() {
         let row = record.row.saturating_sub(1);
-        if let Some(number) = columns[id_field].and_then(|c| mangled(row, c)) {
+        if let Some(number) = columns.of(id_field, record.row).and_then(|c| mangled(row, c)) {
             ledger.errors.push(RecordError {
                 row: record.row,
                 record: Some(record.id.clone()),
@@ -774,8 +784,10 @@ fn check_cells(
             refused.push(at);
             continue;
         }
-        for (field, column) in columns.iter().enumerate() {
-            let Some(column) = *column else { continue };
+        for field in 0..record.cells.len() {
+            let Some(column) = columns.of(field, record.row) else {
+                continue;
+            };
             if let Some(problem) = formulas.problem(values, row, column) {
                 record.cells[field] = Cell::Invalid(problem);
             } else if matches!(schema.fields[field].ty, FieldType::String)
@@ -789,14 +801,13 @@ fn check_cells(
         ledger.records.remove(at);
     }
     // A row with no id because its id is a formula with no saved value: say so.
-    if let Some(column) = columns[id_field] {
-        for error in &mut ledger.errors {
-            if error.field.as_deref() == Some(id_def.id.as_str())
-                && error.record.is_none()
-                && let Some(problem) = formulas.problem(values, error.row.saturating_sub(1), column)
-            {
-                error.message = problem;
-            }
+    for error in &mut ledger.errors {
+        if error.field.as_deref() == Some(id_def.id.as_str())
+            && error.record.is_none()
+            && let Some(column) = columns.of(id_field, error.row)
+            && let Some(problem) = formulas.problem(values, error.row.saturating_sub(1), column)
+        {
+            error.message = problem;
         }
     }
     ledger.errors.sort_by_key(|e| e.row);
@@ -824,9 +835,11 @@ fn excel_scientific(number: f64) -> String {
 
 /// Names the cell of each unreadable value the way Excel does (`党员积分!F12`), so staff can go
 /// straight to it: in the ledger's errors and in the cells a pack's evaluation reports.
-fn name_cells(ledger: &mut Ledger, sheet: &str, schema: &Schema, columns: &[Option<usize>]) {
+fn name_cells(ledger: &mut Ledger, sheet: &str, schema: &Schema, columns: &SheetColumns) {
     let cell = |field: usize, row: usize| {
-        columns[field].map(|c| format!("{sheet}!{}{row}", column_letters(c)))
+        columns
+            .of(field, row)
+            .map(|c| format!("{sheet}!{}{row}", column_letters(c)))
     };
     for record in &mut ledger.records {
         for (field, value) in record.cells.iter_mut().enumerate() {
@@ -848,32 +861,13 @@ fn name_cells(ledger: &mut Ledger, sheet: &str, schema: &Schema, columns: &[Opti
     }
 }
 
-/// Excel's name for a column (from 0): A, B, ..., Z, AA, AB, ...
-fn column_letters(mut column: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (column % 26) as u8);
-        if column < 26 {
-            break;
-        }
-        column = column / 26 - 1;
-    }
-    letters.iter().rev().map(|&b| b as char).collect()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{column_letters, excel_scientific};
+    use super::excel_scientific;
 
     #[test]
     fn long_numbers_are_shown_as_excel_shows_them() {
         assert_eq!(excel_scientific(350_602_199_001_011_000.0), "3.50602E+17");
         assert_eq!(excel_scientific(1e15), "1E+15");
-    }
-
-    #[test]
-    fn columns_are_named_as_excel_names_them() {
-        let names: Vec<String> = [0, 5, 25, 26, 27, 701, 702].map(column_letters).into();
-        assert_eq!(names, ["A", "F", "Z", "AA", "AB", "ZZ", "AAA"]);
     }
 }
