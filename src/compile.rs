@@ -363,22 +363,222 @@ pub fn compile_with(
         }))
         .any(|e| matches!(e, CompiledExpr::Script(_)));
     let name_field = policy.schema.index_of("name");
-    Ok((
-        CompiledPolicy {
-            policy,
-            engine,
-            limits,
-            function_files,
-            slots,
-            exprs,
-            constants,
-            uses_scripts,
-            name_field,
-            group_reads,
-            groups,
+    let compiled = CompiledPolicy {
+        policy,
+        engine,
+        limits,
+        function_files,
+        slots,
+        exprs,
+        constants,
+        uses_scripts,
+        name_field,
+        group_reads,
+        groups,
+    };
+    diagnostics.extend(default_warnings(&compiled));
+    Ok((compiled, diagnostics))
+}
+
+/// Conditions the schema's defaults alone decide: a criterion, veto, money or group condition
+/// that reads only fields with defaults and holds when all of them are left empty (an empty
+/// cell would count as met, as `default-passes`); and conditions that cannot be answered for a
+/// record leaving a field empty, because they order it without testing it first
+/// (`empty-compared`: every such record would be refused).
+fn default_warnings(compiled: &CompiledPolicy) -> Vec<Diagnostic> {
+    let policy = &compiled.policy;
+    let schema = &policy.schema;
+    let defs: Vec<&crate::schema::FieldDef> = compiled
+        .slots
+        .iter()
+        .map(|s| &schema.fields[s.field])
+        .collect();
+    // A record leaving every cell empty: the defaults, and a value of its type for a field
+    // without one (a condition reading such a field is not decided by defaults alone).
+    let values: Vec<Value> = defs
+        .iter()
+        .map(|d| {
+            d.default
+                .clone()
+                .unwrap_or_else(|| placeholder_value(&d.ty))
+        })
+        .collect();
+
+    /// A condition: what it is, what holding means for it and for an empty cell, its
+    /// expression, compiled.
+    struct Condition<'a> {
+        what: String,
+        verb: &'static str,
+        consequence: &'static str,
+        expr: &'a Expr,
+        compiled: &'a CompiledExpr,
+    }
+    let mut conditions: Vec<Condition> = Vec::new();
+    for (rule, exprs) in policy.rules.iter().zip(&compiled.exprs) {
+        match &rule.kind {
+            RuleKind::Checklist { criteria, .. } => {
+                for (c, e) in criteria.iter().zip(exprs) {
+                    conditions.push(Condition {
+                        what: format!("criterion `{}` of `{}`", c.id, rule.id),
+                        verb: "passes",
+                        consequence: "an empty cell would count as met",
+                        expr: &c.expr,
+                        compiled: e,
+                    });
+                }
+            }
+            RuleKind::Veto { when, .. } => conditions.extend(exprs.first().map(|e| Condition {
+                what: format!("veto `{}`", rule.id),
+                verb: "fires",
+                consequence: "an empty cell would veto the record",
+                expr: when,
+                compiled: e,
+            })),
+            RuleKind::Money {
+                when: Some(when), ..
+            } => conditions.extend(exprs.first().map(|e| Condition {
+                what: format!("money rule `{}`", rule.id),
+                verb: "pays",
+                consequence: "an empty cell would be paid for",
+                expr: when,
+                compiled: e,
+            })),
+            _ => {}
+        }
+    }
+    for (rule, group) in policy.group_rules.iter().zip(&compiled.groups) {
+        for (selector, read) in rule.kind.selectors().into_iter().zip(&group.when) {
+            if let (Some(when), Some(GroupRead::When(e, _))) = (
+                &selector.when,
+                read.and_then(|i| compiled.group_reads.get(i)),
+            ) {
+                conditions.push(Condition {
+                    what: format!("a condition of group rule `{}`", rule.id),
+                    verb: "holds",
+                    consequence: "an empty cell would select the record",
+                    expr: when,
+                    compiled: e,
+                });
+            }
+        }
+    }
+
+    let mut evaluator = compiled.evaluator();
+    let mut warnings = Vec::new();
+    for Condition {
+        what,
+        verb,
+        consequence,
+        expr,
+        compiled: compiled_expr,
+    } in conditions
+    {
+        let mut read: Vec<usize> = Vec::new();
+        for name in crate::validate::identifiers(&expr.text) {
+            if let Some(slot) = compiled.slots.iter().position(|s| s.name == name)
+                && !read.contains(&slot)
+            {
+                read.push(slot);
+            }
+        }
+        let mut loc = expr.loc.clone();
+        loc.len = expr.text.chars().count() as u32;
+        let warning = match evaluator.probe(compiled_expr, &values) {
+            // Fields left empty (`default: ""`) are tested on purpose (`x == ""`); the warning
+            // is for defaults that stand in for a value (是, 0, a choice).
+            Ok(Value::Bool(true))
+                if !read.is_empty() && read.iter().all(|&s| defs[s].default.is_some()) =>
+            {
+                let standing_in: Vec<usize> = read
+                    .iter()
+                    .copied()
+                    .filter(|&s| !crate::value::Empty::is(&values[s]))
+                    .collect();
+                if standing_in.is_empty() {
+                    continue;
+                }
+                let fields: Vec<String> = standing_in
+                    .iter()
+                    .map(|&s| format!("{} ({})", defs[s].label, defs[s].id))
+                    .collect();
+                let shown: Vec<String> = standing_in
+                    .iter()
+                    .map(|&s| shown_default(defs[s], &values[s]))
+                    .collect();
+                let (fields, defaults) = if fields.len() == 1 {
+                    (
+                        format!("{} is", fields[0]),
+                        format!("its default is {}", shown[0]),
+                    )
+                } else {
+                    (
+                        format!("{} are", fields.join(" and ")),
+                        format!("their defaults are {}", shown.join(" and ")),
+                    )
+                };
+                Diagnostic::warning(
+                    "default-passes",
+                    format!("{what} {verb} when {fields} left empty: {defaults}; {consequence}"),
+                    loc,
+                )
+                .with_help(
+                    "if an empty cell must not count, test the field explicitly, or give it no default in the schema (an empty cell is then the record's error)",
+                )
+            }
+            Err(message) => {
+                // The field left empty that the condition orders, if that is why it failed.
+                let Some(def) = read.iter().map(|&s| defs[s]).find(|d| {
+                    let field = format!("{} ({})", d.label, d.id);
+                    message.starts_with(&crate::value::empty_comparison(&field))
+                }) else {
+                    continue;
+                };
+                Diagnostic::warning(
+                    "empty-compared",
+                    format!(
+                        "{what} orders {} ({}) without testing whether it was filled: every record that leaves it empty would be refused",
+                        def.label, def.id
+                    ),
+                    loc,
+                )
+                .with_help(format!(
+                    "say what an empty value means: `{id} != \"\" && …` leaves such records out, `{id} == \"\" || …` lets them in",
+                    id = def.id
+                ))
+            }
+            _ => continue,
+        };
+        warnings.push(match policy.files.get(expr.file) {
+            Some(f) => warning.with_line_of(f),
+            None => warning,
+        });
+    }
+    warnings
+}
+
+/// A value of the field's type, for a field without a default.
+fn placeholder_value(ty: &FieldType) -> Value {
+    match ty {
+        FieldType::Int => Value::Int(0),
+        FieldType::Decimal => Value::Decimal(0.0),
+        FieldType::Bool => Value::Bool(false),
+        FieldType::String => Value::Str("-".to_owned()),
+        FieldType::Date => Value::Str("2000-01-01".to_owned()),
+        FieldType::Enum(values) => Value::Str(values.keys().next().cloned().unwrap_or_default()),
+    }
+}
+
+/// A default as staff would type it: 是/否, a choice with its label, a number.
+fn shown_default(def: &crate::schema::FieldDef, value: &Value) -> String {
+    match (value, &def.ty) {
+        (Value::Bool(true), _) => "是".to_owned(),
+        (Value::Bool(false), _) => "否".to_owned(),
+        (Value::Str(id), FieldType::Enum(values)) => match values.get(id) {
+            Some(label) => format!("{label} ({id})"),
+            None => id.clone(),
         },
-        diagnostics,
-    ))
+        (other, _) => other.to_string(),
+    }
 }
 
 /// A value of the field's type, for compile-time probing.

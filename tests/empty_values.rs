@@ -2,7 +2,7 @@
 //! and in Rhai alike; a default fills only the cells of a field that declares one; `check`
 //! warns when a default alone makes a criterion pass.
 
-use liangxin::{Evaluation, Ledger, MemoryLoader};
+use liangxin::{Evaluation, FsLoader, Ledger, MemoryLoader};
 
 /// An organization schema with the issue's field: 书记任职日期, a date that may be left empty.
 const SCHEMA: &str = r#"
@@ -19,6 +19,7 @@ fields:
     values: { food: 食品饮料, printing: 印刷包装 }
     default: ""
   meetings: { label: 会议次数, type: int }
+  trained: { label: 书记参加培训, type: bool, default: true }
 "#;
 
 const HEAD: &str = "id: t\nname: 测试\nsubject: organization\nfields: [secretary_since, grid, meetings]\nparams:\n  since_by: { value: \"2023-06-30\" }\n";
@@ -163,4 +164,120 @@ fn an_empty_value_is_refused_through_if_and_in_scripts() {
             && message.contains("in function `tenure_ok` (p/scripts/tenure.rhai:2:"),
         "{message}"
     );
+}
+
+/// The warnings `check` shows for a pack of the test schema reading `fields`.
+fn warnings(fields: &str, rules: &str) -> Vec<liangxin::Diagnostic> {
+    let policy = format!(
+        "id: t\nname: 测试\nsubject: organization\nfields: [{fields}]\nparams:\n  since_by: {{ value: \"2023-06-30\" }}\n{rules}"
+    );
+    let loader = MemoryLoader::new()
+        .with("schema/organization.yaml", SCHEMA)
+        .with("p/policy.yaml", policy);
+    match liangxin::prepare(&loader, "p".as_ref()) {
+        Ok(p) => p.warnings,
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+/// A default fills an empty cell only where the schema declares one (a field without one is
+/// the record's error: `engine::a_missing_required_value_names_the_field`), and `check` warns
+/// where a default alone makes a criterion, a veto, a payment or a group's condition hold.
+#[test]
+fn a_default_that_makes_a_condition_hold_is_a_warning() {
+    let rules = r#"rules:
+  - id: c
+    kind: checklist
+    criteria:
+      - { id: trained, label: 培训, expr: trained }
+      - { id: both, label: 两者, expr: "trained && meetings >= 2" }
+      - { id: no_grid, label: 无网格, expr: 'grid == ""' }
+  - { id: v, kind: veto, when: "!trained", grade: g }
+  - { id: m, kind: money, when: 'trained || grid != ""', amount: 100 }
+grades:
+  g: { label: 甲 }
+"#;
+    let w = warnings("trained, meetings, grid", rules);
+    let w: Vec<_> = w.into_iter().filter(|d| d.code != "unused-param").collect();
+    let shown: Vec<(&str, String, u32)> = w
+        .iter()
+        .map(|d| (d.code, d.message.clone(), d.location.line))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "default-passes",
+                "criterion `trained` of `c` passes when 书记参加培训 (trained) is left empty: its default is 是; an empty cell would count as met".to_owned(),
+                11
+            ),
+            (
+                "default-passes",
+                "money rule `m` pays when 书记参加培训 (trained) is left empty: its default is 是; an empty cell would be paid for".to_owned(),
+                15
+            ),
+        ],
+        "{w:#?}"
+    );
+    // Rendered by `check` at the criterion, with what to do.
+    let text = w[0].to_string();
+    assert!(
+        text.contains("p/policy.yaml:11:")
+            && text.contains("help: if an empty cell must not count"),
+        "{text}"
+    );
+}
+
+/// A condition that orders a field which may be left empty, without testing it first, would
+/// refuse every record that leaves it empty: `check` says so before any ledger is read.
+#[test]
+fn ordering_a_field_that_may_be_empty_is_a_warning_until_it_is_tested() {
+    let rules = |expr: &str| {
+        format!(
+            "rules:\n  - id: c\n    kind: checklist\n    criteria:\n      - {{ id: tenure, label: 任职, expr: '{expr}' }}\n"
+        )
+    };
+    let w = warnings("secretary_since", &rules("secretary_since <= since_by"));
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].code, "empty-compared");
+    assert!(
+        w[0].message
+            == "criterion `tenure` of `c` orders 书记任职日期 (secretary_since) without testing whether it was filled: every record that leaves it empty would be refused",
+        "{}",
+        w[0].message
+    );
+    for guarded in [
+        "secretary_since != \"\" && secretary_since <= since_by",
+        "secretary_since == \"\" || secretary_since <= since_by",
+    ] {
+        let w = warnings("secretary_since", &rules(guarded));
+        assert!(w.is_empty(), "{guarded}: {w:#?}");
+    }
+}
+
+/// Every pack under fixtures/warnings/ is valid, with exactly one warning of the kind it is
+/// named for, rendered as `check` shows it (snapshotted).
+#[test]
+fn warning_fixtures() {
+    insta::glob!("../fixtures/warnings", "*.yaml", |path| {
+        let path = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(path);
+        let name = path.display().to_string();
+        let warnings = match liangxin::prepare(&FsLoader, path) {
+            Ok(p) => p.warnings,
+            Err(e) => panic!("{name} should be valid: {e:?}"),
+        };
+        let code = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let rendered: Vec<String> = warnings.iter().map(|d| d.to_string()).collect();
+        assert!(
+            warnings.len() == 1 && warnings[0].code == code,
+            "{name} should have one `{code}` warning:\n{}",
+            rendered.join("\n\n")
+        );
+        insta::assert_snapshot!(rendered.join("\n\n"));
+    });
 }

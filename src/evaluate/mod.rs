@@ -202,18 +202,7 @@ impl Evaluator<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        if compiled.uses_scripts {
-            self.scope.rewind(compiled.constants.len());
-            for (slot, value) in compiled.slots.iter().zip(&values) {
-                // A field left empty is its own kind of value: see `value::Empty`.
-                let value = if crate::value::Empty::is(value) {
-                    slot.empty.clone()
-                } else {
-                    to_dynamic(value)
-                };
-                self.scope.push_dynamic(slot.name.clone(), value);
-            }
-        }
+        self.push_fields(&values);
 
         let mut score: Option<f64> = None;
         let mut category_totals: Vec<f64> = vec![0.0; policy.categories.len()];
@@ -438,6 +427,31 @@ impl Evaluator<'_> {
             metric,
             group_values,
         })
+    }
+
+    /// Puts the record's field values into the Rhai scope, if any expression needs Rhai.
+    fn push_fields(&mut self, values: &[Value]) {
+        let compiled = self.compiled;
+        if compiled.uses_scripts {
+            self.scope.rewind(compiled.constants.len());
+            for (slot, value) in compiled.slots.iter().zip(values) {
+                // A field left empty is its own kind of value: see `value::Empty`.
+                let value = if crate::value::Empty::is(value) {
+                    slot.empty.clone()
+                } else {
+                    to_dynamic(value)
+                };
+                self.scope.push_dynamic(slot.name.clone(), value);
+            }
+        }
+    }
+
+    /// Evaluates one expression on the given values of the declared fields (in slot order),
+    /// as it is evaluated for a record holding them: `check` uses it to see what the schema's
+    /// defaults alone decide.
+    pub(crate) fn probe(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<Value, String> {
+        self.push_fields(values);
+        self.value(expr, values)
     }
 
     fn value(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<Value, String> {
