@@ -311,8 +311,9 @@ fn the_template_notes_sheet_is_in_chinese() {
         );
         for row in 1..notes.height() as u32 {
             let cells = row_text(&notes, row);
-            // The field id (column 1) is what `--group-by` and errors name; every other cell
-            // is Chinese, with no true/false and no English words.
+            // The field id (column 1) is what `--group-by` and errors name; no other cell says
+            // true/false or the English the sheet used to have (the 说明 column is the schema's
+            // description, as written there).
             for (col, cell) in cells.iter().enumerate().filter(|(c, _)| *c != 1) {
                 for english in [
                     "true",
