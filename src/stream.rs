@@ -88,7 +88,8 @@ pub fn evaluate_csv(
             let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
             blocks.max_cell = options.max_cell_bytes.max(1);
             let mut rows = CsvRows::new(name, schema);
-            rows.builder.check_duplicates = false;
+            rows.builder.duplicates =
+                crate::ledger::Duplicates::StopStream(std::collections::HashSet::default());
             rows.builder.wanted = Some(compiled.fields_read());
             rows.header_row = options.header_row;
             rows.choices = options.columns;
@@ -128,7 +129,6 @@ pub fn evaluate_csv(
 
     let ledger = read.finish()?;
     let mut notes = ledger.notes;
-    notes.push("streamed: duplicate record ids are not checked (read the ledger whole, without --summary, to check them)".to_owned());
     if total_errors > errors.len() {
         notes.push(format!(
             "streamed: the first {} of {total_errors} record errors are listed ({failed_records} records could not be evaluated)",

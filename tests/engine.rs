@@ -1105,3 +1105,35 @@ fn a_json_record_with_a_key_twice_is_an_error() {
         "ledger t.json: the record has the key `org_life` twice at line 3 column 42"
     );
 }
+
+/// A stream has counted a row before it meets its id again: it stops there, naming the row,
+/// rather than grade one of the two.
+#[test]
+fn a_stream_stops_at_an_id_met_twice() {
+    use liangxin::stream::{StreamOptions, evaluate_csv};
+    let p = crate::pack("policies/longwen-points");
+    let csv = "党员编号,姓名,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\nA,甲,0,0,0,0,0,0,0,否\nB,乙,0,0,0,0,0,0,0,否\nＡ,丙,0,0,0,0,0,0,0,否\n";
+    for block_bytes in [7, 1 << 20] {
+        let options = StreamOptions {
+            block_bytes,
+            ..StreamOptions::default()
+        };
+        let error = evaluate_csv(&p.policy, csv.as_bytes(), "t.csv", options)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("row 4: 党员编号 `A` is on an earlier row too"),
+            "{error}"
+        );
+    }
+    let once = csv.replace("Ａ,丙", "C,丙");
+    let e = evaluate_csv(
+        &p.policy,
+        once.as_bytes(),
+        "t.csv",
+        StreamOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(e.summary.records, 3);
+}

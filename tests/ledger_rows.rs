@@ -5,8 +5,7 @@
 use liangxin::ledger::{ColumnChoice, ReadOptions};
 use liangxin::{Ledger, LedgerError, Schema, Subject};
 
-const HEADER: &str =
-    "党员编号,姓名,所在组织,所在区县,年度,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决";
+const HEADER: &str = "党员编号,姓名,所在组织,所在区县,年度,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决";
 
 fn members(csv: &str) -> Ledger {
     read(csv, &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
@@ -50,7 +49,10 @@ fn summary_note_and_signature_rows_are_skipped_and_counted_never_graded() {
     let notes = ledger.notes.join("\n");
     assert!(notes.contains("skipped 3 summary row(s)"), "{notes}");
     assert!(notes.contains("rows 4, 5, 6"), "{notes}");
-    assert!(notes.contains("skipped 2 note or signature row(s)"), "{notes}");
+    assert!(
+        notes.contains("skipped 2 note or signature row(s)"),
+        "{notes}"
+    );
 
     // Graded under Longwen's standard, the summary rows are nowhere: not a record, not a rate.
     let prepared = crate::pack("policies/longwen-points");
@@ -76,8 +78,14 @@ fn a_repeated_header_is_skipped_and_a_pasted_block_is_read_by_its_own_header() {
     assert_eq!(cell(&ledger, "LW3", "org_life"), int(-3));
     assert_eq!(cell(&ledger, "LW3", "excellence"), int(7));
     let notes = ledger.notes.join("\n");
-    assert!(notes.contains("skipped 1 repeated header or title row(s) at row 3"), "{notes}");
-    assert!(notes.contains("row 5 is a header in another column order"), "{notes}");
+    assert!(
+        notes.contains("skipped 1 repeated header or title row(s) at row 3"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("row 5 is a header in another column order"),
+        "{notes}"
+    );
 }
 
 /// A sheet kept over two years: 2023 and 2024 blocks under merged group names, the same
@@ -90,12 +98,18 @@ LW2,乙,-20,6,0,3\n";
 
 #[test]
 fn two_columns_for_one_field_are_refused_naming_both_unless_one_is_chosen() {
-    let error = read(TWO_YEARS, &ReadOptions::default())
-        .err()
-        .expect("a two-year sheet must not be read from its first block")
-        .to_string();
-    assert!(error.contains("C (2023年 › 组织生活) and E (2024年 › 组织生活)"), "{error}");
-    assert!(error.contains("D (2023年 › 创先争优) and F (2024年 › 创先争优)"), "{error}");
+    let Err(error) = read(TWO_YEARS, &ReadOptions::default()) else {
+        panic!("a two-year sheet must not be read from its first block");
+    };
+    let error = error.to_string();
+    assert!(
+        error.contains("C (2023年 › 组织生活) and E (2024年 › 组织生活)"),
+        "{error}"
+    );
+    assert!(
+        error.contains("D (2023年 › 创先争优) and F (2024年 › 创先争优)"),
+        "{error}"
+    );
     assert!(error.contains("--column 组织生活=2024年"), "{error}");
 
     for pick in ["2024年", "E", "5"] {
@@ -119,7 +133,10 @@ fn two_columns_for_one_field_are_refused_naming_both_unless_one_is_chosen() {
         ..ReadOptions::default()
     };
     let error = read(TWO_YEARS, &wrong).err().unwrap().to_string();
-    assert!(error.contains("C (2023年 › 组织生活), E (2024年 › 组织生活)"), "{error}");
+    assert!(
+        error.contains("C (2023年 › 组织生活), E (2024年 › 组织生活)"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -136,7 +153,10 @@ LW2,乙,-20,6,0,0,0,0,0,2024,是\n";
     assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
     assert_eq!(cell(&ledger, "LW2", "excellence"), int(6));
     assert!(
-        ledger.notes.iter().any(|n| n.contains("the header takes two rows")),
+        ledger
+            .notes
+            .iter()
+            .any(|n| n.contains("the header takes two rows")),
         "{:?}",
         ledger.notes
     );
@@ -166,7 +186,10 @@ fn rates_typed_as_fractions_percentages_or_with_a_sign_mean_the_same() {
     }
     let fractions = read("组织编号,满意度\nA,0.929\n");
     assert!(
-        fractions.notes.iter().any(|n| n.contains("written as fractions")),
+        fractions
+            .notes
+            .iter()
+            .any(|n| n.contains("written as fractions")),
         "{:?}",
         fractions.notes
     );
@@ -198,7 +221,10 @@ fn ids_are_normalized_mangled_ones_refused_and_duplicates_never_graded() {
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(errors[0].starts_with("row 2 (record LW001)"), "{errors:?}");
     assert!(errors[0].contains("also at row 6"), "{errors:?}");
-    assert!(errors[1].starts_with("row 5 (record 3.50602E+17)"), "{errors:?}");
+    assert!(
+        errors[1].starts_with("row 5 (record 3.50602E+17)"),
+        "{errors:?}"
+    );
     assert!(errors[1].contains("scientific form"), "{errors:?}");
     assert!(errors[2].starts_with("row 6 (record LW001)"), "{errors:?}");
 }
@@ -214,7 +240,10 @@ fn json_keys_for_one_field_twice_are_refused() {
     .err()
     .unwrap()
     .to_string();
-    assert!(error.contains("org_life") && error.contains("组织生活"), "{error}");
+    assert!(
+        error.contains("org_life") && error.contains("组织生活"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -222,7 +251,8 @@ fn a_column_named_like_a_field_is_pointed_out_and_can_be_chosen() {
     let csv = "党员编号,姓名,组织生活（分）\nLW1,甲,-10\n";
     let ledger = members(csv);
     assert!(
-        ledger.notes.iter().any(|n| n.contains("column C `组织生活（分）` is not read as 组织生活")
+        ledger.notes.iter().any(|n| n
+            .contains("column C `组织生活（分）` is not read as 组织生活")
             && n.contains("--column 组织生活=C")),
         "{:?}",
         ledger.notes
@@ -247,10 +277,16 @@ fn a_group_named_like_a_field_over_sub_columns_is_not_that_field() {
 LW1,甲,5,-15,2\n";
     let ledger = members(csv);
     assert_eq!(ids(&ledger), ["LW1"]);
-    assert_eq!(cell(&ledger, "LW1", "org_life"), liangxin::ledger::Cell::Absent);
+    assert_eq!(
+        cell(&ledger, "LW1", "org_life"),
+        liangxin::ledger::Cell::Absent
+    );
     assert_eq!(cell(&ledger, "LW1", "excellence"), int(2));
     assert!(
-        ledger.notes.iter().any(|n| n.contains("组织生活 (org_life) is a group over columns C (加分), D (扣分)")),
+        ledger
+            .notes
+            .iter()
+            .any(|n| n.contains("组织生活 (org_life) is a group over columns C (加分), D (扣分)")),
         "{:?}",
         ledger.notes
     );

@@ -473,8 +473,8 @@ fn cases() -> Vec<(String, PathBuf, Case)> {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
             let text = std::fs::read_to_string(dir.join("case.yaml"))
                 .unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
-            let case: Case = serde_saphyr::from_str(&text)
-                .unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
+            let case: Case =
+                serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name}/case.yaml: {e}"));
             (name, dir, case)
         })
         .collect()
@@ -514,7 +514,11 @@ fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     writeln!(out, "real-world ledgers: {} cases", rows.len()).unwrap();
     writeln!(out).unwrap();
-    writeln!(out, "| read right | refused, located | pending | wrong | unmet |").unwrap();
+    writeln!(
+        out,
+        "| read right | refused, located | pending | wrong | unmet |"
+    )
+    .unwrap();
     writeln!(out, "|---:|---:|---:|---:|---:|").unwrap();
     writeln!(
         out,
@@ -609,8 +613,8 @@ fn real_world_baselines() {
                 })
             })
             .collect();
-        let text = serde_json::to_string_pretty(&serde_json::json!({ "outcomes": outcomes }))
-            .unwrap();
+        let text =
+            serde_json::to_string_pretty(&serde_json::json!({ "outcomes": outcomes })).unwrap();
         std::fs::write(file.with_extension("json"), text + "\n").unwrap();
     }
 }

@@ -261,6 +261,7 @@ fn streamed(
         top: args.top.map(|n| n as usize),
         encoding: args.reading.encoding,
         header_row: args.reading.header_row.map(|n| n as usize),
+        columns: args.reading.columns.clone(),
         progress: Some(super::progress::bytes_read),
         ..Default::default()
     };

@@ -71,8 +71,7 @@ pub(crate) fn column_letters(mut column: usize) -> String {
 
 /// The column (from 0) Excel names `letters`, if it is a column name.
 fn letters_column(letters: &str) -> Option<usize> {
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_uppercase())
-    {
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_uppercase()) {
         return None;
     }
     let mut n = 0usize;
@@ -177,9 +176,11 @@ fn is_a_value(cell: &str) -> bool {
     let number = number.trim_end_matches(['%', '％']);
     number.parse::<f64>().is_ok()
         || crate::schema::parse_date(cell).is_some()
-        || ["是", "否", "√", "×", "有", "无", "true", "false", "yes", "no"]
-            .iter()
-            .any(|w| cell.eq_ignore_ascii_case(w))
+        || [
+            "是", "否", "√", "×", "有", "无", "true", "false", "yes", "no",
+        ]
+        .iter()
+        .any(|w| cell.eq_ignore_ascii_case(w))
 }
 
 /// Whether a row above the header names groups of columns (`2023年`, `2024年` over the same
@@ -256,20 +257,28 @@ pub(crate) fn map(
                 .filter(|c| {
                     c.group.as_deref() == Some(wanted)
                         || c.group.as_ref().is_some_and(|g| {
-                            format!("{g} › {}", c.text) == wanted || format!("{g}{}", c.text) == wanted
+                            format!("{g} › {}", c.text) == wanted
+                                || format!("{g}{}", c.text) == wanted
                         })
                 })
                 .collect(),
         };
         let [chosen] = chosen.as_slice() else {
-            let named: Vec<String> = candidates.iter().map(|c| c.describe(first_column)).collect();
+            let named: Vec<String> = candidates
+                .iter()
+                .map(|c| c.describe(first_column))
+                .collect();
             return Err(format!(
                 "--column {}={}: no single column `{wanted}` to read {} ({}) from; the columns that can fill it: {}",
                 choice.field,
                 choice.column,
                 def.label,
                 def.id,
-                if named.is_empty() { "none".to_owned() } else { named.join(", ") }
+                if named.is_empty() {
+                    "none".to_owned()
+                } else {
+                    named.join(", ")
+                }
             ));
         };
         for other in &candidates {
@@ -352,7 +361,13 @@ mod tests {
         let groups: Vec<Option<&str>> = cols.iter().map(|c| c.group.as_deref()).collect();
         assert_eq!(
             groups,
-            [None, Some("2023年"), Some("2023年"), Some("2024年"), Some("2024年")]
+            [
+                None,
+                Some("2023年"),
+                Some("2023年"),
+                Some("2024年"),
+                Some("2024年")
+            ]
         );
     }
 

@@ -279,12 +279,11 @@ impl Ledger {
             }
         }
         let header = header::columns(&columns, None);
-        let mapping = header::map(schema, &header, &[], 0).map_err(|message| {
-            LedgerError::Format {
+        let mapping =
+            header::map(schema, &header, &[], 0).map_err(|message| LedgerError::Format {
                 path: name.to_owned(),
                 message: message.replace("columns ", "keys "),
-            }
-        })?;
+            })?;
         builder.columns(1, &columns, &mapping.fields, &mapping.unread);
         for (i, row) in rows.into_iter().enumerate() {
             builder.record(
@@ -441,6 +440,16 @@ impl<'a> CsvRows<'a> {
         if let Some(failure) = self.failure.take() {
             return Err(failure);
         }
+        if let Some((id, row)) = self.builder.repeated_in_stream.take() {
+            let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+            return Err(LedgerError::Format {
+                path: self.name.clone(),
+                message: format!(
+                    "row {row}: {} `{id}` is on an earlier row too; a streamed summary has already counted that row and cannot leave both out, so it stops: correct the ledger, or evaluate it without --summary to list every repeated id",
+                    id_field.label
+                ),
+            });
+        }
         if self.header.is_none() && self.skipped > MAX_TITLE_ROWS {
             return Err(self.no_header());
         }
@@ -532,7 +541,10 @@ impl<'a> CsvRows<'a> {
             // Wider than the header: a pasted block's own header with more columns, or a
             // row whose values are shifted.
             let again = header_text(&mut cells.clone());
-            if again.iter().any(|c| *c == id_field.id || *c == id_field.label) {
+            if again
+                .iter()
+                .any(|c| *c == id_field.id || *c == id_field.label)
+            {
                 self.builder.notes.push(format!(
                     "row {line} is a header in another column order (a pasted block); the rows below it are read by it"
                 ));
@@ -640,7 +652,8 @@ impl<'a> CsvRows<'a> {
             // The second row of a two-row header: it replaces the first row's reading.
             self.builder.forget_columns();
         }
-        self.builder.columns(line, &labels, &mapping.fields, &mapping.unread);
+        self.builder
+            .columns(line, &labels, &mapping.fields, &mapping.unread);
         let id = self.builder.schema.index_of(&self.builder.schema.id_field);
         self.id_position = mapping.fields.iter().position(|f| *f == id && id.is_some());
         if first {
@@ -929,8 +942,11 @@ pub(crate) struct Builder<'a> {
     pub(crate) notes: Vec<String>,
     /// The row of each id read, and the later rows that repeat it.
     seen_ids: std::collections::HashMap<String, (usize, Vec<usize>)>,
-    /// Whether to report duplicate ids (which means remembering every id read).
-    pub(crate) check_duplicates: bool,
+    /// How repeated ids are found: remembering every id (a ledger read whole), or, for a
+    /// stream that cannot take back a record already counted, an 8-byte fingerprint of each.
+    pub(crate) duplicates: Duplicates,
+    /// The first id a stream met twice: reading stops there.
+    repeated_in_stream: Option<(String, usize)>,
     /// Records read and errors found, including those already taken by a stream.
     read: usize,
     errors_taken: usize,
@@ -941,6 +957,52 @@ pub(crate) struct Builder<'a> {
     percent: Vec<Option<percent::Column>>,
     /// Where among the notes the one on extra columns goes (the first header's place).
     extras_note_at: Option<usize>,
+}
+
+/// How a reader deals with an id on two rows.
+pub(crate) enum Duplicates {
+    /// Every id is remembered; neither row of a repeated id is graded.
+    NeitherGraded,
+    /// A stream hands records on as it reads, so it cannot leave out a row already counted: it
+    /// remembers a fingerprint of each id (8 bytes) and stops at the first id met twice.
+    StopStream(std::collections::HashSet<u64, BuildFingerprint>),
+}
+
+/// An id's fingerprint (SipHash, 64 bits): two different ids share one about once in 10^12
+/// pairs, and then the run stops, naming the row, rather than going on wrong.
+fn fingerprint(id: &str) -> u64 {
+    use std::hash::Hasher;
+    // Fixed keys: the same id gives the same fingerprint for the whole run.
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(id.as_bytes());
+    hasher.finish()
+}
+
+/// Fingerprints are hashes already: the set uses them as they are.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct BuildFingerprint;
+
+impl std::hash::BuildHasher for BuildFingerprint {
+    type Hasher = FingerprintHasher;
+    fn build_hasher(&self) -> FingerprintHasher {
+        FingerprintHasher(0)
+    }
+}
+
+pub(crate) struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -962,7 +1024,8 @@ impl<'a> Builder<'a> {
             errors: Vec::new(),
             notes: Vec::new(),
             seen_ids: Default::default(),
-            check_duplicates: true,
+            duplicates: Duplicates::NeitherGraded,
+            repeated_in_stream: None,
             read: 0,
             errors_taken: 0,
             wanted: None,
@@ -993,9 +1056,7 @@ impl<'a> Builder<'a> {
                     field_columns[field] = Some(position);
                     Target::Field(field)
                 }
-                None if header.trim().is_empty() || unread.contains(&position) => {
-                    Target::Ignored
-                }
+                None if header.trim().is_empty() || unread.contains(&position) => Target::Ignored,
                 None => match self.ledger_columns.iter().position(|c| c == header) {
                     Some(i) => Target::Extra(i),
                     None => {
@@ -1023,7 +1084,11 @@ impl<'a> Builder<'a> {
         if extras.is_empty() {
             return None;
         }
-        let mut names: Vec<String> = extras.iter().take(NAMED).map(|c| format!("`{c}`")).collect();
+        let mut names: Vec<String> = extras
+            .iter()
+            .take(NAMED)
+            .map(|c| format!("`{c}`"))
+            .collect();
         if extras.len() > NAMED {
             names.push(format!("and {} more", extras.len() - NAMED));
         }
@@ -1067,9 +1132,10 @@ impl<'a> Builder<'a> {
                             (def.parse_cell(&cleaned), Some(cleaned.as_str()))
                         }
                         CellText::Text(t) => (def.parse_cell(t), Some(*t)),
-                        CellText::Json(serde_json::Value::String(t)) => {
-                            (def.parse_json(&serde_json::Value::String(t.clone())), Some(t.as_str()))
-                        }
+                        CellText::Json(serde_json::Value::String(t)) => (
+                            def.parse_json(&serde_json::Value::String(t.clone())),
+                            Some(t.as_str()),
+                        ),
                         CellText::Json(v) => (def.parse_json(v), None),
                     };
                     if let (Some(column), Ok(Some(value))) = (&mut self.percent[field], &parsed) {
@@ -1132,7 +1198,11 @@ impl<'a> Builder<'a> {
         }
         record.cells[id_index] = Cell::Value(Value::Str(id.clone()));
         record.id = id;
-        if self.check_duplicates {
+        if let Duplicates::StopStream(seen) = &mut self.duplicates {
+            if !seen.insert(fingerprint(&record.id)) && self.repeated_in_stream.is_none() {
+                self.repeated_in_stream = Some((record.id.clone(), row));
+            }
+        } else {
             if let Some((first, again)) = self.seen_ids.get_mut(&record.id) {
                 again.push(row);
                 self.errors.push(RecordError {

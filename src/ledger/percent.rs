@@ -53,8 +53,7 @@ impl Column {
     /// Decides the column's form if it can be decided now (`finished`: every row is read), and
     /// applies it to the pending cells of `records`.
     pub(crate) fn resolve(&mut self, field: usize, records: &mut [Record], finished: bool) {
-        if self.form.is_none() && (finished || self.percentages_seen || !self.pending.is_empty())
-        {
+        if self.form.is_none() && (finished || self.percentages_seen || !self.pending.is_empty()) {
             self.form = if self.percentages_seen {
                 Some(Form::Percentages)
             } else if self.pending.is_empty() {

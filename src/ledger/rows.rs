@@ -29,8 +29,19 @@ impl NotARecord {
 /// Words that open a summary row's label: `合计`, `合 计`, `本页小计`, `平均分`, `其中：党员`
 /// (a breakdown under the 合计 row), `Total`.
 const SUMMARY: [&str; 13] = [
-    "合计", "小计", "总计", "总合计", "累计", "平均", "均值", "汇总", "本页合计", "本页小计", "其中",
-    "total", "subtotal",
+    "合计",
+    "小计",
+    "总计",
+    "总合计",
+    "累计",
+    "平均",
+    "均值",
+    "汇总",
+    "本页合计",
+    "本页小计",
+    "其中",
+    "total",
+    "subtotal",
 ];
 
 /// Words that make a line a sign-off wherever they stand in it: `支部书记（签字）：`.
@@ -144,21 +155,45 @@ mod tests {
     fn summary_and_remark_rows_are_recognised() {
         assert_eq!(kind(&["合计", "", "30"], 0), Some(NotARecord::Summary));
         assert_eq!(kind(&["合 计", "", "30"], 0), Some(NotARecord::Summary));
-        assert_eq!(kind(&["", "", "平均分", "9.5"], 1), Some(NotARecord::Summary));
+        assert_eq!(
+            kind(&["", "", "平均分", "9.5"], 1),
+            Some(NotARecord::Summary)
+        );
         assert_eq!(kind(&["总计：", "", "30"], 1), Some(NotARecord::Summary));
         assert_eq!(kind(&["Total", "", "30"], 1), Some(NotARecord::Summary));
-        assert_eq!(kind(&["备注：组织生活按次计", ""], 0), Some(NotARecord::Remark));
-        assert_eq!(kind(&["", "填表人：张三", "", "审核人：李四"], 0), Some(NotARecord::Remark));
+        assert_eq!(
+            kind(&["备注：组织生活按次计", ""], 0),
+            Some(NotARecord::Remark)
+        );
+        assert_eq!(
+            kind(&["", "填表人：张三", "", "审核人：李四"], 0),
+            Some(NotARecord::Remark)
+        );
         assert_eq!(kind(&["单位（盖章）", ""], 1), Some(NotARecord::Remark));
-        assert_eq!(kind(&["支部书记（签字）：", "", "单位（盖章）："], 0), Some(NotARecord::Remark));
-        assert_eq!(kind(&["其中：女党员", "", "12"], 0), Some(NotARecord::Summary));
+        assert_eq!(
+            kind(&["支部书记（签字）：", "", "单位（盖章）："], 0),
+            Some(NotARecord::Remark)
+        );
+        assert_eq!(
+            kind(&["其中：女党员", "", "12"], 0),
+            Some(NotARecord::Summary)
+        );
         assert_eq!(kind(&["全区合计", "", "12"], 1), Some(NotARecord::Summary));
-        assert_eq!(kind(&["", "华森家具党支部小计", "12"], 0), Some(NotARecord::Summary));
+        assert_eq!(
+            kind(&["", "华森家具党支部小计", "12"], 0),
+            Some(NotARecord::Summary)
+        );
         assert_eq!(kind(&["人均", "", "-3.5"], 1), Some(NotARecord::Summary));
         assert_eq!(kind(&["共计：", "", "12"], 1), Some(NotARecord::Summary));
         // 合计 in a 序号 column while the id column holds the member count, or a slash.
-        assert_eq!(kind(&["合计", "12", "", "-30"], 1), Some(NotARecord::Summary));
-        assert_eq!(kind(&["合 计", "/", "", "-30"], 1), Some(NotARecord::Summary));
+        assert_eq!(
+            kind(&["合计", "12", "", "-30"], 1),
+            Some(NotARecord::Summary)
+        );
+        assert_eq!(
+            kind(&["合 计", "/", "", "-30"], 1),
+            Some(NotARecord::Summary)
+        );
     }
 
     #[test]

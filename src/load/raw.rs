@@ -55,7 +55,7 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub extends: Option<Spanned<String>>,
-    /// The ledger fields the rules read (ids from schema/<subject>.yaml).
+    /// The ledger fields the rules read (ids from `schema/<subject>.yaml`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub fields: Vec<Spanned<String>>,

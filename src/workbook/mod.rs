@@ -1,7 +1,7 @@
 //! Ledgers kept as workbooks (.xlsx, .xlsm, .xls, .ods), read directly with calamine: staff keep
 //! their 台账 in Excel or WPS and need no CSV step.
 //!
-//! A sheet is read like a CSV file, row by row through the same [`CsvRows`] (title rows above
+//! A sheet is read like a CSV file, row by row through the same `CsvRows` (title rows above
 //! the header skipped, headers by id or Chinese label, ragged rows reported), after what only a
 //! workbook has: merged cells take their top-left cell's value in every cell they cover (an
 //! organization's name merged down over its members' rows), dates stored as Excel serial numbers
@@ -773,7 +773,10 @@ fn check_cells(
     let mut refused = Vec::new();
     for (at, record) in ledger.records.iter_mut().enumerate() {
         let row = record.row.saturating_sub(1);
-        if let Some(number) = columns.of(id_field, record.row).and_then(|c| mangled(row, c)) {
+        if let Some(number) = columns
+            .of(id_field, record.row)
+            .and_then(|c| mangled(row, c))
+        {
             ledger.errors.push(RecordError {
                 row: record.row,
                 record: Some(record.id.clone()),
