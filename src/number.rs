@@ -5,6 +5,26 @@ pub fn whole(n: f64) -> Option<i64> {
     (n.fract() == 0.0 && n.abs() < 9e15).then_some(n as i64)
 }
 
+/// How far from a whole number a number may be and still be read as that whole number in a
+/// whole-number field: one part in 10^9 of it, at least 10^-9 (near zero) and at most 10^-6
+/// (so 1,000,000,000.5 is not taken for a whole number). Excel computes in binary and shows 15
+/// significant digits, so a cell it shows as -30 may hold -30.000000000000004, and 1000.3 -
+/// 970.3 is 30.000000000000114 (10^-13 off); nothing typed into a whole-number column comes
+/// that close to a whole number without being one, and 30.4 or 30.001 stay far outside.
+pub const WHOLE_TOLERANCE: f64 = 1e-9;
+
+/// The whole number `n` is, allowing binary floating-point noise within [`WHOLE_TOLERANCE`]:
+/// -30.000000000000004 and 29.999999999999996 are -30 and 30; 30.4 is none.
+pub fn nearly_whole(n: f64) -> Option<i64> {
+    let rounded = n.round();
+    let tolerance = (WHOLE_TOLERANCE * rounded.abs().max(1.0)).min(1e-6);
+    if (n - rounded).abs() <= tolerance {
+        whole(rounded)
+    } else {
+        None
+    }
+}
+
 /// A computed number with binary floating-point noise removed: rounded to nine decimals, so
 /// `81.1 * 0.6` is 48.66 (not 48.660000000000004) and `0.1 + 0.2` reaches a band at 0.3. Ledger
 /// values carry a few decimals at most, so nothing meaningful is lost; numbers too large for
@@ -126,6 +146,28 @@ mod tests {
         assert_eq!(tidy(900.0), 900.0);
         assert_eq!(tidy(-12.345), -12.345);
         assert_eq!(tidy(5_300_000.123_456_7), 5_300_000.123_456_7);
+    }
+
+    #[test]
+    fn float_noise_around_whole_numbers_is_within_the_tolerance() {
+        assert_eq!(nearly_whole(-30.000_000_000_000_004), Some(-30));
+        assert_eq!(nearly_whole(29.999_999_999_999_996), Some(30));
+        assert_eq!(nearly_whole(0.1 + 0.2 - 0.3), Some(0));
+        assert_eq!(nearly_whole(12.0), Some(12));
+        assert_eq!(nearly_whole(1000.3 - 970.3), Some(30));
+        assert_eq!(nearly_whole(1_000_000.000_000_1), Some(1_000_000));
+        for not_whole in [
+            30.4,
+            30.001,
+            -0.5,
+            0.000_001,
+            12.000_000_1,
+            1_000_000_000.5,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(nearly_whole(not_whole), None, "{not_whole}");
+        }
     }
 
     #[test]

@@ -117,13 +117,15 @@ impl FieldDef {
             FieldType::Decimal => {
                 let number = crate::number::normalize(text);
                 let number = number.strip_suffix('%').unwrap_or(&number).trim();
-                Value::Decimal(
+                // Binary noise from Excel (29.999999999999996 for 30) is tidied away, so a
+                // bound such as the maximum 100 sees the number Excel shows.
+                Value::Decimal(crate::number::tidy(
                     number
                         .parse::<f64>()
                         .ok()
                         .filter(|n| n.is_finite())
                         .ok_or_else(|| format!("`{}` is not a number", quote(text)))?,
-                )
+                ))
             }
             FieldType::Bool => Value::Bool(parse_bool(text).ok_or_else(|| {
                 format!(
@@ -163,12 +165,19 @@ impl FieldDef {
             (J::Bool(b), FieldType::Bool) => Value::Bool(*b),
             (J::Number(n), FieldType::Int) => Value::Int(
                 n.as_i64()
-                    .or_else(|| n.as_f64().and_then(crate::number::whole))
-                    .ok_or_else(|| format!("`{n}` is not a whole number"))?,
+                    .or_else(|| n.as_f64().and_then(crate::number::nearly_whole))
+                    .ok_or_else(|| format!("`{n}` is not a whole number"))
+                    .and_then(|i| {
+                        (i.unsigned_abs() <= MAX_EXACT_INT.unsigned_abs())
+                            .then_some(i)
+                            .ok_or_else(|| {
+                                format!("`{n}` is too large to be counted exactly (at most 9,007,199,254,740,992)")
+                            })
+                    })?,
             ),
-            (J::Number(n), FieldType::Decimal) => {
-                Value::Decimal(n.as_f64().ok_or_else(|| format!("`{n}` is not a number"))?)
-            }
+            (J::Number(n), FieldType::Decimal) => Value::Decimal(crate::number::tidy(
+                n.as_f64().ok_or_else(|| format!("`{n}` is not a number"))?,
+            )),
             (J::Number(n), FieldType::Bool) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
                 Value::Bool(n.as_i64() == Some(1))
             }
@@ -208,8 +217,11 @@ fn parse_int(text: &str) -> Option<i64> {
     text.parse::<i64>()
         .ok()
         .or_else(|| {
-            // Excel writes whole numbers as `12.0` in some exports.
-            text.parse::<f64>().ok().and_then(crate::number::whole)
+            // Excel writes whole numbers as `12.0` in some exports, and a sum it shows as -30
+            // may be stored as -30.000000000000004: read within `number::WHOLE_TOLERANCE`.
+            text.parse::<f64>()
+                .ok()
+                .and_then(crate::number::nearly_whole)
         })
         .filter(|n| n.unsigned_abs() <= MAX_EXACT_INT.unsigned_abs())
 }

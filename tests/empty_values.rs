@@ -1,6 +1,7 @@
-//! Empty values in logic: a field left empty never satisfies a comparison, on the native path
-//! and in Rhai alike; a default fills only the cells of a field that declares one; `check`
-//! warns when a default alone makes a criterion pass.
+//! Values as logic sees them. Empty values: a field left empty never satisfies a comparison,
+//! on the native path and in Rhai alike; a default fills only the cells of a field that
+//! declares one; `check` warns when a default alone makes a criterion pass. Float noise: a
+//! whole number Excel stores as -30.000000000000004 is read as -30.
 
 use liangxin::{Evaluation, FsLoader, Ledger, MemoryLoader};
 
@@ -280,4 +281,91 @@ fn warning_fixtures() {
         );
         insta::assert_snapshot!(rendered.join("\n\n"));
     });
+}
+
+/// Excel computes in binary: a sum it shows as -30 may be stored as -30.000000000000004. In a
+/// whole-number field that reads as -30 (within `number::WHOLE_TOLERANCE`), from a workbook, a
+/// CSV export or JSON alike; 30.4 is still the cell's error. Decimals lose the noise too, so a
+/// rating of 100.00000000000001 is within its maximum of 100.
+#[test]
+fn excel_float_noise_in_whole_numbers_reads_as_the_whole_number() {
+    let policy = "id: t\nname: 测试\nsubject: member\nfields: [org_life, excellence]\nrules:\n  - { id: org_life, kind: points, expr: org_life }\n  - { id: excellence, kind: points, expr: excellence }\n";
+    let loader = MemoryLoader::new().with("p/policy.yaml", policy);
+    let p = liangxin::prepare(&loader, "p".as_ref()).unwrap();
+    let schema = &p.policy.policy.schema;
+    let check = |ledger: &Ledger, source: &str| {
+        let e = p.policy.evaluate_ledger(ledger);
+        let scores: Vec<_> = e.outcomes.iter().map(|o| (&*o.record, o.score)).collect();
+        assert_eq!(scores, [("A", Some(0.0)), ("C", Some(-2.0))], "{source}");
+        let values: Vec<_> = e.outcomes[0].rules.iter().map(|r| r.value).collect();
+        assert_eq!(values, [Some(-30.0), Some(30.0)], "{source}");
+        assert_eq!(e.errors.len(), 1, "{source}: {:?}", e.errors);
+        assert_eq!(e.errors[0].record.as_deref(), Some("B"), "{source}");
+        assert!(
+            e.errors[0].message.contains("`30.4` is not a whole number"),
+            "{source}: {}",
+            e.errors[0].message
+        );
+    };
+    let rows: [(&str, f64, f64); 3] = [
+        ("A", -30.000_000_000_000_004, 29.999_999_999_999_996),
+        ("B", 30.4, 0.0),
+        ("C", 1000.3 - 970.3, -32.0),
+    ];
+
+    // A workbook, as Excel saves the numbers.
+    let dir = std::env::temp_dir().join(format!("liangxin-float-noise-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("noise.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, label) in ["党员编号", "组织生活", "创先争优"].into_iter().enumerate() {
+        sheet.write_string(0, c as u16, label).unwrap();
+    }
+    for (r, (id, a, b)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, *id).unwrap();
+        sheet.write_number(r, 1, *a).unwrap();
+        sheet.write_number(r, 2, *b).unwrap();
+    }
+    book.save(&file).unwrap();
+    check(&Ledger::read(&file, schema).unwrap(), "xlsx");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // The same numbers in a CSV export and in JSON.
+    let mut csv = "党员编号,组织生活,创先争优\n".to_owned();
+    let mut json = Vec::new();
+    for (id, a, b) in rows {
+        csv.push_str(&format!("{id},{a},{b}\n"));
+        json.push(format!(
+            "{{\"id\": \"{id}\", \"org_life\": {a}, \"excellence\": {b}}}"
+        ));
+    }
+    check(
+        &Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", schema).unwrap(),
+        "csv",
+    );
+    let json = format!("[{}]", json.join(",\n"));
+    check(
+        &Ledger::from_json_str(&json, "t.json", schema).unwrap(),
+        "json",
+    );
+
+    let org = liangxin::Schema::builtin(liangxin::Subject::Organization);
+    let rating = org.field("secretary_rating").unwrap();
+    assert_eq!(
+        rating.parse_cell("100.00000000000001"),
+        Ok(Some(liangxin::value::Value::Decimal(100.0)))
+    );
+    assert_eq!(
+        rating.parse_json(&serde_json::json!(29.999_999_999_999_996)),
+        Ok(Some(liangxin::value::Value::Decimal(30.0)))
+    );
+    let members = org.field("member_count").unwrap();
+    assert!(
+        members
+            .parse_json(&serde_json::json!(9_007_199_254_740_993_i64))
+            .unwrap_err()
+            .contains("too large to be counted exactly")
+    );
 }
