@@ -1205,16 +1205,9 @@ impl<'a> Builder<'a> {
         } else {
             if let Some((first, again)) = self.seen_ids.get_mut(&record.id) {
                 again.push(row);
-                self.errors.push(RecordError {
-                    row,
-                    record: Some(record.id.clone()),
-                    field: Some(id_def.id.clone()),
-                    rule: None,
-                    message: format!(
-                        "duplicate {} `{}` (also at row {first}); neither row is graded until one is corrected",
-                        id_def.label, record.id
-                    ),
-                });
+                let first = first.to_string();
+                let error = self.duplicate(row, &record.id, &first);
+                self.errors.push(error);
                 return;
             }
             self.seen_ids.insert(record.id.clone(), (row, Vec::new()));
@@ -1226,6 +1219,21 @@ impl<'a> Builder<'a> {
         }
         self.read += 1;
         self.records.push(record);
+    }
+
+    /// The error of a row whose id is also on `others`.
+    fn duplicate(&self, row: usize, id: &str, others: &str) -> RecordError {
+        let id_def = &self.schema.fields[&self.schema.id_field];
+        RecordError {
+            row,
+            record: Some(id.to_owned()),
+            field: Some(id_def.id.clone()),
+            rule: None,
+            message: format!(
+                "duplicate {} `{id}` (also at row {others}); neither row is graded until one is corrected",
+                id_def.label
+            ),
+        }
     }
 
     /// Reads the percent cells that may be fractions by their column (see [`percent`]).
@@ -1258,30 +1266,20 @@ impl<'a> Builder<'a> {
             .map(|(id, (_, again))| (id.as_str(), again.as_slice()))
             .collect();
         if !doubled.is_empty() {
-            let id_def = &self.schema.fields[&self.schema.id_field];
+            let mut duplicates = Vec::new();
             let mut kept = Vec::with_capacity(self.records.len());
             for record in std::mem::take(&mut self.records) {
                 match doubled.get(record.id.as_str()) {
                     Some(again) => {
                         self.read -= 1;
                         let rows: Vec<String> = again.iter().map(usize::to_string).collect();
-                        self.errors.push(RecordError {
-                            row: record.row,
-                            record: Some(record.id.clone()),
-                            field: Some(id_def.id.clone()),
-                            rule: None,
-                            message: format!(
-                                "duplicate {} `{}` (also at row {}); neither row is graded until one is corrected",
-                                id_def.label,
-                                record.id,
-                                rows.join(", ")
-                            ),
-                        });
+                        duplicates.push(self.duplicate(record.row, &record.id, &rows.join(", ")));
                     }
                     None => kept.push(record),
                 }
             }
             self.records = kept;
+            self.errors.append(&mut duplicates);
             self.errors.sort_by_key(|e| e.row);
         }
         if self.read == 0 && self.errors.is_empty() && self.errors_taken == 0 {
