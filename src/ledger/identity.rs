@@ -32,12 +32,16 @@ pub(crate) fn without_invisibles(text: &str) -> String {
 /// An id as it is matched and shown: NFKC (full-width `ＬＷ００１` is `LW001`), invisible
 /// characters removed, surrounding spaces (non-breaking ones too) trimmed. Leading zeros are
 /// kept: `00101` is text, not the number 101.
-pub fn normalize_id(text: &str) -> String {
+pub fn normalize_id(text: &str) -> std::borrow::Cow<'_, str> {
+    // Most ids are plain ASCII with nothing around them: no copy.
+    if text.is_ascii() && text.trim() == text {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let cleaned = without_invisibles(text);
     if cleaned.is_ascii() {
-        return cleaned;
+        return std::borrow::Cow::Owned(cleaned);
     }
-    cleaned.nfkc().collect::<String>().trim().to_owned()
+    std::borrow::Cow::Owned(cleaned.nfkc().collect::<String>().trim().to_owned())
 }
 
 /// Why an id cannot be trusted, if it cannot: Excel shows a long number (an 18-digit 身份证号,

@@ -1168,10 +1168,13 @@ impl<'a> Builder<'a> {
         }
         let id_index = self.schema.index_of(&self.schema.id_field).unwrap_or(0);
         let id_def = &self.schema.fields[id_index];
-        let id = match &record.cells[id_index] {
-            Cell::Value(Value::Str(s)) => identity::normalize_id(s),
-            Cell::Value(v) => identity::normalize_id(&v.to_string()),
-            _ => String::new(),
+        let (id, changed) = match &record.cells[id_index] {
+            Cell::Value(Value::Str(s)) => match identity::normalize_id(s) {
+                Cow::Borrowed(same) => (same.to_owned(), false),
+                Cow::Owned(normalized) => (normalized, true),
+            },
+            Cell::Value(v) => (identity::normalize_id(&v.to_string()).into_owned(), true),
+            _ => (String::new(), false),
         };
         if id.is_empty() {
             self.errors.push(RecordError {
@@ -1196,7 +1199,9 @@ impl<'a> Builder<'a> {
             });
             return;
         }
-        record.cells[id_index] = Cell::Value(Value::Str(id.clone()));
+        if changed {
+            record.cells[id_index] = Cell::Value(Value::Str(id.clone()));
+        }
         record.id = id;
         if let Duplicates::StopStream(seen) = &mut self.duplicates {
             if !seen.insert(fingerprint(&record.id)) && self.repeated_in_stream.is_none() {
