@@ -291,3 +291,24 @@ LW1,甲,5,-15,2\n";
         ledger.notes
     );
 }
+
+#[test]
+fn rows_labelled_with_words_no_list_foresaw_are_refused_not_graded() {
+    let mut csv = format!("{HEADER}\n");
+    for i in 1..=9 {
+        csv.push_str(&format!("LW{i:03},党员{i},一支部,龙文区,2024,-10,5,0,0,0,0,0,否\n"));
+    }
+    csv.push_str("均分行,,,,,-10,5,0,0,0,0,0,否\n");
+    let ledger = members(&csv);
+    assert_eq!(ledger.records.len(), 9);
+    let errors: Vec<String> = ledger.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("row 11 (record 均分行)"), "{errors:?}");
+    assert!(errors[0].contains("has no digits, unlike the others (such as `LW001`)"), "{errors:?}");
+    // Ids of words throughout (a ledger keyed by name) are not second-guessed.
+    let mut names = csv.clone();
+    for (i, name) in ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬"].iter().enumerate() {
+        names = names.replace(&format!("LW{:03},", i + 1), &format!("{name},"));
+    }
+    assert_eq!(members(&names).records.len(), 10);
+}

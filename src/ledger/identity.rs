@@ -29,6 +29,28 @@ pub(crate) fn without_invisibles(text: &str) -> String {
         .to_owned()
 }
 
+/// A cell's text without what spreadsheets and web pages add around a value: invisible
+/// characters, Excel's text marks (a leading `'`, and `="00101"`, which exports and liangxin's
+/// own CSV for Excel write so that Excel keeps the zeros).
+pub(crate) fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let trimmed = text.trim();
+    let unwrapped = if let Some(rest) = trimmed.strip_prefix('\'') {
+        Cow::Borrowed(rest)
+    } else if let Some(inner) = trimmed
+        .strip_prefix("=\"")
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Cow::Owned(inner.replace("\"\"", "\""))
+    } else {
+        Cow::Borrowed(text)
+    };
+    if unwrapped.is_ascii() || !has_invisibles(&unwrapped) {
+        return unwrapped;
+    }
+    Cow::Owned(without_invisibles(&unwrapped))
+}
+
 /// An id as it is matched and shown: NFKC (full-width `ＬＷ００１` is `LW001`), invisible
 /// characters removed, surrounding spaces (non-breaking ones too) trimmed. Leading zeros are
 /// kept: `00101` is text, not the number 101.
@@ -75,6 +97,17 @@ mod tests {
         assert_eq!(normalize_id("\u{FEFF}LW001\u{3000}"), "LW001");
         assert_eq!(normalize_id("00101"), "00101");
         assert_eq!(normalize_id("龙文001"), "龙文001");
+    }
+
+    #[test]
+    fn excel_text_marks_are_not_part_of_a_value() {
+        assert_eq!(cell_text("'LW2022001"), "LW2022001");
+        assert_eq!(cell_text("'-13"), "-13");
+        assert_eq!(cell_text("=\"00101\""), "00101");
+        assert_eq!(cell_text("=\"a\"\"b\""), "a\"b");
+        assert_eq!(cell_text("张\u{200B}三"), "张三");
+        assert_eq!(cell_text("=SUM(A1:A3)"), "=SUM(A1:A3)");
+        assert!(matches!(cell_text("LW001"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

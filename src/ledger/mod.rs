@@ -783,7 +783,11 @@ impl<'a> CsvRows<'a> {
                 self.skipped
             ));
         }
-        for kind in [rows::NotARecord::Summary, rows::NotARecord::Remark] {
+        for kind in [
+            rows::NotARecord::Summary,
+            rows::NotARecord::Remark,
+            rows::NotARecord::Example,
+        ] {
             let at: Vec<usize> = self
                 .not_records
                 .iter()
@@ -1126,12 +1130,13 @@ impl<'a> Builder<'a> {
                     let cleaned;
                     let (parsed, text) = match &cell {
                         CellText::Absent => (Ok(None), None),
-                        // Invisible characters pasted from the web are not part of a value.
-                        CellText::Text(t) if !t.is_ascii() && identity::has_invisibles(t) => {
-                            cleaned = identity::without_invisibles(t);
-                            (def.parse_cell(&cleaned), Some(cleaned.as_str()))
-                        }
-                        CellText::Text(t) => (def.parse_cell(t), Some(*t)),
+                        CellText::Text(t) => match identity::cell_text(t) {
+                            Cow::Borrowed(t) => (def.parse_cell(t), Some(t)),
+                            Cow::Owned(text) => {
+                                cleaned = text;
+                                (def.parse_cell(&cleaned), Some(cleaned.as_str()))
+                            }
+                        },
                         CellText::Json(serde_json::Value::String(t)) => (
                             def.parse_json(&serde_json::Value::String(t.clone())),
                             Some(t.as_str()),
@@ -1158,7 +1163,7 @@ impl<'a> Builder<'a> {
                 Target::Extra(i) => {
                     record.extra[i] = match cell {
                         CellText::Absent => String::new(),
-                        CellText::Text(t) => t.to_owned(),
+                        CellText::Text(t) => identity::cell_text(t).into_owned(),
                         CellText::Json(serde_json::Value::String(s)) => s.clone(),
                         CellText::Json(v) => v.to_string(),
                     }
@@ -1250,7 +1255,44 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Refuses the records whose id has no digit when nine in ten ids of the ledger have one:
+    /// a row labelled 统计, 示例 or with a word no list foresaw is not graded as a member.
+    fn refuse_unlike_ids(&mut self) {
+        const AT_LEAST: usize = 5;
+        let has_digit = |id: &str| id.bytes().any(|b| b.is_ascii_digit());
+        let with_digits = self.records.iter().filter(|r| has_digit(&r.id)).count();
+        if self.records.len() < AT_LEAST || with_digits * 10 < self.records.len() * 9 {
+            return;
+        }
+        let Some(example) = self.records.iter().find(|r| has_digit(&r.id)).map(|r| r.id.clone())
+        else {
+            return;
+        };
+        let id_def = &self.schema.fields[&self.schema.id_field];
+        let (kept, unlike): (Vec<Record>, Vec<Record>) = std::mem::take(&mut self.records)
+            .into_iter()
+            .partition(|r| has_digit(&r.id));
+        self.records = kept;
+        for record in unlike {
+            self.read -= 1;
+            self.errors.push(RecordError {
+                row: record.row,
+                record: Some(record.id.clone()),
+                field: Some(id_def.id.clone()),
+                rule: None,
+                message: format!(
+                    "the {} `{}` has no digits, unlike the others (such as `{example}`): a total, an example or a note rather than a record? it is not graded; if it is a record, give it its real {}",
+                    id_def.label, record.id, id_def.label
+                ),
+            });
+        }
+        self.errors.sort_by_key(|e| e.row);
+    }
+
     fn finish(mut self) -> Ledger {
+        if !matches!(self.duplicates, Duplicates::StopStream(_)) {
+            self.refuse_unlike_ids();
+        }
         if let Some(note) = self.extra_columns_note() {
             // Where the first header was read, as if said then.
             let at = self.extras_note_at.unwrap_or(0).min(self.notes.len());

@@ -13,8 +13,10 @@
 pub(crate) enum NotARecord {
     /// 合计, 小计, 总计, 平均: a sum or average of the rows above.
     Summary,
-    /// 备注, 说明, 填表人, 审核人, 签字, 盖章, 填报日期: notes and sign-off lines.
+    /// 备注, 说明, 填表人, 审核人, 签字, 盖章, 填报日期, 以下空白: notes and sign-off lines.
     Remark,
+    /// 示例, 样例, 填写示例, 模板: a filled-in example left under the header.
+    Example,
 }
 
 impl NotARecord {
@@ -22,6 +24,7 @@ impl NotARecord {
         match self {
             NotARecord::Summary => "summary row(s) (合计/小计/总计/平均)",
             NotARecord::Remark => "note or signature row(s) (备注/填表人/审核人/签字)",
+            NotARecord::Example => "example row(s) (示例/样例/模板)",
         }
     }
 }
@@ -48,7 +51,10 @@ const SUMMARY: [&str; 13] = [
 const SIGN_OFF: [&str; 4] = ["签字", "签名", "盖章", "签章"];
 
 /// Words that open a note or sign-off line: `备注：…`, `填表人：张三`, `单位（盖章）`.
-const REMARK: [&str; 24] = [
+const REMARK: [&str; 27] = [
+    "以下空白",
+    "以下无内容",
+    "本页以下空白",
     "备注",
     "注：",
     "注:",
@@ -75,8 +81,21 @@ const REMARK: [&str; 24] = [
     "制表日期",
 ];
 
-/// Words that end a summary label wherever they follow: `全区合计`, `华森家具党支部小计`, `共计`.
-const SUMMARY_ENDS: [&str; 6] = ["合计", "小计", "总计", "共计", "累计", "汇总"];
+/// Words that end a summary label wherever they follow: `全区合计`, `华森家具党支部小计`, `共计`,
+/// `统计`, `总和`, `加总`, and their traditional forms.
+const SUMMARY_ENDS: [&str; 13] = [
+    "合计", "小计", "总计", "共计", "累计", "汇总", "统计", "总和", "加总", "总数", "合計", "小計",
+    "總計",
+];
+
+/// Whole labels of a row of statistics over the column: the highest, the lowest, how many.
+const STATISTICS: [&str; 14] = [
+    "计", "最高", "最高分", "最高值", "最低", "最低分", "最低值", "最大值", "最小值", "人数",
+    "参评人数", "参加人数", "全区", "中位数",
+];
+
+/// Words that open an example row: `示例`, `（示例）`, `填写示例`, `例：`.
+const EXAMPLE: [&str; 8] = ["示例", "样例", "范例", "举例", "例：", "例:", "模板", "填写示例"];
 
 /// A label with spaces, trailing colons and a bracketed unit taken off: `合 计（人）：` is `合计`.
 fn core(label: &str) -> String {
@@ -95,11 +114,13 @@ fn summary_label(cell: &str) -> bool {
     let cell = cell.trim();
     if cell.is_ascii() {
         // Most cells of a record (ids, numbers) stop here.
-        return ["total", "subtotal", "grand total", "average"]
+        return ["total", "subtotal", "grand total", "average", "sum", "max", "min", "count"]
             .iter()
             .any(|w| cell.trim_end_matches(':').eq_ignore_ascii_case(w));
     }
-    if !cell.contains(['计', '均', '汇', '其']) {
+    if !cell.contains([
+        '计', '計', '均', '汇', '其', '总', '和', '最', '数', '全', '值',
+    ]) {
         return false;
     }
     let core = core(cell);
@@ -111,7 +132,21 @@ fn summary_label(cell: &str) -> bool {
     };
     SUMMARY.iter().any(|w| opens(w))
         || SUMMARY_ENDS.iter().any(|w| core.ends_with(w))
+        || STATISTICS.contains(&core.as_str())
         || core.starts_with("人均")
+        || core.starts_with("以上")
+}
+
+/// Whether a cell is the label of an example row: 示例, 样例, a placeholder id (`LW20XX001`).
+fn example_label(cell: &str) -> bool {
+    let cell = cell.trim();
+    let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    let core = squeezed.trim_matches(['（', '(', '）', ')', '：', ':', '【', '】', '[', ']']);
+    EXAMPLE.iter().any(|w| core.starts_with(w))
+        || ["XX", "xx", "××", "**"].iter().any(|p| cell.contains(p))
+        || ["例", "test", "example", "sample"]
+            .iter()
+            .any(|w| core.eq_ignore_ascii_case(w))
 }
 
 /// Whether a cell opens a note or sign-off line.
@@ -140,6 +175,9 @@ pub(crate) fn not_a_record<'r>(
         return Some(NotARecord::Summary);
     }
     let label = if id.is_empty() { first } else { id };
+    if example_label(label) {
+        return Some(NotARecord::Example);
+    }
     remark_label(label).then_some(NotARecord::Remark)
 }
 
@@ -185,6 +223,13 @@ mod tests {
         );
         assert_eq!(kind(&["人均", "", "-3.5"], 1), Some(NotARecord::Summary));
         assert_eq!(kind(&["共计：", "", "12"], 1), Some(NotARecord::Summary));
+        for label in ["统计", "最高分", "最低分", "参评人数", "总数", "计", "全区", "加总", "总和", "Sum", "合計", "小計", "以上合计"] {
+            assert_eq!(kind(&[label, "", "12"], 0), Some(NotARecord::Summary), "{label}");
+        }
+        for label in ["示例", "样例", "填写示例", "例", "例：", "（示例）", "范例", "模板", "test", "LW20XX001"] {
+            assert_eq!(kind(&[label, "张三", "12"], 0), Some(NotARecord::Example), "{label}");
+        }
+        assert_eq!(kind(&["以下空白", "", ""], 0), Some(NotARecord::Remark));
         // 合计 in a 序号 column while the id column holds the member count, or a slash.
         assert_eq!(
             kind(&["合计", "12", "", "-30"], 1),

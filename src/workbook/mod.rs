@@ -103,6 +103,17 @@ pub fn read_with(
     let (sheet, range) = (chosen.name, chosen.range);
     let merged = merged_cells(&mut book, &sheet);
     let is_xlsx = matches!(book, Sheets::Xlsx(_));
+    if !is_xlsx && workbook.hidden != Hidden::Read {
+        // Hidden and struck-through rows would be read as records without anyone knowing.
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        return Err(format(format!(
+            "in an .{ext} workbook liangxin cannot see which rows and columns are hidden or struck through, so it would grade them like the rest: save it as .xlsx (Excel or WPS: 另存为 .xlsx) and read that, or add `--hidden read` to read every row and column as it is"
+        )));
+    }
     let styles = match &mut book {
         Sheets::Xlsx(x) => x.worksheet_style(&sheet).map_err(|e| {
             format(format!(
