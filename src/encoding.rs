@@ -137,8 +137,13 @@ pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<Decoded<'_>, String> {
                 note: None,
             })
             .map_err(|e| {
+                let hint = if mark > 0 {
+                    " although it starts with a UTF-8 mark (two files joined, or a mark before GBK text?); if it was saved as GBK, name it with --encoding gbk"
+                } else {
+                    ""
+                };
                 format!(
-                    "the file is not UTF-8 text from {}",
+                    "the file is not UTF-8 text from {}{hint}",
                     position(bytes, e.valid_up_to())
                 )
             }),
@@ -229,12 +234,17 @@ pub fn position(bytes: &[u8], offset: usize) -> String {
 }
 
 /// The cell separator: a tab when the start of the file has more tabs than commas (Excel's
-/// "Unicode text" and tab-separated exports), else a comma.
+/// "Unicode text" and tab-separated exports), a semicolon when it has more semicolons than
+/// commas (Excel where the decimal mark is a comma), else a comma.
 pub fn delimiter(head: &[u8]) -> u8 {
     let head = &head[..head.len().min(64 << 10)];
     let count = |c: u8| head.iter().filter(|&&b| b == c).count();
-    if count(b'\t') > count(b',') {
+    let (tabs, commas, semicolons) = (count(b'\t'), count(b','), count(b';'));
+    if tabs > commas && tabs >= semicolons {
         b'\t'
+    } else if semicolons > commas {
+        // Excel in locales whose decimal mark is a comma separates cells with semicolons.
+        b';'
     } else {
         b','
     }
@@ -248,6 +258,17 @@ mod tests {
         let mut out = if bom { vec![0xFF, 0xFE] } else { vec![] };
         out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         out
+    }
+
+    #[test]
+    fn cells_are_separated_by_what_the_file_uses() {
+        assert_eq!(delimiter("a,b,c\n1,2,3\n".as_bytes()), b',');
+        assert_eq!(delimiter("a\tb\tc\n1\t2\t3\n".as_bytes()), b'\t');
+        assert_eq!(
+            delimiter("党员编号;姓名;组织生活\nLW1;甲;-10\n".as_bytes()),
+            b';'
+        );
+        assert_eq!(delimiter("a,b,c\n1,\"x;y\",3\n".as_bytes()), b',');
     }
 
     #[test]

@@ -1137,3 +1137,36 @@ fn a_stream_stops_at_an_id_met_twice() {
     .unwrap();
     assert_eq!(e.summary.records, 3);
 }
+
+/// Group rules over a ledger some of whose records were refused say they are not final.
+#[test]
+fn group_rules_with_records_missing_say_they_are_not_final() {
+    let p = crate::pack("policies/ganjingzi-development");
+    let schema = &p.policy.policy.schema;
+    let text = std::fs::read_to_string("fixtures/ganjingzi/dossiers.csv").unwrap();
+    let whole = Ledger::from_csv_bytes(text.as_bytes(), "t.csv", schema).unwrap();
+    let clean = p.policy.evaluate_ledger(&whole);
+    assert!(
+        clean
+            .group_rules
+            .iter()
+            .all(|g| !g.findings.iter().any(|f| f.starts_with("not final")))
+    );
+    // One dossier's age made unreadable: it is refused, and every rate says it is missing.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let age = lines[0].split(',').position(|h| h == "入党时年龄").unwrap();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_owned).collect();
+    cells[age] = "三十".into();
+    lines[1] = cells.join(",");
+    let broken = Ledger::from_csv_bytes(lines.join("\n").as_bytes(), "t.csv", schema).unwrap();
+    let e = p.policy.evaluate_ledger(&broken);
+    assert_eq!(e.summary.errors, 1);
+    assert!(!e.group_rules.is_empty());
+    for g in &e.group_rules {
+        assert!(
+            g.findings[0].starts_with("not final: 1 record(s) could not be evaluated"),
+            "{:?}",
+            g.findings
+        );
+    }
+}

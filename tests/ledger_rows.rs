@@ -266,6 +266,16 @@ fn a_column_named_like_a_field_is_pointed_out_and_can_be_chosen() {
     )
     .unwrap();
     assert_eq!(cell(&chosen, "LW1", "org_life"), int(-10));
+    // The header as written chooses it too.
+    let by_header = read(
+        csv,
+        &ReadOptions {
+            columns: vec!["org_life=组织生活（分）".parse().unwrap()],
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(cell(&by_header, "LW1", "org_life"), int(-10));
 }
 
 #[test]
@@ -296,19 +306,49 @@ LW1,甲,5,-15,2\n";
 fn rows_labelled_with_words_no_list_foresaw_are_refused_not_graded() {
     let mut csv = format!("{HEADER}\n");
     for i in 1..=9 {
-        csv.push_str(&format!("LW{i:03},党员{i},一支部,龙文区,2024,-10,5,0,0,0,0,0,否\n"));
+        csv.push_str(&format!(
+            "LW{i:03},党员{i},一支部,龙文区,2024,-10,5,0,0,0,0,0,否\n"
+        ));
     }
     csv.push_str("均分行,,,,,-10,5,0,0,0,0,0,否\n");
     let ledger = members(&csv);
     assert_eq!(ledger.records.len(), 9);
     let errors: Vec<String> = ledger.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].starts_with("row 11 (record 均分行)"), "{errors:?}");
-    assert!(errors[0].contains("has no digits, unlike the others (such as `LW001`)"), "{errors:?}");
+    assert!(
+        errors[0].starts_with("row 11 (record 均分行)"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0].contains("has no digits, unlike the others (such as `LW001`)"),
+        "{errors:?}"
+    );
     // Ids of words throughout (a ledger keyed by name) are not second-guessed.
     let mut names = csv.clone();
-    for (i, name) in ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬"].iter().enumerate() {
+    for (i, name) in ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬"]
+        .iter()
+        .enumerate()
+    {
         names = names.replace(&format!("LW{:03},", i + 1), &format!("{name},"));
     }
     assert_eq!(members(&names).records.len(), 10);
+}
+
+#[test]
+fn a_row_of_units_under_the_header_is_skipped() {
+    let csv = format!(
+        "{HEADER}\n,,,,,分,分,分,分,分,（分）,（分）,\nLW1,甲,一支部,龙文区,2024,-10,5,0,0,0,0,0,否\n"
+    );
+    let ledger = members(&csv);
+    assert_eq!(ids(&ledger), ["LW1"]);
+    assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
+    assert_eq!(cell(&ledger, "LW1", "org_life"), int(-10));
+    assert!(
+        ledger
+            .notes
+            .iter()
+            .any(|n| n.contains("row 2 gives the columns' units")),
+        "{:?}",
+        ledger.notes
+    );
 }

@@ -102,7 +102,20 @@ impl Evaluation {
             records_with_errors(&errors),
             policy.budget.as_ref(),
         );
-        let group_rules = compiled.group_rules(&outcomes);
+        let mut group_rules = compiled.group_rules(&outcomes);
+        // A lead or a rate over the records that could be evaluated is not the ledger's answer
+        // while others are missing from it: say so where the result is read.
+        let refused = records_with_errors(&errors);
+        if refused > 0 {
+            for result in &mut group_rules {
+                result.findings.insert(
+                    0,
+                    format!(
+                        "not final: {refused} record(s) could not be evaluated and are not counted in this rule; correct them and run again"
+                    ),
+                );
+            }
+        }
         Evaluation {
             group_rules,
             policy: PolicyInfo {

@@ -170,6 +170,23 @@ pub(crate) fn is_second_header_row(schema: &Schema, header: &[String], row: &[St
     labels > 0
 }
 
+/// Units staff write in a row under the header (`分`, `（次）`, `%`).
+const UNITS: [&str; 18] = [
+    "分", "次", "人", "名", "个", "项", "元", "万元", "%", "％", "天", "日", "月", "年", "岁",
+    "小时", "户", "篇",
+];
+
+/// Whether the row under a header only gives the columns' units (分, 次, 人): not a record, and
+/// not a second header row either (its cells would hide the labels above them).
+pub(crate) fn is_units_row(row: &[String]) -> bool {
+    let mut units = row
+        .iter()
+        .map(|c| c.trim_matches(['（', '(', '）', ')', '[', ']', '【', '】']))
+        .filter(|c| !c.is_empty())
+        .peekable();
+    units.peek().is_some() && units.all(|c| UNITS.contains(&c))
+}
+
 /// Whether a cell reads as a record's value rather than a label.
 fn is_a_value(cell: &str) -> bool {
     let number = crate::number::normalize(cell);
@@ -241,7 +258,10 @@ pub(crate) fn map(
                     .ok()
                     .and_then(|n| n.checked_sub(1 + first_column))
             });
-        if candidates.is_empty() && by_position.is_none() {
+        let named_header = columns
+            .iter()
+            .any(|c| c.text == wanted && fields[c.position].is_none());
+        if candidates.is_empty() && by_position.is_none() && !named_header {
             applied.push(false);
             continue;
         }
@@ -251,17 +271,28 @@ pub(crate) fn map(
                 .iter()
                 .filter(|c| c.position == p && fields[p].is_none_or(|f| f == field))
                 .collect(),
-            None => candidates
-                .iter()
-                .copied()
-                .filter(|c| {
-                    c.group.as_deref() == Some(wanted)
-                        || c.group.as_ref().is_some_and(|g| {
-                            format!("{g} › {}", c.text) == wanted
-                                || format!("{g}{}", c.text) == wanted
-                        })
-                })
-                .collect(),
+            None => {
+                let by_group: Vec<&Column> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        c.group.as_deref() == Some(wanted)
+                            || c.group.as_ref().is_some_and(|g| {
+                                format!("{g} › {}", c.text) == wanted
+                                    || format!("{g}{}", c.text) == wanted
+                            })
+                    })
+                    .collect();
+                if by_group.is_empty() {
+                    // A header the schema does not know (`是否有工作经费`), named as written.
+                    columns
+                        .iter()
+                        .filter(|c| c.text == wanted && fields[c.position].is_none())
+                        .collect()
+                } else {
+                    by_group
+                }
+            }
         };
         let [chosen] = chosen.as_slice() else {
             let named: Vec<String> = candidates

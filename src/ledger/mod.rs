@@ -237,6 +237,10 @@ impl Ledger {
         csv.builder.notes = notes;
         if csv.delimiter == b'\t' {
             csv.builder.notes.push("cells separated by tabs".to_owned());
+        } else if csv.delimiter == b';' {
+            csv.builder
+                .notes
+                .push("cells separated by semicolons".to_owned());
         }
         csv.block(&text)?;
         csv.finish()
@@ -478,6 +482,13 @@ impl<'a> CsvRows<'a> {
         };
         if std::mem::take(&mut self.second_header_due) {
             let lower = header_text(&mut cells.clone());
+            if header::is_units_row(&lower) {
+                self.builder.notes.push(format!(
+                    "row {line} gives the columns' units (分, 次, 人); skipped"
+                ));
+                self.header_rows.push(lower);
+                return true;
+            }
             if header::is_second_header_row(self.builder.schema, columns, &lower) {
                 let labels = header::two_rows(columns, &lower);
                 let groups = header::two_row_groups(columns, &lower);
@@ -1264,7 +1275,11 @@ impl<'a> Builder<'a> {
         if self.records.len() < AT_LEAST || with_digits * 10 < self.records.len() * 9 {
             return;
         }
-        let Some(example) = self.records.iter().find(|r| has_digit(&r.id)).map(|r| r.id.clone())
+        let Some(example) = self
+            .records
+            .iter()
+            .find(|r| has_digit(&r.id))
+            .map(|r| r.id.clone())
         else {
             return;
         };

@@ -90,12 +90,33 @@ const SUMMARY_ENDS: [&str; 13] = [
 
 /// Whole labels of a row of statistics over the column: the highest, the lowest, how many.
 const STATISTICS: [&str; 14] = [
-    "计", "最高", "最高分", "最高值", "最低", "最低分", "最低值", "最大值", "最小值", "人数",
-    "参评人数", "参加人数", "全区", "中位数",
+    "计",
+    "最高",
+    "最高分",
+    "最高值",
+    "最低",
+    "最低分",
+    "最低值",
+    "最大值",
+    "最小值",
+    "人数",
+    "参评人数",
+    "参加人数",
+    "全区",
+    "中位数",
 ];
 
 /// Words that open an example row: `示例`, `（示例）`, `填写示例`, `例：`.
-const EXAMPLE: [&str; 8] = ["示例", "样例", "范例", "举例", "例：", "例:", "模板", "填写示例"];
+const EXAMPLE: [&str; 8] = [
+    "示例",
+    "样例",
+    "范例",
+    "举例",
+    "例：",
+    "例:",
+    "模板",
+    "填写示例",
+];
 
 /// A label with spaces, trailing colons and a bracketed unit taken off: `合 计（人）：` is `合计`.
 fn core(label: &str) -> String {
@@ -114,9 +135,18 @@ fn summary_label(cell: &str) -> bool {
     let cell = cell.trim();
     if cell.is_ascii() {
         // Most cells of a record (ids, numbers) stop here.
-        return ["total", "subtotal", "grand total", "average", "sum", "max", "min", "count"]
-            .iter()
-            .any(|w| cell.trim_end_matches(':').eq_ignore_ascii_case(w));
+        return [
+            "total",
+            "subtotal",
+            "grand total",
+            "average",
+            "sum",
+            "max",
+            "min",
+            "count",
+        ]
+        .iter()
+        .any(|w| cell.trim_end_matches(':').eq_ignore_ascii_case(w));
     }
     if !cell.contains([
         '计', '計', '均', '汇', '其', '总', '和', '最', '数', '全', '值',
@@ -223,11 +253,44 @@ mod tests {
         );
         assert_eq!(kind(&["人均", "", "-3.5"], 1), Some(NotARecord::Summary));
         assert_eq!(kind(&["共计：", "", "12"], 1), Some(NotARecord::Summary));
-        for label in ["统计", "最高分", "最低分", "参评人数", "总数", "计", "全区", "加总", "总和", "Sum", "合計", "小計", "以上合计"] {
-            assert_eq!(kind(&[label, "", "12"], 0), Some(NotARecord::Summary), "{label}");
+        for label in [
+            "统计",
+            "最高分",
+            "最低分",
+            "参评人数",
+            "总数",
+            "计",
+            "全区",
+            "加总",
+            "总和",
+            "Sum",
+            "合計",
+            "小計",
+            "以上合计",
+        ] {
+            assert_eq!(
+                kind(&[label, "", "12"], 0),
+                Some(NotARecord::Summary),
+                "{label}"
+            );
         }
-        for label in ["示例", "样例", "填写示例", "例", "例：", "（示例）", "范例", "模板", "test", "LW20XX001"] {
-            assert_eq!(kind(&[label, "张三", "12"], 0), Some(NotARecord::Example), "{label}");
+        for label in [
+            "示例",
+            "样例",
+            "填写示例",
+            "例",
+            "例：",
+            "（示例）",
+            "范例",
+            "模板",
+            "test",
+            "LW20XX001",
+        ] {
+            assert_eq!(
+                kind(&[label, "张三", "12"], 0),
+                Some(NotARecord::Example),
+                "{label}"
+            );
         }
         assert_eq!(kind(&["以下空白", "", ""], 0), Some(NotARecord::Remark));
         // 合计 in a 序号 column while the id column holds the member count, or a slash.
