@@ -672,12 +672,36 @@ impl Grid {
     }
 }
 
-/// A whole number shown with leading zeros (the format `00000` shows 101 as `00101`) as it is
-/// shown: an id typed as a number keeps the zeros staff see.
+/// A whole number shown with leading zeros (the format `00000` shows 101 as `00101`, and
+/// `"LW"0000000` shows 2022001 as `LW2022001`) as it is shown: an id typed as a number keeps
+/// what staff see. Only formats of two or more zeros with quoted text around them count, so a
+/// score shown as `0"分"` stays a number.
 fn zero_padded(cell: &Data, format: &str) -> Option<String> {
     let section = format.split(';').next()?;
-    let digits = section.len();
-    if digits < 2 || !section.bytes().all(|b| b == b'0') {
+    let (mut prefix, mut suffix, mut digits) = (String::new(), String::new(), 0usize);
+    let mut chars = section.chars();
+    while let Some(c) = chars.next() {
+        if c == '0' && suffix.is_empty() {
+            digits += 1;
+            continue;
+        }
+        let text = if digits == 0 {
+            &mut prefix
+        } else {
+            &mut suffix
+        };
+        match c {
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    other => text.push(other),
+                }
+            },
+            '\\' => text.push(chars.next()?),
+            _ => return None,
+        }
+    }
+    if digits < 2 {
         return None;
     }
     let value = match cell {
@@ -685,7 +709,7 @@ fn zero_padded(cell: &Data, format: &str) -> Option<String> {
         Data::Int(i) => *i,
         _ => return None,
     };
-    (value >= 0).then(|| format!("{value:0digits$}"))
+    (value >= 0).then(|| format!("{prefix}{value:0digits$}{suffix}"))
 }
 
 /// A cell as the text a CSV export of it would hold.
@@ -877,7 +901,24 @@ fn name_cells(ledger: &mut Ledger, sheet: &str, schema: &Schema, columns: &Sheet
 
 #[cfg(test)]
 mod tests {
-    use super::excel_scientific;
+    use super::{excel_scientific, zero_padded};
+    use calamine::Data;
+
+    #[test]
+    fn numbers_shown_with_zeros_or_a_code_keep_what_is_shown() {
+        let id = Data::Float(101.0);
+        assert_eq!(zero_padded(&id, "00000").as_deref(), Some("00101"));
+        assert_eq!(
+            zero_padded(&Data::Int(2022001), "\"LW\"0000000").as_deref(),
+            Some("LW2022001")
+        );
+        assert_eq!(zero_padded(&id, "\\A000").as_deref(), Some("A101"));
+        // A score shown with its unit, a percentage, a plain number: numbers as they are.
+        assert_eq!(zero_padded(&Data::Float(-13.0), "0\"分\""), None);
+        assert_eq!(zero_padded(&id, "0.0%"), None);
+        assert_eq!(zero_padded(&id, "General"), None);
+        assert_eq!(zero_padded(&Data::Float(1.5), "00000"), None);
+    }
 
     #[test]
     fn long_numbers_are_shown_as_excel_shows_them() {
