@@ -100,6 +100,8 @@ pub(crate) struct CompiledGroup {
     pub by: Option<usize>,
     /// Per selector (in [`crate::policy::GroupKind::selectors`] order), its `when`.
     pub when: Vec<Option<usize>>,
+    /// Per selector, its `require`.
+    pub require: Vec<Option<usize>>,
     /// Per `prefer` key that is a field, its read (metric and score come from the outcome).
     pub prefer: Vec<Option<usize>>,
 }
@@ -341,15 +343,22 @@ pub fn compile_with(
                 .collect(),
             crate::policy::GroupKind::Rate { .. } => Vec::new(),
         };
-        let mut when = Vec::new();
+        let (mut when, mut require) = (Vec::new(), Vec::new());
         for selector in rule.kind.selectors() {
-            when.push(selector.when.as_ref().map(|w| {
-                let expr = compiler.expr(w, Expect::Bool, &rule.id);
-                group_reads.push(GroupRead::When(expr, Name::from(rule.id.as_str())));
+            let mut read = |expr: &crate::policy::Expr| {
+                let compiled = compiler.expr(expr, Expect::Bool, &rule.id);
+                group_reads.push(GroupRead::When(compiled, Name::from(rule.id.as_str())));
                 group_reads.len() - 1
-            }));
+            };
+            when.push(selector.when.as_ref().map(&mut read));
+            require.push(selector.require.as_ref().map(&mut read));
         }
-        groups.push(CompiledGroup { by, when, prefer });
+        groups.push(CompiledGroup {
+            by,
+            when,
+            require,
+            prefer,
+        });
     }
     if has_errors(&diagnostics) {
         return Err(diagnostics);

@@ -292,6 +292,15 @@ pub struct Budget {
 pub struct Selector {
     pub grades: Vec<String>,
     pub when: Option<Expr>,
+    /// What every record the selector takes must also meet.
+    pub require: Option<Expr>,
+}
+
+impl Selector {
+    /// The selector's expressions: `when`, then `require`.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.when.iter().chain(&self.require)
+    }
 }
 
 /// What makes one candidate lead better than another (higher first).

@@ -998,6 +998,11 @@ impl Validator<'_> {
                 loc: self.pack.loc(file, w),
                 file,
             }),
+            require: raw.require.as_ref().map(|w| Expr {
+                text: w.value.clone(),
+                loc: self.pack.loc(file, w),
+                file,
+            }),
         };
         (selector, prefer)
     }
@@ -1300,8 +1305,8 @@ impl Validator<'_> {
         }
         for rule in &policy.group_rules {
             for selector in rule.kind.selectors() {
-                if let Some(when) = &selector.when {
-                    used.extend(identifiers(&when.text).map(str::to_owned));
+                for expr in selector.exprs() {
+                    used.extend(identifiers(&expr.text).map(str::to_owned));
                 }
             }
         }

@@ -339,7 +339,7 @@ fn a_grid_without_a_qualified_lead_is_a_finding() {
     assert_eq!(
         plan.findings,
         [
-            "印刷包装: no record qualifies to lead (四星级 or 五星级; 8 records); 4 to pair are left without one"
+            "印刷包装: no record qualifies to lead (四星级 or 五星级, and member_count > 0 && has_secretary; 8 records); 4 to pair are left without one"
         ]
     );
 }
@@ -418,4 +418,40 @@ fn ganjingzi_procedure_problems_are_found_and_named() {
             .unwrap()
             .vetoed
     );
+}
+
+/// A 龙头党组织 has party members and a secretary: the five-star lead of 家具日化 left without
+/// a secretary, or without members, gives its grid to the next qualified organization.
+#[test]
+fn a_lead_without_members_or_a_secretary_never_leads() {
+    let p = crate::pack("policies/longwen-grid");
+    let schema = &p.policy.policy.schema;
+    let text = std::fs::read_to_string("fixtures/longwen/organizations.csv").unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = |label: &str| header.iter().position(|h| *h == label).unwrap();
+    let lead_of_first_grid = |ledger: &str| {
+        let ledger = liangxin::Ledger::from_csv_bytes(ledger.as_bytes(), "t.csv", schema).unwrap();
+        let e = p.policy.evaluate_ledger(&ledger);
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        e.group_rules[0].groups[0]
+            .lead
+            .as_ref()
+            .map(|l| l.record.clone())
+    };
+    assert_eq!(lead_of_first_grid(&text).as_deref(), Some("LWO2022001"));
+    for (label, value) in [("配备书记", "否"), ("党员人数", "0")] {
+        let changed: Vec<String> = text
+            .lines()
+            .map(|line| {
+                if !line.starts_with("LWO2022001,") {
+                    return line.to_owned();
+                }
+                let mut cells: Vec<&str> = line.split(',').collect();
+                cells[column(label)] = value;
+                cells.join(",")
+            })
+            .collect();
+        let lead = lead_of_first_grid(&changed.join("\n"));
+        assert_ne!(lead.as_deref(), Some("LWO2022001"), "{label} = {value}");
+    }
 }

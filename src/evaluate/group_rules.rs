@@ -149,7 +149,7 @@ impl CompiledPolicy {
                     let candidates: Vec<&Outcome> = members
                         .iter()
                         .copied()
-                        .filter(|o| selects(lead, compiled.when[0], o))
+                        .filter(|o| selects(lead, compiled, 0, o))
                         .collect();
                     let chosen = candidates
                         .iter()
@@ -161,7 +161,7 @@ impl CompiledPolicy {
                         result.paired = members
                             .iter()
                             .filter(|o| chosen.is_none_or(|c| c.record != o.record))
-                            .filter(|o| selects(pair, compiled.when.get(1).copied().flatten(), o))
+                            .filter(|o| selects(pair, compiled, 1, o))
                             .map(|o| label(o))
                             .collect();
                     }
@@ -187,13 +187,13 @@ impl CompiledPolicy {
                         Some(of) => members
                             .iter()
                             .copied()
-                            .filter(|o| selects(of, compiled.when.get(1).copied().flatten(), o))
+                            .filter(|o| selects(of, compiled, 1, o))
                             .collect(),
                         None => members.clone(),
                     };
                     let n = base
                         .iter()
-                        .filter(|o| selects(count, compiled.when[0], o))
+                        .filter(|o| selects(count, compiled, 0, o))
                         .count();
                     result.count = Some(n);
                     result.of = Some(base.len());
@@ -249,23 +249,34 @@ impl CompiledPolicy {
             .map(|g| grades.get(g).map_or(g.clone(), |d| d.label.clone()))
             .collect();
         parts.extend(selector.when.as_ref().map(|w| w.text.trim().to_owned()));
-        if parts.is_empty() {
+        let taken = if parts.is_empty() {
             "any record".to_owned()
         } else {
             parts.join(" or ")
+        };
+        match &selector.require {
+            Some(require) => format!("{taken}, and {}", require.text.trim()),
+            None => taken,
         }
     }
 }
 
-/// Whether a selector takes the outcome: its grade is listed, or its `when` held.
-fn selects(selector: &Selector, when: Option<usize>, o: &Outcome) -> bool {
+/// Whether the rule's selector number `index` takes the outcome: its grade is listed or its
+/// `when` held (or it names neither), and its `require` holds.
+fn selects(selector: &Selector, compiled: &CompiledGroup, index: usize, o: &Outcome) -> bool {
+    let holds = |read: Option<&Option<usize>>| {
+        read.copied()
+            .flatten()
+            .is_some_and(|i| o.group_values.get(i) == Some(&Value::Bool(true)))
+    };
     let by_grade = o
         .grade
         .as_deref()
         .is_some_and(|g| selector.grades.iter().any(|s| s == g));
-    let by_when = when.is_some_and(|i| o.group_values.get(i) == Some(&Value::Bool(true)));
+    let by_when = holds(compiled.when.get(index));
     let unrestricted = selector.grades.is_empty() && selector.when.is_none();
-    unrestricted || by_grade || by_when
+    let required = selector.require.is_none() || holds(compiled.require.get(index));
+    (unrestricted || by_grade || by_when) && required
 }
 
 /// Orders two candidates: by each `prefer` key (higher is better), then the record id first in

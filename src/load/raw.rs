@@ -144,6 +144,11 @@ pub struct RawSelector {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
+    /// A condition every selected record must also meet, whatever `grades` or `when` took it
+    /// (a lead must be 四/五星 **and** have members and a secretary).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub require: Option<Spanned<String>>,
     /// `lead` only: what makes one candidate better than another, most important first; each
     /// is `metric` (what the bands measure, e.g. stars), `score`, or a numeric field, higher
     /// first. Remaining ties go to the record id first in text order.
