@@ -358,6 +358,23 @@ fn xingyi_has_28_standalone_and_30_joint_branches() {
     };
     assert_eq!(count("standalone_branches"), (Some(28), Some(58)));
     assert_eq!(count("joint_branches"), (Some(30), Some(58)));
+
+    // A 组建方式 left empty is not known: counted as neither, never as 单独组建.
+    let p = crate::pack("policies/xingyi-liuge-qianghua");
+    let text = std::fs::read_to_string("fixtures/xingyi/organizations.csv").unwrap();
+    let blanked = text.replacen(",单独组建,", ",,", 1);
+    assert_ne!(blanked, text);
+    let ledger =
+        liangxin::Ledger::from_csv_bytes(blanked.as_bytes(), "t.csv", &p.policy.policy.schema)
+            .unwrap();
+    let e = p.policy.evaluate_ledger(&ledger);
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let count = |id: &str| {
+        let rule = e.group_rules.iter().find(|r| r.id == id).unwrap();
+        rule.groups[0].count
+    };
+    assert_eq!(count("standalone_branches"), Some(27));
+    assert_eq!(count("joint_branches"), Some(30));
 }
 
 /// Seed 002: of the 2016 new members, 35周岁以下 62.7%, 大专以上 83%, 生产一线 79%.
