@@ -1170,3 +1170,45 @@ fn group_rules_with_records_missing_say_they_are_not_final() {
         );
     }
 }
+
+/// A stream decides what a rate column holds from its first block; a percentage later in a
+/// column it read as fractions stops the run, and ids without digits among coded ids are
+/// refused as they are when the ledger is read whole.
+#[test]
+fn a_stream_keeps_to_what_its_first_block_decided() {
+    use liangxin::stream::{StreamOptions, evaluate_csv};
+    let p = crate::pack("policies/ganjingzi-sanmanyi");
+    let mut csv = "组织编号,组织名称,书记为管理层,有活动场所,企业满意度,职工党员满意度,社会满意度,党建项目验收\n".to_owned();
+    // Enough rows for several blocks (a stream reads at least 4 KB before its first cut).
+    for i in 1..=4000 {
+        csv.push_str(&format!("ORG{i:05},公司{i},是,是,0.9,0.9,0.9,是\n"));
+    }
+    let options = || StreamOptions {
+        block_bytes: 256,
+        ..StreamOptions::default()
+    };
+    let fine = evaluate_csv(&p.policy, csv.as_bytes(), "t.csv", options()).unwrap();
+    assert_eq!(fine.summary.records, 4000);
+
+    let mut mixed = csv.clone();
+    mixed.push_str("ORG9001,公司,是,是,92,92,92,是\n");
+    let error = evaluate_csv(&p.policy, mixed.as_bytes(), "t.csv", options())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("row 4002:") && error.contains("earlier rows were fractions"),
+        "{error}"
+    );
+
+    let mut unlike = csv.clone();
+    unlike.push_str("目标值,,是,是,0.9,0.9,0.9,是\n");
+    let e = evaluate_csv(&p.policy, unlike.as_bytes(), "t.csv", options()).unwrap();
+    assert_eq!(e.summary.records, 4000);
+    assert_eq!(e.summary.errors, 1);
+    assert!(
+        e.errors[0].message.contains("has no digits"),
+        "{:?}",
+        e.errors
+    );
+}

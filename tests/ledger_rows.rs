@@ -352,3 +352,135 @@ fn a_row_of_units_under_the_header_is_skipped() {
         ledger.notes
     );
 }
+
+#[test]
+fn stray_quotes_that_would_join_two_rows_refuse_both() {
+    let csv = format!(
+        "{HEADER}\n\
+         LW001,\"张一,一支部,龙文区,2024,10,5,0,0,0,0,0,否\n\
+         LW002,\"张二,一支部,龙文区,2024,-80,5,0,0,0,0,0,是\n\
+         LW003,张三,一支部,龙文区,2024,-10,5,0,0,0,0,0,否\n"
+    );
+    let ledger = members(&csv);
+    assert_eq!(ids(&ledger), ["LW003"]);
+    let errors: Vec<String> = ledger.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("row 2:"), "{errors:?}");
+    assert!(errors[0].contains("lines 2–3 one record"), "{errors:?}");
+    // A quoted cell with a line break in it, closed properly, is one cell.
+    let fine = format!("{HEADER}\nLW001,\"张\n一\",一支部,龙文区,2024,10,5,0,0,0,0,0,否\n");
+    assert_eq!(ids(&members(&fine)), ["LW001"]);
+}
+
+/// Review findings: each was a confident wrong answer before.
+#[test]
+fn a_refused_row_does_not_shift_which_rates_are_read_as_fractions() {
+    let schema = Schema::builtin(Subject::Organization);
+    let mut csv = "组织编号,组织名称,企业满意度\n".to_owned();
+    for i in 1..=9 {
+        csv.push_str(&format!("ORG00{i},公司{i},0.95\n"));
+        if i == 3 {
+            csv.push_str("张三,丙公司,\n");
+        }
+    }
+    let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &schema).unwrap();
+    let field = schema.index_of("enterprise_satisfaction").unwrap();
+    for record in &ledger.records {
+        assert_eq!(
+            record.cells[field],
+            liangxin::ledger::Cell::Value(liangxin::value::Value::Decimal(95.0)),
+            "{}",
+            record.id
+        );
+    }
+    assert_eq!(ledger.errors.len(), 1);
+}
+
+#[test]
+fn a_pasted_header_is_known_by_its_id_column_wherever_it_stands() {
+    let csv = "\
+党员编号,姓名,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\n\
+LW001,张一,10,5,5,0,0,0,0,否\n\
+工号,党员编号,群众反映,遵纪守法,服务职工,创先争优,组织生活,创新工作加分,工作失误扣分,一票否决\n\
+1006,LW006,-20,0,0,0,10,0,0,否\n";
+    let ledger = members(csv);
+    assert_eq!(ids(&ledger), ["LW001", "LW006"]);
+    assert_eq!(cell(&ledger, "LW006", "org_life"), int(10));
+    assert_eq!(cell(&ledger, "LW006", "feedback"), int(-20));
+}
+
+#[test]
+fn a_column_letter_is_not_taken_from_a_pasted_block_with_another_layout() {
+    let csv = "\
+,,2023年,2024年,,,,,,,\n\
+党员编号,姓名,组织生活,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\n\
+LW001,张一,-90,10,5,5,0,0,0,0,否\n\
+姓名,党员编号,组织生活,上年组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\n\
+张三,LW003,10,-90,5,5,0,0,0,0,否\n";
+    let options = ReadOptions {
+        columns: vec!["组织生活=D".parse().unwrap()],
+        ..ReadOptions::default()
+    };
+    let error = read(csv, &options)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("the header at row 4"), "{error}");
+    assert!(error.contains("no single column `D`"), "{error}");
+}
+
+#[test]
+fn a_record_without_an_id_under_the_header_is_not_a_second_header() {
+    let csv = "\
+党员编号,姓名,所在组织,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\n\
+,张零,二支部,,,,,,,,\n\
+LW001,张一,一支部,10,5,5,0,0,0,0,否\n";
+    let ledger = members(csv);
+    assert_eq!(ids(&ledger), ["LW001"]);
+    assert_eq!(
+        cell(&ledger, "LW001", "name"),
+        liangxin::ledger::Cell::Value(liangxin::value::Value::Str("张一".into()))
+    );
+    assert_eq!(ledger.errors.len(), 1, "{:?}", ledger.errors);
+    assert_eq!(ledger.errors[0].row, 2);
+}
+
+#[test]
+fn a_group_named_like_a_number_is_chosen_by_its_name() {
+    let csv =
+        "党员编号,姓名,2023,,2024,\n,,组织生活,创先争优,组织生活,创先争优\nLW1,甲,-10,5,-40,2\n";
+    let error = read(csv, &ReadOptions::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("--column 组织生活=2024"), "{error}");
+    let options = ReadOptions {
+        columns: vec![
+            "组织生活=2024".parse().unwrap(),
+            "创先争优=2024".parse().unwrap(),
+        ],
+        ..ReadOptions::default()
+    };
+    let ledger = read(csv, &options).unwrap();
+    assert_eq!(cell(&ledger, "LW1", "org_life"), int(-40));
+}
+
+#[test]
+fn commas_in_numbers_of_a_semicolon_ledger_are_refused_not_guessed() {
+    let csv = "党员编号;姓名;组织生活;创先争优\nLW1;甲;-10;5\nLW2;乙;1,500;5\n";
+    let ledger = members(csv);
+    assert_eq!(cell(&ledger, "LW1", "org_life"), int(-10));
+    match cell(&ledger, "LW2", "org_life") {
+        liangxin::ledger::Cell::Invalid(m) => assert!(m.contains("decimal mark"), "{m}"),
+        other => panic!("1,500 must be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_units_row_under_a_two_row_header_is_skipped() {
+    let csv = "党员编号,姓名,考核指标,\n,,组织生活,创先争优\n,,分,分\nLW1,甲,-10,5\n";
+    let ledger = members(csv);
+    assert_eq!(ids(&ledger), ["LW1"]);
+    assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
+    assert_eq!(cell(&ledger, "LW1", "org_life"), int(-10));
+}

@@ -156,13 +156,24 @@ pub(crate) fn is_second_header_row(schema: &Schema, header: &[String], row: &[St
             return false;
         }
     }
+    let text = |i: usize| header.get(i).map_or("", String::as_str);
     let mut labels = 0;
     for (i, cell) in row.iter().enumerate() {
-        let above = header.get(i).map_or("", String::as_str);
+        let above = text(i);
         if cell.is_empty() || cell == above {
             continue;
         }
         if is_a_value(cell) {
+            return false;
+        }
+        // A label sits under a group that spans several columns (merged: the cell beside it
+        // is empty or repeats it), or under nothing; text under a header of its own one
+        // column is a record's value (`张零` under 姓名, in a row without an id).
+        let spans = above.is_empty()
+            || text(i + 1).is_empty()
+            || text(i + 1) == above
+            || (i > 0 && text(i - 1) == above);
+        if !spans {
             return false;
         }
         labels += 1;
@@ -250,6 +261,27 @@ pub(crate) fn map(
             .filter(|c| fields[c.position] == Some(field))
             .collect();
         let wanted = choice.column.as_str();
+        // A group's or a header's name first (a group may be called `2024`), then a column
+        // letter or number, which must be one of the field's columns in this header (a pasted
+        // block's own header can have another column at that letter), or, when no column fills
+        // the field, one that fills nothing.
+        let mut by_name: Vec<&Column> = candidates
+            .iter()
+            .copied()
+            .filter(|c| {
+                c.group.as_deref() == Some(wanted)
+                    || c.group.as_ref().is_some_and(|g| {
+                        format!("{g} › {}", c.text) == wanted || format!("{g}{}", c.text) == wanted
+                    })
+            })
+            .collect();
+        if by_name.is_empty() {
+            // A header the schema does not know (`是否有工作经费`), named as written.
+            by_name = columns
+                .iter()
+                .filter(|c| c.text == wanted && fields[c.position].is_none())
+                .collect();
+        }
         let by_position = letters_column(wanted)
             .and_then(|c| c.checked_sub(first_column))
             .or_else(|| {
@@ -258,41 +290,23 @@ pub(crate) fn map(
                     .ok()
                     .and_then(|n| n.checked_sub(1 + first_column))
             });
-        let named_header = columns
-            .iter()
-            .any(|c| c.text == wanted && fields[c.position].is_none());
-        if candidates.is_empty() && by_position.is_none() && !named_header {
+        // Nothing in this header for the choice (a two-row header's first row): later.
+        let unmapped_at = by_position.is_some_and(|p| p < columns.len() && fields[p].is_none());
+        if candidates.is_empty() && by_name.is_empty() && !unmapped_at {
             applied.push(false);
             continue;
         }
         let chosen: Vec<&Column> = match by_position {
-            // A column that fills another field is not taken from it.
+            _ if !by_name.is_empty() => by_name,
             Some(p) => columns
                 .iter()
-                .filter(|c| c.position == p && fields[p].is_none_or(|f| f == field))
+                .filter(|c| {
+                    c.position == p
+                        && (fields[p] == Some(field)
+                            || (candidates.is_empty() && fields[p].is_none()))
+                })
                 .collect(),
-            None => {
-                let by_group: Vec<&Column> = candidates
-                    .iter()
-                    .copied()
-                    .filter(|c| {
-                        c.group.as_deref() == Some(wanted)
-                            || c.group.as_ref().is_some_and(|g| {
-                                format!("{g} › {}", c.text) == wanted
-                                    || format!("{g}{}", c.text) == wanted
-                            })
-                    })
-                    .collect();
-                if by_group.is_empty() {
-                    // A header the schema does not know (`是否有工作经费`), named as written.
-                    columns
-                        .iter()
-                        .filter(|c| c.text == wanted && fields[c.position].is_none())
-                        .collect()
-                } else {
-                    by_group
-                }
-            }
+            None => Vec::new(),
         };
         let [chosen] = chosen.as_slice() else {
             let named: Vec<String> = candidates

@@ -23,7 +23,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::schema::Schema;
+use crate::schema::{FieldType, Schema};
 use crate::value::Value;
 
 /// How many rows at the top of a CSV may sit above the header (titles, notes, blank rows).
@@ -241,6 +241,7 @@ impl Ledger {
             csv.builder
                 .notes
                 .push("cells separated by semicolons".to_owned());
+            csv.builder.comma_may_be_decimal = true;
         }
         csv.block(&text)?;
         csv.finish()
@@ -335,8 +336,12 @@ pub(crate) struct CsvRows<'a> {
     pub(crate) first_column: usize,
     /// The id's column in the header, from 0.
     id_position: Option<usize>,
+    /// Columns left of the id that fill no field (序号): where a 合计 row may say so.
+    label_columns: Vec<usize>,
     /// The next row may be the second row of a two-row header.
     second_header_due: bool,
+    /// The next row may give the units under a two-row header.
+    units_due: bool,
     /// Rows that are not records, by kind: the rows where they are.
     not_records: Vec<(rows::NotARecord, usize)>,
     /// The header as its rows were written (two for a grouped header), to know it repeated.
@@ -368,7 +373,9 @@ impl<'a> CsvRows<'a> {
             choices: Vec::new(),
             first_column: 0,
             id_position: None,
+            label_columns: Vec::new(),
             second_header_due: false,
+            units_due: false,
             not_records: Vec::new(),
             header_rows: Vec::new(),
             header_texts: Default::default(),
@@ -380,25 +387,37 @@ impl<'a> CsvRows<'a> {
     }
 
     /// Reads one block of whole rows (it ends at a row's end) into records. A quote that opens
-    /// a cell and never closes would make the rest of the file one cell: its row is an error
-    /// and reading goes on from the next line.
+    /// a cell and never closes would make the rest of the file one cell, and one whose closing
+    /// quote, lines further on, is followed by more text would make two rows one record: the
+    /// rows it spans are errors and reading goes on from the next line.
     pub(crate) fn block(&mut self, text: &str) -> Result<(), LedgerError> {
-        let Some(open) = unclosed_quote(text, self.delimiter) else {
+        let Some(problem) = quote_problem(text, self.delimiter) else {
             return self.rows(text);
         };
+        let open = problem.open;
         let start = text[..open].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[open..].find('\n').map_or(text.len(), |i| open + i + 1);
+        let last = problem.bad_close.unwrap_or(open);
+        let end = text[last..].find('\n').map_or(text.len(), |i| last + i + 1);
         self.rows(&text[..start])?;
         let line = self.lines_before + 1;
         let column = text[start..open].chars().count() + 1;
+        let message = match problem.bad_close {
+            None => format!(
+                "a quote opens a cell at column {column} and never closes, which would make the rest of the file one cell; the row is skipped"
+            ),
+            Some(close) => {
+                let to = line + memchr_count(&text.as_bytes()[start..close]);
+                format!(
+                    "a quote opens a cell at column {column} and the quote that closes it, on line {to}, is followed by more text: the quotes do not pair up and would make lines {line}–{to} one record, so they are skipped"
+                )
+            }
+        };
         self.builder.errors.push(RecordError {
             row: line,
             record: None,
             field: None,
             rule: None,
-            message: format!(
-                "a quote opens a cell at column {column} and never closes, which would make the rest of the file one cell; the row is skipped"
-            ),
+            message,
         });
         self.lines_before += memchr_count(&text.as_bytes()[start..end]);
         self.block(&text[end..])
@@ -444,14 +463,10 @@ impl<'a> CsvRows<'a> {
         if let Some(failure) = self.failure.take() {
             return Err(failure);
         }
-        if let Some((id, row)) = self.builder.repeated_in_stream.take() {
-            let id_field = &self.builder.schema.fields[&self.builder.schema.id_field];
+        if let Some((row, why)) = self.builder.stream_stop.take() {
             return Err(LedgerError::Format {
                 path: self.name.clone(),
-                message: format!(
-                    "row {row}: {} `{id}` is on an earlier row too; a streamed summary has already counted that row and cannot leave both out, so it stops: correct the ledger, or evaluate it without --summary to list every repeated id",
-                    id_field.label
-                ),
+                message: format!("row {row}: {why}"),
             });
         }
         if self.header.is_none() && self.skipped > MAX_TITLE_ROWS {
@@ -480,6 +495,17 @@ impl<'a> CsvRows<'a> {
         let header_text = |cells: &mut dyn Iterator<Item = &'r str>| -> Vec<String> {
             cells.map(header_cell).collect()
         };
+        if std::mem::take(&mut self.units_due) && !self.second_header_due {
+            // The row under a two-row header may give the units.
+            let lower = header_text(&mut cells.clone());
+            if header::is_units_row(&lower) {
+                self.builder.notes.push(format!(
+                    "row {line} gives the columns' units (分, 次, 人); skipped"
+                ));
+                self.header_rows.push(lower);
+                return true;
+            }
+        }
         if std::mem::take(&mut self.second_header_due) {
             let lower = header_text(&mut cells.clone());
             if header::is_units_row(&lower) {
@@ -497,6 +523,7 @@ impl<'a> CsvRows<'a> {
                     "the header takes two rows, ending at row {line} (group names above column labels)"
                 ));
                 self.header_rows.push(lower);
+                self.units_due = true;
                 return self.take_header(line, labels, Some(groups), false);
             }
         }
@@ -505,9 +532,16 @@ impl<'a> CsvRows<'a> {
             .and_then(|p| cells.clone().nth(p))
             .map(str::trim)
             .unwrap_or("");
-        // Only a row whose id cell is empty or holds a header's text can be a header again
-        // (the same, or a pasted block's in another order): records pay one lookup.
-        if id_cell.is_empty() || self.header_texts.contains(id_cell) {
+        // Only a row whose id cell is empty or holds a header's text, or that names the id
+        // column anywhere, can be a header again (the same, or a pasted block's in another
+        // order): records pay one lookup and a comparison per cell.
+        let names_id_anywhere = || {
+            cells.clone().any(|c| {
+                let c = c.trim();
+                c == id_field.label || c == id_field.id
+            })
+        };
+        if id_cell.is_empty() || self.header_texts.contains(id_cell) || names_id_anywhere() {
             let again = header_text(&mut cells.clone());
             let names_id = again
                 .iter()
@@ -531,7 +565,7 @@ impl<'a> CsvRows<'a> {
             }
         }
         let id = (!id_cell.is_empty()).then_some(id_cell);
-        if let Some(kind) = rows::not_a_record(cells.clone(), id) {
+        if let Some(kind) = rows::not_a_record(cells.clone(), id, &self.label_columns) {
             self.not_records.push((kind, line));
             return true;
         }
@@ -667,6 +701,9 @@ impl<'a> CsvRows<'a> {
             .columns(line, &labels, &mapping.fields, &mapping.unread);
         let id = self.builder.schema.index_of(&self.builder.schema.id_field);
         self.id_position = mapping.fields.iter().position(|f| *f == id && id.is_some());
+        self.label_columns = (0..self.id_position.unwrap_or(0))
+            .filter(|&p| mapping.fields.get(p).copied().flatten().is_none())
+            .collect();
         if first {
             self.header_rows = vec![labels.clone()];
             self.header_rows.extend(self.titles.iter().cloned());
@@ -755,6 +792,7 @@ impl<'a> CsvRows<'a> {
     /// for the next block.
     pub(crate) fn take(&mut self) -> (Vec<Record>, Vec<RecordError>) {
         self.builder.resolve_percentages(false);
+        self.builder.refuse_unlike_ids();
         self.builder.errors_taken += self.builder.errors.len();
         // The next block is about as long: room for as many records, made once.
         let room = self.builder.records.len();
@@ -901,22 +939,45 @@ impl Scan {
     }
 }
 
-/// The byte offset of a quote that opens a cell in `text` and is never closed, if there is one.
-fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
+/// A quoted cell whose quotes do not pair up.
+struct QuoteProblem {
+    /// Where the cell's opening quote is.
+    open: usize,
+    /// Where text follows its closing quote, on a later line (`"张一,10…\nLW002,"张二`);
+    /// none when the quote never closes.
+    bad_close: Option<usize>,
+}
+
+/// The first quoted cell in `text` whose quotes do not pair up, if there is one: one that never
+/// closes, or whose closing quote is on a later line and followed by more text. (Text after a
+/// closing quote on the quote's own line, `"张三"（党员）`, is read as the csv crate reads it.)
+fn quote_problem(text: &str, delimiter: u8) -> Option<QuoteProblem> {
     let bytes = text.as_bytes();
     if !bytes.contains(&b'"') {
         return None;
     }
     let mut state = Scan::FieldStart;
-    let mut opened = 0;
+    let (mut opened, mut line_breaks) = (0, false);
     for (i, &b) in bytes.iter().enumerate() {
         let next = state.next(b, delimiter);
         if state == Scan::FieldStart && next == Scan::Quoted {
-            opened = i;
+            (opened, line_breaks) = (i, false);
+        }
+        if state == Scan::Quoted && b == b'\n' {
+            line_breaks = true;
+        }
+        if state == Scan::QuoteInQuoted && next == Scan::Unquoted && line_breaks {
+            return Some(QuoteProblem {
+                open: opened,
+                bad_close: Some(i),
+            });
         }
         state = next;
     }
-    (state == Scan::Quoted).then_some(opened)
+    (state == Scan::Quoted).then_some(QuoteProblem {
+        open: opened,
+        bad_close: None,
+    })
 }
 
 /// The text of a ledger file (see [`crate::encoding`]), and a note on how it was decoded.
@@ -960,8 +1021,9 @@ pub(crate) struct Builder<'a> {
     /// How repeated ids are found: remembering every id (a ledger read whole), or, for a
     /// stream that cannot take back a record already counted, an 8-byte fingerprint of each.
     pub(crate) duplicates: Duplicates,
-    /// The first id a stream met twice: reading stops there.
-    repeated_in_stream: Option<(String, usize)>,
+    /// Why a stream must stop, and at which row: an id met twice, a column read as fractions
+    /// that turns out to hold percentages.
+    stream_stop: Option<(usize, String)>,
     /// Records read and errors found, including those already taken by a stream.
     read: usize,
     errors_taken: usize,
@@ -972,6 +1034,12 @@ pub(crate) struct Builder<'a> {
     percent: Vec<Option<percent::Column>>,
     /// Where among the notes the one on extra columns goes (the first header's place).
     extras_note_at: Option<usize>,
+    /// Cells are separated by semicolons, as where the decimal mark is a comma: `0,929` in a
+    /// number could be 0.929 or 929, so it is refused rather than guessed.
+    pub(crate) comma_may_be_decimal: bool,
+    /// Whether the ledger's ids are codes (nine in ten have digits): an id of such a ledger
+    /// (`LW2022001`) to name in errors, or empty when they are not; none until known.
+    coded_ids: Option<String>,
 }
 
 /// How a reader deals with an id on two rows.
@@ -1040,7 +1108,7 @@ impl<'a> Builder<'a> {
             notes: Vec::new(),
             seen_ids: Default::default(),
             duplicates: Duplicates::NeitherGraded,
-            repeated_in_stream: None,
+            stream_stop: None,
             read: 0,
             errors_taken: 0,
             wanted: None,
@@ -1050,6 +1118,8 @@ impl<'a> Builder<'a> {
                 .map(|f| f.percent.then(percent::Column::default))
                 .collect(),
             extras_note_at: None,
+            coded_ids: None,
+            comma_may_be_decimal: false,
         }
     }
 
@@ -1141,6 +1211,19 @@ impl<'a> Builder<'a> {
                     let cleaned;
                     let (parsed, text) = match &cell {
                         CellText::Absent => (Ok(None), None),
+                        CellText::Text(t)
+                            if self.comma_may_be_decimal
+                                && matches!(def.ty, FieldType::Int | FieldType::Decimal)
+                                && t.contains(',') =>
+                        {
+                            (
+                                Err(format!(
+                                    "`{}` has a comma, and in a ledger with semicolons between cells a comma may be the decimal mark (0,929) or a thousands separator (1,500); write the number without it",
+                                    t.trim()
+                                )),
+                                Some(*t),
+                            )
+                        }
                         CellText::Text(t) => match identity::cell_text(t) {
                             Cow::Borrowed(t) => (def.parse_cell(t), Some(t)),
                             Cow::Owned(text) => {
@@ -1157,10 +1240,20 @@ impl<'a> Builder<'a> {
                     if let (Some(column), Ok(Some(value))) = (&mut self.percent[field], &parsed) {
                         if percent::could_be_fraction(text, value) {
                             maybe_fractions.push(field);
-                        } else if value.as_f64().is_some_and(|v| v > 1.0)
-                            || text.is_some_and(|t| t.contains(['%', '％']))
+                        } else if (value.as_f64().is_some_and(|v| v > 1.0)
+                            || text.is_some_and(|t| t.contains(['%', '％'])))
+                            && column.percentage()
+                            && self.stream_stop.is_none()
                         {
-                            column.percentage();
+                            self.stream_stop = Some((
+                                row,
+                                format!(
+                                    "{} ({}) holds a percentage ({}) in a column whose earlier rows were fractions (0.929) and were read as percentages; a streamed summary cannot take them back, so it stops: write the column one way, or evaluate without --summary to have the cells that could be either refused",
+                                    def.label,
+                                    def.id,
+                                    text.unwrap_or_default()
+                                ),
+                            ));
                         }
                     }
                     record.cells[field] = match parsed {
@@ -1220,8 +1313,15 @@ impl<'a> Builder<'a> {
         }
         record.id = id;
         if let Duplicates::StopStream(seen) = &mut self.duplicates {
-            if !seen.insert(fingerprint(&record.id)) && self.repeated_in_stream.is_none() {
-                self.repeated_in_stream = Some((record.id.clone(), row));
+            if !seen.insert(fingerprint(&record.id)) && self.stream_stop.is_none() {
+                let id_def = &self.schema.fields[&self.schema.id_field];
+                self.stream_stop = Some((
+                    row,
+                    format!(
+                        "{} `{}` is on an earlier row too; a streamed summary has already counted that row and cannot leave both out, so it stops: correct the ledger, or evaluate it without --summary to list every repeated id",
+                        id_def.label, record.id
+                    ),
+                ));
             }
         } else {
             if let Some((first, again)) = self.seen_ids.get_mut(&record.id) {
@@ -1271,18 +1371,22 @@ impl<'a> Builder<'a> {
     fn refuse_unlike_ids(&mut self) {
         const AT_LEAST: usize = 5;
         let has_digit = |id: &str| id.bytes().any(|b| b.is_ascii_digit());
-        let with_digits = self.records.iter().filter(|r| has_digit(&r.id)).count();
-        if self.records.len() < AT_LEAST || with_digits * 10 < self.records.len() * 9 {
-            return;
+        // Decided once, from the records read so far (a whole ledger, or a stream's first
+        // block), and kept for the blocks after it.
+        if self.coded_ids.is_none() && self.records.len() >= AT_LEAST {
+            let with_digits = self.records.iter().filter(|r| has_digit(&r.id)).count();
+            self.coded_ids = (with_digits * 10 >= self.records.len() * 9)
+                .then(|| self.records.iter().find(|r| has_digit(&r.id)))
+                .flatten()
+                .map(|r| r.id.clone())
+                .or(Some(String::new()));
         }
-        let Some(example) = self
-            .records
-            .iter()
-            .find(|r| has_digit(&r.id))
-            .map(|r| r.id.clone())
-        else {
+        let Some(example) = self.coded_ids.clone().filter(|e| !e.is_empty()) else {
             return;
         };
+        if self.records.iter().all(|r| has_digit(&r.id)) {
+            return;
+        }
         let id_def = &self.schema.fields[&self.schema.id_field];
         let (kept, unlike): (Vec<Record>, Vec<Record>) = std::mem::take(&mut self.records)
             .into_iter()
@@ -1305,15 +1409,14 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> Ledger {
-        if !matches!(self.duplicates, Duplicates::StopStream(_)) {
-            self.refuse_unlike_ids();
-        }
+        // Percent cells are resolved by their records' places, before any record is taken out.
+        self.resolve_percentages(true);
+        self.refuse_unlike_ids();
         if let Some(note) = self.extra_columns_note() {
             // Where the first header was read, as if said then.
             let at = self.extras_note_at.unwrap_or(0).min(self.notes.len());
             self.notes.insert(at, note);
         }
-        self.resolve_percentages(true);
         for (def, column) in self.schema.fields.values().zip(&self.percent) {
             if let Some(note) = column.as_ref().and_then(|c| c.note(def)) {
                 self.notes.push(note);

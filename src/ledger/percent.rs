@@ -8,7 +8,8 @@
 //!   percentages (`0.9` could be 0.9% or 90%): that cell is refused, never guessed.
 //!
 //! A ledger read whole decides per column once every row is read. A stream decides from the
-//! rows read so far when a block is handed on, and keeps that decision.
+//! rows read so far when a block is handed on, and keeps that decision; a percentage in a later
+//! block of a column it read as fractions stops the run, naming the row.
 
 use crate::ledger::{Cell, Record};
 use crate::schema::FieldDef;
@@ -45,9 +46,12 @@ impl Column {
         self.pending.push(record);
     }
 
-    /// Notes a cell that can only be a percentage.
-    pub(crate) fn percentage(&mut self) {
+    /// Notes a cell that can only be a percentage. True when the column was already read as
+    /// fractions and some were handed on so (a stream's earlier block): the two readings clash
+    /// and reading must stop, since what was handed on cannot be taken back.
+    pub(crate) fn percentage(&mut self) -> bool {
         self.percentages_seen = true;
+        self.form == Some(Form::Fractions) && self.converted > 0
     }
 
     /// Decides the column's form if it can be decided now (`finished`: every row is read), and

@@ -83,13 +83,12 @@ const REMARK: [&str; 27] = [
 
 /// Words that end a summary label wherever they follow: `全区合计`, `华森家具党支部小计`, `共计`,
 /// `统计`, `总和`, `加总`, and their traditional forms.
-const SUMMARY_ENDS: [&str; 13] = [
-    "合计", "小计", "总计", "共计", "累计", "汇总", "统计", "总和", "加总", "总数", "合計", "小計",
-    "總計",
+const SUMMARY_ENDS: [&str; 11] = [
+    "合计", "小计", "总计", "共计", "累计", "汇总", "统计", "加总", "合計", "小計", "總計",
 ];
 
 /// Whole labels of a row of statistics over the column: the highest, the lowest, how many.
-const STATISTICS: [&str; 14] = [
+const STATISTICS: [&str; 16] = [
     "计",
     "最高",
     "最高分",
@@ -104,19 +103,13 @@ const STATISTICS: [&str; 14] = [
     "参加人数",
     "全区",
     "中位数",
+    "总和",
+    "总数",
 ];
 
-/// Words that open an example row: `示例`, `（示例）`, `填写示例`, `例：`.
-const EXAMPLE: [&str; 8] = [
-    "示例",
-    "样例",
-    "范例",
-    "举例",
-    "例：",
-    "例:",
-    "模板",
-    "填写示例",
-];
+/// Words that label an example row, alone or before a colon or bracket: `示例`, `（示例）`,
+/// `填写示例：`, `例`. (`模板厂党支部` is an organization, not an example.)
+const EXAMPLE: [&str; 7] = ["示例", "样例", "范例", "举例", "例", "模板", "填写示例"];
 
 /// A label with spaces, trailing colons and a bracketed unit taken off: `合 计（人）：` is `合计`.
 fn core(label: &str) -> String {
@@ -167,16 +160,21 @@ fn summary_label(cell: &str) -> bool {
         || core.starts_with("以上")
 }
 
-/// Whether a cell is the label of an example row: 示例, 样例, a placeholder id (`LW20XX001`).
+/// Whether a cell is the label of an example row: 示例, 样例, 模板, `test`.
 fn example_label(cell: &str) -> bool {
     let cell = cell.trim();
-    let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
-    let core = squeezed.trim_matches(['（', '(', '）', ')', '：', ':', '【', '】', '[', ']']);
-    EXAMPLE.iter().any(|w| core.starts_with(w))
-        || ["XX", "xx", "××", "**"].iter().any(|p| cell.contains(p))
-        || ["例", "test", "example", "sample"]
+    if cell.is_ascii() {
+        return ["test", "example", "sample"]
             .iter()
-            .any(|w| core.eq_ignore_ascii_case(w))
+            .any(|w| cell.eq_ignore_ascii_case(w));
+    }
+    let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    let bare = squeezed.trim_start_matches(['（', '(', '【', '[']);
+    EXAMPLE.iter().any(|w| {
+        bare.strip_prefix(w).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with(['：', ':', '）', ')', '】', ']'])
+        })
+    })
 }
 
 /// Whether a cell opens a note or sign-off line.
@@ -189,34 +187,54 @@ fn remark_label(cell: &str) -> bool {
     REMARK.iter().any(|w| squeezed.starts_with(w)) || SIGN_OFF.iter().any(|w| squeezed.contains(w))
 }
 
-/// Whether the row is not a record, given its cells and its id cell.
+/// Whether the row is not a record, given its cells, its id cell and the positions of the
+/// columns left of the id that fill no field (a 序号 column).
 ///
-/// A summary row is known by its label in the id cell or in any of its first three filled
-/// cells (a 序号 column saying 合计 while the id column holds the member count). A note or
-/// sign-off line is known by its first filled cell, and only when it has no id of its own.
+/// A row with an id is looked at only there: its id and its 序号 cell may say 合计 (with the
+/// member count in the id column) or 示例, but a name (王总和) never makes a member a total. A
+/// row without an id is known by its first three filled cells.
 pub(crate) fn not_a_record<'r>(
-    cells: impl Iterator<Item = &'r str>,
+    cells: impl Iterator<Item = &'r str> + Clone,
     id: Option<&str>,
+    label_columns: &[usize],
 ) -> Option<NotARecord> {
     let id = id.map(str::trim).unwrap_or("");
+    if !id.is_empty() {
+        let labels = || {
+            cells
+                .clone()
+                .enumerate()
+                .filter(|(i, _)| label_columns.contains(i))
+                .map(|(_, c)| c)
+        };
+        if summary_label(id) || labels().any(summary_label) {
+            return Some(NotARecord::Summary);
+        }
+        if example_label(id) || labels().any(example_label) {
+            return Some(NotARecord::Example);
+        }
+        return remark_label(id).then_some(NotARecord::Remark);
+    }
     let mut filled = cells.filter(|c| !c.trim().is_empty());
     let first = filled.next()?;
-    if summary_label(id) || summary_label(first) || filled.take(2).any(summary_label) {
+    let rest: Vec<&str> = filled.take(2).collect();
+    if summary_label(first) || rest.iter().any(|c| summary_label(c)) {
         return Some(NotARecord::Summary);
     }
-    let label = if id.is_empty() { first } else { id };
-    if example_label(label) {
+    if example_label(first) || rest.iter().any(|c| example_label(c)) {
         return Some(NotARecord::Example);
     }
-    remark_label(label).then_some(NotARecord::Remark)
+    remark_label(first).then_some(NotARecord::Remark)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The row's kind, its id at `id` and the columns left of it filling no field.
     fn kind(cells: &[&str], id: usize) -> Option<NotARecord> {
-        not_a_record(cells.iter().copied(), cells.get(id).copied())
+        let left: Vec<usize> = (0..id).collect();
+        not_a_record(cells.iter().copied(), cells.get(id).copied(), &left)
     }
 
     #[test]
@@ -284,7 +302,6 @@ mod tests {
             "范例",
             "模板",
             "test",
-            "LW20XX001",
         ] {
             assert_eq!(
                 kind(&[label, "张三", "12"], 0),
@@ -293,6 +310,11 @@ mod tests {
             );
         }
         assert_eq!(kind(&["以下空白", "", ""], 0), Some(NotARecord::Remark));
+        // An example row with a made-up id, said in its 序号 column.
+        assert_eq!(
+            kind(&["示例", "LW20XX001", "张三"], 1),
+            Some(NotARecord::Example)
+        );
         // 合计 in a 序号 column while the id column holds the member count, or a slash.
         assert_eq!(
             kind(&["合计", "12", "", "-30"], 1),
@@ -308,6 +330,12 @@ mod tests {
     fn a_row_with_an_id_is_a_record() {
         // A word in a later cell (a 备注 column) does not make a member a summary.
         assert_eq!(kind(&["1", "LW001", "张三", "一支部", "合计"], 1), None);
+        // Names, organizations and ids that only look like labels are records.
+        assert_eq!(kind(&["1", "LW001", "王总和", "一支部"], 1), None);
+        assert_eq!(kind(&["1", "LW002", "Max", "一支部"], 1), None);
+        assert_eq!(kind(&["1", "WXX002", "王晓霞"], 1), None);
+        assert_eq!(kind(&["1", "350203********1234", "张三"], 1), None);
+        assert_eq!(kind(&["1", "LW003", "模板厂党支部"], 1), None);
         assert_eq!(kind(&["LW001", "备注"], 0), None);
         // No id and no label saying what it is: a record without an id (an error), not skipped.
         assert_eq!(kind(&["3", "", "张三", "5"], 1), None);
