@@ -1051,14 +1051,19 @@ pub(crate) enum Duplicates {
     StopStream(std::collections::HashSet<u64, BuildFingerprint>),
 }
 
-/// An id's fingerprint (SipHash, 64 bits): two different ids share one about once in 10^12
-/// pairs, and then the run stops, naming the row, rather than going on wrong.
+/// An id's fingerprint: FNV-1a over its bytes, finished with splitmix64's mixer so every bit
+/// depends on every byte (64 bits: two different ids of a ten-million-row ledger share one about
+/// once in 10^5 runs, and then the run stops, naming the row, rather than going on wrong).
 fn fingerprint(id: &str) -> u64 {
-    use std::hash::Hasher;
-    // Fixed keys: the same id gives the same fingerprint for the whole run.
-    let mut hasher = std::hash::DefaultHasher::new();
-    hasher.write(id.as_bytes());
-    hasher.finish()
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in id.as_bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash ^= hash >> 30;
+    hash = hash.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash ^= hash >> 27;
+    hash = hash.wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
 }
 
 /// Fingerprints are hashes already: the set uses them as they are.
