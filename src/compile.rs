@@ -901,6 +901,8 @@ impl Compiler<'_> {
             }
             other => ("syntax", parse_message(other), None),
         };
+        // Staff write conditions as they say them: `a and b`, `a or not b`.
+        let help = help.or_else(|| word_operators(&expr.text));
         let mut loc = self.position(expr, e.1);
         if let ParseErrorType::VariableUndefined(name) = e.0.as_ref() {
             loc.len = name.chars().count() as u32;
@@ -931,6 +933,18 @@ impl Compiler<'_> {
     fn position(&self, expr: &Expr, pos: Position) -> Location {
         expression_location(expr, &self.policy.files[expr.file].text, pos)
     }
+}
+
+/// How to write `and`, `or` and `not`, when an expression that failed to parse uses them as
+/// words.
+fn word_operators(text: &str) -> Option<String> {
+    let uses_words = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| matches!(w.to_ascii_lowercase().as_str(), "and" | "or" | "not"));
+    uses_words.then(|| {
+        "write `and` as `&&`, `or` as `||` and `not` as `!`: `has_venue && (member_count >= 3 || !newly_established)`"
+            .to_owned()
+    })
 }
 
 impl crate::native::Names for Compiler<'_> {
