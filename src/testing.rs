@@ -234,9 +234,17 @@ fn run_case(
     };
     // Numbers compare in full, not as rounded for display.
     let n = |x: Option<f64>| x.map_or("none".to_owned(), crate::number::format_exact);
+    // A case may name the grade by its label (优先推荐) as staff do, or by its id.
+    let expected_grade = e.grade.as_ref().map(|g| {
+        policy
+            .grades
+            .iter()
+            .find(|(_, def)| def.label == *g)
+            .map_or_else(|| g.clone(), |(id, _)| id.clone())
+    });
     check(
         "grade",
-        e.grade.clone(),
+        expected_grade,
         outcome.grade.as_deref().unwrap_or("none").to_owned(),
     );
     check("score", e.score.map(|s| n(Some(s))), n(outcome.score));
