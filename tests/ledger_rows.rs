@@ -484,3 +484,49 @@ fn a_units_row_under_a_two_row_header_is_skipped() {
     assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
     assert_eq!(cell(&ledger, "LW1", "org_life"), int(-10));
 }
+
+#[test]
+fn a_pasted_header_that_names_its_id_column_otherwise_stops_the_run() {
+    for id_label in ["编号", "党员编号（必填）", "ＩＤ"] {
+        let csv = format!(
+            "{HEADER}\n\
+             LW001,张一,一支部,龙文区,2024,10,5,0,0,0,0,0,否\n\
+             {id_label},姓名,所在组织,所在区县,年度,组织生活,创先争优,服务职工,遵纪守法,群众反映,工作失误扣分,创新工作加分,一票否决\n\
+             LW002,张二,一支部,龙文区,2024,10,5,0,0,0,30,0,否\n"
+        );
+        let error = read(&csv, &ReadOptions::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("row 3 looks like a header"),
+            "{id_label}: {error}"
+        );
+        assert!(
+            error.contains("name its id column `党员编号`"),
+            "{id_label}: {error}"
+        );
+    }
+}
+
+#[test]
+fn totals_with_a_head_count_and_examples_with_an_id_are_not_members() {
+    let csv = format!(
+        "{HEADER}\n\
+         LW2022XXX,张三,XX公司党支部,龙文区,2024,-10,5,0,0,0,0,0,否\n\
+         LW001,张一,一支部,龙文区,2024,10,5,0,0,0,0,0,否\n\
+         共60人,合计,,,,-1234,260,-1010,-300,-420,180,12,\n"
+    );
+    let ledger = members(&csv);
+    assert_eq!(ids(&ledger), ["LW001"]);
+    assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
+    let notes = ledger.notes.join("\n");
+    assert!(
+        notes.contains("skipped 1 summary row(s)") && notes.contains("row 4"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("skipped 1 example row(s)") && notes.contains("row 2"),
+        "{notes}"
+    );
+}

@@ -211,6 +211,25 @@ fn is_a_value(cell: &str) -> bool {
         .any(|w| cell.eq_ignore_ascii_case(w))
 }
 
+/// The labels, when a row under the header is a header itself: at least three of its cells,
+/// and half of those filled, are labels of the schema's fields.
+pub(crate) fn looks_like_header(schema: &Schema, row: &[String]) -> Option<String> {
+    let filled: Vec<&String> = row.iter().filter(|c| !c.is_empty()).collect();
+    let labels: Vec<&str> = filled
+        .iter()
+        .filter(|c| schema.field_for_header(c).is_some())
+        .map(|c| c.as_str())
+        .collect();
+    (labels.len() >= 3 && labels.len() * 2 >= filled.len()).then(|| {
+        labels
+            .iter()
+            .take(4)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
 /// Whether a row above the header names groups of columns (`2023年`, `2024年` over the same
 /// sub-headers): two different texts at least, so a title merged across the sheet is not one.
 pub(crate) fn holds_groups(row: &[String]) -> bool {

@@ -541,7 +541,10 @@ impl<'a> CsvRows<'a> {
                 c == id_field.label || c == id_field.id
             })
         };
-        if id_cell.is_empty() || self.header_texts.contains(id_cell) || names_id_anywhere() {
+        // An id without a digit (`编号`, `党员编号（必填）`) may be a header that names the id
+        // column otherwise: such rows are looked at too.
+        let no_digit = !id_cell.bytes().any(|b| b.is_ascii_digit());
+        if no_digit || self.header_texts.contains(id_cell) || names_id_anywhere() {
             let again = header_text(&mut cells.clone());
             let names_id = again
                 .iter()
@@ -562,6 +565,18 @@ impl<'a> CsvRows<'a> {
                     "row {line} is a header in another column order (a pasted block); the rows below it are read by it"
                 ));
                 return self.take_header(line, again, None, true);
+            }
+            if let Some(labels) = header::looks_like_header(self.builder.schema, &again) {
+                // A header whose id column has another name: its rows cannot be read by the
+                // header above (their columns may be in another order), nor by it.
+                self.failure = Some(LedgerError::Format {
+                    path: self.name.clone(),
+                    message: format!(
+                        "row {line} looks like a header ({labels}) but has no column named `{}` or `{}`: a block pasted with its own header? name its id column `{}` (then its rows are read by it), or remove the row",
+                        id_field.label, id_field.id, id_field.label
+                    ),
+                });
+                return false;
             }
         }
         let id = (!id_cell.is_empty()).then_some(id_cell);

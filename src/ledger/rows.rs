@@ -153,11 +153,48 @@ fn summary_label(cell: &str) -> bool {
             rest.is_empty() || rest.starts_with(['：', ':', '分', '值', '数', '-', '—'])
         })
     };
+    // `全区合计`, `华森家具党支部小计`: words before the summary word name a place or a body;
+    // a name that only ends like one (林小计) does not.
+    let ends = |word: &str| {
+        core.strip_suffix(word).is_some_and(|before| {
+            before.is_empty() || SUMMARY_OF.iter().any(|m| before.contains(m))
+        })
+    };
     SUMMARY.iter().any(|w| opens(w))
-        || SUMMARY_ENDS.iter().any(|w| core.ends_with(w))
+        || SUMMARY_ENDS.iter().any(|w| ends(w))
         || STATISTICS.contains(&core.as_str())
         || core.starts_with("人均")
         || core.starts_with("以上")
+}
+
+/// What the words before a summary word name: `全区`, `一支部`, `华森家具党支部`, `本页`.
+const SUMMARY_OF: [&str; 24] = [
+    "全", "本", "各", "区", "县", "市", "镇", "乡", "村", "街道", "社区", "支部", "党委", "总支",
+    "公司", "企业", "组织", "组", "党员", "单位", "行业", "网格", "年", "页",
+];
+
+/// Whether a cell is exactly a summary word (`合计`, `小 计`, `平均`): with an id beside it (the
+/// member count, `共60人`), the row is still a total. A name is never exactly one.
+fn exact_summary_word(cell: &str) -> bool {
+    let cell = cell.trim();
+    if cell.is_ascii() || !cell.contains(['计', '計', '均', '总', '和', '最', '数']) {
+        return false;
+    }
+    let core = core(cell);
+    SUMMARY.contains(&core.as_str()) || STATISTICS.contains(&core.as_str())
+}
+
+/// Whether an id is a head count rather than an id: `60人`, `共60人`, `合计12名`.
+fn count_label(id: &str) -> bool {
+    let core = core(id);
+    let core = ["共", "合计", "总计", "计"]
+        .iter()
+        .find_map(|p| core.strip_prefix(p))
+        .unwrap_or(&core);
+    ["人", "名", "个", "家", "户", "项"]
+        .iter()
+        .find_map(|u| core.strip_suffix(u))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a cell is the label of an example row: 示例, 样例, 模板, `test`.
@@ -166,7 +203,9 @@ fn example_label(cell: &str) -> bool {
     if cell.is_ascii() {
         return ["test", "example", "sample"]
             .iter()
-            .any(|w| cell.eq_ignore_ascii_case(w));
+            .any(|w| cell.eq_ignore_ascii_case(w))
+            || cell.contains("XXX")
+            || cell.contains("xxx");
     }
     let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let bare = squeezed.trim_start_matches(['（', '(', '【', '[']);
@@ -175,6 +214,21 @@ fn example_label(cell: &str) -> bool {
             rest.is_empty() || rest.starts_with(['：', ':', '）', ')', '】', ']'])
         })
     })
+}
+
+/// Whether a cell of a row with an id shows the row is a template's example: `张三（示例）`,
+/// `XX公司党支部`, an id with `XXX` in it. Real names and organizations never hold these.
+fn example_mark(cell: &str) -> bool {
+    let cell = cell.trim();
+    if cell.is_ascii() {
+        return cell.contains("XXX") || cell.contains("xxx");
+    }
+    ["示例", "样例", "范例"].iter().any(|w| cell.contains(w))
+        || ["XX", "xx", "××"].iter().any(|p| {
+            cell.strip_prefix(p)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|c| !c.is_ascii())
+        })
 }
 
 /// Whether a cell opens a note or sign-off line.
@@ -207,10 +261,15 @@ pub(crate) fn not_a_record<'r>(
                 .filter(|(i, _)| label_columns.contains(i))
                 .map(|(_, c)| c)
         };
-        if summary_label(id) || labels().any(summary_label) {
+        let first_three = || cells.clone().filter(|c| !c.trim().is_empty()).take(3);
+        if summary_label(id)
+            || count_label(id)
+            || labels().any(summary_label)
+            || first_three().any(exact_summary_word)
+        {
             return Some(NotARecord::Summary);
         }
-        if example_label(id) || labels().any(example_label) {
+        if example_label(id) || labels().any(example_label) || first_three().any(example_mark) {
             return Some(NotARecord::Example);
         }
         return remark_label(id).then_some(NotARecord::Remark);
@@ -310,6 +369,28 @@ mod tests {
             );
         }
         assert_eq!(kind(&["以下空白", "", ""], 0), Some(NotARecord::Remark));
+        // A total whose id column holds the head count, its label beside it.
+        assert_eq!(
+            kind(&["共60人", "合计", "", "-1234"], 0),
+            Some(NotARecord::Summary)
+        );
+        assert_eq!(
+            kind(&["9人", "", "小计", "-127"], 0),
+            Some(NotARecord::Summary)
+        );
+        // Template examples that carry an id.
+        assert_eq!(
+            kind(&["LW2022XXX", "张三", "XX公司党支部"], 0),
+            Some(NotARecord::Example)
+        );
+        assert_eq!(
+            kind(&["LW0000001", "示例", "一支部"], 0),
+            Some(NotARecord::Example)
+        );
+        assert_eq!(
+            kind(&["LW0000000", "张三（样例）", "一支部"], 0),
+            Some(NotARecord::Example)
+        );
         // An example row with a made-up id, said in its 序号 column.
         assert_eq!(
             kind(&["示例", "LW20XX001", "张三"], 1),
@@ -336,6 +417,8 @@ mod tests {
         assert_eq!(kind(&["1", "WXX002", "王晓霞"], 1), None);
         assert_eq!(kind(&["1", "350203********1234", "张三"], 1), None);
         assert_eq!(kind(&["1", "LW003", "模板厂党支部"], 1), None);
+        assert_eq!(kind(&["林小计", "一支部"], 0), None);
+        assert_eq!(kind(&["1", "LW004", "江总和", "计春华"], 1), None);
         assert_eq!(kind(&["LW001", "备注"], 0), None);
         // No id and no label saying what it is: a record without an id (an error), not skipped.
         assert_eq!(kind(&["3", "", "张三", "5"], 1), None);
