@@ -495,8 +495,10 @@ impl<'a> CsvRows<'a> {
         let header_text = |cells: &mut dyn Iterator<Item = &'r str>| -> Vec<String> {
             cells.map(header_cell).collect()
         };
-        if std::mem::take(&mut self.units_due) && !self.second_header_due {
-            // The row under a two-row header may give the units.
+        // The row under a header may give the units, or be a two-row header's second row.
+        let units_due = std::mem::take(&mut self.units_due);
+        let second_due = std::mem::take(&mut self.second_header_due);
+        if units_due || second_due {
             let lower = header_text(&mut cells.clone());
             if header::is_units_row(&lower) {
                 self.builder.notes.push(format!(
@@ -505,17 +507,7 @@ impl<'a> CsvRows<'a> {
                 self.header_rows.push(lower);
                 return true;
             }
-        }
-        if std::mem::take(&mut self.second_header_due) {
-            let lower = header_text(&mut cells.clone());
-            if header::is_units_row(&lower) {
-                self.builder.notes.push(format!(
-                    "row {line} gives the columns' units (分, 次, 人); skipped"
-                ));
-                self.header_rows.push(lower);
-                return true;
-            }
-            if header::is_second_header_row(self.builder.schema, columns, &lower) {
+            if second_due && header::is_second_header_row(self.builder.schema, columns, &lower) {
                 let labels = header::two_rows(columns, &lower);
                 let groups = header::two_row_groups(columns, &lower);
                 // The header spans this row too: its records start below.
