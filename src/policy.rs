@@ -123,9 +123,11 @@ pub struct Step {
     pub label: String,
     pub required: bool,
     pub not_before: Option<Wait>,
+    /// A deadline: the step may not happen after an earlier step plus its interval.
+    pub not_after: Option<Wait>,
 }
 
-/// A step may not happen before an earlier step plus `interval`.
+/// A step may not happen before (or, as a deadline, after) an earlier step plus `interval`.
 #[derive(Debug, Clone)]
 pub struct Wait {
     /// Index of the earlier step in the procedure's steps.

@@ -764,10 +764,10 @@ impl Validator<'_> {
                 self.error(file, &step.field, "duplicate-id", message);
                 sound = false;
             }
-            let not_before = step.not_before.as_ref().and_then(|w| {
+            let mut wait = |key: &str, w: &crate::load::raw::RawWait| {
                 let Some(after) = steps.iter().position(|s| s.field == w.after.value) else {
                     let message = format!(
-                        "`not_before.after: {}` must name an earlier step of procedure `{rule}`",
+                        "`{key}.after: {}` must name an earlier step of procedure `{rule}`",
                         w.after.value
                     );
                     self.error(file, &w.after, "procedure", message);
@@ -791,8 +791,8 @@ impl Validator<'_> {
                     sound = false;
                 }
                 if interval == crate::calendar::Interval::default() {
-                    let message = "`not_before` needs an interval: `years`, `months` or `days`";
-                    self.error(file, &w.after, "procedure", message.into());
+                    let message = format!("`{key}` needs an interval: `years`, `months` or `days`");
+                    self.error(file, &w.after, "procedure", message);
                     sound = false;
                 }
                 Some(Wait {
@@ -801,7 +801,9 @@ impl Validator<'_> {
                     source: w.source.clone(),
                     assumed: w.assumed,
                 })
-            });
+            };
+            let not_before = step.not_before.as_ref().and_then(|w| wait("not_before", w));
+            let not_after = step.not_after.as_ref().and_then(|w| wait("not_after", w));
             steps.push(Step {
                 field: name.clone(),
                 label: step
@@ -811,6 +813,7 @@ impl Validator<'_> {
                     .unwrap_or_else(|| name.clone()),
                 required: step.required,
                 not_before,
+                not_after,
             });
         }
         if steps.is_empty() {

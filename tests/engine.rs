@@ -1212,3 +1212,34 @@ fn a_stream_keeps_to_what_its_first_block_decided() {
         e.errors
     );
 }
+
+/// A procedure step with a deadline (`not_after`) is too late one day past it, named in words.
+#[test]
+fn a_step_past_its_deadline_is_too_late() {
+    let policy = "id: t\nname: 测试\nsubject: dossier\nfields: [activist_on, candidate_on]\nrules:\n  - id: procedure\n    kind: procedure\n    steps:\n      - field: activist_on\n      - field: candidate_on\n        not_after: { after: activist_on, years: 2, assumed: true }\n";
+    let loader = MemoryLoader::new().with("p/policy.yaml", policy);
+    let p = prepared(&loader, "p");
+    let csv = "档案编号,确定为入党积极分子日期,确定为发展对象日期\nD1,2020-03-01,2022-03-01\nD2,2020-03-01,2022-03-02\n";
+    let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &p.policy.policy.schema).unwrap();
+    let e = p.policy.evaluate_ledger(&ledger);
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let notes: Vec<Vec<String>> = e
+        .outcomes
+        .iter()
+        .map(|o| o.rules[0].problems.clone())
+        .collect();
+    assert!(notes[0].is_empty(), "{notes:?}");
+    assert!(notes[1][0].starts_with("too late:"), "{notes:?}");
+    assert!(notes[1][0].contains("(latest 2022-03-01)"), "{notes:?}");
+    // A deadline needs an interval.
+    let bad = policy.replace("years: 2, ", "");
+    let loader = MemoryLoader::new().with("p/policy.yaml", bad);
+    let Err(LoadError::Invalid(d)) = prepare(&loader, "p".as_ref()) else {
+        panic!("a deadline without an interval must be refused");
+    };
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("`not_after` needs an interval")),
+        "{d:?}"
+    );
+}

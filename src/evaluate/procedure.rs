@@ -12,6 +12,8 @@ pub enum Problem {
     OutOfOrder { step: usize, before: usize },
     /// Dated before the earliest day its wait allows.
     TooEarly { step: usize, earliest: Date },
+    /// Dated after the latest day its deadline allows.
+    TooLate { step: usize, latest: Date },
 }
 
 impl Problem {
@@ -19,7 +21,8 @@ impl Problem {
         match self {
             Problem::Missing { step }
             | Problem::OutOfOrder { step, .. }
-            | Problem::TooEarly { step, .. } => *step,
+            | Problem::TooEarly { step, .. }
+            | Problem::TooLate { step, .. } => *step,
         }
     }
 
@@ -55,12 +58,27 @@ impl Problem {
                     date(after),
                 )
             }
+            Problem::TooLate { step, latest } => {
+                let wait = steps[step].not_after.as_ref();
+                let (after, interval, source) = wait.map_or((step, String::new(), None), |w| {
+                    (w.after, w.interval.describe(), w.source.as_deref())
+                });
+                let source = source.map(|s| format!("; {s}")).unwrap_or_default();
+                format!(
+                    "too late: {} on {} is more than {interval} after {} on {} (latest {latest}{source})",
+                    name(step),
+                    date(step),
+                    name(after),
+                    date(after),
+                )
+            }
         }
     }
 }
 
 /// Checks a dossier's step dates (`None`: not taken) against the procedure. Problems come in
-/// step order; a step has at most one (missing, else out of order, else too early).
+/// step order; a step has at most one (missing, else out of order, else too early, else too
+/// late).
 pub fn check(steps: &[Step], dates: &[Option<Date>]) -> Vec<Problem> {
     let mut problems = Vec::new();
     // The latest step taken so far, which every later step must not precede.
@@ -83,6 +101,14 @@ pub fn check(steps: &[Step], dates: &[Option<Date>]) -> Vec<Problem> {
                 step: i,
                 earliest: after.plus(wait.interval),
             });
+        } else if let Some(wait) = &step.not_after
+            && let Some(after) = dates[wait.after]
+            && date > after.plus(wait.interval)
+        {
+            problems.push(Problem::TooLate {
+                step: i,
+                latest: after.plus(wait.interval),
+            });
         }
         if latest.is_none_or(|j| dates[j].is_none_or(|d| date >= d)) {
             latest = Some(i);
@@ -104,6 +130,7 @@ mod tests {
             label: field.into(),
             required,
             not_before,
+            not_after: None,
         };
         vec![
             step("applied_on", true, None),
@@ -156,6 +183,26 @@ mod tests {
         assert_eq!(
             check(&steps(), &d),
             vec![Problem::TooEarly { step: 2, earliest }]
+        );
+        // A deadline: 发展对象 at most two years after 积极分子.
+        let mut late = steps();
+        late[2].not_after = Some(Wait {
+            after: 1,
+            interval: Interval {
+                years: 2,
+                ..Interval::default()
+            },
+            source: None,
+            assumed: false,
+        });
+        let d = dates(["2014-03-01", "2014-09-01", "2016-09-01", ""]);
+        assert_eq!(check(&late, &d), vec![]);
+        let d = dates(["2014-03-01", "2014-09-01", "2016-09-02", ""]);
+        let latest = Date::parse("2016-09-01").unwrap();
+        assert_eq!(check(&late, &d), vec![Problem::TooLate { step: 2, latest }]);
+        assert_eq!(
+            Problem::TooLate { step: 2, latest }.describe(&late, &d),
+            "too late: candidate_on (candidate_on) on 2016-09-02 is more than 2 years after activist_on (activist_on) on 2014-09-01 (latest 2016-09-01)"
         );
         // The activist date precedes the application.
         let d = dates(["2014-09-01", "2014-03-01", "2015-09-01", ""]);

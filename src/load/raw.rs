@@ -265,9 +265,13 @@ pub struct RawStep {
     /// The step may not happen before an earlier step plus an interval.
     #[serde(default)]
     pub not_before: Option<RawWait>,
+    /// The step may not happen after an earlier step plus an interval (a deadline: 公示 within
+    /// 5 days of the branch's decision).
+    #[serde(default)]
+    pub not_after: Option<RawWait>,
 }
 
-/// A minimum interval after an earlier step.
+/// An interval after an earlier step: the least (`not_before`) or the most (`not_after`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWait {
