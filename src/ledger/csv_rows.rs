@@ -121,13 +121,7 @@ impl<'a> CsvRows<'a> {
                 )
             }
         };
-        self.builder.errors.push(RecordError {
-            row: line,
-            record: None,
-            field: None,
-            rule: None,
-            message,
-        });
+        self.row_error(line, None, message);
         self.lines_before += memchr_count(&text.as_bytes()[start..end]);
         self.block(&text[end..])
     }
@@ -291,13 +285,7 @@ impl<'a> CsvRows<'a> {
             let message = format!(
                 "the row has {count} cells but the header has {width}; values may be shifted, so the row is skipped"
             );
-            self.builder.errors.push(RecordError {
-                row: line,
-                record: id.map(str::to_owned),
-                field: None,
-                rule: None,
-                message,
-            });
+            self.row_error(line, id, message);
         } else if cells.clone().skip(width).any(|c| !c.trim().is_empty()) {
             // Wider than the header: a pasted block's own header with more columns, or a
             // row whose values are shifted.
@@ -315,13 +303,7 @@ impl<'a> CsvRows<'a> {
             let message = format!(
                 "the row has {count} cells but the header has {width}; values may be shifted, so the row is skipped"
             );
-            self.builder.errors.push(RecordError {
-                row: line,
-                record: None,
-                field: None,
-                rule: None,
-                message,
-            });
+            self.row_error(line, None, message);
         } else {
             self.builder.record(line, cells.map(CellText::Text));
         }
@@ -482,6 +464,17 @@ impl<'a> CsvRows<'a> {
             ));
         }
         notes
+    }
+
+    /// An error about a whole row (its cells cannot be trusted), not one field of it.
+    fn row_error(&mut self, line: usize, record: Option<&str>, message: String) {
+        self.builder.errors.push(RecordError {
+            row: line,
+            record: record.map(str::to_owned),
+            field: None,
+            rule: None,
+            message,
+        });
     }
 
     fn no_header(&self) -> LedgerError {
