@@ -158,7 +158,11 @@ impl Names {
                             )
                         })
                         .collect(),
-                    _ => Vec::new(),
+                    RuleKind::Base { .. }
+                    | RuleKind::Points { .. }
+                    | RuleKind::Veto { .. }
+                    | RuleKind::Money { .. }
+                    | RuleKind::Table(_) => Vec::new(),
                 })
                 .collect(),
             grades: policy
@@ -321,6 +325,21 @@ pub fn compile_with(
                 .iter()
                 .map(|w| compiler.expr(w, Expect::Bool, &rule.id))
                 .collect(),
+            // One per input: a field's slot; the score and other rules' results are the
+            // evaluator's own (a placeholder keeps the inputs aligned).
+            RuleKind::Table(table) => table
+                .inputs
+                .iter()
+                .map(|input| match &input.source {
+                    crate::rules::table::Source::Field(name) => slots
+                        .iter()
+                        .position(|slot| slot.name == name.as_str())
+                        .map_or(CompiledExpr::Const(Value::Bool(false)), CompiledExpr::Field),
+                    crate::rules::table::Source::Score | crate::rules::table::Source::Rule(_) => {
+                        CompiledExpr::Const(Value::Bool(false))
+                    }
+                })
+                .collect(),
         };
         exprs.push(compiled);
     }
@@ -334,7 +353,8 @@ pub fn compile_with(
         };
         let by = rule.by.as_deref().and_then(&mut field);
         let prefer = match &rule.kind {
-            crate::policy::GroupKind::Lead { prefer, .. } => prefer
+            crate::policy::GroupKind::Lead { prefer, .. }
+            | crate::policy::GroupKind::Quota { prefer, .. } => prefer
                 .iter()
                 .map(|p| match p {
                     crate::policy::Prefer::Field(name) => field(name),

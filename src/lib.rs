@@ -45,6 +45,7 @@ pub mod native;
 pub mod number;
 pub mod policy;
 pub mod report;
+pub mod rules;
 pub mod sandbox;
 pub mod schema;
 pub mod stream;

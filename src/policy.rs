@@ -113,6 +113,9 @@ pub enum RuleKind {
     Money { when: Option<Expr>, amount: Money },
     /// Dated steps that must be present, in order, and far enough apart.
     Procedure { steps: Vec<Step> },
+    /// A decision table: the first row whose conditions hold gives the grade
+    /// ([`crate::rules::table`]).
+    Table(crate::rules::table::Table),
 }
 
 /// A step of a procedure: a date field of the record.
@@ -157,6 +160,7 @@ impl RuleKind {
             RuleKind::Checklist { .. } => "checklist",
             RuleKind::Money { .. } => "money",
             RuleKind::Procedure { .. } => "procedure",
+            RuleKind::Table(_) => "table",
         }
     }
 }
@@ -329,6 +333,15 @@ pub enum GroupKind {
         of: Option<Selector>,
         at_least: Option<f64>,
     },
+    /// At most `at_most` of the records `select` takes keep their grade, ranked by `prefer`;
+    /// the rest get `demote_to`. Runs before every other group rule, the ranks and the
+    /// summary, so a demotion changes grade, money and pass rate everywhere.
+    Quota {
+        select: Selector,
+        prefer: Vec<Prefer>,
+        at_most: usize,
+        demote_to: String,
+    },
 }
 
 /// A rule over the records of each group (or all records), run after every record is
@@ -350,6 +363,7 @@ impl GroupKind {
         match self {
             GroupKind::Lead { .. } => "lead",
             GroupKind::Rate { .. } => "rate",
+            GroupKind::Quota { .. } => "quota",
         }
     }
 
@@ -358,6 +372,7 @@ impl GroupKind {
         match self {
             GroupKind::Lead { lead, pair, .. } => std::iter::once(lead).chain(pair).collect(),
             GroupKind::Rate { count, of, .. } => std::iter::once(count).chain(of).collect(),
+            GroupKind::Quota { select, .. } => vec![select],
         }
     }
 }

@@ -14,8 +14,8 @@ use crate::load::raw::{Literal, NumOrName, RawGroupRule, RawParam, RawRule, RawS
 use crate::load::{At, Pack};
 use crate::policy::*;
 
-/// The rule kinds of the format.
-pub const RULE_KINDS: [&str; 8] = [
+/// The rule kinds of the format, as written.
+pub const RULE_KINDS: [&str; 9] = [
     "base",
     "points",
     "bonus",
@@ -24,7 +24,52 @@ pub const RULE_KINDS: [&str; 8] = [
     "checklist",
     "procedure",
     "money",
+    "table",
 ];
+
+/// A rule's `kind:` read once: every later step matches on this, never on the text, so a new
+/// kind is a compile error wherever it is not yet handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KindName {
+    Base,
+    Points(Direction),
+    Veto,
+    Checklist,
+    Procedure,
+    Money,
+    Table,
+}
+
+impl KindName {
+    fn parse(text: &str) -> Option<KindName> {
+        Some(match text {
+            "base" => KindName::Base,
+            "points" => KindName::Points(Direction::Points),
+            "bonus" => KindName::Points(Direction::Bonus),
+            "deduction" => KindName::Points(Direction::Deduction),
+            "veto" => KindName::Veto,
+            "checklist" => KindName::Checklist,
+            "procedure" => KindName::Procedure,
+            "money" => KindName::Money,
+            "table" => KindName::Table,
+            _ => return None,
+        })
+    }
+
+    /// The keys a rule of this kind takes (besides id, kind, label, description, assumed,
+    /// dimension): any other is a mistake, not decoration.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            KindName::Base => &["value"],
+            KindName::Points(_) => &["expr", "min", "max", "category"],
+            KindName::Veto => &["when", "grade"],
+            KindName::Checklist => &["criteria", "at_least"],
+            KindName::Procedure => &["steps"],
+            KindName::Money => &["when", "amount"],
+            KindName::Table => &["rows"],
+        }
+    }
+}
 
 /// What validation found: the policy (with every part that is sound), all diagnostics, and
 /// whether its names (fields, params) are sound enough to compile its expressions. Compiling
@@ -478,7 +523,281 @@ impl Validator<'_> {
                 });
             }
         }
+        self.tables(&mut rules, params, grades);
         rules
+    }
+
+    /// Resolves each decision table's inputs (the score, any other rule, a declared field, by
+    /// id or Chinese label) and reads its cells, once every rule is known.
+    fn tables(
+        &mut self,
+        rules: &mut [Rule],
+        params: &IndexMap<String, Param>,
+        grades: &IndexMap<String, Grade>,
+    ) {
+        use crate::rules::table::{Cell, Condition, Input, Row, Table};
+        let pack = self.pack;
+        let table_ids: Vec<usize> = (0..rules.len())
+            .filter(|&i| matches!(rules[i].kind, RuleKind::Table(_)))
+            .collect();
+        for &t in &table_ids {
+            let Some(At { file, item: raw }) =
+                pack.rules.iter().find(|r| r.item.id.value == rules[t].id)
+            else {
+                continue;
+            };
+            let file = *file;
+            let rule_id = raw.id.value.clone();
+            if table_ids.len() > 1 && t != table_ids[0] {
+                let message = format!(
+                    "table `{rule_id}` is a second decision table: one table gives the grade"
+                );
+                self.error(file, &raw.kind, "table", message);
+            }
+            if pack.bands.is_some() {
+                let message = format!(
+                    "table `{rule_id}` gives the grade, and so do the `bands`: keep one of them"
+                );
+                self.error(file, &raw.kind, "table", message).help = Some(
+                    "a score band becomes a row: `{ score: \">= 90\", grade: ... }`".into(),
+                );
+            }
+            let mut inputs: Vec<Input> = Vec::new();
+            let mut rows = Vec::new();
+            let mut sound = true;
+            let used = std::cell::RefCell::new(Vec::new());
+            let number = |name: &str| match params.get(name).map(|p| &p.value) {
+                Some(ParamValue::Num(n)) => {
+                    used.borrow_mut().push(name.to_owned());
+                    Some(*n)
+                }
+                _ => None,
+            };
+            for (r, raw_row) in raw.rows.iter().flatten().enumerate() {
+                let mut grade = None;
+                let mut conditions = Vec::new();
+                for (key, cell) in raw_row {
+                    if key.value == "grade" {
+                        match &cell.value {
+                            Literal::Str(g) => {
+                                let g = Spanned {
+                                    value: g.clone(),
+                                    referenced: cell.referenced,
+                                    defined: cell.defined,
+                                };
+                                if self.known_grade(file, &g, grades) {
+                                    grade = Some(g.value);
+                                } else {
+                                    sound = false;
+                                }
+                            }
+                            _ => {
+                                let message = "a row's `grade` is a grade id".to_owned();
+                                self.error(file, cell, "table", message);
+                                sound = false;
+                            }
+                        }
+                        continue;
+                    }
+                    let i = match inputs.iter().position(|inp| inp.key == key.value) {
+                        Some(i) => i,
+                        None => match self.table_input(file, key, t, rules) {
+                            Some((source, label, kind)) => {
+                                inputs.push(Input {
+                                    key: key.value.clone(),
+                                    label,
+                                    source,
+                                    kind,
+                                });
+                                inputs.len() - 1
+                            }
+                            None => {
+                                sound = false;
+                                continue;
+                            }
+                        },
+                    };
+                    if inputs.iter().enumerate().any(|(j, inp)| {
+                        j != i
+                            && inp.source == inputs[i].source
+                            && conditions.iter().any(|(k, _)| *k == j)
+                    }) {
+                        let message = format!(
+                            "row {} names {} twice (by id and by label)",
+                            r + 1,
+                            inputs[i].label
+                        );
+                        self.error(file, key, "table", message);
+                        sound = false;
+                    }
+                    let written = match &cell.value {
+                        Literal::Bool(b) => Cell::Bool(*b),
+                        Literal::Num(n) => Cell::Num(*n),
+                        Literal::Str(s) => Cell::Text(s.clone()),
+                    };
+                    match Condition::parse(&written, inputs[i].kind, &number) {
+                        Ok(None) => {}
+                        Ok(Some(c)) => match self.choice(file, cell, &inputs[i], c) {
+                            Some(c) => conditions.push((i, c)),
+                            None => sound = false,
+                        },
+                        Err(message) => {
+                            let message =
+                                format!("row {}, {}: {message}", r + 1, inputs[i].label);
+                            self.error(file, cell, "table", message);
+                            sound = false;
+                        }
+                    }
+                }
+                conditions.sort_by_key(|(i, _)| *i);
+                let loc = raw_row
+                    .keys()
+                    .next()
+                    .map_or_else(|| pack.loc(file, &raw.kind), |k| pack.loc(file, k));
+                match grade {
+                    Some(grade) => rows.push(Row {
+                        conditions,
+                        grade,
+                        loc,
+                    }),
+                    None => {
+                        let message = format!(
+                            "row {} of table `{rule_id}` has no `grade`: what does a record matching it get?",
+                            r + 1
+                        );
+                        self.error(file, &raw.kind, "table", message);
+                        sound = false;
+                    }
+                }
+            }
+            self.used_params.extend(used.into_inner());
+            if rows.is_empty() && sound {
+                let message = format!("table `{rule_id}` has no rows");
+                self.error(file, &raw.kind, "table", message);
+                sound = false;
+            }
+            let table = Table { inputs, rows };
+            if sound && !table.has_default_row() {
+                let message = format!(
+                    "table `{rule_id}` has no last row without conditions: a record no row matches is refused"
+                );
+                self.warning(file, &raw.kind, "table-no-default", message);
+            }
+            // An unsound table keeps no rows; its errors stop the pack before evaluation.
+            rules[t].kind = RuleKind::Table(table);
+        }
+    }
+
+    /// What a table's key reads: `score`, another rule (by id or label) or a declared field
+    /// (by id or label), with its label and how its cells are read.
+    fn table_input(
+        &mut self,
+        file: usize,
+        key: &Spanned<String>,
+        table: usize,
+        rules: &[Rule],
+    ) -> Option<(crate::rules::table::Source, String, crate::rules::table::InputKind)> {
+        use crate::rules::table::{InputKind, Source};
+        let name = key.value.as_str();
+        if name == "score" {
+            if scores(rules) {
+                return Some((Source::Score, "score".into(), InputKind::Number));
+            }
+            let message = "`score` needs a base or points rule".to_owned();
+            self.error(file, key, "table", message);
+            return None;
+        }
+        if let Some(i) = rules.iter().position(|r| r.id == name || r.label == name) {
+            let kind = match &rules[i].kind {
+                RuleKind::Base { .. } | RuleKind::Points { .. } => InputKind::Number,
+                RuleKind::Veto { .. }
+                | RuleKind::Checklist { .. }
+                | RuleKind::Procedure { .. }
+                | RuleKind::Money { .. } => InputKind::YesNo,
+                RuleKind::Table(_) => {
+                    let message = format!("a table cannot read a table (`{name}`)");
+                    self.error(file, key, "table", message);
+                    return None;
+                }
+            };
+            if i == table {
+                return None;
+            }
+            return Some((Source::Rule(i), rules[i].label.clone(), kind));
+        }
+        let schema = &self.pack.schema;
+        let declared: Vec<&crate::schema::FieldDef> = self
+            .pack
+            .fields
+            .iter()
+            .filter_map(|f| schema.field(&f.item.value))
+            .collect();
+        if let Some(def) = declared.iter().find(|d| d.id == name || d.label == name) {
+            use crate::schema::FieldType;
+            let kind = match def.ty {
+                FieldType::Int | FieldType::Decimal => InputKind::Number,
+                FieldType::Bool => InputKind::YesNo,
+                FieldType::String | FieldType::Enum(_) => InputKind::Text,
+                FieldType::Date => {
+                    let message = format!(
+                        "a table cannot compare the date {} ({}): compare it in a rule's expression and read that rule",
+                        def.label, def.id
+                    );
+                    self.error(file, key, "table", message);
+                    return None;
+                }
+            };
+            return Some((Source::Field(def.id.clone()), def.label.clone(), kind));
+        }
+        let mut known: Vec<&str> = vec!["score"];
+        known.extend(rules.iter().map(|r| r.id.as_str()));
+        known.extend(declared.iter().flat_map(|d| [d.id.as_str(), d.label.as_str()]));
+        let help = suggest(
+            name,
+            known,
+            "a table reads `score`, a rule's id or label, or a field of `fields:` by id or label",
+        );
+        let message = format!("unknown table input `{name}`");
+        self.error(file, key, "table", message).help = Some(help);
+        None
+    }
+
+    /// A table cell on a choice field names one of its values, by id or label (read as the id).
+    fn choice(
+        &mut self,
+        file: usize,
+        cell: &Spanned<Literal>,
+        input: &crate::rules::table::Input,
+        condition: crate::rules::table::Condition,
+    ) -> Option<crate::rules::table::Condition> {
+        use crate::rules::table::{Condition, Source};
+        let (Source::Field(field), Condition::Text { value, negated }) =
+            (&input.source, &condition)
+        else {
+            return Some(condition);
+        };
+        let Some(crate::schema::FieldType::Enum(values)) =
+            self.pack.schema.field(field).map(|d| &d.ty)
+        else {
+            return Some(condition);
+        };
+        if values.contains_key(value) {
+            return Some(condition);
+        }
+        if let Some((id, _)) = values.iter().find(|(_, label)| *label == value) {
+            return Some(Condition::Text {
+                value: id.clone(),
+                negated: *negated,
+            });
+        }
+        let allowed: Vec<&str> = values.values().map(String::as_str).collect();
+        let message = format!(
+            "`{value}` is not a value of {} ({field}): it is one of {}",
+            input.label,
+            allowed.join("、")
+        );
+        self.error(file, cell, "table", message);
+        None
     }
 
     fn rule_kind(
@@ -490,7 +809,7 @@ impl Validator<'_> {
         grades: &IndexMap<String, Grade>,
     ) -> Option<RuleKind> {
         let kind = raw.kind.value.as_str();
-        if !RULE_KINDS.contains(&kind) {
+        let Some(name) = KindName::parse(kind) else {
             let suggestion = did_you_mean(kind, RULE_KINDS);
             let d = self.error(
                 file,
@@ -506,17 +825,9 @@ impl Validator<'_> {
                 None => format!("the kinds are: {}", RULE_KINDS.join(", ")),
             });
             return None;
-        }
-        // Keys a kind does not use are mistakes, not decoration.
-        let allowed: &[&str] = match kind {
-            "base" => &["value"],
-            "points" | "bonus" | "deduction" => &["expr", "min", "max", "category"],
-            "veto" => &["when", "grade"],
-            "checklist" => &["criteria", "at_least"],
-            "procedure" => &["steps"],
-            _ => &["when", "amount"],
         };
-        let present: [(&str, Option<Location>); 11] = [
+        let allowed = name.keys();
+        let present: [(&str, Option<Location>); 12] = [
             ("value", raw.value.as_ref().map(|s| self.pack.loc(file, s))),
             ("expr", raw.expr.as_ref().map(|s| self.pack.loc(file, s))),
             ("when", raw.when.as_ref().map(|s| self.pack.loc(file, s))),
@@ -544,6 +855,10 @@ impl Validator<'_> {
             (
                 "steps",
                 raw.steps.as_ref().map(|_| self.pack.loc(file, &raw.kind)),
+            ),
+            (
+                "rows",
+                raw.rows.as_ref().map(|_| self.pack.loc(file, &raw.kind)),
             ),
         ];
         let mut misplaced = false;
@@ -578,8 +893,8 @@ impl Validator<'_> {
                 format!("a `{kind}` rule needs `{key}` (rule `{}`)", raw.id.value),
             );
         };
-        match kind {
-            "base" => match &raw.value {
+        match name {
+            KindName::Base => match &raw.value {
                 Some(v) => self
                     .number(file, v, params)
                     .map(|value| RuleKind::Base { value }),
@@ -588,12 +903,7 @@ impl Validator<'_> {
                     None
                 }
             },
-            "points" | "bonus" | "deduction" => {
-                let direction = match kind {
-                    "points" => Direction::Points,
-                    "bonus" => Direction::Bonus,
-                    _ => Direction::Deduction,
-                };
+            KindName::Points(direction) => {
                 let (min, max) = self.caps(file, raw.min.as_ref(), raw.max.as_ref(), params);
                 if let Some(c) = &raw.category
                     && !categories.contains_key(&c.value)
@@ -620,7 +930,7 @@ impl Validator<'_> {
                     }
                 }
             }
-            "veto" => {
+            KindName::Veto => {
                 let grade = match &raw.grade {
                     Some(g) if grades.contains_key(&g.value) => Some(g.value.clone()),
                     Some(g) => {
@@ -646,7 +956,7 @@ impl Validator<'_> {
                     grade: grade?,
                 })
             }
-            "checklist" => {
+            KindName::Checklist => {
                 let Some(raw_criteria) = &raw.criteria else {
                     missing(self, "criteria");
                     return None;
@@ -697,14 +1007,26 @@ impl Validator<'_> {
                 };
                 Some(RuleKind::Checklist { criteria, at_least })
             }
-            "procedure" => match &raw.steps {
+            KindName::Procedure => match &raw.steps {
                 Some(steps) => self.procedure(file, raw, steps),
                 None => {
                     missing(self, "steps");
                     None
                 }
             },
-            _ => match &raw.amount {
+            // Its inputs may be any rule of the pack: resolved once every rule is read
+            // (`tables`).
+            KindName::Table => match &raw.rows {
+                Some(_) => Some(RuleKind::Table(crate::rules::table::Table {
+                    inputs: Vec::new(),
+                    rows: Vec::new(),
+                })),
+                None => {
+                    missing(self, "rows");
+                    None
+                }
+            },
+            KindName::Money => match &raw.amount {
                 Some(a) => Some(RuleKind::Money {
                     when: raw.when.as_ref().map(expr),
                     amount: self.money(file, a, params)?,
@@ -864,7 +1186,7 @@ impl Validator<'_> {
         bands: Option<&Bands>,
         grades: &IndexMap<String, Grade>,
     ) -> Option<GroupKind> {
-        const KINDS: [&str; 2] = ["lead", "rate"];
+        const KINDS: [&str; 3] = ["lead", "rate", "quota"];
         let kind = raw.kind.value.as_str();
         let id = &raw.id.value;
         let present = [
@@ -873,12 +1195,19 @@ impl Validator<'_> {
             ("count", raw.count.is_some()),
             ("of", raw.of.is_some()),
             ("at_least", raw.at_least.is_some()),
+            ("select", raw.select.is_some()),
+            ("at_most", raw.at_most.is_some()),
+            ("demote_to", raw.demote_to.is_some()),
         ];
-        let allowed: &[&str] = match kind {
-            "lead" => &["lead", "pair"],
-            "rate" => &["count", "of", "at_least"],
+        let (allowed, required): (&[&str], &[&str]) = match kind {
+            "lead" => (&["lead", "pair"], &["lead"]),
+            "rate" => (&["count", "of", "at_least"], &["count"]),
+            "quota" => (
+                &["select", "at_most", "demote_to"],
+                &["select", "at_most", "demote_to"],
+            ),
             _ => {
-                let help = suggest(kind, KINDS, "a group rule is `lead` or `rate`");
+                let help = suggest(kind, KINDS, "a group rule is `lead`, `rate` or `quota`");
                 let message = format!("unknown group rule kind `{kind}`");
                 self.error(file, &raw.kind, "unknown-kind", message).help = Some(help);
                 return None;
@@ -893,11 +1222,12 @@ impl Validator<'_> {
             ));
             sound = false;
         }
-        let required = if kind == "lead" { "lead" } else { "count" };
-        if !present.iter().any(|(k, p)| *k == required && *p) {
-            let message = format!("a `{kind}` group rule needs `{required}` (`{id}`)");
-            self.error(file, &raw.kind, "missing-key", message);
-            sound = false;
+        for required in required {
+            if !present.iter().any(|(k, p)| k == required && *p) {
+                let message = format!("a `{kind}` group rule needs `{required}` (`{id}`)");
+                self.error(file, &raw.kind, "missing-key", message);
+                sound = false;
+            }
         }
         if kind == "lead" && raw.by.is_none() {
             let message =
@@ -910,6 +1240,50 @@ impl Validator<'_> {
                 .map(|s| this.selector(file, s, prefers, rules, bands, grades))
         };
         let kind = match kind {
+            "quota" => {
+                let select = selector(self, &raw.select, true);
+                let at_most = raw.at_most.as_ref().and_then(|a| {
+                    let n = self.number(file, a, params)?;
+                    if n.fract() != 0.0 || !(1.0..=1e9).contains(&n) {
+                        let message = format!(
+                            "`at_most` is how many records keep their grade: a whole number from 1, not {}",
+                            crate::number::format(n)
+                        );
+                        self.error(file, a, "group-rule", message);
+                        return None;
+                    }
+                    Some(n as usize)
+                });
+                let demote_to = raw
+                    .demote_to
+                    .as_ref()
+                    .filter(|g| self.known_grade(file, g, grades))
+                    .map(|g| g.value.clone());
+                let (select, prefer) = select?;
+                if let Some(g) = &raw.demote_to
+                    && select.grades.contains(&g.value)
+                {
+                    let message = format!(
+                        "`demote_to: {}` is one of the grades the quota selects: a demoted record would compete again",
+                        g.value
+                    );
+                    self.error(file, g, "group-rule", message);
+                    return None;
+                }
+                if select.grades.is_empty() {
+                    let message = format!(
+                        "quota `{id}` must select by `grades`: it keeps some records' grade and demotes the others"
+                    );
+                    self.error(file, &raw.kind, "group-rule", message);
+                    return None;
+                }
+                GroupKind::Quota {
+                    select,
+                    prefer,
+                    at_most: at_most?,
+                    demote_to: demote_to?,
+                }
+            }
             "lead" => {
                 let lead = selector(self, &raw.lead, true);
                 let pair = selector(self, &raw.pair, false);
@@ -961,7 +1335,8 @@ impl Validator<'_> {
         let mut prefer = Vec::new();
         for p in &raw.prefer {
             if !prefers {
-                let message = "`prefer` applies only to a `lead` selector".to_owned();
+                let message =
+                    "`prefer` applies only to a `lead` or `quota` selector".to_owned();
                 self.error(file, p, "misplaced-key", message);
                 continue;
             }
@@ -1297,7 +1672,7 @@ impl Validator<'_> {
                 RuleKind::Veto { when, .. } => vec![when],
                 RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| &c.expr).collect(),
                 RuleKind::Money { when, .. } => when.iter().collect(),
-                RuleKind::Base { .. } | RuleKind::Procedure { .. } => vec![],
+                RuleKind::Base { .. } | RuleKind::Procedure { .. } | RuleKind::Table(_) => vec![],
             };
             used.extend(
                 exprs
@@ -1350,13 +1725,23 @@ impl Validator<'_> {
                     .pack
                     .rules
                     .iter()
-                    .any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name));
+                    .any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name))
+                || self.pack.rules.iter().flat_map(|r| r.item.rows.iter().flatten()).any(|row| {
+                    row.iter().any(|(k, v)| {
+                        k.value == "grade" && matches!(&v.value, Literal::Str(g) if g == name)
+                    })
+                })
+                || self
+                    .pack
+                    .group_rules
+                    .iter()
+                    .any(|r| r.item.demote_to.as_ref().is_some_and(|g| &g.value == name));
             if !used && grades.contains_key(name) {
                 self.warning(
                     *file,
                     key,
                     "unused-grade",
-                    format!("grade `{name}` is given by no band and no veto"),
+                    format!("grade `{name}` is given by no band, table row, veto or quota"),
                 );
             }
         }

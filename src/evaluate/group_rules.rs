@@ -53,6 +53,16 @@ pub struct GroupResult {
     /// `rate`: count / of, as a fraction; none when `of` is 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
+    /// `quota`: the records that keep their grade, best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<Member>,
+    /// `quota`: the records demoted, with the grade they now have, best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub demoted: Vec<Member>,
+    /// `quota`: records tied for the last places that the tie-break cannot separate; they are
+    /// not graded (each is a record error) until someone decides.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tied: Vec<Member>,
     /// What the rule could not satisfy in this group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finding: Option<String>,
@@ -70,6 +80,9 @@ pub struct GroupRuleResult {
     /// `rate`: the target, as a fraction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_least: Option<f64>,
+    /// `quota`: how many records per group keep their grade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     pub assumed: bool,
@@ -78,34 +91,72 @@ pub struct GroupRuleResult {
     pub findings: Vec<String>,
 }
 
+/// A record as a group rule's result names it.
+pub(super) fn member(o: &Outcome) -> Member {
+    Member {
+        record: o.record.clone(),
+        name: o.name.clone(),
+        grade: o.grade.as_deref().map(str::to_owned),
+        grade_label: o.grade_label.as_deref().map(str::to_owned),
+    }
+}
+
+impl GroupResult {
+    pub(super) fn new(group: String, records: usize) -> GroupResult {
+        GroupResult {
+            group,
+            records,
+            lead: None,
+            candidates: None,
+            paired: Vec::new(),
+            count: None,
+            of: None,
+            rate: None,
+            kept: Vec::new(),
+            demoted: Vec::new(),
+            tied: Vec::new(),
+            finding: None,
+        }
+    }
+}
+
 impl CompiledPolicy {
-    /// Runs every group rule over the outcomes.
-    pub(crate) fn group_rules(&self, outcomes: &[Outcome]) -> Vec<GroupRuleResult> {
+    /// Runs every group rule over the outcomes; a quota's result comes from `quotas` (it was
+    /// applied before, see [`CompiledPolicy::apply_quotas`]).
+    pub(crate) fn group_rules(
+        &self,
+        outcomes: &[Outcome],
+        mut quotas: Vec<Option<GroupRuleResult>>,
+    ) -> Vec<GroupRuleResult> {
         self.policy
             .group_rules
             .iter()
             .zip(&self.groups)
-            .map(|(rule, compiled)| self.group_rule(rule, compiled, outcomes))
+            .enumerate()
+            .map(|(i, (rule, compiled))| match quotas.get_mut(i).and_then(Option::take) {
+                Some(applied) => applied,
+                None => self.group_rule(rule, compiled, outcomes),
+            })
             .collect()
     }
 
-    fn group_rule(
+    /// The groups of a rule, as indices into `outcomes`, in the field's order: an enum's
+    /// values as declared (a value no record has is still a group), other values sorted; and
+    /// how many records have no value.
+    pub(super) fn grouping(
         &self,
         rule: &GroupRule,
         compiled: &CompiledGroup,
         outcomes: &[Outcome],
-    ) -> GroupRuleResult {
-        let schema = &self.policy.schema;
-        let by = rule.by.as_deref().and_then(|b| schema.field(b));
-        // The groups, in the field's order: an enum's values as declared (a value no record
-        // has is still a group), other values sorted; records without a value apart.
-        let mut groups: BTreeMap<GroupKey, Vec<&Outcome>> = BTreeMap::new();
+    ) -> (BTreeMap<GroupKey, Vec<usize>>, usize) {
+        let by = rule.by.as_deref().and_then(|b| self.policy.schema.field(b));
+        let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
         let mut unplaced = 0;
         match by.map(|f| &f.ty) {
             None => {
                 groups.insert(
                     GroupKey::Text(ALL_RECORDS.to_owned()),
-                    outcomes.iter().collect(),
+                    (0..outcomes.len()).collect(),
                 );
             }
             Some(ty) => {
@@ -114,36 +165,45 @@ impl CompiledPolicy {
                         groups.insert(GroupKey::Enum(i, label.clone()), Vec::new());
                     }
                 }
-                for o in outcomes {
+                for (i, o) in outcomes.iter().enumerate() {
                     let value = compiled.by.and_then(|i| o.group_values.get(i));
                     match value.and_then(|v| GroupKey::of(v, ty)) {
-                        Some(key) => groups.entry(key).or_default().push(o),
+                        Some(key) => groups.entry(key).or_default().push(i),
                         None => unplaced += 1,
                     }
                 }
             }
         }
-        let label = |o: &Outcome| Member {
-            record: o.record.clone(),
-            name: o.name.clone(),
-            grade: o.grade.as_deref().map(str::to_owned),
-            grade_label: o.grade_label.as_deref().map(str::to_owned),
-        };
+        (groups, unplaced)
+    }
+
+    /// The finding for records without the `by` field's value.
+    pub(super) fn unplaced(&self, rule: &GroupRule, unplaced: usize) -> Option<String> {
+        let f = rule.by.as_deref().and_then(|b| self.policy.schema.field(b))?;
+        (unplaced > 0).then(|| {
+            format!(
+                "{unplaced} record{} without {} ({}) belong to no group",
+                if unplaced == 1 { "" } else { "s" },
+                f.label,
+                f.id
+            )
+        })
+    }
+
+    fn group_rule(
+        &self,
+        rule: &GroupRule,
+        compiled: &CompiledGroup,
+        outcomes: &[Outcome],
+    ) -> GroupRuleResult {
+        let (groups, unplaced) = self.grouping(rule, compiled, outcomes);
+        let label = member;
         let mut findings = Vec::new();
         let mut results = Vec::new();
         for (key, members) in groups {
+            let members: Vec<&Outcome> = members.iter().map(|&i| &outcomes[i]).collect();
             let group = key.label();
-            let mut result = GroupResult {
-                group: group.clone(),
-                records: members.len(),
-                lead: None,
-                candidates: None,
-                paired: Vec::new(),
-                count: None,
-                of: None,
-                rate: None,
-                finding: None,
-            };
+            let mut result = GroupResult::new(group.clone(), members.len());
             match &rule.kind {
                 GroupKind::Lead { lead, prefer, pair } => {
                     let candidates: Vec<&Outcome> = members
@@ -208,20 +268,23 @@ impl CompiledPolicy {
                         ));
                     }
                 }
+                // Applied to the outcomes before every other group rule: `apply_quotas`.
+                GroupKind::Quota { .. } => {}
             }
             findings.extend(result.finding.clone());
             results.push(result);
         }
-        if unplaced > 0
-            && let Some(f) = by
-        {
-            findings.push(format!(
-                "{unplaced} record{} without {} ({}) belong to no group",
-                if unplaced == 1 { "" } else { "s" },
-                f.label,
-                f.id
-            ));
-        }
+        findings.extend(self.unplaced(rule, unplaced));
+        self.rule_result(rule, results, findings)
+    }
+
+    pub(super) fn rule_result(
+        &self,
+        rule: &GroupRule,
+        groups: Vec<GroupResult>,
+        findings: Vec<String>,
+    ) -> GroupRuleResult {
+        let by = rule.by.as_deref().and_then(|b| self.policy.schema.field(b));
         GroupRuleResult {
             id: rule.id.clone(),
             label: rule.label.clone(),
@@ -229,11 +292,15 @@ impl CompiledPolicy {
             by: by.map(|f| f.label.clone()),
             at_least: match rule.kind {
                 GroupKind::Rate { at_least, .. } => at_least,
-                GroupKind::Lead { .. } => None,
+                GroupKind::Lead { .. } | GroupKind::Quota { .. } => None,
+            },
+            at_most: match rule.kind {
+                GroupKind::Quota { at_most, .. } => Some(at_most),
+                GroupKind::Lead { .. } | GroupKind::Rate { .. } => None,
             },
             source: rule.source.clone(),
             assumed: rule.assumed,
-            groups: results,
+            groups,
             findings,
         }
     }
@@ -263,7 +330,7 @@ impl CompiledPolicy {
 
 /// Whether the rule's selector number `index` takes the outcome: its grade is listed or its
 /// `when` held (or it names neither), and its `require` holds.
-fn selects(selector: &Selector, compiled: &CompiledGroup, index: usize, o: &Outcome) -> bool {
+pub(super) fn selects(selector: &Selector, compiled: &CompiledGroup, index: usize, o: &Outcome) -> bool {
     let holds = |read: Option<&Option<usize>>| {
         read.copied()
             .flatten()
@@ -282,6 +349,17 @@ fn selects(selector: &Selector, compiled: &CompiledGroup, index: usize, o: &Outc
 /// Orders two candidates: by each `prefer` key (higher is better), then the record id first in
 /// text order (`ZZ10` before `ZZ9`) is better, so the choice never depends on ledger order.
 fn better(prefer: &[Prefer], reads: &[Option<usize>], a: &Outcome, b: &Outcome) -> Ordering {
+    preferred(prefer, reads, a, b).then_with(|| b.record.cmp(&a.record))
+}
+
+/// Orders two records by the `prefer` keys alone (higher is greater): `Equal` is a tie the
+/// keys cannot break.
+pub(super) fn preferred(
+    prefer: &[Prefer],
+    reads: &[Option<usize>],
+    a: &Outcome,
+    b: &Outcome,
+) -> Ordering {
     let key = |o: &Outcome, i: usize| -> f64 {
         match &prefer[i] {
             Prefer::Metric => o.metric,
@@ -295,12 +373,12 @@ fn better(prefer: &[Prefer], reads: &[Option<usize>], a: &Outcome, b: &Outcome) 
     (0..prefer.len())
         .map(|i| key(a, i).total_cmp(&key(b, i)))
         .find(|o| o.is_ne())
-        .unwrap_or_else(|| b.record.cmp(&a.record))
+        .unwrap_or(Ordering::Equal)
 }
 
 /// A group's place in the order of groups.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum GroupKey {
+pub(super) enum GroupKey {
     /// An enum value, by its place in the schema, with its label.
     Enum(usize, String),
     /// A number, as a sortable integer of its bits, with how it reads.
@@ -329,7 +407,7 @@ impl GroupKey {
         }
     }
 
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         match self {
             GroupKey::Enum(_, s) | GroupKey::Number(_, s) | GroupKey::Text(s) => s.clone(),
         }

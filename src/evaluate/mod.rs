@@ -12,6 +12,7 @@ mod group_rules;
 pub(crate) mod locate;
 mod outcome;
 mod procedure;
+mod quota;
 mod summary;
 
 use crate::money::Money;
@@ -319,6 +320,8 @@ impl Evaluator<'_> {
                     result.value = Some(problems.len() as f64);
                     result.passed = Some(problems.is_empty());
                 }
+                // Read once the score is final (below): a table reads any rule's result.
+                RuleKind::Table(_) => {}
                 RuleKind::Money { amount, .. } => {
                     let pays = match exprs.first() {
                         Some(when) => self.truth(when, &values).map_err(rule_error)?,
@@ -350,11 +353,44 @@ impl Evaluator<'_> {
         // Sums of decimals pick up binary noise (0.1 + 0.2); the bands see the tidy number.
         let score = score.map(crate::number::tidy);
 
+        // A decision table's row (validation allows one table, and then no bands).
+        let mut table_grade: Option<(&str, String)> = None;
+        for (i, (rule, exprs)) in policy.rules.iter().zip(&compiled.exprs).enumerate() {
+            let RuleKind::Table(table) = &rule.kind else {
+                continue;
+            };
+            let inputs = self
+                .table_inputs(table, exprs, &values, score, &results)
+                .map_err(|m| vec![error(None, Some(&rule.id), m)])?;
+            match table.first_hit(&inputs) {
+                Ok(Some(r)) => {
+                    results[i].value = Some((r + 1) as f64);
+                    results[i].passed = Some(true);
+                    let why = table.explain(r, &inputs);
+                    results[i].note = Some(why.clone());
+                    table_grade = Some((table.rows[r].grade.as_str(), why));
+                }
+                Ok(None) => {
+                    let message = format!(
+                        "no row of table `{}` matches ({})",
+                        rule.id,
+                        table.describe_values(&inputs)
+                    );
+                    return Err(vec![error(None, Some(&rule.id), message)]);
+                }
+                Err(m) => return Err(vec![error(None, Some(&rule.id), m)]),
+            }
+        }
+
         let mut metric = None;
         let mut band_reason = None;
         let mut band_index = None;
         let grade: Option<&str> = match (vetoed_by, &policy.bands) {
             (Some(veto_grade), _) => Some(veto_grade),
+            (None, _) if table_grade.is_some() => table_grade.map(|(g, why)| {
+                band_reason = Some(why);
+                g
+            }),
             (None, Some(bands)) => {
                 let (metric_name, x) = match bands.on {
                     Metric::Score => ("score", score.unwrap_or(0.0)),
@@ -421,6 +457,7 @@ impl Evaluator<'_> {
             failed,
             band: band_reason,
             band_index,
+            quotas: Vec::new(),
             extra: Vec::new(),
             rules: results,
             money_items,
@@ -504,6 +541,39 @@ impl Evaluator<'_> {
                 value.type_name()
             )),
         }
+    }
+
+    /// A decision table's inputs for the record: the final score, other rules' results (a
+    /// points rule's points after caps; whether a checklist, veto, procedure or money rule
+    /// passed, fired or paid) and fields.
+    fn table_inputs(
+        &mut self,
+        table: &crate::rules::table::Table,
+        exprs: &[CompiledExpr],
+        values: &[Value],
+        score: Option<f64>,
+        results: &[RuleResult],
+    ) -> Result<Vec<crate::rules::table::InputValue>, String> {
+        use crate::rules::table::{InputKind, InputValue, Source};
+        let mut out = Vec::with_capacity(table.inputs.len());
+        for (input, expr) in table.inputs.iter().zip(exprs) {
+            out.push(match (&input.source, input.kind) {
+                (Source::Score, _) => InputValue::Number(score.unwrap_or(0.0)),
+                (Source::Rule(j), InputKind::Number) => {
+                    InputValue::Number(results[*j].points.or(results[*j].value).unwrap_or(0.0))
+                }
+                (Source::Rule(j), InputKind::YesNo | InputKind::Text) => {
+                    InputValue::YesNo(results[*j].passed == Some(true))
+                }
+                (Source::Field(_), _) => match self.value(expr, values)? {
+                    Value::Bool(b) => InputValue::YesNo(b),
+                    Value::Str(s) if s.is_empty() => InputValue::Empty,
+                    Value::Str(s) => InputValue::Text(s),
+                    v => InputValue::Number(v.as_f64().unwrap_or(0.0)),
+                },
+            });
+        }
+        Ok(out)
     }
 
     fn truth(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<bool, String> {

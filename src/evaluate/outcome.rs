@@ -71,6 +71,10 @@ pub struct Outcome {
     pub rank: Option<usize>,
     /// Ids of the checklist criteria that failed, as `checklist.criterion`.
     pub failed: Vec<Name>,
+    /// Where each quota ranked the record and what it did: `ranked 3rd of 3 qualifying in
+    /// 东城街道; quota 2; demoted to 达标`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<String>,
     /// Why the band matched, e.g. `score 900 >= 900 (inclusive)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<String>,

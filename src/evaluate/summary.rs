@@ -93,6 +93,9 @@ impl Evaluation {
         notes: Vec<String>,
     ) -> Evaluation {
         let policy = &compiled.policy;
+        let mut errors = errors;
+        // Quotas change grades: before anything reads them.
+        let quotas = compiled.apply_quotas(&mut outcomes, &mut errors);
         if let Some(ranking) = &policy.ranking {
             rank(&mut outcomes, ranking.exclude_vetoed);
         }
@@ -102,7 +105,7 @@ impl Evaluation {
             records_with_errors(&errors),
             policy.budget.as_ref(),
         );
-        let mut group_rules = compiled.group_rules(&outcomes);
+        let mut group_rules = compiled.group_rules(&outcomes, quotas);
         // A lead or a rate over the records that could be evaluated is not the ledger's answer
         // while others are missing from it: say so where the result is read.
         let refused = records_with_errors(&errors);
@@ -352,6 +355,7 @@ mod tests {
             rank: None,
             failed: vec![],
             band: None,
+            quotas: Vec::new(),
             band_index: None,
             extra: vec![],
             rules: vec![],

@@ -130,6 +130,18 @@ pub struct RawGroupRule {
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub at_least: Option<Spanned<NumOrName>>,
+    /// `quota`: which records compete for the places (usually a grade), and `prefer`, how
+    /// they are ranked (most important first, higher first).
+    #[serde(default)]
+    pub select: Option<RawSelector>,
+    /// `quota`: how many of them keep their grade, per group (or over all, without `by`).
+    #[serde(default)]
+    #[schemars(with = "Option<NumOrName>")]
+    pub at_most: Option<Spanned<NumOrName>>,
+    /// `quota`: the grade the others get instead.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub demote_to: Option<Spanned<String>>,
 }
 
 /// Which records a group rule takes: those whose grade is one of `grades`, or for which `when`
@@ -149,9 +161,10 @@ pub struct RawSelector {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub require: Option<Spanned<String>>,
-    /// `lead` only: what makes one candidate better than another, most important first; each
-    /// is `metric` (what the bands measure, e.g. stars), `score`, or a numeric field, higher
-    /// first. Remaining ties go to the record id first in text order.
+    /// `lead` and `quota`: what makes one candidate better than another, most important first;
+    /// each is `metric` (what the bands measure, e.g. stars), `score`, or a numeric field,
+    /// higher first. A lead's remaining ties go to the record id first in text order; a
+    /// quota's tie at its last place is a finding and the tied records are not graded.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub prefer: Vec<Spanned<String>>,
@@ -246,6 +259,12 @@ pub struct RawRule {
     /// `procedure`: the dated steps of a dossier, in the order they must happen.
     #[serde(default)]
     pub steps: Option<Vec<RawStep>>,
+    /// `table`: the rows of a decision table, first hit. Each row maps inputs (`score`, a
+    /// rule's id, a declared field, or their Chinese labels) to a condition (`>= 90`,
+    /// `90分以上`, `>= 60, < 75`, `是`, `否`, a choice, `-` for any) and gives a `grade`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<IndexMap<String, Literal>>>")]
+    pub rows: Option<Vec<IndexMap<Spanned<String>, Spanned<Literal>>>>,
 }
 
 /// One step of a `procedure` rule: a date field of the record.
