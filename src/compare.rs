@@ -311,7 +311,11 @@ pub fn coverage(policies: &[&Policy]) -> Coverage {
                     .map(|c| (c.dimension.as_ref(), c.label.as_str()))
                     .collect(),
                 RuleKind::Base { .. } => vec![],
-                _ => vec![(rule.dimension.as_ref(), rule.label.as_str())],
+                RuleKind::Points { .. }
+                | RuleKind::Veto { .. }
+                | RuleKind::Money { .. }
+                | RuleKind::Procedure { .. }
+                | RuleKind::Table(_) => vec![(rule.dimension.as_ref(), rule.label.as_str())],
             };
             for (dimension, label) in tagged {
                 let id = dimension.map_or(UNTAGGED, String::as_str);

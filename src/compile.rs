@@ -472,7 +472,13 @@ fn default_warnings(compiled: &CompiledPolicy) -> Vec<Diagnostic> {
                 expr: when,
                 compiled: e,
             })),
-            _ => {}
+            // No condition of their own: a base, points (a number, not a condition), money
+            // paid always, procedures (dates), tables (their cells are checked by validate).
+            RuleKind::Base { .. }
+            | RuleKind::Points { .. }
+            | RuleKind::Money { when: None, .. }
+            | RuleKind::Procedure { .. }
+            | RuleKind::Table(_) => {}
         }
     }
     for (rule, group) in policy.group_rules.iter().zip(&compiled.groups) {

@@ -541,22 +541,43 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
     for (i, rule) in policy.rules.iter().enumerate() {
         let results = outcomes.iter().filter_map(|o| o.rules.get(i));
         match &rule.kind {
-            RuleKind::Veto { .. } if !results.clone().any(|r| r.passed == Some(true)) => {
-                gaps.push(format!("veto `{}` {} never fires", rule.id, rule.label))
+            RuleKind::Veto { .. } => {
+                if !results.clone().any(|r| r.passed == Some(true)) {
+                    gaps.push(format!("veto `{}` {} never fires", rule.id, rule.label))
+                }
             }
-            RuleKind::Points { .. }
-                if !results.clone().any(|r| r.points.is_some_and(|p| p != 0.0)) =>
-            {
-                gaps.push(format!(
-                    "rule `{}` {} never gives points",
-                    rule.id, rule.label
-                ))
+            RuleKind::Points { .. } => {
+                if !results.clone().any(|r| r.points.is_some_and(|p| p != 0.0)) {
+                    gaps.push(format!(
+                        "rule `{}` {} never gives points",
+                        rule.id, rule.label
+                    ))
+                }
             }
-            RuleKind::Money { .. } if !results.clone().any(|r| r.passed == Some(true)) => gaps
-                .push(format!(
-                    "money rule `{}` {} never pays",
-                    rule.id, rule.label
-                )),
+            RuleKind::Money { .. } => {
+                if !results.clone().any(|r| r.passed == Some(true)) {
+                    gaps.push(format!(
+                        "money rule `{}` {} never pays",
+                        rule.id, rule.label
+                    ))
+                }
+            }
+            // The base is the same for every record: nothing to exercise.
+            RuleKind::Base { .. } => {}
+            // The row that matched is the rule's value (1 for the first row).
+            RuleKind::Table(table) => {
+                for (r, row) in table.rows.iter().enumerate() {
+                    let n = (r + 1) as f64;
+                    if !results.clone().any(|res| res.value == Some(n)) {
+                        gaps.push(format!(
+                            "row {} of table `{}` (grade `{}`) never matches",
+                            r + 1,
+                            rule.id,
+                            row.grade
+                        ));
+                    }
+                }
+            }
             RuleKind::Checklist { criteria, .. } => {
                 for c in criteria {
                     if !results
@@ -583,7 +604,20 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
                     }
                 }
             }
-            _ => {}
+        }
+    }
+    for rule in &policy.group_rules {
+        match &rule.kind {
+            crate::policy::GroupKind::Quota { .. } => {
+                let demotes = outcomes
+                    .iter()
+                    .flat_map(|o| &o.quotas)
+                    .any(|q| q.demoted && *q.rule == *rule.id);
+                if !demotes {
+                    gaps.push(format!("quota `{}` {} never demotes", rule.id, rule.label));
+                }
+            }
+            crate::policy::GroupKind::Lead { .. } | crate::policy::GroupKind::Rate { .. } => {}
         }
     }
     if let Some(bands) = &policy.bands {

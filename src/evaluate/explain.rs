@@ -66,10 +66,15 @@ impl CompiledPolicy {
         let mut veto = None;
         for ((rule, result), exprs) in policy.rules.iter().zip(&outcome.rules).zip(&self.exprs) {
             let in_category = match &rule.kind {
-                RuleKind::Points {
-                    category: Some(c), ..
-                } => policy.categories.get_index_of(c),
-                _ => None,
+                RuleKind::Points { category, .. } => category
+                    .as_ref()
+                    .and_then(|c| policy.categories.get_index_of(c)),
+                RuleKind::Base { .. }
+                | RuleKind::Veto { .. }
+                | RuleKind::Checklist { .. }
+                | RuleKind::Money { .. }
+                | RuleKind::Procedure { .. }
+                | RuleKind::Table(_) => None,
             };
             match (result.points, in_category) {
                 (Some(p), Some(i)) => category_totals[i] += p,
@@ -107,7 +112,11 @@ impl CompiledPolicy {
                         holds: !result.failed.iter().any(|f| **f == *s.field),
                     })
                     .collect(),
-                _ => Vec::new(),
+                RuleKind::Base { .. }
+                | RuleKind::Points { .. }
+                | RuleKind::Veto { .. }
+                | RuleKind::Money { .. }
+                | RuleKind::Table(_) => Vec::new(),
             };
             let reads = match &rule.kind {
                 RuleKind::Points { expr, .. } => self.reads(&exprs[0], expr, record),
@@ -115,7 +124,23 @@ impl CompiledPolicy {
                 RuleKind::Money {
                     when: Some(when), ..
                 } => self.reads(&exprs[0], when, record),
-                _ => Vec::new(),
+                // The fields a table reads; its note says which row matched and why.
+                RuleKind::Table(table) => {
+                    let slots = table
+                        .inputs
+                        .iter()
+                        .zip(exprs)
+                        .filter_map(|(_, e)| match e {
+                            CompiledExpr::Field(i) => Some(*i),
+                            _ => None,
+                        })
+                        .collect();
+                    self.read_slots(slots, record)
+                }
+                RuleKind::Money { when: None, .. }
+                | RuleKind::Base { .. }
+                | RuleKind::Checklist { .. }
+                | RuleKind::Procedure { .. } => Vec::new(),
             };
             steps.push(Step {
                 result: result.clone(),
@@ -258,6 +283,8 @@ impl Trace {
                 }
                 ("money", _, Some(true), Some(v)) => format!("pays {}", crate::number::grouped(v)),
                 ("money", _, Some(false), _) => "pays nothing".to_owned(),
+                // Its note says which row and why.
+                ("table", _, Some(true), _) => "→ grade".to_owned(),
                 (_, Some(p), _, _) => {
                     let sign = if p >= 0.0 { "+" } else { "" };
                     match step.total {
@@ -289,6 +316,9 @@ impl Trace {
         }
         for c in &self.categories {
             lines.push(format!("├─ category {c}"));
+        }
+        for q in &outcome.quotas {
+            lines.push(format!("├─ quota {}: {}", q.rule, q.text));
         }
         lines.push(format!("└─ grade {}", self.grade));
         lines

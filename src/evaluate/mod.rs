@@ -23,7 +23,7 @@ use rhai::{Dynamic, EvalAltResult, Scope};
 pub use explain::{CriterionStep, Read, Step, Trace};
 pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
-pub use outcome::{Name, Outcome, RuleResult};
+pub use outcome::{Name, Outcome, QuotaPlace, RuleResult};
 pub(crate) use summary::Tally;
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};
 

@@ -49,6 +49,17 @@ impl RuleResult {
     }
 }
 
+/// Where a quota ranked a record and what it did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuotaPlace {
+    /// The quota group rule's id.
+    pub rule: Name,
+    /// Whether the record lost its grade to the quota.
+    pub demoted: bool,
+    /// In words: `ranked 3rd of 3 qualifying in 东城街道; quota 2; demoted to 达标`.
+    pub text: String,
+}
+
 /// The outcome of one record under one policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -74,7 +85,7 @@ pub struct Outcome {
     /// Where each quota ranked the record and what it did: `ranked 3rd of 3 qualifying in
     /// 东城街道; quota 2; demoted to 达标`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub quotas: Vec<String>,
+    pub quotas: Vec<QuotaPlace>,
     /// Why the band matched, e.g. `score 900 >= 900 (inclusive)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub band: Option<String>,

@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use super::Outcome;
+use super::{Outcome, QuotaPlace};
 use super::group_rules::{GroupResult, GroupRuleResult, member, preferred, selects};
 use crate::compile::{CompiledGroup, CompiledPolicy, Names};
 use crate::ledger::RecordError;
@@ -118,10 +118,18 @@ impl CompiledPolicy {
                     result.tied.push(member(&outcomes[i]));
                     refused.push(i);
                 } else if place < quota.at_most {
-                    outcomes[i].quotas.push(format!("{ranked}; kept"));
+                    outcomes[i].quotas.push(QuotaPlace {
+                        rule: rule.id.as_str().into(),
+                        demoted: false,
+                        text: format!("{ranked}; kept"),
+                    });
                     result.kept.push(member(&outcomes[i]));
                 } else {
-                    let note = format!("{ranked}; demoted to {demoted_label}");
+                    let note = QuotaPlace {
+                        rule: rule.id.as_str().into(),
+                        demoted: true,
+                        text: format!("{ranked}; demoted to {demoted_label}"),
+                    };
                     self.demote(&mut outcomes[i], quota.demote_to, names, note);
                     result.demoted.push(member(&outcomes[i]));
                 }
@@ -197,7 +205,7 @@ impl CompiledPolicy {
 
     /// Gives the outcome the grade `to` instead of its own: label, pass, treatment and the
     /// grade's money change with it.
-    fn demote(&self, o: &mut Outcome, to: &str, names: &Names, note: String) {
+    fn demote(&self, o: &mut Outcome, to: &str, names: &Names, note: QuotaPlace) {
         if let Some(old) = o.grade.as_deref().and_then(|g| names.grades.get(g)) {
             let item = &old.money_item;
             for (_, amount) in o.money_items.iter().filter(|(k, _)| k == item) {
@@ -216,8 +224,8 @@ impl CompiledPolicy {
             }
         }
         o.band = Some(match o.band.take() {
-            Some(band) => format!("{band}; {note}"),
-            None => note.clone(),
+            Some(band) => format!("{band}; {}", note.text),
+            None => note.text.clone(),
         });
         o.quotas.push(note);
     }

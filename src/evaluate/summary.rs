@@ -144,7 +144,11 @@ impl Evaluation {
                                 )
                             })
                             .collect(),
-                        _ => Vec::new(),
+                        crate::policy::RuleKind::Base { .. }
+                        | crate::policy::RuleKind::Points { .. }
+                        | crate::policy::RuleKind::Veto { .. }
+                        | crate::policy::RuleKind::Money { .. }
+                        | crate::policy::RuleKind::Table(_) => Vec::new(),
                     })
                     .collect(),
                 as_of: policy.meta.as_of.clone(),

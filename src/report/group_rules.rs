@@ -44,6 +44,35 @@ fn section(r: &GroupRuleResult) -> Section {
             }
             t
         }
+        "quota" => {
+            let mut t = Table::new(vec![
+                Column::new("group", format!("{group} group"), Kind::Text),
+                Column::new("candidates", "参评 candidates", Kind::Number),
+                Column::new("at_most", "名额 places", Kind::Number),
+                Column::new("kept", "保留 kept", Kind::Text),
+                Column::new("demoted", "降为 demoted", Kind::Text),
+                Column::new("tied", "并列待定 tied", Kind::Text),
+            ]);
+            let list = |ms: &[Member]| {
+                let names: Vec<String> = ms.iter().map(member).collect();
+                if names.is_empty() {
+                    "-".to_owned()
+                } else {
+                    names.join("; ")
+                }
+            };
+            for g in &r.groups {
+                t.push(vec![
+                    Cell::text(g.group.clone()),
+                    Cell::opt_number(g.candidates.map(|c| c as f64)),
+                    Cell::opt_number(r.at_most.map(|c| c as f64)),
+                    Cell::text(list(&g.kept)),
+                    Cell::text(list(&g.demoted)),
+                    Cell::text(list(&g.tied)),
+                ]);
+            }
+            t
+        }
         _ => {
             let mut columns = vec![
                 Column::new("group", format!("{group} group"), Kind::Text),
