@@ -15,6 +15,7 @@ mod ledger_rows;
 mod properties;
 mod real_world;
 mod reports;
+mod rule_kinds;
 mod workbooks;
 mod xlsx;
 

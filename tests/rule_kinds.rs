@@ -1,0 +1,213 @@
+//! The `table` rule kind and the `quota` group rule, through the library on in-memory packs.
+
+use liangxin::{Evaluation, Ledger, LoadError, MemoryLoader, prepare};
+
+const ORG_HEAD: &str = "id: t\nname: 测试\nsubject: organization\n";
+
+fn evaluate(policy: &str, csv: &str) -> Evaluation {
+    let loader = MemoryLoader::new().with("p/policy.yaml", format!("{ORG_HEAD}{policy}"));
+    let p = match prepare(&loader, "p".as_ref()) {
+        Ok(p) => p,
+        Err(LoadError::Invalid(d)) => panic!(
+            "{}",
+            d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+        ),
+        Err(e) => panic!("{e}"),
+    };
+    let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &p.policy.policy.schema).unwrap();
+    p.policy.evaluate_ledger(&ledger)
+}
+
+fn diagnostics(policy: &str) -> Vec<String> {
+    let loader = MemoryLoader::new().with("p/policy.yaml", format!("{ORG_HEAD}{policy}"));
+    match prepare(&loader, "p".as_ref()) {
+        Err(LoadError::Invalid(d)) => d.iter().map(|d| d.to_string()).collect(),
+        Ok(p) => p.warnings.iter().map(|d| d.to_string()).collect(),
+        Err(e) => vec![e.to_string()],
+    }
+}
+
+fn grades(e: &Evaluation) -> Vec<(&str, &str)> {
+    e.outcomes
+        .iter()
+        .map(|o| (o.record.as_str(), o.grade.as_deref().unwrap_or("-")))
+        .collect()
+}
+
+/// A grade from the score AND two checks: 90 with both → 示范; 90 without one → 达标.
+const TABLE: &str = r#"fields: [service_activities, has_secretary, rules_complete, org_type]
+rules:
+  - { id: base, kind: base, value: 0 }
+  - { id: activities, kind: points, expr: service_activities * 10, max: 100 }
+  - id: strong_party
+    kind: checklist
+    label: 党建强
+    criteria:
+      - { id: secretary, expr: has_secretary }
+  - id: strong_growth
+    kind: checklist
+    label: 发展强
+    criteria:
+      - { id: rules, expr: rules_complete }
+  - id: rating
+    kind: table
+    label: 等次评定
+    rows:
+      - { score: "90分以上", 党建强: 是, strong_growth: 是, grade: shifan }
+      - { score: ">= 60, < 90", org_type: 社会组织, grade: dabiao }
+      - { score: ">= 60", grade: dabiao }
+      - { grade: buhege }
+grades:
+  shifan: { label: 示范, pass: true, money: 20000 }
+  dabiao: { label: 达标, pass: true }
+  buhege: { label: 不达标 }
+"#;
+
+#[test]
+fn a_decision_table_grades_by_score_and_checks_first_hit() {
+    let csv = "组织编号,服务活动次数,配备书记,工作制度健全,组织类型\n\
+               A,9,是,是,非公企业\n\
+               B,10,否,是,非公企业\n\
+               C,7,是,是,社会组织\n\
+               D,2,是,是,非公企业\n";
+    let e = evaluate(TABLE, csv);
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    assert_eq!(
+        grades(&e),
+        [("A", "shifan"), ("B", "dabiao"), ("C", "dabiao"), ("D", "buhege")]
+    );
+    // The row that matched, in words, is the reason.
+    assert_eq!(
+        e.outcomes[0].band.as_deref(),
+        Some("row 1: score 90 >= 90; 党建强 = 是 (wants 是); strong_growth 发展强 = 是 (wants 是)")
+    );
+    assert_eq!(e.outcomes[2].band.as_deref(), Some("row 2: score 70 >= 60, < 90; org_type 组织类型 = social (wants social)"));
+    assert_eq!(e.summary.money_total.yuan(), 20000.0);
+}
+
+#[test]
+fn a_record_no_row_matches_is_refused_and_the_others_still_graded() {
+    let no_default = TABLE.replace("      - { grade: buhege }\n", "");
+    assert!(
+        diagnostics(&no_default)
+            .iter()
+            .any(|d| d.contains("table-no-default")),
+        "{:?}",
+        diagnostics(&no_default)
+    );
+    let csv = "组织编号,服务活动次数,配备书记,工作制度健全,组织类型\nA,9,是,是,非公企业\nD,2,是,是,非公企业\n";
+    let e = evaluate(&no_default, csv);
+    assert_eq!(grades(&e), [("A", "shifan")]);
+    assert_eq!(e.errors.len(), 1);
+    assert!(
+        e.errors[0].message.contains("no row of table `rating` matches (score 20"),
+        "{}",
+        e.errors[0].message
+    );
+}
+
+#[test]
+fn table_mistakes_are_named_where_they_are_written() {
+    let typo = TABLE.replace("党建强: 是", "党建弱: 是");
+    let d = diagnostics(&typo);
+    assert!(d.iter().any(|d| d.contains("unknown table input `党建弱`")), "{d:?}");
+    let bad_cell = TABLE.replace("\"90分以上\"", "about ninety");
+    let d = diagnostics(&bad_cell);
+    assert!(d.iter().any(|d| d.contains("row 1, score: `about ninety` is not a comparison")), "{d:?}");
+    let bad_choice = TABLE.replace("org_type: 社会组织", "org_type: 协会");
+    let d = diagnostics(&bad_choice);
+    assert!(d.iter().any(|d| d.contains("`协会` is not a value of 组织类型")), "{d:?}");
+    let no_grade = TABLE.replace("{ grade: buhege }", "{ score: \"< 60\" }");
+    let d = diagnostics(&no_grade);
+    assert!(d.iter().any(|d| d.contains("row 4 of table `rating` has no `grade`")), "{d:?}");
+    let with_bands = format!("{TABLE}bands:\n  on: score\n  grades:\n    - {{ grade: buhege }}\n");
+    let d = diagnostics(&with_bands);
+    assert!(d.iter().any(|d| d.contains("so do the `bands`: keep one of them")), "{d:?}");
+}
+
+/// At most 2 示范 per district, ranked by score then by 服务活动次数; the rest are 达标.
+const QUOTA: &str = r#"fields: [district, committee_meetings, service_activities]
+rules:
+  - { id: base, kind: base, value: 0 }
+  - { id: meetings, kind: points, expr: committee_meetings * 10 }
+bands:
+  on: score
+  grades:
+    - { grade: shifan, at_least: 90 }
+    - { grade: dabiao, below: 90 }
+grades:
+  shifan: { label: 示范, pass: true, money: 20000 }
+  dabiao: { label: 达标, pass: true }
+group_rules:
+  - id: shifan_quota
+    kind: quota
+    label: 每区示范名额
+    by: district
+    select: { grades: [shifan], prefer: [score, service_activities] }
+    at_most: 2
+    demote_to: dabiao
+"#;
+
+#[test]
+fn a_quota_keeps_the_best_and_demotes_the_rest_everywhere() {
+    // 东城: E1 (100), E2 (90, 5 activities), E3 (90, 3 activities) qualify: E3 is demoted.
+    // 西城: W1 qualifies alone and keeps its place.
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\n\
+               E1,东城,10,1\nE2,东城,9,5\nE3,东城,9,3\nE4,东城,5,9\nW1,西城,9,0\n";
+    let e = evaluate(QUOTA, csv);
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    assert_eq!(
+        grades(&e),
+        [("E1", "shifan"), ("E2", "shifan"), ("E3", "dabiao"), ("E4", "dabiao"), ("W1", "shifan")]
+    );
+    let e3 = &e.outcomes[2];
+    assert_eq!(e3.grade_label.as_deref(), Some("达标"));
+    assert_eq!(e3.money.yuan(), 0.0);
+    assert_eq!(
+        e3.quotas[0].text,
+        "ranked 3rd of 3 qualifying in 东城; quota 2; demoted to 达标"
+    );
+    // The money and the grade counts are the quota's: 3 × 20,000, not 4 × 20,000.
+    assert_eq!(e.summary.money_total.yuan(), 60000.0);
+    assert_eq!(e.summary.by_grade["shifan"], 3);
+    let rule = &e.group_rules[0];
+    assert_eq!(rule.at_most, Some(2));
+    assert_eq!(rule.groups[0].kept.len(), 2);
+    assert_eq!(rule.groups[0].demoted[0].record, "E3");
+    assert!(rule.findings.is_empty(), "{:?}", rule.findings);
+}
+
+#[test]
+fn a_tie_at_the_cut_is_never_settled_silently() {
+    // E2 and E3 tie on score and on 服务活动次数 for the one place left after E1.
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\n\
+               E1,东城,10,1\nE2,东城,9,5\nE3,东城,9,5\nW1,西城,9,0\n";
+    let e = evaluate(QUOTA, csv);
+    assert_eq!(grades(&e), [("E1", "shifan"), ("W1", "shifan")]);
+    let refused: Vec<&str> = e.errors.iter().filter_map(|x| x.record.as_deref()).collect();
+    assert_eq!(refused, ["E2", "E3"]);
+    assert!(
+        e.errors[0].message.contains("tied with E3 for the last 1 place of 2 in 东城"),
+        "{}",
+        e.errors[0].message
+    );
+    let rule = &e.group_rules[0];
+    assert_eq!(rule.groups[0].tied.len(), 2);
+    assert!(
+        rule.findings.iter().any(|f| f.contains("2 records tie for the last 1 place of 2 (E2, E3)")),
+        "{:?}",
+        rule.findings
+    );
+    // Nothing is paid for the undecided place.
+    assert_eq!(e.summary.money_total.yuan(), 40000.0);
+}
+
+#[test]
+fn quota_mistakes_are_refused() {
+    let d = diagnostics(&QUOTA.replace("demote_to: dabiao", "demote_to: shifan"));
+    assert!(d.iter().any(|d| d.contains("would compete again")), "{d:?}");
+    let d = diagnostics(&QUOTA.replace("at_most: 2", "at_most: 1.5"));
+    assert!(d.iter().any(|d| d.contains("a whole number from 1, not 1.5")), "{d:?}");
+    let d = diagnostics(&QUOTA.replace("    demote_to: dabiao\n", ""));
+    assert!(d.iter().any(|d| d.contains("needs `demote_to`")), "{d:?}");
+}
