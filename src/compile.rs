@@ -125,6 +125,8 @@ pub(crate) struct GradeNames {
     pub actions: Arc<[String]>,
     /// The key of the grade's money in the summary: `grade:<id>`.
     pub money_item: Name,
+    /// The treatment's due date, when the grade has one and the assessment date is known.
+    pub due: Option<Name>,
 }
 
 impl Names {
@@ -174,6 +176,7 @@ impl Names {
                         label: Name::from(g.label.as_str()),
                         actions: Arc::from(g.actions.clone()),
                         money_item: Name::from(format!("grade:{id}")),
+                        due: g.due.as_ref().and_then(|d| d.date.as_deref()).map(Name::from),
                     };
                     (id.clone(), names)
                 })

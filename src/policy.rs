@@ -277,6 +277,23 @@ pub struct Grade {
     pub pass: bool,
     pub actions: Vec<String>,
     pub money: Money,
+    /// The treatment's deadline: how long from the assessment date, and the date itself
+    /// when the assessment date is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<Due>,
+}
+
+/// A grade's deadline (限期整改 within 3 months).
+#[derive(Debug, Clone, Serialize)]
+pub struct Due {
+    #[serde(skip)]
+    pub within: crate::calendar::Interval,
+    /// `within` in words: `3 months`.
+    pub within_text: String,
+    /// The assessment date plus `within` (none without an assessment date).
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub assumed: bool,
 }
 
 #[derive(Debug, Clone)]

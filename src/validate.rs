@@ -488,6 +488,38 @@ impl Validator<'_> {
                 .as_ref()
                 .and_then(|m| self.money(*file, m, params))
                 .unwrap_or(Money::ZERO);
+            let due = raw.due.as_ref().and_then(|d| {
+                let within = crate::calendar::Interval {
+                    years: d.years,
+                    months: d.months,
+                    days: d.days,
+                };
+                if within == crate::calendar::Interval::default()
+                    || d.years > 100
+                    || d.months > 1200
+                    || d.days > 36_500
+                {
+                    let message = format!(
+                        "grade `{name}`: `due` is a time from the assessment date, from 1 day to 100 years: `years`, `months` or `days`"
+                    );
+                    self.error(*file, &self.pack.grades[name].item.0, "grade", message);
+                    return None;
+                }
+                // The assessment date is the caller's (`--as-of`); without one the date is
+                // left out rather than guessed.
+                let date = self
+                    .as_of
+                    .as_deref()
+                    .and_then(crate::calendar::Date::parse)
+                    .map(|day| day.plus(within).to_string());
+                Some(Due {
+                    within_text: within.describe(),
+                    within,
+                    date,
+                    source: d.source.clone(),
+                    assumed: d.assumed,
+                })
+            });
             out.insert(
                 name.clone(),
                 Grade {
@@ -496,6 +528,7 @@ impl Validator<'_> {
                     pass: raw.pass,
                     actions: raw.actions.clone(),
                     money,
+                    due,
                 },
             );
         }

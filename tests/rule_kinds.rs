@@ -211,3 +211,35 @@ fn quota_mistakes_are_refused() {
     let d = diagnostics(&QUOTA.replace("    demote_to: dabiao\n", ""));
     assert!(d.iter().any(|d| d.contains("needs `demote_to`")), "{d:?}");
 }
+
+/// 限期整改 within 3 months: the due date is the assessment date plus 3 months, in the
+/// outcome and in the table staff read; without an assessment date it is left out, not guessed.
+#[test]
+fn a_treatment_is_due_a_time_after_the_assessment_date() {
+    let policy = format!(
+        "{ORG_HEAD}fields: [committee_meetings]\nrules:\n  - {{ id: base, kind: base, value: 0 }}\n  - {{ id: meetings, kind: points, expr: committee_meetings }}\nbands:\n  on: score\n  grades:\n    - {{ grade: ok, at_least: 4 }}\n    - {{ grade: remedial, below: 4 }}\ngrades:\n  ok: {{ label: 合格, pass: true }}\n  remedial:\n    label: 整改\n    actions: [限期整改]\n    due: {{ months: 3, assumed: true }}\n"
+    );
+    let loader = MemoryLoader::new().with("p/policy.yaml", policy);
+    let csv = "组织编号,支委会次数\nA,6\nB,2\n";
+    let due = |as_of: Option<&str>| {
+        let p = liangxin::prepare_at(&loader, "p".as_ref(), as_of).unwrap();
+        let ledger =
+            Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &p.policy.policy.schema).unwrap();
+        let e = p.policy.evaluate_ledger(&ledger);
+        let dues: Vec<Option<String>> =
+            e.outcomes.iter().map(|o| o.due.as_deref().map(str::to_owned)).collect();
+        (dues, e)
+    };
+    let (dues, e) = due(Some("2026-11-30"));
+    assert_eq!(dues, [None, Some("2027-02-28".to_owned())]);
+    let options = liangxin::report::Options {
+        excel: true,
+        ..Default::default()
+    };
+    let bytes =
+        liangxin::report::render_evaluation(&e, liangxin::report::Format::Csv, options).unwrap();
+    let table = String::from_utf8(bytes).unwrap();
+    assert!(table.contains("整改期限"), "{table}");
+    assert!(table.contains("2027-02-28"), "{table}");
+    assert_eq!(due(None).0, [None, None]);
+}

@@ -452,6 +452,7 @@ impl Evaluator<'_> {
             passed: grade_def.map(|g| g.pass),
             vetoed: vetoed_by.is_some(),
             actions: grade_names.map_or_else(|| Arc::from(Vec::new()), |n| n.actions.clone()),
+            due: grade_names.and_then(|n| n.due.clone()),
             money,
             rank: None,
             failed,

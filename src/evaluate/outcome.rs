@@ -77,6 +77,9 @@ pub struct Outcome {
     pub vetoed: bool,
     /// The treatment the grade gets.
     pub actions: Arc<[String]>,
+    /// The date the treatment is due (the assessment date plus the grade's `due`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<Name>,
     pub money: Money,
     /// Place on the leaderboard (积分排行榜), when the policy ranks.
     pub rank: Option<usize>,

@@ -218,6 +218,7 @@ impl CompiledPolicy {
             o.grade_label = Some(n.label.clone());
             o.passed = Some(grade.pass);
             o.actions = n.actions.clone();
+            o.due = n.due.clone();
             if !grade.money.is_zero() {
                 o.money += grade.money;
                 o.money_items.push((n.money_item.clone(), grade.money));

@@ -355,6 +355,7 @@ mod tests {
             passed: None,
             vetoed,
             actions: Vec::new().into(),
+            due: None,
             money: Money::ZERO,
             rank: None,
             failed: vec![],

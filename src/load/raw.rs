@@ -389,6 +389,28 @@ pub struct RawGrade {
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub money: Option<Spanned<NumOrName>>,
+    /// The treatment's deadline, counted from the assessment date (`--as-of`): 限期整改
+    /// within 3 months is `due: { months: 3 }`. Reports list each record's due date.
+    #[serde(default)]
+    pub due: Option<RawDue>,
+}
+
+/// How long a grade's treatment may take, from the assessment date.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDue {
+    #[serde(default)]
+    pub years: u32,
+    #[serde(default)]
+    pub months: u32,
+    #[serde(default)]
+    pub days: u32,
+    /// Where the deadline comes from (the article's words).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The article gives no deadline; the pack's authors chose it.
+    #[serde(default)]
+    pub assumed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

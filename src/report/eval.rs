@@ -304,6 +304,7 @@ struct OutcomeColumns {
     rank: bool,
     checks: bool,
     problems: bool,
+    due: bool,
     extra: Vec<String>,
 }
 
@@ -316,6 +317,7 @@ impl OutcomeColumns {
             rank: any(|o| o.rank.is_some()),
             checks: !e.policy.criteria.is_empty(),
             problems: any(|o| o.rules.iter().any(|r| !r.problems.is_empty())),
+            due: any(|o| o.due.is_some()),
             extra: e.extra_columns.clone(),
         }
     }
@@ -339,6 +341,9 @@ impl OutcomeColumns {
             columns.push(Column::new("rank", "排名 rank", Kind::Number));
         }
         columns.push(Column::detail("actions", "措施 actions", Kind::Text));
+        if self.due {
+            columns.push(Column::new("due", "整改期限 due", Kind::Text));
+        }
         if self.checks {
             columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
         }
@@ -369,6 +374,9 @@ impl OutcomeColumns {
             cell(CellRef::Number(o.rank.map(|r| r as f64)));
         }
         cell(CellRef::Text(&o.actions.join("；")));
+        if self.due {
+            cell(CellRef::Text(o.due.as_deref().unwrap_or_default()));
+        }
         if self.checks {
             let labels: Vec<&str> = o
                 .failed
