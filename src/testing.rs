@@ -369,6 +369,12 @@ pub struct SnapshotGroup {
     pub count: Option<usize>,
     #[serde(default)]
     pub of: Option<usize>,
+    /// A quota's demoted records (present for quotas only).
+    #[serde(default)]
+    pub demoted: Option<Vec<String>>,
+    /// A quota's records tied at its cut, left ungraded.
+    #[serde(default)]
+    pub tied: Vec<String>,
 }
 
 impl SnapshotGroup {
@@ -385,12 +391,22 @@ impl SnapshotGroup {
                     paired: g.paired.iter().map(|m| m.record.clone()).collect(),
                     count: g.count,
                     of: g.of,
+                    demoted: (rule.kind == "quota")
+                        .then(|| g.demoted.iter().map(|m| m.record.clone()).collect()),
+                    tied: g.tied.iter().map(|m| m.record.clone()).collect(),
                 })
             })
             .collect()
     }
 
     fn describe(&self) -> String {
+        if let Some(demoted) = &self.demoted {
+            return format!(
+                "demoted [{}], tied [{}]",
+                demoted.join(", "),
+                self.tied.join(", ")
+            );
+        }
         match (self.count, self.of) {
             (Some(count), Some(of)) => format!("{count} of {of}"),
             _ => format!(
@@ -449,8 +465,12 @@ impl Snapshot {
             out.push_str("groups:\n");
         }
         for g in &self.groups {
-            let detail = match (g.count, g.of) {
-                (Some(count), Some(of)) => format!("count: {count}, of: {of}"),
+            let list = |xs: &[String]| xs.iter().map(|p| q(p)).collect::<Vec<_>>().join(", ");
+            let detail = match (g.count, g.of, &g.demoted) {
+                (_, _, Some(demoted)) => {
+                    format!("demoted: [{}], tied: [{}]", list(demoted), list(&g.tied))
+                }
+                (Some(count), Some(of), None) => format!("count: {count}, of: {of}"),
                 _ => format!(
                     "lead: {}, paired: [{}]",
                     g.lead.as_deref().map_or("null".to_owned(), q),
@@ -649,6 +669,8 @@ mod tests {
             paired: paired.iter().map(|p| (*p).to_owned()).collect(),
             count: None,
             of: None,
+            demoted: None,
+            tied: vec![],
         }
     }
 
@@ -664,16 +686,31 @@ mod tests {
                 paired: vec![],
                 count: Some(188),
                 of: Some(300),
+                demoted: None,
+                tied: vec![],
+            },
+            SnapshotGroup {
+                rule: "quota".into(),
+                group: "东城".into(),
+                lead: None,
+                paired: vec![],
+                count: None,
+                of: None,
+                demoted: Some(vec!["E3".into()]),
+                tied: vec![],
             },
         ];
         let mut after = before.clone();
         after[0] = lead("电子行业", "B", &["A", "C"]);
         after[2].count = Some(187);
+        after[3].demoted = Some(vec![]);
+        after[3].tied = vec!["E2".into(), "E3".into()];
         assert_eq!(
             group_changes(&before, &after),
             [
                 "grid 电子行业: lead A, paired [C] → lead B, paired [A, C]",
                 "young 全部: 188 of 300 → 187 of 300",
+                "quota 东城: demoted [E3], tied [] → demoted [], tied [E2, E3]",
             ]
         );
         assert!(group_changes(&before, &before).is_empty());

@@ -472,3 +472,35 @@ fn a_lead_without_members_or_a_secretary_never_leads() {
         assert_ne!(lead.as_deref(), Some("LWO2022001"), "{label} = {value}");
     }
 }
+
+/// Seed 004: the city funds 53 创建对象 it chose, not every organization meeting the six
+/// criteria. Two more eligible organizations (ranked last by satisfaction) are demoted to
+/// 符合条件未列入, and the money stays 5,300,000 yuan within the budget.
+#[test]
+fn jinan_funds_only_the_citys_53_candidates() {
+    // The fixture plus two organizations eligible on every criterion (80% satisfaction with a
+    // commendation, 6 service activities): below every fixture candidate on the quota's
+    // ranking (satisfaction, commendations, service activities).
+    let e = crate::evaluate(
+        "policies/jinan-sanqiang-sanhao",
+        "fixtures/jinan/over-quota.csv",
+    );
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let grade = |id: &str| {
+        e.outcomes
+            .iter()
+            .find(|o| o.record == id)
+            .and_then(|o| o.grade.as_deref().map(str::to_owned))
+    };
+    assert_eq!(grade("JN29990001").as_deref(), Some("eligible"));
+    assert_eq!(grade("JN29990002").as_deref(), Some("eligible"));
+    assert_eq!(e.summary.by_grade["candidate"], 53);
+    assert_eq!(e.summary.by_grade["eligible"], 2);
+    assert_eq!(
+        e.summary.money_by_item["grade:candidate"],
+        Money::from_fen(530_000_000)
+    );
+    let quota = &e.group_rules[0];
+    assert_eq!((quota.kind, quota.at_most), ("quota", Some(53)));
+    assert_eq!(quota.groups[0].candidates, Some(55));
+}

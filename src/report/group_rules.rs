@@ -49,26 +49,18 @@ fn section(r: &GroupRuleResult) -> Section {
                 Column::new("group", format!("{group} group"), Kind::Text),
                 Column::new("candidates", "参评 candidates", Kind::Number),
                 Column::new("at_most", "名额 places", Kind::Number),
-                Column::new("kept", "保留 kept", Kind::Text),
-                Column::new("demoted", "降为 demoted", Kind::Text),
-                Column::new("tied", "并列待定 tied", Kind::Text),
+                Column::new("kept", "保留 kept", Kind::Number),
+                Column::new("demoted", "降等 demoted", Kind::Number),
+                Column::new("tied", "并列待定 tied", Kind::Number),
             ]);
-            let list = |ms: &[Member]| {
-                let names: Vec<String> = ms.iter().map(member).collect();
-                if names.is_empty() {
-                    "-".to_owned()
-                } else {
-                    names.join("; ")
-                }
-            };
             for g in &r.groups {
                 t.push(vec![
                     Cell::text(g.group.clone()),
                     Cell::opt_number(g.candidates.map(|c| c as f64)),
                     Cell::opt_number(r.at_most.map(|c| c as f64)),
-                    Cell::text(list(&g.kept)),
-                    Cell::text(list(&g.demoted)),
-                    Cell::text(list(&g.tied)),
+                    Cell::Number(g.kept.len() as f64),
+                    Cell::Number(g.demoted.len() as f64),
+                    Cell::Number(g.tied.len() as f64),
                 ]);
             }
             t
@@ -120,6 +112,20 @@ fn section(r: &GroupRuleResult) -> Section {
         .collect();
     if !plan.is_empty() {
         section.blocks.push(Block::Lines(plan));
+    }
+    // Who a quota demoted or left undecided, which the table only counts.
+    let mut moved = Vec::new();
+    for g in &r.groups {
+        let list = |ms: &[Member]| ms.iter().map(member).collect::<Vec<_>>().join(", ");
+        if !g.demoted.is_empty() {
+            moved.push(format!("{} 降等 demoted: {}", g.group, list(&g.demoted)));
+        }
+        if !g.tied.is_empty() {
+            moved.push(format!("{} 并列待定 tied, not graded: {}", g.group, list(&g.tied)));
+        }
+    }
+    if !moved.is_empty() {
+        section.blocks.push(Block::Lines(moved));
     }
     if !r.findings.is_empty() {
         let lines = r.findings.iter().map(|f| format!("finding: {f}")).collect();
