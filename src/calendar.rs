@@ -1,4 +1,5 @@
-//! Calendar arithmetic on `YYYY-MM-DD` dates, for procedure rules' minimum intervals.
+//! Calendar arithmetic on `YYYY-MM-DD` dates, for procedure rules' intervals and params dated
+//! relative to the assessment date (`before_as_of`).
 //!
 //! Dates in records are already normalized to `YYYY-MM-DD` by the schema, so they compare as
 //! strings; this module only adds intervals. Adding months keeps the day of the month, or
@@ -71,6 +72,34 @@ impl Date {
         Date::from_days(Date { year, month, day }.days() + interval.days as i64)
     }
 
+    /// The latest date from which `interval` has passed by `self` (the as-of date): the last
+    /// `d` with `d.plus(interval) <= self`, so "in office for a year by the as-of date" is
+    /// `since <= that date`, exactly as a procedure's `not_before` counts. Adding a year to
+    /// 2028-02-29 gives 2029-02-28, so on 2029-02-28 a year has passed since 2028-02-29.
+    pub fn latest_start(self, interval: Interval) -> Date {
+        // Subtract on the calendar, then move by days to the exact boundary: clamping to a
+        // month's end moves it by at most three days.
+        let months = self.year as i64 * 12 + self.month as i64
+            - 1
+            - interval.months as i64
+            - 12 * interval.years as i64;
+        let year = months.div_euclid(12) as i32;
+        let month = months.rem_euclid(12) as u32 + 1;
+        let day = self.day.min(days_in_month(year, month));
+        let mut start = Date { year, month, day }.days() - interval.days as i64;
+        let limit = self.days();
+        for _ in 0..8 {
+            if Date::from_days(start).plus(interval).days() > limit {
+                start -= 1;
+            } else if Date::from_days(start + 1).plus(interval).days() <= limit {
+                start += 1;
+            } else {
+                break;
+            }
+        }
+        Date::from_days(start)
+    }
+
     /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
     fn days(self) -> i64 {
         let y = self.year as i64 - i64::from(self.month <= 2);
@@ -133,6 +162,51 @@ mod tests {
         assert_eq!(plus("2016-01-31", 0, 1, 0), "2016-02-29");
         assert_eq!(plus("2016-12-28", 0, 0, 7), "2017-01-04");
         assert_eq!(plus("2015-11-30", 0, 3, 1), "2016-03-01");
+    }
+
+    fn start(as_of: &str, years: u32, months: u32, days: u32) -> String {
+        let interval = Interval {
+            years,
+            months,
+            days,
+        };
+        Date::parse(as_of)
+            .unwrap()
+            .latest_start(interval)
+            .to_string()
+    }
+
+    #[test]
+    fn the_latest_start_is_the_inverse_of_plus() {
+        assert_eq!(start("2026-12-02", 1, 0, 0), "2025-12-02");
+        assert_eq!(start("2026-12-01", 1, 0, 0), "2025-12-01");
+        // 2028-02-29 plus a year is 2029-02-28: a year has passed on 2029-02-28.
+        assert_eq!(start("2029-02-28", 1, 0, 0), "2028-02-29");
+        assert_eq!(start("2029-03-01", 1, 0, 0), "2028-03-01");
+        // 2028-02-29 is a year after 2027-02-28 (nothing later in February 2027 exists).
+        assert_eq!(start("2028-02-29", 1, 0, 0), "2027-02-28");
+        // 2016-01-29, -30 and -31 plus a month are all 2016-02-29.
+        assert_eq!(start("2016-02-29", 0, 1, 0), "2016-01-31");
+        assert_eq!(start("2016-02-28", 0, 1, 0), "2016-01-28");
+        assert_eq!(start("2017-01-04", 0, 0, 7), "2016-12-28");
+        assert_eq!(start("2016-03-01", 0, 3, 1), "2015-11-30");
+        assert_eq!(start("2026-12-02", 0, 0, 0), "2026-12-02");
+        // Every start, plus the interval, is on or before the as-of date, and the next day's is
+        // after it.
+        let mut day = Date::parse("2015-12-20").unwrap();
+        for _ in 0..800 {
+            for (y, m, d) in [(1, 0, 0), (0, 1, 0), (0, 6, 3), (2, 11, 30)] {
+                let i = Interval {
+                    years: y,
+                    months: m,
+                    days: d,
+                };
+                let s = day.latest_start(i);
+                assert!(s.plus(i) <= day, "{day} {i:?}");
+                assert!(Date::from_days(s.days() + 1).plus(i) > day, "{day} {i:?}");
+            }
+            day = Date::from_days(day.days() + 1);
+        }
     }
 
     #[test]

@@ -297,6 +297,8 @@ pub fn compile_with(
     }
 
     let mut compiler = Compiler {
+        vocabulary: crate::labels::Vocabulary::of(&policy),
+        written: crate::labels::Rewritten::default(),
         engine: &engine,
         policy: &policy,
         slots: &slots,
@@ -512,7 +514,7 @@ fn default_warnings(compiled: &CompiledPolicy) -> Vec<Diagnostic> {
     } in conditions
     {
         let mut read: Vec<usize> = Vec::new();
-        for name in crate::validate::identifiers(&expr.text) {
+        for name in crate::labels::names(&expr.text, policy) {
             if let Some(slot) = compiled.slots.iter().position(|s| s.name == name)
                 && !read.contains(&slot)
             {
@@ -698,6 +700,10 @@ fn parse_message(e: &ParseErrorType) -> String {
 }
 
 struct Compiler<'a> {
+    /// Labels and words staff may write in place of ids and operators.
+    vocabulary: crate::labels::Vocabulary,
+    /// The expression being compiled as Rhai sees it, with the way back to the text as written.
+    written: crate::labels::Rewritten,
     engine: &'a Engine,
     policy: &'a Policy,
     slots: &'a [Slot],
@@ -714,7 +720,25 @@ struct Compiler<'a> {
 
 impl Compiler<'_> {
     fn expr(&mut self, expr: &Expr, expect: Expect, rule: &str) -> CompiledExpr {
-        let text = expr.text.trim();
+        // Labels, choices by their labels and `and`/`or`/`not` words, rewritten for Rhai.
+        self.written = match crate::labels::rewrite(&expr.text, &self.vocabulary) {
+            Ok(written) => written,
+            Err(unknown) => {
+                self.written = crate::labels::Rewritten::same(&expr.text);
+                for u in unknown {
+                    let mut loc = self.position(expr, u.position);
+                    loc.len = u.len as u32;
+                    let mut d = Diagnostic::error(u.code, u.message, loc);
+                    if let Some(help) = u.help {
+                        d = d.with_help(help);
+                    }
+                    self.push(expr, d);
+                }
+                return CompiledExpr::Const(Value::Bool(false));
+            }
+        };
+        let rewritten = self.written.text.clone();
+        let text = rewritten.trim();
         // The native path: a bare name or a literal needs no script.
         if let Some(i) = self.slots.iter().position(|s| s.name == text) {
             let ty = &self.policy.schema.fields[self.slots[i].field].ty;
@@ -765,7 +789,7 @@ impl Compiler<'_> {
 
         let own = match self
             .engine
-            .compile_expression_with_scope(&self.scope, &expr.text)
+            .compile_expression_with_scope(&self.scope, &rewritten)
         {
             Ok(ast) => ast,
             Err(e) => {
@@ -960,18 +984,22 @@ impl Compiler<'_> {
 
     /// Where a Rhai position inside the expression is in the policy file.
     fn position(&self, expr: &Expr, pos: Position) -> Location {
+        let pos = self.written.written_position(pos);
         expression_location(expr, &self.policy.files[expr.file].text, pos)
     }
 }
 
 /// How to write `and`, `or` and `not`, when an expression that failed to parse uses them as
-/// words.
+/// words in capitals (in lower case they are operators).
 fn word_operators(text: &str) -> Option<String> {
     let uses_words = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| matches!(w.to_ascii_lowercase().as_str(), "and" | "or" | "not"));
+        .any(|w| {
+            w.chars().any(|c| c.is_ascii_uppercase())
+                && matches!(w.to_ascii_lowercase().as_str(), "and" | "or" | "not")
+        });
     uses_words.then(|| {
-        "write `and` as `&&`, `or` as `||` and `not` as `!`: `has_venue && (member_count >= 3 || !newly_established)`"
+        "write `and`, `or` and `not` in lower case, or as `&&`, `||` and `!`: `has_venue and (member_count >= 3 or not newly_established)`"
             .to_owned()
     })
 }

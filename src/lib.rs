@@ -38,6 +38,7 @@ pub mod evaluate;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod generate;
+mod labels;
 pub mod ledger;
 pub mod load;
 pub mod money;

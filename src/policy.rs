@@ -44,6 +44,9 @@ pub struct Param {
     /// A dated param's values with the dates they take effect, earliest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<(String, ParamValue)>,
+    /// A date relative to the as-of date (`before_as_of`): how long before it the value is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before_as_of: Option<crate::calendar::Interval>,
     pub label: String,
     pub source: Option<String>,
     pub assumed: bool,

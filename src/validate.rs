@@ -283,7 +283,44 @@ impl Validator<'_> {
                     format!("param `{name}` has the name of a record field; rename it"),
                 );
             }
-            let Some((value, history)) = self.param_value(*file, key, raw) else {
+            // Expressions read these words as `&&`, `||` and `!`.
+            if matches!(name.as_str(), "and" | "or" | "not") {
+                self.error(
+                    *file,
+                    key,
+                    "param",
+                    format!(
+                        "param name `{name}` is a word expressions read as an operator; rename it"
+                    ),
+                );
+            }
+            let before_as_of = raw
+                .before_as_of
+                .as_ref()
+                .map(|b| crate::calendar::Interval {
+                    years: b.value.years,
+                    months: b.value.months,
+                    days: b.value.days,
+                });
+            let found = match (&raw.before_as_of, before_as_of) {
+                // On a mistake the param is kept (with no date), so the rules that use it are
+                // not reported as well.
+                (Some(at), Some(interval)) if raw.value.is_none() && raw.values.is_none() => {
+                    let date = self.relative_date(*file, at, name, interval);
+                    Some((ParamValue::Str(date.unwrap_or_default()), Vec::new()))
+                }
+                (Some(at), _) => {
+                    self.error(
+                        *file,
+                        at,
+                        "param",
+                        format!("param `{name}` needs one of `value`, `values` or `before_as_of`, not several"),
+                    );
+                    None
+                }
+                _ => self.param_value(*file, key, raw),
+            };
+            let Some((value, history)) = found else {
                 continue;
             };
             params.insert(
@@ -291,6 +328,7 @@ impl Validator<'_> {
                 Param {
                     value,
                     history,
+                    before_as_of,
                     label: raw.label.clone(),
                     source: raw.source.clone(),
                     assumed: raw.assumed,
@@ -298,6 +336,45 @@ impl Validator<'_> {
             );
         }
         params
+    }
+
+    /// The date `interval` before the as-of date (`before_as_of`): the latest day from which
+    /// the interval has passed by the as-of date, as [`crate::calendar`] counts it.
+    fn relative_date<T>(
+        &mut self,
+        file: usize,
+        at: &Spanned<T>,
+        name: &str,
+        interval: crate::calendar::Interval,
+    ) -> Option<String> {
+        use crate::calendar::Date;
+        if interval.years > 100 || interval.months > 1200 || interval.days > 36_500 {
+            let message = format!(
+                "param `{name}` is {} before the as-of date: at most 100 years (1200 months, 36500 days)",
+                interval.describe()
+            );
+            self.error(file, at, "param", message);
+            return None;
+        }
+        self.dated = true;
+        let Some(as_of) = self.as_of.clone() else {
+            let message = format!(
+                "param `{name}` is a date {} before the assessment date, and no as-of date was given",
+                interval.describe()
+            );
+            self.error(file, at, "as-of-needed", message).help = Some(
+                "pass the assessment date: `--as-of YYYY-MM-DD` on the command line, `prepare_at` in the library".into(),
+            );
+            return None;
+        };
+        match Date::parse(&as_of) {
+            Some(day) if day.to_string() == as_of => Some(day.latest_start(interval).to_string()),
+            _ => {
+                let message = format!("the as-of date `{as_of}` is not a date (use YYYY-MM-DD)");
+                self.error(file, at, "as-of-needed", message);
+                None
+            }
+        }
     }
 
     /// A param's value in force on the as-of date, and its dated history (if it has one).
@@ -358,7 +435,7 @@ impl Validator<'_> {
                     key,
                     "param",
                     format!(
-                        "param `{name}` needs either `value` or a non-empty `values` list, not both"
+                        "param `{name}` needs one of `value`, a non-empty `values` list or `before_as_of`"
                     ),
                 );
                 None
@@ -1707,17 +1784,17 @@ impl Validator<'_> {
                 RuleKind::Money { when, .. } => when.iter().collect(),
                 RuleKind::Base { .. } | RuleKind::Procedure { .. } | RuleKind::Table(_) => vec![],
             };
+            // Names as written, or by their labels.
             used.extend(
                 exprs
                     .iter()
-                    .flat_map(|e| identifiers(&e.text))
-                    .map(str::to_owned),
+                    .flat_map(|e| crate::labels::names(&e.text, policy)),
             );
         }
         for rule in &policy.group_rules {
             for selector in rule.kind.selectors() {
                 for expr in selector.exprs() {
-                    used.extend(identifiers(&expr.text).map(str::to_owned));
+                    used.extend(crate::labels::names(&expr.text, policy));
                 }
             }
         }

@@ -1042,3 +1042,50 @@ fn lang_picks_the_labels_language() {
     let both = text(&liangxin(&[&["eval"], &LONGWEN[..]].concat()).stdout);
     assert!(both.contains("## 汇总 summary"));
 }
+
+#[test]
+fn check_and_eval_give_a_relative_date_its_as_of_date() {
+    let dir = std::env::temp_dir().join(format!("liangxin-before-as-of-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("policy.yaml"),
+        "id: x\nname: 测试\nsubject: dossier\nfields: [approved_on]\nparams:\n  year_ago: { before_as_of: { years: 1 }, label: 一年前 }\nrules:\n  - id: c\n    kind: checklist\n    criteria:\n      - { id: due, label: 满一年, expr: '上级党委审批日期 != \"\" and 上级党委审批日期 <= 一年前' }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("d.csv"),
+        "档案编号,上级党委审批日期\nD1,2025-12-02\n",
+    )
+    .unwrap();
+    let pack = dir.to_str().unwrap();
+    let out = liangxin(&["check", pack, "--as-of", "2026-12-02"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Without `--as-of`, today's date.
+    assert_eq!(liangxin(&["check", pack]).status.code(), Some(0));
+    let records = dir.join("d.csv");
+    let eval = |day: &str| {
+        let out = liangxin(&[
+            "eval",
+            "--policy",
+            pack,
+            "--records",
+            records.to_str().unwrap(),
+            "--as-of",
+            day,
+            "--format",
+            "json",
+        ]);
+        text(&out.stdout)
+    };
+    assert!(
+        eval("2026-12-02").contains("\"failed\": []"),
+        "{}",
+        eval("2026-12-02")
+    );
+    assert!(
+        eval("2026-12-01").contains("c.due"),
+        "{}",
+        eval("2026-12-01")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

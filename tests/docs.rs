@@ -1,9 +1,10 @@
 //! The examples in docs/writing-policies.md are run, so the guide never rots: each
 //! ```` ```yaml policy ```` block must load, the ```` ```yaml cases ```` block after it must pass,
 //! and each ```` ```yaml policy-error ```` block must fail with exactly the diagnostics of the
-//! ```` ```text error ```` block after it.
+//! ```` ```text error ```` block after it. `yaml policy as-of=YYYY-MM-DD` reads the policy (and
+//! runs its cases) as of that date, as `--as-of` does.
 
-use liangxin::{LoadError, MemoryLoader, prepare};
+use liangxin::{LoadError, MemoryLoader, prepare, prepare_at};
 
 /// The fenced blocks of a Markdown text: (info string, body).
 fn blocks(text: &str) -> Vec<(String, String)> {
@@ -31,16 +32,22 @@ fn the_guide_examples_do_what_the_guide_says() {
     .unwrap();
     let blocks = blocks(&text);
     let mut policy: Option<String> = None;
+    let mut as_of: Option<String> = None;
     let mut failing: Option<String> = None;
     let (mut policies, mut cases, mut errors) = (0, 0, 0);
     for (info, body) in &blocks {
-        match info.as_str() {
+        let (info, day) = match info.split_once(" as-of=") {
+            Some((info, day)) => (info, Some(day.to_owned())),
+            None => (info.as_str(), None),
+        };
+        match info {
             "yaml policy" => {
                 let loader = MemoryLoader::new().with("policy.yaml", body.clone());
-                if let Err(e) = prepare(&loader, "policy.yaml".as_ref()) {
+                if let Err(e) = prepare_at(&loader, "policy.yaml".as_ref(), day.as_deref()) {
                     panic!("a guide example does not load: {e:?}\n{body}");
                 }
                 policy = Some(body.clone());
+                as_of = day;
                 policies += 1;
             }
             "yaml cases" => {
@@ -50,7 +57,8 @@ fn the_guide_examples_do_what_the_guide_says() {
                 let loader = MemoryLoader::new()
                     .with("policy.yaml", p.clone())
                     .with("tests/guide.yaml", body.clone());
-                let prepared = prepare(&loader, "policy.yaml".as_ref()).unwrap();
+                let prepared =
+                    prepare_at(&loader, "policy.yaml".as_ref(), as_of.as_deref()).unwrap();
                 let run = liangxin::testing::run_cases(&loader, &prepared.policy, "".as_ref());
                 assert!(run.errors.is_empty(), "{:?}", run.errors);
                 let failures: Vec<String> = run.failures.iter().map(|f| f.to_string()).collect();
@@ -81,7 +89,7 @@ fn the_guide_examples_do_what_the_guide_says() {
     }
     assert_eq!(
         (policies, errors),
-        (6, 2),
+        (8, 3),
         "the guide's examples were all found"
     );
     assert!(cases >= 10, "{cases}");

@@ -1243,3 +1243,176 @@ fn a_step_past_its_deadline_is_too_late() {
         "{d:?}"
     );
 }
+
+/// An organization schema with a secretary's start date, for dates relative to the as-of date.
+const TENURE_SCHEMA: &str = r#"
+subject: organization
+label: 党组织
+id_field: id
+fields:
+  id: { label: 组织编号, type: string }
+  secretary_since: { label: 书记任职日期, type: date, default: "" }
+  formation:
+    label: 组建方式
+    type: enum
+    values: { standalone: 单独组建, joint: 联合组建 }
+    default: ""
+"#;
+
+/// 书记任职满1年, written with the labels, `and` and a date a year before the as-of date.
+const TENURE_POLICY: &str = r#"
+id: tenure
+name: 任职年限
+subject: organization
+fields: [secretary_since, formation]
+params:
+  one_year_ago:
+    before_as_of: { years: 1 }
+    label: 任职满1年的最晚日期
+    source: 书记任职满1年
+rules:
+  - id: c
+    kind: checklist
+    label: 书记
+    criteria:
+      - { id: tenure, label: 任职满1年, expr: '书记任职日期 != "" and 书记任职日期 <= 任职满1年的最晚日期' }
+      - { id: own, label: 单独组建, expr: '组建方式 == "单独组建"' }
+"#;
+
+/// Which records meet 任职满1年 on `as_of`, natively and in Rhai (which must agree).
+fn in_office_a_year(as_of: &str) -> Vec<String> {
+    let loader = MemoryLoader::new()
+        .with("schema/organization.yaml", TENURE_SCHEMA)
+        .with("p/policy.yaml", TENURE_POLICY);
+    let csv = "组织编号,书记任职日期,组建方式\nA,2025-12-02,单独组建\nB,2028-02-29,联合组建\nC,,\n";
+    let [native, rhai] = [true, false].map(|native| {
+        let pack = liangxin::load::load_pack(&loader, "p".as_ref()).unwrap();
+        let v = liangxin::validate::validate_at(pack, Some(as_of));
+        assert!(v.diagnostics.is_empty(), "{:?}", v.diagnostics);
+        let (compiled, _) =
+            liangxin::compile::compile_with(v.policy, liangxin::sandbox::Limits::default(), native)
+                .unwrap();
+        assert_eq!(
+            compiled.expression_paths(),
+            if native { (2, 0) } else { (0, 2) }
+        );
+        let ledger =
+            Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &compiled.policy.schema).unwrap();
+        let e = compiled.evaluate_ledger(&ledger);
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        e.outcomes
+            .iter()
+            .map(|o| format!("{} {:?}", o.record, o.failed))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(native, rhai, "on {as_of}");
+    native
+        .iter()
+        .filter(|o| !o.contains("c.tenure"))
+        .map(|o| o[..1].to_owned())
+        .collect()
+}
+
+#[test]
+fn a_date_before_the_as_of_date_counts_a_year_of_office() {
+    // Appointed 2025-12-02: not a full year on 2026-12-01, a year on 2026-12-02.
+    assert_eq!(in_office_a_year("2026-12-01"), Vec::<String>::new());
+    assert_eq!(in_office_a_year("2026-12-02"), ["A"]);
+    // As calendar.rs adds a year to a leap day (2028-02-29 plus a year is 2029-02-28), a
+    // secretary appointed on 2028-02-29 has served a year on 2029-02-28, not a day before.
+    assert_eq!(in_office_a_year("2029-02-27"), ["A"]);
+    assert_eq!(in_office_a_year("2029-02-28"), ["A", "B"]);
+
+    // The date is computed from the as-of date, never the clock: without one it is an error.
+    let loader = MemoryLoader::new()
+        .with("schema/organization.yaml", TENURE_SCHEMA)
+        .with("p/policy.yaml", TENURE_POLICY);
+    let Err(LoadError::Invalid(d)) = prepare(&loader, "p".as_ref()) else {
+        panic!("a relative date needs an as-of date");
+    };
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "as-of-needed");
+    assert_eq!(
+        d[0].message,
+        "param `one_year_ago` is a date 1 year before the assessment date, and no as-of date was given"
+    );
+    assert!(d[0].help.as_deref().unwrap_or("").contains("--as-of"));
+    assert_eq!((d[0].location.line, d[0].location.column), (8, 19));
+
+    // `--explain` shows the date the param stands for.
+    let p = liangxin::prepare_at(&loader, "p".as_ref(), Some("2026-12-02")).unwrap();
+    assert_eq!(p.policy.policy.meta.as_of.as_deref(), Some("2026-12-02"));
+    let ledger = Ledger::from_csv_bytes(
+        "组织编号,书记任职日期,组建方式\nA,2025-12-02,单独组建\n".as_bytes(),
+        "t.csv",
+        &p.policy.policy.schema,
+    )
+    .unwrap();
+    let e = p.policy.evaluate_ledger(&ledger);
+    let trace = p.policy.explain(&e.outcomes[0], &ledger.records[0]);
+    let lines = trace.lines(&e.outcomes[0]).join("\n");
+    assert!(
+        lines.contains(
+            "✓ tenure 任职满1年 [secretary_since 书记任职日期 = 2025-12-02, one_year_ago 任职满1年的最晚日期 (2026-12-02 − 1 year) = 2025-12-02]"
+        ),
+        "{lines}"
+    );
+}
+
+#[test]
+fn labels_and_words_read_as_ids_and_operators() {
+    // The member schema's labels: 组织生活 (org_life), 创先争优 (excellence), 一票否决 (veto).
+    let policy = r#"
+fields: [org_life, excellence, veto]
+params:
+  excellent_at: { value: 30, label: 优秀线 }
+rules:
+  - { id: total, kind: points, label: 合计, expr: 组织生活 + 创先争优 }
+  - id: c
+    kind: checklist
+    criteria:
+      - { id: good, label: 优秀, expr: 组织生活 + 创先争优 >= 优秀线 and not 一票否决 }
+      - { id: either, label: 任一, expr: not 组织生活 > 0 or 创先争优 > 0 }
+"#;
+    let e = run(
+        policy,
+        &[],
+        "党员编号,组织生活,创先争优,一票否决\nM1,20,10,否\nM2,20,10,是\nM3,0,0,否\nM4,5,0,否\n",
+    );
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    let got: Vec<(Option<f64>, Vec<String>)> = e
+        .outcomes
+        .iter()
+        .map(|o| (o.score, o.failed.iter().map(|f| f.to_string()).collect()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(30.0), vec![]),
+            (Some(30.0), vec!["c.good".to_owned()]),
+            (Some(0.0), vec!["c.good".to_owned()]),
+            (Some(5.0), vec!["c.good".to_owned(), "c.either".to_owned()]),
+        ]
+    );
+
+    // A Chinese name that is no label: an error at its column, with the nearest label.
+    let loader = MemoryLoader::new().with(
+        "p/policy.yaml",
+        format!(
+            "{MEMBER_HEAD}fields: [org_life, excellence]\nrules:\n  - {{ id: t, kind: points, expr: 组织生活 and 创先争先 }}\n"
+        ),
+    );
+    let Err(LoadError::Invalid(d)) = prepare(&loader, "p".as_ref()) else {
+        panic!("创先争先 is no label");
+    };
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        d[0].to_string(),
+        "error[unknown-name]: `创先争先` is not the label or the id of a declared field or a param
+  --> p/policy.yaml:6:43
+  |
+6 | …- { id: t, kind: points, expr: 组织生活 and 创先争先 }
+  |                                              ^^^^^^^^
+  = help: did you mean `创先争优` (excellence)?"
+    );
+}

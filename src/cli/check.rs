@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use liangxin::{FsLoader, LoadError, prepare};
+use liangxin::{FsLoader, LoadError, prepare_at};
 
 use super::{Exit, packs, watch};
 
@@ -13,6 +13,9 @@ pub struct Args {
     /// How to report: text, or json for editors and CI.
     #[arg(long, short, value_enum, default_value = "text")]
     pub format: CheckFormat,
+    /// Dated params and dates relative to the assessment date (`before_as_of`) as on this day.
+    #[command(flatten)]
+    pub as_of: super::date::AsOf,
     #[command(flatten)]
     pub watch: watch::WatchArgs,
 }
@@ -69,8 +72,9 @@ fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
     };
     let mut exit = Exit::Ok;
     let mut checks = Vec::new();
+    let as_of = args.as_of.date();
     for pack in &packs {
-        let (check, pack_exit) = check_pack(pack);
+        let (check, pack_exit) = check_pack(pack, &as_of);
         problems.extend(
             check
                 .diagnostics
@@ -102,11 +106,11 @@ fn check(args: &Args, problems: &mut Vec<String>) -> Exit {
     exit
 }
 
-fn check_pack(pack: &std::path::Path) -> (PackCheck, Exit) {
+fn check_pack(pack: &std::path::Path, as_of: &str) -> (PackCheck, Exit) {
     // A pack on disk, or `REV:path` in a git revision.
     let result = match super::git::GitLoader::parse(pack) {
-        Some((git, path)) => prepare(&git, &path),
-        None => prepare(&FsLoader, pack),
+        Some((git, path)) => prepare_at(&git, &path, Some(as_of)),
+        None => prepare_at(&FsLoader, pack, Some(as_of)),
     };
     let name = pack.display().to_string();
     match result {

@@ -1,7 +1,7 @@
 //! `liangxin list`: the bundled packs.
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use liangxin::{FsLoader, prepare};
+use liangxin::{FsLoader, prepare_at};
 
 use super::{Exit, packs};
 
@@ -23,12 +23,14 @@ pub fn run(_args: Args) -> Exit {
     table.load_style(UTF8_FULL_CONDENSED);
     table.set_header(["pack", "名称 name", "地区 region", "subject", "version"]);
     let mut exit = Exit::Ok;
+    // As `eval` reads them by default: dated params and relative dates need a day.
+    let today = super::date::today();
     for dir in dirs {
         let id = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match prepare(&FsLoader, &dir) {
+        match prepare_at(&FsLoader, &dir, Some(&today)) {
             Ok(p) => {
                 let m = &p.policy.policy.meta;
                 table.add_row([

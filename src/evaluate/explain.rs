@@ -199,13 +199,40 @@ impl CompiledPolicy {
             CompiledExpr::Field(i) => vec![*i],
             CompiledExpr::Const(_) => vec![],
             CompiledExpr::Native(_) | CompiledExpr::Script(_) => {
-                let names: Vec<&str> = crate::validate::identifiers(&expr.text).collect();
-                (0..self.slots.len())
-                    .filter(|&i| names.contains(&self.slots[i].name.as_str()))
-                    .collect()
+                let names = crate::labels::names(&expr.text, &self.policy);
+                let slots = (0..self.slots.len())
+                    .filter(|&i| names.iter().any(|n| n == self.slots[i].name.as_str()))
+                    .collect();
+                let mut reads = self.read_slots(slots, record);
+                reads.extend(self.relative_dates(&names));
+                return reads;
             }
         };
         self.read_slots(slots, record)
+    }
+
+    /// The params among `names` that are dates relative to the as-of date, with the date each
+    /// stands for.
+    fn relative_dates(&self, names: &[String]) -> Vec<Read> {
+        self.policy
+            .params
+            .iter()
+            .filter(|(name, _)| names.contains(name))
+            .filter_map(|(name, p)| {
+                let interval = p.before_as_of?;
+                let crate::policy::ParamValue::Str(date) = &p.value else {
+                    return None;
+                };
+                let as_of = self.policy.meta.as_of.as_deref().unwrap_or("");
+                Some(Read {
+                    field: name.clone(),
+                    label: format!("{} ({as_of} − {})", p.label, interval.describe())
+                        .trim_start()
+                        .to_owned(),
+                    value: Some(Value::Str(date.clone())),
+                })
+            })
+            .collect()
     }
 
     fn read_slots(&self, slots: Vec<usize>, record: &Record) -> Vec<Read> {

@@ -180,6 +180,11 @@ pub struct RawParam {
     /// Values with the date each takes effect, earliest first; `--as-of` picks the one in force.
     #[serde(default)]
     pub values: Option<Vec<RawDated>>,
+    /// A date this long before the assessment date (`--as-of`), e.g. `{ years: 1 }`: a
+    /// secretary in office for a year is `secretary_since <= <this param>`.
+    #[serde(default)]
+    #[schemars(with = "Option<RawBeforeAsOf>")]
+    pub before_as_of: Option<Spanned<RawBeforeAsOf>>,
     #[serde(default)]
     pub label: String,
     /// Where the value comes from: the article's words, or a reason.
@@ -188,6 +193,19 @@ pub struct RawParam {
     /// The article does not give this value; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
+}
+
+/// How long before the assessment date a param's date is: years and months on the calendar,
+/// then days.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBeforeAsOf {
+    #[serde(default)]
+    pub years: u32,
+    #[serde(default)]
+    pub months: u32,
+    #[serde(default)]
+    pub days: u32,
 }
 
 /// One value of a param that changes over time.
