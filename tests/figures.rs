@@ -55,10 +55,10 @@ fn longwen_recommendation_reads_daily_work_points() {
     assert_eq!(member("LW2022015").grade.as_deref(), Some("qualified"));
     let p = crate::pack("policies/longwen-points");
     let schema = &p.policy.policy.schema;
-    let header = "党员编号,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决";
-    let csv = format!(
-        "{header}\nA,-100,0,0,0,0,0,20,否\nB,-120,0,0,0,0,30,0,否\nC,0,0,0,0,0,0,500,否\n"
-    );
+    let header =
+        "党员编号,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决";
+    let csv =
+        format!("{header}\nA,-100,0,0,0,0,0,20,否\nB,-120,0,0,0,0,30,0,否\nC,0,0,0,0,0,0,500,否\n");
     let ledger = liangxin::Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", schema).unwrap();
     let e = p.policy.evaluate_ledger(&ledger);
     assert!(e.errors.is_empty(), "{:?}", e.errors);
@@ -448,19 +448,22 @@ fn xingyi_has_28_standalone_and_30_joint_branches() {
 fn xingyi_pairing_helps_poor_and_elderly_members() {
     let p = crate::pack("policies/xingyi-liuge-qianghua");
     let policy = &p.policy.policy;
-    let mechanisms = policy
-        .rules
-        .iter()
-        .find(|r| r.id == "mechanisms")
-        .unwrap();
+    let mechanisms = policy.rules.iter().find(|r| r.id == "mechanisms").unwrap();
     let liangxin::policy::RuleKind::Checklist { criteria, .. } = &mechanisms.kind else {
         panic!("mechanisms is a checklist");
     };
     let pairing = criteria.iter().find(|c| c.id == "pairing").unwrap();
     assert_eq!(pairing.label, "结对帮扶贫困党员和老党员");
-    assert!(!pairing.assumed, "结对帮扶 for poor and old members is the article's");
+    assert!(
+        !pairing.assumed,
+        "结对帮扶 for poor and old members is the article's"
+    );
     let visits = criteria.iter().find(|c| c.id == "visits").unwrap();
-    assert!(visits.label.contains("贫困党员和老党员"), "{}", visits.label);
+    assert!(
+        visits.label.contains("贫困党员和老党员"),
+        "{}",
+        visits.label
+    );
     assert!(visits.assumed, "the article gives no count of visits");
     let field = policy.schema.field("paired_assistance").unwrap();
     assert!(field.description.contains("贫困党员和老党员"));
@@ -510,12 +513,28 @@ fn ganjingzi_procedure_problems_are_found_and_named() {
         rectify,
         [
             ("GJZ0008", vec!["too early"]),
-            ("GJZ0301", vec!["missing 公示 (公示制) (notice_on)"]),
+            (
+                "GJZ0301",
+                vec!["missing 接收预备党员公示 (公示制) (notice_on)"]
+            ),
             ("GJZ0302", vec!["missing 递交入党申请书 (applied_on)"]),
             ("GJZ0303", vec!["out of order"]),
             ("GJZ0304", vec!["too early"]),
             ("GJZ0305", vec!["too early"]),
             ("GJZ0306", vec![]),
+            (
+                "GJZ0307",
+                vec!["missing 发展对象区委组织部审查 (七审) (district_reviewed_on)"]
+            ),
+            (
+                "GJZ0308",
+                vec!["missing 入党积极分子人选公示 (公示制) (activist_notice_on)"]
+            ),
+            (
+                "GJZ0309",
+                vec!["missing 发展对象考试 (五考) (candidate_exam_on)"]
+            ),
+            ("GJZ0310", vec!["too early"]),
         ]
     );
     assert!(
@@ -525,6 +544,86 @@ fn ganjingzi_procedure_problems_are_found_and_named() {
             .unwrap()
             .vetoed
     );
+}
+
+/// Seed 002: "1+5" and "五考七审" are steps of the procedure. 推荐制 for 积极分子 and 发展对象;
+/// 公示 and 票决 at each stage that produces a person (对所有环节产生人选全部公示和票决); the five
+/// exams and inspections; the seven reviews, the article's list with each "和" taken as two.
+#[test]
+fn ganjingzi_checks_one_plus_five_and_five_exams_seven_reviews() {
+    let p = crate::pack("policies/ganjingzi-development");
+    let procedure = &p.policy.policy.rules[0];
+    let liangxin::policy::RuleKind::Procedure { steps } = &procedure.kind else {
+        panic!("the first rule is the procedure");
+    };
+    let at = |field: &str| {
+        steps
+            .iter()
+            .position(|s| s.field == field)
+            .unwrap_or_else(|| panic!("no step {field}"))
+    };
+    // 推荐制 → 公示制 → 票决制 → 确定, at the activist and the candidate stage; 公示 → 票决 at
+    // the admission.
+    for stage in [
+        [
+            "activist_recommended_on",
+            "activist_notice_on",
+            "activist_voted_on",
+            "activist_on",
+        ],
+        [
+            "recommended_on",
+            "candidate_notice_on",
+            "candidate_voted_on",
+            "candidate_on",
+        ],
+        ["candidate_on", "notice_on", "voted_on", "approved_on"],
+    ] {
+        let order: Vec<usize> = stage.iter().map(|f| at(f)).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{stage:?}");
+    }
+    let five_exams = [
+        "activist_exam_on",
+        "activist_inspected_on",
+        "candidate_exam_on",
+        "candidate_inspected_on",
+        "probation_inspected_on",
+    ];
+    let seven_reviews = [
+        "committee_reviewed_on",
+        "district_reviewed_on",
+        "political_reviewed_on",
+        "branch_prereviewed_on",
+        "committee_prereviewed_on",
+        "approved_on",
+        "full_approved_on",
+    ];
+    for field in five_exams {
+        assert!(steps[at(field)].label.contains("五考"), "{field}");
+    }
+    for field in seven_reviews {
+        assert!(steps[at(field)].label.contains("七审"), "{field}");
+    }
+    assert_eq!(steps.iter().filter(|s| s.label.contains("五考")).count(), 5);
+    assert_eq!(steps.iter().filter(|s| s.label.contains("七审")).count(), 7);
+    // Each exam and review in its stage: the activist's before the candidate is named, the
+    // candidate's before the admission notice, the probationary member's before 转正.
+    assert!(at("activist_on") < at("activist_exam_on"));
+    assert!(at("activist_inspected_on") < at("recommended_on"));
+    assert!(at("candidate_on") < at("committee_reviewed_on"));
+    assert!(at("committee_prereviewed_on") < at("notice_on"));
+    assert!(at("approved_on") < at("probation_inspected_on"));
+    assert!(at("probation_inspected_on") < at("full_on"));
+    assert!(at("full_on") < at("full_approved_on"));
+    // A vote comes seven days (assumed) after its notice at every stage.
+    for (vote, notice) in [
+        ("activist_voted_on", "activist_notice_on"),
+        ("candidate_voted_on", "candidate_notice_on"),
+        ("voted_on", "notice_on"),
+    ] {
+        let wait = steps[at(vote)].not_before.as_ref().unwrap();
+        assert_eq!(steps[wait.after].field, notice, "{vote}");
+    }
 }
 
 /// A 龙头党组织 has party members and a secretary: the five-star lead of 家具日化 left without

@@ -31,10 +31,10 @@ fn unsourced(p: &RawPolicy) -> Vec<String> {
             bad.push(format!("category {}", id.value));
         }
     }
-    if let Some(b) = &p.bands {
-        if !said(&b.source, b.assumed) {
-            bad.push("bands".into());
-        }
+    if let Some(b) = &p.bands
+        && !said(&b.source, b.assumed)
+    {
+        bad.push("bands".into());
     }
     for (id, x) in &p.grades {
         if !said(&x.source, x.assumed) {
@@ -52,10 +52,10 @@ fn unsourced(p: &RawPolicy) -> Vec<String> {
         }
         for s in r.steps.iter().flatten() {
             for (key, wait) in [("not_before", &s.not_before), ("not_after", &s.not_after)] {
-                if let Some(w) = wait {
-                    if !said(&w.source, w.assumed) {
-                        bad.push(format!("step {}.{key}", s.field.value));
-                    }
+                if let Some(w) = wait
+                    && !said(&w.source, w.assumed)
+                {
+                    bad.push(format!("step {}.{key}", s.field.value));
                 }
             }
         }
@@ -65,10 +65,10 @@ fn unsourced(p: &RawPolicy) -> Vec<String> {
             bad.push(format!("group rule {}", g.id.value));
         }
     }
-    if let Some(r) = &p.ranking {
-        if !r.assumed {
-            bad.push("ranking".into());
-        }
+    if let Some(r) = &p.ranking
+        && !r.assumed
+    {
+        bad.push("ranking".into());
     }
     bad
 }
