@@ -130,20 +130,42 @@ struct Row<'r> {
     /// An organization's members (other counts follow it).
     members: i64,
     /// A dossier's step dates, as days since 2000-01-01 (None: not taken).
-    steps: [Option<i64>; 9],
+    steps: [Option<i64>; STEPS.len()],
 }
 
-/// The dossier step fields, in procedure order.
-const STEPS: [&str; 9] = [
+/// The dossier step fields, in procedure order (ganjingzi-development's "1+5" and "五考七审").
+const STEPS: [&str; 25] = [
     "applied_on",
+    "activist_recommended_on",
+    "activist_notice_on",
+    "activist_voted_on",
     "activist_on",
+    "activist_exam_on",
+    "activist_inspected_on",
     "recommended_on",
+    "candidate_notice_on",
+    "candidate_voted_on",
     "candidate_on",
+    "committee_reviewed_on",
+    "district_reviewed_on",
+    "political_reviewed_on",
+    "candidate_exam_on",
+    "candidate_inspected_on",
+    "branch_prereviewed_on",
+    "committee_prereviewed_on",
     "notice_on",
     "voted_on",
     "reported_on",
     "approved_on",
+    "probation_inspected_on",
     "full_on",
+    "full_approved_on",
+];
+
+/// The least gap in days before each step: a vote seven days after its notice, 发展对象 a
+/// year after 积极分子 (372 days), 转正 a year after the vote (385 days).
+const GAPS: [i64; 25] = [
+    0, 90, 5, 7, 0, 90, 200, 70, 5, 7, 0, 3, 3, 5, 5, 3, 3, 5, 5, 7, 5, 20, 300, 60, 20,
 ];
 
 impl<'r> Row<'r> {
@@ -153,13 +175,12 @@ impl<'r> Row<'r> {
         } else {
             rng.range(1, 60)
         };
-        let mut steps = [None; 9];
+        let mut steps = [None; STEPS.len()];
         if subject == Subject::Dossier {
             // Gaps between steps that respect the procedure's minimum intervals.
-            let gaps = [0, 180, 365, 20, 5, 10, 5, 20, 365];
-            let taken = rng.range(1, 9) as usize;
+            let taken = rng.range(1, STEPS.len() as i64) as usize;
             let mut day = rng.range(5000, 8000);
-            for (i, gap) in gaps.iter().enumerate().take(taken) {
+            for (i, gap) in GAPS.iter().enumerate().take(taken) {
                 day += gap + rng.range(0, 30);
                 steps[i] = Some(day);
             }

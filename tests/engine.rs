@@ -272,8 +272,8 @@ fn simple_expressions_take_the_native_path() {
     let p = crate::pack("policies/longwen-points");
     assert_eq!(
         p.policy.expression_paths(),
-        (8, 0),
-        "every Longwen rule is a field read"
+        (10, 0),
+        "every Longwen expression is a field read or sums and comparisons of them"
     );
     let p = crate::pack("policies/jinan-sanqiang-sanhao");
     assert_eq!(
@@ -582,7 +582,7 @@ fn explain_traces_reads_running_totals_and_the_band() {
     assert_eq!(trace.steps[1].reads[0].label, "组织生活");
     assert_eq!(
         trace.grade,
-        "recommended 优先推荐: score 900 >= 900 (inclusive)"
+        "recommended 优先推荐: standing 2 >= 2 (inclusive)"
     );
     assert!(
         trace.categories[0].ends_with("→ 900"),

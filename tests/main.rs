@@ -13,6 +13,7 @@ mod hostile;
 mod invalid;
 mod ledger_rows;
 mod properties;
+mod provenance;
 mod real_world;
 mod reports;
 mod rule_kinds;

@@ -214,7 +214,7 @@ fn diff_workbook_lists_the_changed_records() {
             .to_string()
             .contains("longwen-points v1.1.0-draft")
     );
-    assert_eq!(changed.height() as u32, HEADER + 1 + 8);
+    assert_eq!(changed.height() as u32, HEADER + 1 + 9);
 }
 
 #[test]

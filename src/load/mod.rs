@@ -526,6 +526,8 @@ fn empty_policy() -> RawPolicy {
         subject: None,
         version: String::new(),
         effective: String::new(),
+        effective_source: None,
+        effective_assumed: false,
         extends: None,
         fields: Vec::new(),
         params: IndexMap::new(),

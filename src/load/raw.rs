@@ -51,6 +51,12 @@ pub struct RawPolicy {
     /// The date the standard takes effect.
     #[serde(default)]
     pub effective: String,
+    /// Where `effective` comes from: the article's words (a date it gives).
+    #[serde(default)]
+    pub effective_source: Option<String>,
+    /// The article gives no date the standard takes effect; the pack's authors chose `effective`.
+    #[serde(default)]
+    pub effective_assumed: bool,
     /// A pack directory, relative to this one, whose fields, params, rules, bands and grades this pack inherits and overrides by id.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -232,6 +238,9 @@ pub struct RawRule {
     pub label: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
     #[serde(default)]
     pub assumed: bool,
     /// The aspect of party building the rule assesses (an id from `schema/dimensions.yaml`).
@@ -342,6 +351,9 @@ pub struct RawCriterion {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub dimension: Option<Spanned<String>>,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
     #[serde(default)]
     pub assumed: bool,
 }
@@ -357,6 +369,9 @@ pub struct RawCategory {
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub max: Option<Spanned<NumOrName>>,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
     #[serde(default)]
     pub assumed: bool,
 }
@@ -366,6 +381,9 @@ pub struct RawCategory {
 pub struct RawBands {
     #[schemars(with = "String")]
     pub on: Spanned<String>,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
     #[serde(default)]
     pub assumed: bool,
     pub grades: Vec<RawBand>,
@@ -398,6 +416,9 @@ pub struct RawBand {
 #[serde(deny_unknown_fields)]
 pub struct RawGrade {
     pub label: String,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
     #[serde(default)]
     pub assumed: bool,
     #[serde(default)]
