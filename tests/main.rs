@@ -17,6 +17,7 @@ mod provenance;
 mod real_world;
 mod reports;
 mod rule_kinds;
+mod worked_example;
 mod workbooks;
 mod xlsx;
 

@@ -288,7 +288,14 @@ impl Trace {
                 .map_or(String::new(), |s| format!("score {} → ", n(s))),
             outcome.grade_label.as_deref().unwrap_or("-")
         )];
-        for step in &self.steps {
+        // A table reads the final score: it is shown after the categories that complete it.
+        let (tables, others): (Vec<&Step>, Vec<&Step>) =
+            self.steps.iter().partition(|s| s.result.kind == "table");
+        let categories = others.len();
+        for (i, step) in others.into_iter().chain(tables).enumerate() {
+            if i == categories {
+                lines.extend(self.categories.iter().map(|c| format!("├─ category {c}")));
+            }
             let r = &step.result;
             let what = match (r.kind, r.points, r.passed, r.value) {
                 ("checklist", _, Some(p), Some(v)) => format!(
@@ -341,8 +348,8 @@ impl Trace {
                 lines.push(format!("│  ! {problem}"));
             }
         }
-        for c in &self.categories {
-            lines.push(format!("├─ category {c}"));
+        if categories == self.steps.len() {
+            lines.extend(self.categories.iter().map(|c| format!("├─ category {c}")));
         }
         for q in &outcome.quotas {
             lines.push(format!("├─ quota {}: {}", q.rule, q.text));
