@@ -5,6 +5,7 @@
 
 mod loader;
 pub mod raw;
+mod shape;
 
 use std::path::{Path, PathBuf};
 
@@ -240,7 +241,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         }
     })?;
     let mut files = vec![SourceFile::new(file.display().to_string(), text)];
-    let head = parse_policy(&files[0]).map_err(|d| LoadError::Invalid(vec![d]))?;
+    let head = parse_policy(&files[0]).map_err(LoadError::Invalid)?;
 
     // The chain of ancestors, root last.
     let mut chain: Vec<(usize, RawPolicy, PathBuf)> = Vec::new();
@@ -312,7 +313,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 chain.push((index, raw, parent_dir));
             }
             Err(d) => {
-                diagnostics.push(d);
+                diagnostics.extend(d);
                 break;
             }
         }
@@ -396,8 +397,15 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     Ok(pack)
 }
 
-fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Diagnostic> {
-    serde_saphyr::from_str(&file.text).map_err(|e| yaml_error(&e, &file.path, &file.text))
+/// The policy in `file`, or every shape problem of it (not only the first serde meets).
+fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Vec<Diagnostic>> {
+    serde_saphyr::from_str(&file.text).map_err(|e| {
+        shape::problems(
+            &file.text,
+            &file.path,
+            yaml_error(&e, &file.path, &file.text),
+        )
+    })
 }
 
 /// The pack's subject: its own, or the nearest ancestor's.
