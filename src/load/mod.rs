@@ -14,8 +14,8 @@ use serde_saphyr::Spanned;
 
 pub use loader::{FsLoader, Loader, MemoryLoader, normalize};
 use raw::{
-    RawBands, RawBudget, RawCategory, RawGrade, RawGroupRule, RawParam, RawPolicy, RawRanking,
-    RawRule,
+    RawBands, RawBudget, RawCategory, RawFieldEntry, RawGrade, RawGroupRule, RawPackField,
+    RawParam, RawPolicy, RawRanking, RawRule,
 };
 
 use crate::diagnostic::{Diagnostic, Location};
@@ -101,7 +101,11 @@ pub struct Pack {
     pub head: RawPolicy,
     /// The chain of packs this one extends, nearest first.
     pub extends: Vec<String>,
+    /// The fields the pack reads (its own declared fields among them).
     pub fields: Vec<At<Spanned<String>>>,
+    /// Fields the pack (or a pack it extends) declares for columns the schema lacks; validate
+    /// adds them to [`Pack::schema`].
+    pub own_fields: Vec<At<RawPackField>>,
     pub params: IndexMap<String, Keyed<RawParam>>,
     pub categories: IndexMap<String, Keyed<RawCategory>>,
     pub rules: Vec<At<RawRule>>,
@@ -333,6 +337,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         head,
         extends,
         fields: Vec::new(),
+        own_fields: Vec::new(),
         params: IndexMap::new(),
         categories: IndexMap::new(),
         rules: Vec::new(),
@@ -449,11 +454,23 @@ fn resolve_subject(
 
 /// Adds one layer's items, overriding earlier layers' items of the same id.
 fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
-    for field in raw.fields.drain(..) {
+    let mut declared = Vec::new();
+    for entry in raw.fields.drain(..) {
+        let field = match entry.value {
+            RawFieldEntry::Id(id) => Spanned::new(id, entry.referenced, entry.defined),
+            RawFieldEntry::Declared(own) => {
+                let id = own.id.clone();
+                declared.push(*own);
+                id
+            }
+        };
         if !pack.fields.iter().any(|f| f.item.value == field.value) {
             pack.fields.push(At { file, item: field });
         }
     }
+    override_by_id(&mut pack.own_fields, file, declared.into_iter(), |f| {
+        &f.id.value
+    });
     for (key, param) in raw.params.drain(..) {
         pack.params.insert(
             key.value.clone(),
