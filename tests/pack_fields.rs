@@ -136,3 +136,89 @@ fn a_declared_field_that_clashes_is_an_error_at_its_place() {
         "{json}"
     );
 }
+
+/// What `check --format json` says, with each file named by its real path, so two runs from
+/// different folders can be compared.
+fn check_json(cwd: &Path, pack: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let out = run_in(cwd, &["check", pack, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    let diagnostics = json[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let file = d["location"]["file"].as_str().unwrap().to_owned();
+            let real = std::fs::canonicalize(cwd.join(&file))
+                .unwrap_or_else(|e| panic!("{file} from {}: {e}", cwd.display()));
+            d["location"]["file"] = real.display().to_string().into();
+            d
+        })
+        .collect();
+    (out.status.code(), diagnostics)
+}
+
+/// `liangxin check .` in the pack's folder, `check policy.yaml` there and `check policies/a`
+/// from the project find the same schema (the project's, which has a field the built-in one
+/// lacks), follow the same `extends:` and report the same problems at the same places.
+#[test]
+fn check_gives_one_answer_from_inside_the_pack_and_from_above() {
+    let project = scratch("one-answer");
+    let schema =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/member.yaml"))
+            .unwrap();
+    std::fs::create_dir_all(project.join("schema")).unwrap();
+    std::fs::write(
+        project.join("schema/member.yaml"),
+        format!("{schema}  house_visits:\n    label: 入户走访\n    type: int\n    default: 0\n"),
+    )
+    .unwrap();
+    let write = |path: &str, text: &str| {
+        let path = project.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "policies/b/policy.yaml",
+        "id: b\nname: 乙\nsubject: member\nfields: [org_life]\nrules:\n  - { id: base, kind: base, value: 100 }\n  - { id: org_life, kind: points, label: 组织生活, expr: org_lif }\nbands:\n  on: score\n  grades:\n    - { grade: good, at_least: 120 }\n    - { grade: fair, below: 120 }\ngrades:\n  good: { label: 优秀, pass: true }\n  fair: { label: 合格, pass: true }\n",
+    );
+    write(
+        "policies/a/policy.yaml",
+        "id: a\nname: 甲\nextends: ../b\nfields: [house_visits]\nrules:\n  - { id: visits, kind: points, label: 走访, expr: house_visit * 2 }\n",
+    );
+    let inside = project.join("policies/a");
+    let from_above = check_json(&project, "policies/a");
+    assert_eq!(from_above.0, Some(1));
+    let codes: Vec<&str> = (from_above.1.iter())
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    // The parent's misspelt field and the pack's, found through the project's schema.
+    assert_eq!(
+        codes,
+        ["unknown-name", "unknown-name"],
+        "{:#?}",
+        from_above.1
+    );
+    assert!(
+        from_above
+            .1
+            .iter()
+            .any(|d| d["help"] == "did you mean `house_visits`?"),
+        "{:#?}",
+        from_above.1
+    );
+    for (cwd, pack) in [
+        (&inside, "."),
+        (&inside, "policy.yaml"),
+        (&inside, "./"),
+        (&project.join("policies"), "a"),
+    ] {
+        assert_eq!(
+            check_json(cwd, pack),
+            from_above,
+            "check {pack} in {}",
+            cwd.display()
+        );
+    }
+}

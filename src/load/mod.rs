@@ -227,7 +227,8 @@ pub fn policy_file(path: &Path) -> PathBuf {
 
 /// Loads the pack at `path` (its directory or its policy.yaml).
 pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
-    let file = policy_file(path);
+    // `./policy.yaml` and `policy.yaml` are one file, named the second way in messages.
+    let file = normalize(&policy_file(path));
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let text = loader.read(&file).map_err(|source| {
         let path = file.display().to_string();
@@ -584,13 +585,20 @@ fn library_root(loader: &dyn Loader, pack_dir: &Path) -> PathBuf {
     }
 }
 
-/// The first of `relative` found in the pack's directory or one of the three above it.
+/// The first of `relative` found in the pack's directory or one of the three above it. The
+/// folders above are reached with `..`, not by cutting the path, so a pack given as `.` (or as
+/// `policy.yaml`) finds the same `schema/` as one given as `policies/x`, named relative to where
+/// the command runs.
 fn find_above(loader: &dyn Loader, pack_dir: &Path, relative: &Path) -> Option<PathBuf> {
-    pack_dir
-        .ancestors()
-        .take(4)
-        .map(|dir| dir.join(relative))
-        .find(|candidate| loader.is_file(candidate))
+    let mut dir = pack_dir.to_path_buf();
+    for _ in 0..4 {
+        let candidate = normalize(&dir.join(relative));
+        if loader.is_file(&candidate) {
+            return Some(candidate);
+        }
+        dir = normalize(&dir.join(".."));
+    }
+    None
 }
 
 /// The dimension list: `schema/dimensions.yaml` above the pack, else the built-in one.
