@@ -222,3 +222,41 @@ fn check_gives_one_answer_from_inside_the_pack_and_from_above() {
         );
     }
 }
+
+/// A pack that extends another inherits its declared fields; declaring one again with the label
+/// of an inherited one under another id is a clash.
+#[test]
+fn declared_fields_are_inherited_through_extends() {
+    let parent = "id: p\nname: 父\nsubject: member\nfields:\n  - { id: visits, label: 走访次数, type: int, min: 0, default: 0 }\nrules:\n  - { id: visits, kind: points, label: 走访, expr: visits }\n";
+    let child = "id: c\nname: 子\nextends: ../p\nrules:\n  - { id: more, kind: points, label: 加分, expr: visits * 2 }\n";
+    let loader = liangxin::MemoryLoader::new()
+        .with("packs/p/policy.yaml", parent)
+        .with("packs/c/policy.yaml", child);
+    let prepared =
+        liangxin::prepare(&loader, "packs/c".as_ref()).unwrap_or_else(|e| panic!("{e:?}"));
+    let schema = &prepared.policy.policy.schema;
+    let visits = schema.field("visits").unwrap();
+    assert_eq!(
+        (visits.label.as_str(), visits.own, visits.min),
+        ("走访次数", true, Some(0.0))
+    );
+
+    let clashing = child.replace(
+        "rules:",
+        "fields:\n  - { id: house_visits, label: 走访次数, type: int }\nrules:",
+    );
+    let loader = liangxin::MemoryLoader::new()
+        .with("packs/p/policy.yaml", parent)
+        .with("packs/c/policy.yaml", clashing);
+    let Err(liangxin::LoadError::Invalid(diagnostics)) =
+        liangxin::prepare(&loader, "packs/c".as_ref())
+    else {
+        panic!("a clash between declared labels must be refused");
+    };
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(codes, ["field-clash"], "{diagnostics:#?}");
+}
