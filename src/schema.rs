@@ -64,6 +64,30 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// The type names a field may have.
+    pub const NAMES: [&'static str; 6] = ["int", "decimal", "bool", "string", "date", "enum"];
+
+    /// The type called `name` (`enum` with its `values`), or why there is none.
+    pub fn from_name(
+        name: &str,
+        values: Option<IndexMap<String, String>>,
+    ) -> Result<FieldType, String> {
+        Ok(match (name, values) {
+            ("int", _) => FieldType::Int,
+            ("decimal", _) => FieldType::Decimal,
+            ("bool", _) => FieldType::Bool,
+            ("string", _) => FieldType::String,
+            ("date", _) => FieldType::Date,
+            ("enum", Some(values)) if !values.is_empty() => FieldType::Enum(values),
+            ("enum", _) => return Err("an enum field lists its `values`".into()),
+            (other, _) => {
+                return Err(format!(
+                    "unknown type `{other}` (expected int, decimal, bool, string, date or enum)"
+                ));
+            }
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             FieldType::Int => "int",
@@ -90,6 +114,13 @@ pub struct FieldDef {
     /// A rate in percent (满意度 92.9): a cell may say `92.9`, `92.9%` or, in a column of
     /// fractions, `0.929` (see [`crate::ledger`]).
     pub percent: bool,
+    /// Declared by the pack (`fields:` written out in full) for a column the shared schema
+    /// lacks, rather than taken from `schema/<subject>.yaml`.
+    pub own: bool,
+    /// Where a pack's own field comes from (the article's words).
+    pub source: Option<String>,
+    /// The article does not name a pack's own field; the pack's authors chose it.
+    pub assumed: bool,
 }
 
 impl FieldDef {
@@ -333,6 +364,9 @@ impl Schema {
                 min: f.min,
                 max: f.max,
                 percent: f.percent,
+                own: false,
+                source: None,
+                assumed: false,
             };
             if def.percent && !matches!(def.ty, FieldType::Decimal | FieldType::Int) {
                 diagnostics.push(Diagnostic::error(
@@ -390,6 +424,34 @@ impl Schema {
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.fields.get_index_of(id)
+    }
+
+    /// The field `name` most likely means, for a did-you-mean: the field whose label it is
+    /// (a Chinese label typed where an id goes), else the closest by id or by label. Among close
+    /// fields, those `preferred` (of the type the place needs, declared by the pack) win.
+    pub fn closest(&self, name: &str, preferred: impl Fn(&FieldDef) -> bool) -> Option<&FieldDef> {
+        let name = name.trim();
+        if let Some(exact) = self
+            .fields
+            .values()
+            .find(|f| f.label == name || f.id.eq_ignore_ascii_case(name))
+        {
+            return Some(exact);
+        }
+        let score = |f: &FieldDef| {
+            strsim::jaro_winkler(name, &f.id).max(strsim::jaro_winkler(name, &f.label))
+        };
+        let close = || {
+            self.fields
+                .values()
+                .map(|f| (score(f), f))
+                .filter(|(s, _)| *s > 0.8)
+        };
+        close()
+            .filter(|(_, f)| preferred(f))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .or_else(|| close().max_by(|a, b| a.0.total_cmp(&b.0)))
+            .map(|(_, f)| f)
     }
 
     /// The field a ledger header names, by id or by Chinese label.
@@ -451,6 +513,32 @@ mod tests {
         );
         assert!(schema.field_for_header("组织生活").is_some());
         assert_eq!(schema.field_for_header("备注"), None);
+    }
+
+    #[test]
+    fn the_closest_field_by_id_or_label_preferring_the_wanted_kind() {
+        let schema = Schema::builtin(Subject::Member);
+        let id = |f: Option<&FieldDef>| f.map(|f| f.id.clone());
+        assert_eq!(
+            id(schema.closest("组织生活", |_| true)).as_deref(),
+            Some("org_life")
+        );
+        assert_eq!(
+            id(schema.closest("组织生话", |_| true)).as_deref(),
+            Some("org_life")
+        );
+        assert_eq!(
+            id(schema.closest("org_lif", |_| true)).as_deref(),
+            Some("org_life")
+        );
+        assert_eq!(schema.closest("完全无关", |_| true).map(|f| &f.id), None);
+        // Among close names, the kind the place needs wins over the closest by spelling.
+        let org = Schema::builtin(Subject::Organization);
+        let any = id(org.closest("has_secretari", |_| true));
+        assert_eq!(any.as_deref(), Some("has_secretary"));
+        let numbers = |f: &FieldDef| matches!(f.ty, FieldType::Int | FieldType::Decimal);
+        let wanted = org.closest("member_cont", numbers).map(|f| f.ty.name());
+        assert!(matches!(wanted, Some("int" | "decimal")), "{wanted:?}");
     }
 
     #[test]
@@ -533,6 +621,9 @@ mod tests {
             min: None,
             max: None,
             percent: false,
+            own: false,
+            source: None,
+            assumed: false,
         };
         let int = field(FieldType::Int);
         assert_eq!(int.parse_cell("-"), Err("`-` is not a whole number".into()));

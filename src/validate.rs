@@ -14,6 +14,8 @@ use crate::load::raw::{Literal, NumOrName, RawGroupRule, RawParam, RawRule, RawS
 use crate::load::{At, Pack};
 use crate::policy::*;
 
+mod pack_fields;
+
 /// The rule kinds of the format, as written.
 pub const RULE_KINDS: [&str; 9] = [
     "base",
@@ -90,6 +92,10 @@ pub fn validate(pack: Pack) -> Validation {
 /// Validates a pack with dated params read as of `as_of` (YYYY-MM-DD; without it, each dated
 /// param's latest value).
 pub fn validate_at(pack: Pack, as_of: Option<&str>) -> Validation {
+    // The pack's own fields join its schema first, so everything after reads them like the
+    // schema's fields.
+    let mut pack = pack;
+    let own_fields = pack_fields::merge(&mut pack);
     let mut v = Validator {
         pack: &pack,
         diagnostics: Vec::new(),
@@ -99,6 +105,7 @@ pub fn validate_at(pack: Pack, as_of: Option<&str>) -> Validation {
     };
     let fields_and_params = {
         let before = v.diagnostics.len();
+        v.diagnostics.extend(own_fields);
         let fields = v.fields();
         let params = v.params();
         (fields, params, !has_errors(&v.diagnostics[before..]))
@@ -234,23 +241,23 @@ impl Validator<'_> {
                 fields.push(item.value.clone());
                 continue;
             }
-            let by_label = schema
-                .fields
-                .values()
-                .find(|f| f.label == item.value)
-                .map(|f| f.id.clone());
-            let suggestion = by_label.or_else(|| {
-                did_you_mean(&item.value, schema.fields.keys().map(String::as_str))
-                    .map(str::to_owned)
-            });
+            if (self.pack.own_fields.iter()).any(|f| f.item.id.value == item.value) {
+                // A declaration of the pack's own whose problems are already reported.
+                continue;
+            }
+            // Nothing says which type is wanted here: by name and by label.
+            let help = match schema.closest(&item.value, |_| true) {
+                Some(f) => format!("did you mean `{}` ({})?", f.id, f.label),
+                None => format!(
+                    "a column the {} schema lacks is declared in `fields:` with its id, label and type: `- {{ id: visits, label: 走访次数, type: int, min: 0 }}`",
+                    schema.subject
+                ),
+            };
             let message = format!(
                 "`{}` is not a field of the {} schema ({})",
                 item.value, schema.subject, schema.origin
             );
-            let d = self.error(*file, item, "unknown-field", message);
-            if let Some(s) = suggestion {
-                d.help = Some(format!("did you mean `{s}`?"));
-            }
+            self.error(*file, item, "unknown-field", message).help = Some(help);
         }
         fields
     }
@@ -1548,16 +1555,19 @@ impl Validator<'_> {
                 format!("add `{}` to the pack's `fields:`", name.value),
             )
         } else {
+            // The fields the pack reads come first.
+            let declared = |f: &crate::schema::FieldDef| {
+                (self.pack.fields.iter()).any(|d| d.item.value == f.id)
+            };
             (
                 format!(
                     "{what} `{}` is not a field of the {} schema",
                     name.value, schema.subject
                 ),
-                suggest(
-                    &name.value,
-                    schema.fields.keys().map(String::as_str),
-                    "use a field of the schema",
-                ),
+                match schema.closest(&name.value, declared) {
+                    Some(f) => format!("did you mean `{}` ({})?", f.id, f.label),
+                    None => "use a field of the schema".to_owned(),
+                },
             )
         };
         self.error(file, name, "unknown-field", message).help = Some(help);

@@ -1,5 +1,6 @@
 //! Every invalid pack under fixtures/invalid/ (a policy.yaml file, or a pack directory) is
 //! rejected with exactly one error, whose rendering is snapshotted. A new case is a new file.
+//! A file whose first line says `# N faults` has N, all reported in one run.
 
 use std::path::Path;
 
@@ -18,10 +19,11 @@ fn check(path: &Path) {
     };
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let rendered: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let faults = faults(&liangxin::load::policy_file(path));
     assert_eq!(
         errors,
-        1,
-        "{name} should have exactly one fault:\n{}",
+        faults,
+        "{name} should have {faults} fault(s):\n{}",
         rendered.join("\n\n")
     );
     for d in &diagnostics {
@@ -31,6 +33,19 @@ fn check(path: &Path) {
         );
     }
     insta::assert_snapshot!(rendered.join("\n\n"));
+}
+
+/// How many faults a case has: `# N faults` on its first line, else one.
+fn faults(file: &Path) -> usize {
+    let text = std::fs::read(file).unwrap_or_default();
+    let first = String::from_utf8_lossy(&text);
+    first
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("# "))
+        .and_then(|line| line.split_once(" faults"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(1)
 }
 
 #[test]

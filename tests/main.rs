@@ -12,6 +12,7 @@ mod fuzz_replay;
 mod hostile;
 mod invalid;
 mod ledger_rows;
+mod pack_fields;
 mod properties;
 mod provenance;
 mod real_world;

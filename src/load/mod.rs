@@ -5,6 +5,7 @@
 
 mod loader;
 pub mod raw;
+mod shape;
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +14,8 @@ use serde_saphyr::Spanned;
 
 pub use loader::{FsLoader, Loader, MemoryLoader, normalize};
 use raw::{
-    RawBands, RawBudget, RawCategory, RawGrade, RawGroupRule, RawParam, RawPolicy, RawRanking,
-    RawRule,
+    RawBands, RawBudget, RawCategory, RawFieldEntry, RawGrade, RawGroupRule, RawPackField,
+    RawParam, RawPolicy, RawRanking, RawRule,
 };
 
 use crate::diagnostic::{Diagnostic, Location};
@@ -100,7 +101,11 @@ pub struct Pack {
     pub head: RawPolicy,
     /// The chain of packs this one extends, nearest first.
     pub extends: Vec<String>,
+    /// The fields the pack reads (its own declared fields among them).
     pub fields: Vec<At<Spanned<String>>>,
+    /// Fields the pack (or a pack it extends) declares for columns the schema lacks; validate
+    /// adds them to [`Pack::schema`].
+    pub own_fields: Vec<At<RawPackField>>,
     pub params: IndexMap<String, Keyed<RawParam>>,
     pub categories: IndexMap<String, Keyed<RawCategory>>,
     pub rules: Vec<At<RawRule>>,
@@ -222,7 +227,8 @@ pub fn policy_file(path: &Path) -> PathBuf {
 
 /// Loads the pack at `path` (its directory or its policy.yaml).
 pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
-    let file = policy_file(path);
+    // `./policy.yaml` and `policy.yaml` are one file, named the second way in messages.
+    let file = normalize(&policy_file(path));
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let text = loader.read(&file).map_err(|source| {
         let path = file.display().to_string();
@@ -240,7 +246,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         }
     })?;
     let mut files = vec![SourceFile::new(file.display().to_string(), text)];
-    let head = parse_policy(&files[0]).map_err(|d| LoadError::Invalid(vec![d]))?;
+    let head = parse_policy(&files[0]).map_err(LoadError::Invalid)?;
 
     // The chain of ancestors, root last.
     let mut chain: Vec<(usize, RawPolicy, PathBuf)> = Vec::new();
@@ -312,7 +318,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
                 chain.push((index, raw, parent_dir));
             }
             Err(d) => {
-                diagnostics.push(d);
+                diagnostics.extend(d);
                 break;
             }
         }
@@ -332,6 +338,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         head,
         extends,
         fields: Vec::new(),
+        own_fields: Vec::new(),
         params: IndexMap::new(),
         categories: IndexMap::new(),
         rules: Vec::new(),
@@ -396,8 +403,15 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     Ok(pack)
 }
 
-fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Diagnostic> {
-    serde_saphyr::from_str(&file.text).map_err(|e| yaml_error(&e, &file.path, &file.text))
+/// The policy in `file`, or every shape problem of it (not only the first serde meets).
+fn parse_policy(file: &SourceFile) -> Result<RawPolicy, Vec<Diagnostic>> {
+    serde_saphyr::from_str(&file.text).map_err(|e| {
+        shape::problems(
+            &file.text,
+            &file.path,
+            yaml_error(&e, &file.path, &file.text),
+        )
+    })
 }
 
 /// The pack's subject: its own, or the nearest ancestor's.
@@ -441,11 +455,23 @@ fn resolve_subject(
 
 /// Adds one layer's items, overriding earlier layers' items of the same id.
 fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
-    for field in raw.fields.drain(..) {
+    let mut declared = Vec::new();
+    for entry in raw.fields.drain(..) {
+        let field = match entry.value {
+            RawFieldEntry::Id(id) => Spanned::new(id, entry.referenced, entry.defined),
+            RawFieldEntry::Declared(own) => {
+                let id = own.id.clone();
+                declared.push(*own);
+                id
+            }
+        };
         if !pack.fields.iter().any(|f| f.item.value == field.value) {
             pack.fields.push(At { file, item: field });
         }
     }
+    override_by_id(&mut pack.own_fields, file, declared.into_iter(), |f| {
+        &f.id.value
+    });
     for (key, param) in raw.params.drain(..) {
         pack.params.insert(
             key.value.clone(),
@@ -561,13 +587,20 @@ fn library_root(loader: &dyn Loader, pack_dir: &Path) -> PathBuf {
     }
 }
 
-/// The first of `relative` found in the pack's directory or one of the three above it.
+/// The first of `relative` found in the pack's directory or one of the three above it. The
+/// folders above are reached with `..`, not by cutting the path, so a pack given as `.` (or as
+/// `policy.yaml`) finds the same `schema/` as one given as `policies/x`, named relative to where
+/// the command runs.
 fn find_above(loader: &dyn Loader, pack_dir: &Path, relative: &Path) -> Option<PathBuf> {
-    pack_dir
-        .ancestors()
-        .take(4)
-        .map(|dir| dir.join(relative))
-        .find(|candidate| loader.is_file(candidate))
+    let mut dir = pack_dir.to_path_buf();
+    for _ in 0..4 {
+        let candidate = normalize(&dir.join(relative));
+        if loader.is_file(&candidate) {
+            return Some(candidate);
+        }
+        dir = normalize(&dir.join(".."));
+    }
+    None
 }
 
 /// The dimension list: `schema/dimensions.yaml` above the pack, else the built-in one.

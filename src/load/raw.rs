@@ -61,10 +61,12 @@ pub struct RawPolicy {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub extends: Option<Spanned<String>>,
-    /// The ledger fields the rules read (ids from `schema/<subject>.yaml`).
+    /// The ledger fields the rules read: ids from `schema/<subject>.yaml`, or a field of the
+    /// pack's own written out in full (`{ id: visits, label: 走访次数, type: int, min: 0 }`) for a
+    /// column the shared schema lacks.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub fields: Vec<Spanned<String>>,
+    #[schemars(with = "Vec<RawFieldEntry>")]
+    pub fields: Vec<Spanned<RawFieldEntry>>,
     /// Named values rules refer to, so changing a value never means editing an expression.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, RawParam>")]
@@ -93,6 +95,83 @@ pub struct RawPolicy {
     /// evaluated: choose a lead per group and pair records with it, or compute a rate.
     #[serde(default)]
     pub group_rules: Vec<RawGroupRule>,
+}
+
+/// One entry of `fields:`: the id of a field of the schema, or a field the pack declares.
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(untagged)]
+pub enum RawFieldEntry {
+    /// A field of `schema/<subject>.yaml` (or one an extended pack declares).
+    Id(String),
+    /// A field of the pack's own, for a column the shared schema lacks.
+    Declared(Box<RawPackField>),
+}
+
+impl<'de> Deserialize<'de> for RawFieldEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = RawFieldEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field id, or a field declared with `id`, `label` and `type`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawFieldEntry, E> {
+                Ok(RawFieldEntry::Id(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawFieldEntry, A::Error> {
+                // The map's own access, so the declaration's values keep their locations.
+                RawPackField::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|f| RawFieldEntry::Declared(Box::new(f)))
+            }
+        }
+        deserializer.deserialize_any(Entry)
+    }
+}
+
+/// A field the pack declares for a column `schema/<subject>.yaml` lacks; it is then read,
+/// checked and reported like a field of the schema.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPackField {
+    /// The field's id (snake_case), which expressions use; a ledger's header may be the id or
+    /// the label.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// The column's Chinese header, e.g. 走访次数.
+    #[schemars(with = "String")]
+    pub label: Spanned<String>,
+    /// `int`, `decimal`, `bool`, `string`, `date` or `enum` (with `values`).
+    #[schemars(with = "String")]
+    pub r#type: Spanned<String>,
+    /// `enum`: each allowed value's id and its Chinese label.
+    #[serde(default)]
+    pub values: Option<IndexMap<String, String>>,
+    #[serde(default)]
+    pub description: String,
+    /// Used when a cell is left empty; without it the field is required.
+    #[serde(default)]
+    #[schemars(with = "Option<Literal>")]
+    pub default: Option<Spanned<Literal>>,
+    /// The least value a cell may hold.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub min: Option<Spanned<f64>>,
+    /// The greatest value a cell may hold.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub max: Option<Spanned<f64>>,
+    /// A rate on the 0–100 scale: `92.9`, `92.9%` and, in a column of fractions, `0.929`.
+    #[serde(default)]
+    pub percent: bool,
+    /// Where the field comes from: the article's words.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The article does not name this column; the pack's authors chose it.
+    #[serde(default)]
+    pub assumed: bool,
 }
 
 /// A rule over all records of a group.
