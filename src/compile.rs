@@ -176,7 +176,11 @@ impl Names {
                         label: Name::from(g.label.as_str()),
                         actions: Arc::from(g.actions.clone()),
                         money_item: Name::from(format!("grade:{id}")),
-                        due: g.due.as_ref().and_then(|d| d.date.as_deref()).map(Name::from),
+                        due: g
+                            .due
+                            .as_ref()
+                            .and_then(|d| d.date.as_deref())
+                            .map(Name::from),
                     };
                     (id.clone(), names)
                 })

@@ -675,9 +675,8 @@ impl Validator<'_> {
                 let message = format!(
                     "table `{rule_id}` gives the grade, and so do the `bands`: keep one of them"
                 );
-                self.error(file, &raw.kind, "table", message).help = Some(
-                    "a score band becomes a row: `{ score: \">= 90\", grade: ... }`".into(),
-                );
+                self.error(file, &raw.kind, "table", message).help =
+                    Some("a score band becomes a row: `{ score: \">= 90\", grade: ... }`".into());
             }
             let mut inputs: Vec<Input> = Vec::new();
             let mut rows = Vec::new();
@@ -759,8 +758,7 @@ impl Validator<'_> {
                             None => sound = false,
                         },
                         Err(message) => {
-                            let message =
-                                format!("row {}, {}: {message}", r + 1, inputs[i].label);
+                            let message = format!("row {}, {}: {message}", r + 1, inputs[i].label);
                             self.error(file, cell, "table", message);
                             sound = false;
                         }
@@ -813,7 +811,11 @@ impl Validator<'_> {
         key: &Spanned<String>,
         table: usize,
         rules: &[Rule],
-    ) -> Option<(crate::rules::table::Source, String, crate::rules::table::InputKind)> {
+    ) -> Option<(
+        crate::rules::table::Source,
+        String,
+        crate::rules::table::InputKind,
+    )> {
         use crate::rules::table::{InputKind, Source};
         let name = key.value.as_str();
         if name == "score" {
@@ -868,7 +870,11 @@ impl Validator<'_> {
         }
         let mut known: Vec<&str> = vec!["score"];
         known.extend(rules.iter().map(|r| r.id.as_str()));
-        known.extend(declared.iter().flat_map(|d| [d.id.as_str(), d.label.as_str()]));
+        known.extend(
+            declared
+                .iter()
+                .flat_map(|d| [d.id.as_str(), d.label.as_str()]),
+        );
         let help = suggest(
             name,
             known,
@@ -1452,8 +1458,7 @@ impl Validator<'_> {
         let mut prefer = Vec::new();
         for p in &raw.prefer {
             if !prefers {
-                let message =
-                    "`prefer` applies only to a `lead` or `quota` selector".to_owned();
+                let message = "`prefer` applies only to a `lead` or `quota` selector".to_owned();
                 self.error(file, p, "misplaced-key", message);
                 continue;
             }
@@ -1846,11 +1851,16 @@ impl Validator<'_> {
                     .rules
                     .iter()
                     .any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name))
-                || self.pack.rules.iter().flat_map(|r| r.item.rows.iter().flatten()).any(|row| {
-                    row.iter().any(|(k, v)| {
-                        k.value == "grade" && matches!(&v.value, Literal::Str(g) if g == name)
+                || self
+                    .pack
+                    .rules
+                    .iter()
+                    .flat_map(|r| r.item.rows.iter().flatten())
+                    .any(|row| {
+                        row.iter().any(|(k, v)| {
+                            k.value == "grade" && matches!(&v.value, Literal::Str(g) if g == name)
+                        })
                     })
-                })
                 || self
                     .pack
                     .group_rules

@@ -18,8 +18,8 @@ mod provenance;
 mod real_world;
 mod reports;
 mod rule_kinds;
-mod worked_example;
 mod workbooks;
+mod worked_example;
 mod xlsx;
 
 use std::path::Path;

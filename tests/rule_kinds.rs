@@ -10,7 +10,10 @@ fn evaluate(policy: &str, csv: &str) -> Evaluation {
         Ok(p) => p,
         Err(LoadError::Invalid(d)) => panic!(
             "{}",
-            d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
         Err(e) => panic!("{e}"),
     };
@@ -74,14 +77,22 @@ fn a_decision_table_grades_by_score_and_checks_first_hit() {
     assert!(e.errors.is_empty(), "{:?}", e.errors);
     assert_eq!(
         grades(&e),
-        [("A", "shifan"), ("B", "dabiao"), ("C", "dabiao"), ("D", "buhege")]
+        [
+            ("A", "shifan"),
+            ("B", "dabiao"),
+            ("C", "dabiao"),
+            ("D", "buhege")
+        ]
     );
     // The row that matched, in words, is the reason.
     assert_eq!(
         e.outcomes[0].band.as_deref(),
         Some("row 1: score 90 >= 90; 党建强 = 是 (wants 是); strong_growth 发展强 = 是 (wants 是)")
     );
-    assert_eq!(e.outcomes[2].band.as_deref(), Some("row 2: score 70 >= 60, < 90; org_type 组织类型 = social (wants social)"));
+    assert_eq!(
+        e.outcomes[2].band.as_deref(),
+        Some("row 2: score 70 >= 60, < 90; org_type 组织类型 = social (wants social)")
+    );
     assert_eq!(e.summary.money_total.yuan(), 20000.0);
 }
 
@@ -100,7 +111,9 @@ fn a_record_no_row_matches_is_refused_and_the_others_still_graded() {
     assert_eq!(grades(&e), [("A", "shifan")]);
     assert_eq!(e.errors.len(), 1);
     assert!(
-        e.errors[0].message.contains("no row of table `rating` matches (score 20"),
+        e.errors[0]
+            .message
+            .contains("no row of table `rating` matches (score 20"),
         "{}",
         e.errors[0].message
     );
@@ -110,19 +123,38 @@ fn a_record_no_row_matches_is_refused_and_the_others_still_graded() {
 fn table_mistakes_are_named_where_they_are_written() {
     let typo = TABLE.replace("党建强: 是", "党建弱: 是");
     let d = diagnostics(&typo);
-    assert!(d.iter().any(|d| d.contains("unknown table input `党建弱`")), "{d:?}");
+    assert!(
+        d.iter().any(|d| d.contains("unknown table input `党建弱`")),
+        "{d:?}"
+    );
     let bad_cell = TABLE.replace("\"90分以上\"", "about ninety");
     let d = diagnostics(&bad_cell);
-    assert!(d.iter().any(|d| d.contains("row 1, score: `about ninety` is not a comparison")), "{d:?}");
+    assert!(
+        d.iter()
+            .any(|d| d.contains("row 1, score: `about ninety` is not a comparison")),
+        "{d:?}"
+    );
     let bad_choice = TABLE.replace("org_type: 社会组织", "org_type: 协会");
     let d = diagnostics(&bad_choice);
-    assert!(d.iter().any(|d| d.contains("`协会` is not a value of 组织类型")), "{d:?}");
+    assert!(
+        d.iter()
+            .any(|d| d.contains("`协会` is not a value of 组织类型")),
+        "{d:?}"
+    );
     let no_grade = TABLE.replace("{ grade: buhege }", "{ score: \"< 60\" }");
     let d = diagnostics(&no_grade);
-    assert!(d.iter().any(|d| d.contains("row 4 of table `rating` has no `grade`")), "{d:?}");
+    assert!(
+        d.iter()
+            .any(|d| d.contains("row 4 of table `rating` has no `grade`")),
+        "{d:?}"
+    );
     let with_bands = format!("{TABLE}bands:\n  on: score\n  grades:\n    - {{ grade: buhege }}\n");
     let d = diagnostics(&with_bands);
-    assert!(d.iter().any(|d| d.contains("so do the `bands`: keep one of them")), "{d:?}");
+    assert!(
+        d.iter()
+            .any(|d| d.contains("so do the `bands`: keep one of them")),
+        "{d:?}"
+    );
 }
 
 /// At most 2 示范 per district, ranked by score then by 服务活动次数; the rest are 达标.
@@ -158,7 +190,13 @@ fn a_quota_keeps_the_best_and_demotes_the_rest_everywhere() {
     assert!(e.errors.is_empty(), "{:?}", e.errors);
     assert_eq!(
         grades(&e),
-        [("E1", "shifan"), ("E2", "shifan"), ("E3", "dabiao"), ("E4", "dabiao"), ("W1", "shifan")]
+        [
+            ("E1", "shifan"),
+            ("E2", "shifan"),
+            ("E3", "dabiao"),
+            ("E4", "dabiao"),
+            ("W1", "shifan")
+        ]
     );
     let e3 = &e.outcomes[2];
     assert_eq!(e3.grade_label.as_deref(), Some("达标"));
@@ -184,17 +222,25 @@ fn a_tie_at_the_cut_is_never_settled_silently() {
                E1,东城,10,1\nE2,东城,9,5\nE3,东城,9,5\nW1,西城,9,0\n";
     let e = evaluate(QUOTA, csv);
     assert_eq!(grades(&e), [("E1", "shifan"), ("W1", "shifan")]);
-    let refused: Vec<&str> = e.errors.iter().filter_map(|x| x.record.as_deref()).collect();
+    let refused: Vec<&str> = e
+        .errors
+        .iter()
+        .filter_map(|x| x.record.as_deref())
+        .collect();
     assert_eq!(refused, ["E2", "E3"]);
     assert!(
-        e.errors[0].message.contains("tied with E3 for the last 1 place of 2 in 东城"),
+        e.errors[0]
+            .message
+            .contains("tied with E3 for the last 1 place of 2 in 东城"),
         "{}",
         e.errors[0].message
     );
     let rule = &e.group_rules[0];
     assert_eq!(rule.groups[0].tied.len(), 2);
     assert!(
-        rule.findings.iter().any(|f| f.contains("2 records tie for the last 1 place of 2 (E2, E3)")),
+        rule.findings
+            .iter()
+            .any(|f| f.contains("2 records tie for the last 1 place of 2 (E2, E3)")),
         "{:?}",
         rule.findings
     );
@@ -207,7 +253,11 @@ fn quota_mistakes_are_refused() {
     let d = diagnostics(&QUOTA.replace("demote_to: dabiao", "demote_to: shifan"));
     assert!(d.iter().any(|d| d.contains("would compete again")), "{d:?}");
     let d = diagnostics(&QUOTA.replace("at_most: 2", "at_most: 1.5"));
-    assert!(d.iter().any(|d| d.contains("a whole number from 1, not 1.5")), "{d:?}");
+    assert!(
+        d.iter()
+            .any(|d| d.contains("a whole number from 1, not 1.5")),
+        "{d:?}"
+    );
     let d = diagnostics(&QUOTA.replace("    demote_to: dabiao\n", ""));
     assert!(d.iter().any(|d| d.contains("needs `demote_to`")), "{d:?}");
 }
@@ -226,8 +276,11 @@ fn a_treatment_is_due_a_time_after_the_assessment_date() {
         let ledger =
             Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &p.policy.policy.schema).unwrap();
         let e = p.policy.evaluate_ledger(&ledger);
-        let dues: Vec<Option<String>> =
-            e.outcomes.iter().map(|o| o.due.as_deref().map(str::to_owned)).collect();
+        let dues: Vec<Option<String>> = e
+            .outcomes
+            .iter()
+            .map(|o| o.due.as_deref().map(str::to_owned))
+            .collect();
         (dues, e)
     };
     let (dues, e) = due(Some("2026-11-30"));

@@ -133,10 +133,12 @@ impl CompiledPolicy {
             .iter()
             .zip(&self.groups)
             .enumerate()
-            .map(|(i, (rule, compiled))| match quotas.get_mut(i).and_then(Option::take) {
-                Some(applied) => applied,
-                None => self.group_rule(rule, compiled, outcomes),
-            })
+            .map(
+                |(i, (rule, compiled))| match quotas.get_mut(i).and_then(Option::take) {
+                    Some(applied) => applied,
+                    None => self.group_rule(rule, compiled, outcomes),
+                },
+            )
             .collect()
     }
 
@@ -179,7 +181,10 @@ impl CompiledPolicy {
 
     /// The finding for records without the `by` field's value.
     pub(super) fn unplaced(&self, rule: &GroupRule, unplaced: usize) -> Option<String> {
-        let f = rule.by.as_deref().and_then(|b| self.policy.schema.field(b))?;
+        let f = rule
+            .by
+            .as_deref()
+            .and_then(|b| self.policy.schema.field(b))?;
         (unplaced > 0).then(|| {
             format!(
                 "{unplaced} record{} without {} ({}) belong to no group",
@@ -330,7 +335,12 @@ impl CompiledPolicy {
 
 /// Whether the rule's selector number `index` takes the outcome: its grade is listed or its
 /// `when` held (or it names neither), and its `require` holds.
-pub(super) fn selects(selector: &Selector, compiled: &CompiledGroup, index: usize, o: &Outcome) -> bool {
+pub(super) fn selects(
+    selector: &Selector,
+    compiled: &CompiledGroup,
+    index: usize,
+    o: &Outcome,
+) -> bool {
     let holds = |read: Option<&Option<usize>>| {
         read.copied()
             .flatten()

@@ -7,8 +7,8 @@
 
 use std::cmp::Ordering;
 
-use super::{Outcome, QuotaPlace};
 use super::group_rules::{GroupResult, GroupRuleResult, member, preferred, selects};
+use super::{Outcome, QuotaPlace};
 use crate::compile::{CompiledGroup, CompiledPolicy, Names};
 use crate::ledger::RecordError;
 use crate::policy::{GroupKind, GroupRule, Prefer};
@@ -147,11 +147,8 @@ impl CompiledPolicy {
                 );
                 for &i in candidates.iter().filter(|i| refused.contains(i)) {
                     let o = &outcomes[i];
-                    let others: Vec<&str> = tied
-                        .iter()
-                        .copied()
-                        .filter(|r| *r != o.record)
-                        .collect();
+                    let others: Vec<&str> =
+                        tied.iter().copied().filter(|r| *r != o.record).collect();
                     errors.push(RecordError {
                         row: o.row,
                         record: Some(o.record.clone()),
@@ -256,10 +253,14 @@ fn ordinal(n: usize) -> String {
 mod tests {
     #[test]
     fn ordinals_read_as_english() {
-        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101].map(super::ordinal).into();
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101]
+            .map(super::ordinal)
+            .into();
         assert_eq!(
             got,
-            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"
+            ]
         );
     }
 }

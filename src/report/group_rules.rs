@@ -121,7 +121,11 @@ fn section(r: &GroupRuleResult) -> Section {
             moved.push(format!("{} 降等 demoted: {}", g.group, list(&g.demoted)));
         }
         if !g.tied.is_empty() {
-            moved.push(format!("{} 并列待定 tied, not graded: {}", g.group, list(&g.tied)));
+            moved.push(format!(
+                "{} 并列待定 tied, not graded: {}",
+                g.group,
+                list(&g.tied)
+            ));
         }
     }
     if !moved.is_empty() {

@@ -74,7 +74,10 @@ pub enum Condition {
     Number(Vec<(Op, f64)>),
     YesNo(bool),
     /// The value is this one (`!=`: is not).
-    Text { value: String, negated: bool },
+    Text {
+        value: String,
+        negated: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,17 +158,20 @@ impl Condition {
             (Cell::Text(t), _) if ANY.contains(&t.trim()) => Ok(None),
             (Cell::Bool(b), InputKind::YesNo) => Ok(Some(Condition::YesNo(*b))),
             (Cell::Text(t), InputKind::YesNo) => match t.trim() {
-                "是" | "true" | "yes" | "Y" | "y" | "√" | "✓" => Ok(Some(Condition::YesNo(true))),
-                "否" | "false" | "no" | "N" | "n" | "×" | "✗" => Ok(Some(Condition::YesNo(false))),
-                other => Err(format!(
-                    "`{other}` is not 是 or 否 (this input is yes/no)"
-                )),
+                "是" | "true" | "yes" | "Y" | "y" | "√" | "✓" => {
+                    Ok(Some(Condition::YesNo(true)))
+                }
+                "否" | "false" | "no" | "N" | "n" | "×" | "✗" => {
+                    Ok(Some(Condition::YesNo(false)))
+                }
+                other => Err(format!("`{other}` is not 是 or 否 (this input is yes/no)")),
             },
             (Cell::Num(n), InputKind::Number) => Ok(Some(Condition::Number(vec![(Op::Eq, *n)]))),
             (Cell::Text(t), InputKind::Number) => parse_comparisons(t, number).map(Some),
             (Cell::Text(t), InputKind::Text) => {
                 let t = t.trim();
-                let (negated, value) = match t.strip_prefix("!=").or_else(|| t.strip_prefix('≠')) {
+                let (negated, value) = match t.strip_prefix("!=").or_else(|| t.strip_prefix('≠'))
+                {
                     Some(rest) => (true, rest.trim()),
                     None => (false, t.strip_prefix("==").unwrap_or(t).trim()),
                 };
@@ -241,7 +247,9 @@ fn parse_comparisons(
             ("<", Op::Lt),
             ("=", Op::Eq),
         ];
-        let (op, rest) = match ops.iter().find_map(|(s, op)| part.strip_prefix(s).map(|r| (*op, r)))
+        let (op, rest) = match ops
+            .iter()
+            .find_map(|(s, op)| part.strip_prefix(s).map(|r| (*op, r)))
         {
             Some((op, rest)) => (op, rest.trim()),
             // 以上/以下 include the number itself (Civil Code art. 1259).
@@ -348,12 +356,24 @@ mod tests {
     #[test]
     fn cells_read_as_staff_write_them() {
         let n = |t: &str| Condition::parse(&Cell::Text(t.into()), InputKind::Number, &none);
-        assert_eq!(n(">= 90"), Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)]))));
-        assert_eq!(n("90分以上"), Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)]))));
-        assert_eq!(n("60以下"), Ok(Some(Condition::Number(vec![(Op::Le, 60.0)]))));
+        assert_eq!(
+            n(">= 90"),
+            Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)])))
+        );
+        assert_eq!(
+            n("90分以上"),
+            Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)])))
+        );
+        assert_eq!(
+            n("60以下"),
+            Ok(Some(Condition::Number(vec![(Op::Le, 60.0)])))
+        );
         assert_eq!(
             n(">= 60, < 75"),
-            Ok(Some(Condition::Number(vec![(Op::Ge, 60.0), (Op::Lt, 75.0)])))
+            Ok(Some(Condition::Number(vec![
+                (Op::Ge, 60.0),
+                (Op::Lt, 75.0)
+            ])))
         );
         assert_eq!(n("-"), Ok(None));
         assert!(n("about 90").unwrap_err().contains("not a comparison"));
@@ -362,7 +382,10 @@ mod tests {
                 (name == "shifan_score").then_some(90.0)
             })
         };
-        assert_eq!(p(">= shifan_score"), Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)]))));
+        assert_eq!(
+            p(">= shifan_score"),
+            Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)])))
+        );
         let yes = Condition::parse(&Cell::Text("是".into()), InputKind::YesNo, &none);
         assert_eq!(yes, Ok(Some(Condition::YesNo(true))));
         assert!(Condition::parse(&Cell::Num(1.0), InputKind::YesNo, &none).is_err());
@@ -382,7 +405,10 @@ mod tests {
             loc: Location::default(),
         };
         let table = Table {
-            inputs: vec![input("score", InputKind::Number), input("strong", InputKind::YesNo)],
+            inputs: vec![
+                input("score", InputKind::Number),
+                input("strong", InputKind::YesNo),
+            ],
             rows: vec![
                 row(
                     vec![
