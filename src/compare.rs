@@ -172,13 +172,13 @@ fn tier(policy: &Policy, grade: Option<&str>) -> f64 {
     let vetoes = policy
         .rules
         .iter()
-        .any(|r| matches!(&r.kind, RuleKind::Veto { grade: g, .. } if g == grade));
+        .any(|r| matches!(&r.kind, RuleKind::Veto(crate::rules::veto::Veto { grade: g, .. }) if g == grade));
     let steps = order.len().saturating_sub(1)
         + usize::from(
             policy
                 .rules
                 .iter()
-                .any(|r| matches!(r.kind, RuleKind::Veto { .. })),
+                .any(|r| matches!(r.kind, RuleKind::Veto(_))),
         );
     if steps == 0 {
         return 0.0;
@@ -306,15 +306,17 @@ pub fn coverage(policies: &[&Policy]) -> Coverage {
     for (i, p) in policies.iter().enumerate() {
         for rule in &p.rules {
             let tagged: Vec<(Option<&String>, &str)> = match &rule.kind {
-                RuleKind::Checklist { criteria, .. } => criteria
-                    .iter()
-                    .map(|c| (c.dimension.as_ref(), c.label.as_str()))
-                    .collect(),
-                RuleKind::Base { .. } => vec![],
-                RuleKind::Points { .. }
-                | RuleKind::Veto { .. }
-                | RuleKind::Money { .. }
-                | RuleKind::Procedure { .. }
+                RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
+                    criteria
+                        .iter()
+                        .map(|c| (c.dimension.as_ref(), c.label.as_str()))
+                        .collect()
+                }
+                RuleKind::Base(_) => vec![],
+                RuleKind::Points(_)
+                | RuleKind::Veto(_)
+                | RuleKind::Money(_)
+                | RuleKind::Procedure(_)
                 | RuleKind::Table(_) => vec![(rule.dimension.as_ref(), rule.label.as_str())],
             };
             for (dimension, label) in tagged {

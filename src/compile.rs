@@ -141,7 +141,9 @@ impl Names {
                 .rules
                 .iter()
                 .map(|r| match &r.kind {
-                    RuleKind::Checklist { criteria, .. } => criteria
+                    RuleKind::Checklist(crate::rules::checklist::Checklist {
+                        criteria, ..
+                    }) => criteria
                         .iter()
                         .map(|c| {
                             (
@@ -151,7 +153,7 @@ impl Names {
                         })
                         .collect(),
                     // A procedure's steps are named like criteria: `procedure.step`.
-                    RuleKind::Procedure { steps } => steps
+                    RuleKind::Procedure(crate::rules::procedure::Procedure { steps }) => steps
                         .iter()
                         .map(|s| {
                             (
@@ -160,10 +162,10 @@ impl Names {
                             )
                         })
                         .collect(),
-                    RuleKind::Base { .. }
-                    | RuleKind::Points { .. }
-                    | RuleKind::Veto { .. }
-                    | RuleKind::Money { .. }
+                    RuleKind::Base(_)
+                    | RuleKind::Points(_)
+                    | RuleKind::Veto(_)
+                    | RuleKind::Money(_)
                     | RuleKind::Table(_) => Vec::new(),
                 })
                 .collect(),
@@ -317,20 +319,24 @@ pub fn compile_with(
     let mut exprs = Vec::new();
     for rule in &policy.rules {
         let compiled = match &rule.kind {
-            RuleKind::Base { .. } => vec![],
-            RuleKind::Points { expr, .. } => vec![compiler.expr(expr, Expect::Number, &rule.id)],
-            RuleKind::Veto { when, .. } => vec![compiler.expr(when, Expect::Bool, &rule.id)],
-            RuleKind::Checklist { criteria, .. } => criteria
+            RuleKind::Base(_) => vec![],
+            RuleKind::Points(crate::rules::points::Points { expr, .. }) => {
+                vec![compiler.expr(expr, Expect::Number, &rule.id)]
+            }
+            RuleKind::Veto(crate::rules::veto::Veto { when, .. }) => {
+                vec![compiler.expr(when, Expect::Bool, &rule.id)]
+            }
+            RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => criteria
                 .iter()
                 .map(|c| compiler.expr(&c.expr, Expect::Bool, &rule.id))
                 .collect(),
             // A step is read as its date field's value; validation made sure it is a date.
-            RuleKind::Procedure { steps } => steps
+            RuleKind::Procedure(crate::rules::procedure::Procedure { steps }) => steps
                 .iter()
                 .filter_map(|s| slots.iter().position(|slot| slot.name == s.field.as_str()))
                 .map(CompiledExpr::Field)
                 .collect(),
-            RuleKind::Money { when, .. } => when
+            RuleKind::Money(crate::rules::money::Pay { when, .. }) => when
                 .iter()
                 .map(|w| compiler.expr(w, Expect::Bool, &rule.id))
                 .collect(),
@@ -454,7 +460,7 @@ fn default_warnings(compiled: &CompiledPolicy) -> Vec<Diagnostic> {
     let mut conditions: Vec<Condition> = Vec::new();
     for (rule, exprs) in policy.rules.iter().zip(&compiled.exprs) {
         match &rule.kind {
-            RuleKind::Checklist { criteria, .. } => {
+            RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
                 for (c, e) in criteria.iter().zip(exprs) {
                     conditions.push(Condition {
                         what: format!("criterion `{}` of `{}`", c.id, rule.id),
@@ -465,16 +471,18 @@ fn default_warnings(compiled: &CompiledPolicy) -> Vec<Diagnostic> {
                     });
                 }
             }
-            RuleKind::Veto { when, .. } => conditions.extend(exprs.first().map(|e| Condition {
-                what: format!("veto `{}`", rule.id),
-                verb: "fires",
-                consequence: "an empty cell would veto the record",
-                expr: when,
-                compiled: e,
-            })),
-            RuleKind::Money {
+            RuleKind::Veto(crate::rules::veto::Veto { when, .. }) => {
+                conditions.extend(exprs.first().map(|e| Condition {
+                    what: format!("veto `{}`", rule.id),
+                    verb: "fires",
+                    consequence: "an empty cell would veto the record",
+                    expr: when,
+                    compiled: e,
+                }))
+            }
+            RuleKind::Money(crate::rules::money::Pay {
                 when: Some(when), ..
-            } => conditions.extend(exprs.first().map(|e| Condition {
+            }) => conditions.extend(exprs.first().map(|e| Condition {
                 what: format!("money rule `{}`", rule.id),
                 verb: "pays",
                 consequence: "an empty cell would be paid for",
@@ -483,10 +491,10 @@ fn default_warnings(compiled: &CompiledPolicy) -> Vec<Diagnostic> {
             })),
             // No condition of their own: a base, points (a number, not a condition), money
             // paid always, procedures (dates), tables (their cells are checked by validate).
-            RuleKind::Base { .. }
-            | RuleKind::Points { .. }
-            | RuleKind::Money { when: None, .. }
-            | RuleKind::Procedure { .. }
+            RuleKind::Base(_)
+            | RuleKind::Points(_)
+            | RuleKind::Money(crate::rules::money::Pay { when: None, .. })
+            | RuleKind::Procedure(_)
             | RuleKind::Table(_) => {}
         }
     }

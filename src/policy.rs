@@ -93,31 +93,22 @@ pub struct Criterion {
     pub dimension: Option<String>,
 }
 
+/// A rule's kind: one module per kind under [`crate::rules`].
 #[derive(Debug, Clone)]
 pub enum RuleKind {
     /// Sets the starting score.
-    Base { value: f64 },
-    /// Adds (or, for deductions, subtracts) the value of `expr`, capped per rule.
-    Points {
-        direction: Direction,
-        expr: Expr,
-        min: Option<f64>,
-        max: Option<f64>,
-        category: Option<String>,
-    },
-    /// When `when` holds, the record gets `grade` whatever its score, and no commendation.
-    Veto { when: Expr, grade: String },
-    /// Passed when at least `at_least` of the criteria hold.
-    Checklist {
-        criteria: Vec<Criterion>,
-        at_least: usize,
-    },
-    /// Pays `amount` when `when` holds (always, without `when`).
-    Money { when: Option<Expr>, amount: Money },
+    Base(crate::rules::base::Base),
+    /// Adds (or, for deductions, subtracts) a number, capped per rule.
+    Points(crate::rules::points::Points),
+    /// When its condition holds, the record gets its grade whatever its score.
+    Veto(crate::rules::veto::Veto),
+    /// Passed when enough criteria hold.
+    Checklist(crate::rules::checklist::Checklist),
+    /// Pays an amount when its condition holds.
+    Money(crate::rules::money::Pay),
     /// Dated steps that must be present, in order, and far enough apart.
-    Procedure { steps: Vec<Step> },
-    /// A decision table: the first row whose conditions hold gives the grade
-    /// ([`crate::rules::table`]).
+    Procedure(crate::rules::procedure::Procedure),
+    /// A decision table: the first row whose conditions hold gives the grade.
     Table(crate::rules::table::Table),
 }
 
@@ -146,23 +137,12 @@ pub struct Wait {
 impl RuleKind {
     pub fn name(&self) -> &'static str {
         match self {
-            RuleKind::Base { .. } => "base",
-            RuleKind::Points {
-                direction: Direction::Points,
-                ..
-            } => "points",
-            RuleKind::Points {
-                direction: Direction::Bonus,
-                ..
-            } => "bonus",
-            RuleKind::Points {
-                direction: Direction::Deduction,
-                ..
-            } => "deduction",
-            RuleKind::Veto { .. } => "veto",
-            RuleKind::Checklist { .. } => "checklist",
-            RuleKind::Money { .. } => "money",
-            RuleKind::Procedure { .. } => "procedure",
+            RuleKind::Base(_) => "base",
+            RuleKind::Points(p) => p.name(),
+            RuleKind::Veto(_) => "veto",
+            RuleKind::Checklist(_) => "checklist",
+            RuleKind::Money(_) => "money",
+            RuleKind::Procedure(_) => "procedure",
             RuleKind::Table(_) => "table",
         }
     }
@@ -434,7 +414,7 @@ pub fn criterion_key(rule: &str, criterion: &str) -> String {
 pub fn scores(rules: &[Rule]) -> bool {
     rules
         .iter()
-        .any(|r| matches!(r.kind, RuleKind::Base { .. } | RuleKind::Points { .. }))
+        .any(|r| matches!(r.kind, RuleKind::Base(_) | RuleKind::Points(_)))
 }
 
 #[cfg(test)]

@@ -561,12 +561,12 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
     for (i, rule) in policy.rules.iter().enumerate() {
         let results = outcomes.iter().filter_map(|o| o.rules.get(i));
         match &rule.kind {
-            RuleKind::Veto { .. } => {
+            RuleKind::Veto(_) => {
                 if !results.clone().any(|r| r.passed == Some(true)) {
                     gaps.push(format!("veto `{}` {} never fires", rule.id, rule.label))
                 }
             }
-            RuleKind::Points { .. } => {
+            RuleKind::Points(_) => {
                 if !results.clone().any(|r| r.points.is_some_and(|p| p != 0.0)) {
                     gaps.push(format!(
                         "rule `{}` {} never gives points",
@@ -574,7 +574,7 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
                     ))
                 }
             }
-            RuleKind::Money { .. } => {
+            RuleKind::Money(_) => {
                 if !results.clone().any(|r| r.passed == Some(true)) {
                     gaps.push(format!(
                         "money rule `{}` {} never pays",
@@ -583,7 +583,7 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
                 }
             }
             // The base is the same for every record: nothing to exercise.
-            RuleKind::Base { .. } => {}
+            RuleKind::Base(_) => {}
             // The row that matched is the rule's value (1 for the first row).
             RuleKind::Table(table) => {
                 for (r, row) in table.rows.iter().enumerate() {
@@ -598,7 +598,7 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
                     }
                 }
             }
-            RuleKind::Checklist { criteria, .. } => {
+            RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
                 for c in criteria {
                     if !results
                         .clone()
@@ -611,7 +611,7 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
                     }
                 }
             }
-            RuleKind::Procedure { steps } => {
+            RuleKind::Procedure(crate::rules::procedure::Procedure { steps }) => {
                 for step in steps {
                     if !results
                         .clone()

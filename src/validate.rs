@@ -828,11 +828,11 @@ impl Validator<'_> {
         }
         if let Some(i) = rules.iter().position(|r| r.id == name || r.label == name) {
             let kind = match &rules[i].kind {
-                RuleKind::Base { .. } | RuleKind::Points { .. } => InputKind::Number,
-                RuleKind::Veto { .. }
-                | RuleKind::Checklist { .. }
-                | RuleKind::Procedure { .. }
-                | RuleKind::Money { .. } => InputKind::YesNo,
+                RuleKind::Base(_) | RuleKind::Points(_) => InputKind::Number,
+                RuleKind::Veto(_)
+                | RuleKind::Checklist(_)
+                | RuleKind::Procedure(_)
+                | RuleKind::Money(_) => InputKind::YesNo,
                 RuleKind::Table(_) => {
                     let message = format!("a table cannot read a table (`{name}`)");
                     self.error(file, key, "table", message);
@@ -1020,7 +1020,7 @@ impl Validator<'_> {
             KindName::Base => match &raw.value {
                 Some(v) => self
                     .number(file, v, params)
-                    .map(|value| RuleKind::Base { value }),
+                    .map(|value| RuleKind::Base(crate::rules::base::Base { value })),
                 None => {
                     missing(self, "value");
                     None
@@ -1040,13 +1040,13 @@ impl Validator<'_> {
                     self.error(file, c, "unknown-category", message).help = Some(help);
                 }
                 match &raw.expr {
-                    Some(e) => Some(RuleKind::Points {
+                    Some(e) => Some(RuleKind::Points(crate::rules::points::Points {
                         direction,
                         expr: expr(e),
                         min,
                         max,
                         category: raw.category.as_ref().map(|c| c.value.clone()),
-                    }),
+                    })),
                     None => {
                         missing(self, "expr");
                         None
@@ -1074,10 +1074,10 @@ impl Validator<'_> {
                 if raw.when.is_none() {
                     missing(self, "when");
                 }
-                Some(RuleKind::Veto {
+                Some(RuleKind::Veto(crate::rules::veto::Veto {
                     when: expr(raw.when.as_ref()?),
                     grade: grade?,
-                })
+                }))
             }
             KindName::Checklist => {
                 let Some(raw_criteria) = &raw.criteria else {
@@ -1128,7 +1128,10 @@ impl Validator<'_> {
                         n as usize
                     }
                 };
-                Some(RuleKind::Checklist { criteria, at_least })
+                Some(RuleKind::Checklist(crate::rules::checklist::Checklist {
+                    criteria,
+                    at_least,
+                }))
             }
             KindName::Procedure => match &raw.steps {
                 Some(steps) => self.procedure(file, raw, steps),
@@ -1150,10 +1153,10 @@ impl Validator<'_> {
                 }
             },
             KindName::Money => match &raw.amount {
-                Some(a) => Some(RuleKind::Money {
+                Some(a) => Some(RuleKind::Money(crate::rules::money::Pay {
                     when: raw.when.as_ref().map(expr),
                     amount: self.money(file, a, params)?,
-                }),
+                })),
                 None => {
                     missing(self, "amount");
                     None
@@ -1266,7 +1269,9 @@ impl Validator<'_> {
             self.error(file, &rule_raw.kind, "procedure", message);
             return None;
         }
-        sound.then_some(RuleKind::Procedure { steps })
+        sound.then_some(RuleKind::Procedure(crate::rules::procedure::Procedure {
+            steps,
+        }))
     }
 
     fn group_rules(
@@ -1602,7 +1607,7 @@ impl Validator<'_> {
             "checklists" => {
                 if !rules
                     .iter()
-                    .any(|r| matches!(r.kind, RuleKind::Checklist { .. }))
+                    .any(|r| matches!(r.kind, RuleKind::Checklist(_)))
                 {
                     self.error(
                         file,
@@ -1617,9 +1622,7 @@ impl Validator<'_> {
                 Some(i)
                     if matches!(
                         rules[i].kind,
-                        RuleKind::Checklist { .. }
-                            | RuleKind::Points { .. }
-                            | RuleKind::Procedure { .. }
+                        RuleKind::Checklist(_) | RuleKind::Points(_) | RuleKind::Procedure(_)
                     ) =>
                 {
                     Metric::Rule(i)
@@ -1705,7 +1708,7 @@ impl Validator<'_> {
             return;
         }
         for (i, rule) in rules.iter().enumerate() {
-            if !matches!(rule.kind, RuleKind::Base { .. } | RuleKind::Points { .. })
+            if !matches!(rule.kind, RuleKind::Base(_) | RuleKind::Points(_))
                 || bands.on == Metric::Rule(i)
             {
                 continue;
@@ -1754,7 +1757,9 @@ impl Validator<'_> {
     /// left untagged: a side-by-side comparison would silently miss them.
     fn untagged(&mut self, rules: &[Rule]) {
         let tagged = |r: &Rule| match &r.kind {
-            RuleKind::Checklist { criteria, .. } => criteria.iter().any(|c| c.dimension.is_some()),
+            RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
+                criteria.iter().any(|c| c.dimension.is_some())
+            }
             _ => r.dimension.is_some(),
         };
         if !rules.iter().any(tagged) {
@@ -1767,12 +1772,14 @@ impl Validator<'_> {
                 continue;
             };
             let untagged: Vec<&str> = match &rule.kind {
-                RuleKind::Checklist { criteria, .. } => criteria
-                    .iter()
-                    .filter(|c| c.dimension.is_none())
-                    .map(|c| c.id.as_str())
-                    .collect(),
-                RuleKind::Points { .. } | RuleKind::Veto { .. } if rule.dimension.is_none() => {
+                RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
+                    criteria
+                        .iter()
+                        .filter(|c| c.dimension.is_none())
+                        .map(|c| c.id.as_str())
+                        .collect()
+                }
+                RuleKind::Points(_) | RuleKind::Veto(_) if rule.dimension.is_none() => {
                     vec![rule.id.as_str()]
                 }
                 _ => vec![],
@@ -1793,11 +1800,13 @@ impl Validator<'_> {
         let mut used = std::mem::take(&mut self.used_params);
         for rule in &policy.rules {
             let exprs: Vec<&Expr> = match &rule.kind {
-                RuleKind::Points { expr, .. } => vec![expr],
-                RuleKind::Veto { when, .. } => vec![when],
-                RuleKind::Checklist { criteria, .. } => criteria.iter().map(|c| &c.expr).collect(),
-                RuleKind::Money { when, .. } => when.iter().collect(),
-                RuleKind::Base { .. } | RuleKind::Procedure { .. } | RuleKind::Table(_) => vec![],
+                RuleKind::Points(crate::rules::points::Points { expr, .. }) => vec![expr],
+                RuleKind::Veto(crate::rules::veto::Veto { when, .. }) => vec![when],
+                RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
+                    criteria.iter().map(|c| &c.expr).collect()
+                }
+                RuleKind::Money(crate::rules::money::Pay { when, .. }) => when.iter().collect(),
+                RuleKind::Base(_) | RuleKind::Procedure(_) | RuleKind::Table(_) => vec![],
             };
             // Names as written, or by their labels.
             used.extend(

@@ -449,7 +449,11 @@ fn xingyi_pairing_helps_poor_and_elderly_members() {
     let p = crate::pack("policies/xingyi-liuge-qianghua");
     let policy = &p.policy.policy;
     let mechanisms = policy.rules.iter().find(|r| r.id == "mechanisms").unwrap();
-    let liangxin::policy::RuleKind::Checklist { criteria, .. } = &mechanisms.kind else {
+    let liangxin::policy::RuleKind::Checklist(liangxin::rules::checklist::Checklist {
+        criteria,
+        ..
+    }) = &mechanisms.kind
+    else {
         panic!("mechanisms is a checklist");
     };
     let pairing = criteria.iter().find(|c| c.id == "pairing").unwrap();
@@ -553,7 +557,9 @@ fn ganjingzi_procedure_problems_are_found_and_named() {
 fn ganjingzi_checks_one_plus_five_and_five_exams_seven_reviews() {
     let p = crate::pack("policies/ganjingzi-development");
     let procedure = &p.policy.policy.rules[0];
-    let liangxin::policy::RuleKind::Procedure { steps } = &procedure.kind else {
+    let liangxin::policy::RuleKind::Procedure(liangxin::rules::procedure::Procedure { steps }) =
+        &procedure.kind
+    else {
         panic!("the first rule is the procedure");
     };
     let at = |field: &str| {

@@ -66,14 +66,14 @@ impl CompiledPolicy {
         let mut veto = None;
         for ((rule, result), exprs) in policy.rules.iter().zip(&outcome.rules).zip(&self.exprs) {
             let in_category = match &rule.kind {
-                RuleKind::Points { category, .. } => category
+                RuleKind::Points(crate::rules::points::Points { category, .. }) => category
                     .as_ref()
                     .and_then(|c| policy.categories.get_index_of(c)),
-                RuleKind::Base { .. }
-                | RuleKind::Veto { .. }
-                | RuleKind::Checklist { .. }
-                | RuleKind::Money { .. }
-                | RuleKind::Procedure { .. }
+                RuleKind::Base(_)
+                | RuleKind::Veto(_)
+                | RuleKind::Checklist(_)
+                | RuleKind::Money(_)
+                | RuleKind::Procedure(_)
                 | RuleKind::Table(_) => None,
             };
             match (result.points, in_category) {
@@ -81,25 +81,27 @@ impl CompiledPolicy {
                 (Some(p), None) => total = Some(total.unwrap_or(0.0) + p),
                 _ => {}
             }
-            if matches!(rule.kind, RuleKind::Veto { .. })
+            if matches!(rule.kind, RuleKind::Veto(_))
                 && result.passed == Some(true)
                 && veto.is_none()
             {
                 veto = Some(format!("{} {} fired", rule.id, rule.label));
             }
             let criteria = match &rule.kind {
-                RuleKind::Checklist { criteria, .. } => criteria
-                    .iter()
-                    .zip(exprs)
-                    .map(|(c, e)| CriterionStep {
-                        id: c.id.clone(),
-                        label: c.label.clone(),
-                        reads: self.reads(e, &c.expr, record),
-                        holds: !result.failed.iter().any(|f| **f == *c.id),
-                    })
-                    .collect(),
+                RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
+                    criteria
+                        .iter()
+                        .zip(exprs)
+                        .map(|(c, e)| CriterionStep {
+                            id: c.id.clone(),
+                            label: c.label.clone(),
+                            reads: self.reads(e, &c.expr, record),
+                            holds: !result.failed.iter().any(|f| **f == *c.id),
+                        })
+                        .collect()
+                }
                 // Each step reads its date; it holds when it has no problem.
-                RuleKind::Procedure { steps } => steps
+                RuleKind::Procedure(crate::rules::procedure::Procedure { steps }) => steps
                     .iter()
                     .zip(exprs)
                     .map(|(s, e)| CriterionStep {
@@ -112,18 +114,22 @@ impl CompiledPolicy {
                         holds: !result.failed.iter().any(|f| **f == *s.field),
                     })
                     .collect(),
-                RuleKind::Base { .. }
-                | RuleKind::Points { .. }
-                | RuleKind::Veto { .. }
-                | RuleKind::Money { .. }
+                RuleKind::Base(_)
+                | RuleKind::Points(_)
+                | RuleKind::Veto(_)
+                | RuleKind::Money(_)
                 | RuleKind::Table(_) => Vec::new(),
             };
             let reads = match &rule.kind {
-                RuleKind::Points { expr, .. } => self.reads(&exprs[0], expr, record),
-                RuleKind::Veto { when, .. } => self.reads(&exprs[0], when, record),
-                RuleKind::Money {
+                RuleKind::Points(crate::rules::points::Points { expr, .. }) => {
+                    self.reads(&exprs[0], expr, record)
+                }
+                RuleKind::Veto(crate::rules::veto::Veto { when, .. }) => {
+                    self.reads(&exprs[0], when, record)
+                }
+                RuleKind::Money(crate::rules::money::Pay {
                     when: Some(when), ..
-                } => self.reads(&exprs[0], when, record),
+                }) => self.reads(&exprs[0], when, record),
                 // The fields a table reads; its note says which row matched and why.
                 RuleKind::Table(table) => {
                     let slots = table
@@ -137,10 +143,10 @@ impl CompiledPolicy {
                         .collect();
                     self.read_slots(slots, record)
                 }
-                RuleKind::Money { when: None, .. }
-                | RuleKind::Base { .. }
-                | RuleKind::Checklist { .. }
-                | RuleKind::Procedure { .. } => Vec::new(),
+                RuleKind::Money(crate::rules::money::Pay { when: None, .. })
+                | RuleKind::Base(_)
+                | RuleKind::Checklist(_)
+                | RuleKind::Procedure(_) => Vec::new(),
             };
             steps.push(Step {
                 result: result.clone(),

@@ -11,7 +11,6 @@ mod group;
 mod group_rules;
 pub(crate) mod locate;
 mod outcome;
-mod procedure;
 mod quota;
 mod summary;
 
@@ -23,14 +22,29 @@ use rhai::{Dynamic, EvalAltResult, Scope};
 pub use explain::{CriterionStep, Read, Step, Trace};
 pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
-pub use outcome::{Name, Outcome, QuotaPlace, RuleResult};
+pub use outcome::{CategoryTotal, Name, Outcome, QuotaPlace, RuleResult};
 pub(crate) use summary::Tally;
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, GroupRead, innermost};
 use crate::ledger::{Cell, Ledger, Record, RecordError};
-use crate::policy::{Direction, Metric, RuleKind};
+use crate::policy::{Metric, RuleKind};
 use crate::value::Value;
+
+/// What the rules of one record have added up so far, handed from kind to kind.
+pub(crate) struct Tallies<'p> {
+    /// The score without categories (none until a base or points rule).
+    pub score: Option<f64>,
+    /// Per category, the points of its rules so far (capped after all rules).
+    pub category_totals: Vec<f64>,
+    /// The grade of the first veto that fired.
+    pub vetoed_by: Option<&'p str>,
+    pub money: Money,
+    pub money_items: Vec<(Name, Money)>,
+    pub checklists_passed: usize,
+    /// Failed criteria and steps with a problem, as `rule.criterion`.
+    pub failed: Vec<Name>,
+}
 
 /// Evaluates records one after another, reusing one Rhai scope.
 pub struct Evaluator<'p> {
@@ -205,145 +219,65 @@ impl Evaluator<'_> {
         }
         self.push_fields(&values);
 
-        let mut score: Option<f64> = None;
-        let mut category_totals: Vec<f64> = vec![0.0; policy.categories.len()];
-        // The grade of the first veto that fired.
-        let mut vetoed_by: Option<&str> = None;
-        let mut money = Money::ZERO;
-        let mut money_items = Vec::new();
-        let mut checklists_passed = 0usize;
-        let mut failed = Vec::new();
+        let mut tallies = Tallies {
+            score: None,
+            category_totals: vec![0.0; policy.categories.len()],
+            vetoed_by: None,
+            money: Money::ZERO,
+            money_items: Vec::new(),
+            checklists_passed: 0,
+            failed: Vec::new(),
+        };
         let mut results = Vec::with_capacity(policy.rules.len());
 
         let names = std::rc::Rc::clone(&self.names);
         for (i, (rule, exprs)) in policy.rules.iter().zip(&compiled.exprs).enumerate() {
             let mut result = RuleResult::new(&names.rules[i], rule.kind.name());
-            let rule_error = |message: String| vec![error(None, Some(&rule.id), message)];
-            match &rule.kind {
-                RuleKind::Base { value } => {
-                    score = Some(score.unwrap_or(0.0) + value);
-                    result.value = Some(*value);
-                    result.points = Some(*value);
+            let t = &mut tallies;
+            let r = &mut result;
+            let outcome = match &rule.kind {
+                RuleKind::Base(k) => {
+                    k.evaluate(t, r);
+                    Ok(())
                 }
-                RuleKind::Points {
-                    direction,
-                    min,
-                    max,
-                    category,
-                    ..
-                } => {
-                    let raw =
-                        crate::number::tidy(self.number(&exprs[0], &values).map_err(rule_error)?);
-                    if *direction != Direction::Points && raw < 0.0 {
-                        return Err(rule_error(format!(
-                            "a {} must not be negative, got {}",
-                            rule.kind.name(),
-                            crate::number::format(raw)
-                        )));
-                    }
-                    let capped = raw
-                        .max(min.unwrap_or(f64::NEG_INFINITY))
-                        .min(max.unwrap_or(f64::INFINITY));
-                    if capped != raw {
-                        result.note = Some(format!(
-                            "capped from {} to {}",
-                            crate::number::format(raw),
-                            crate::number::format(capped)
-                        ));
-                    }
-                    let points = if *direction == Direction::Deduction {
-                        -capped
-                    } else {
-                        capped
-                    };
-                    result.value = Some(raw);
-                    result.points = Some(points);
-                    match category
-                        .as_ref()
-                        .and_then(|c| policy.categories.get_index_of(c))
-                    {
-                        Some(i) => category_totals[i] += points,
-                        None => score = Some(score.unwrap_or(0.0) + points),
-                    }
+                RuleKind::Points(k) => k.evaluate(policy, self, exprs, &values, t, r),
+                RuleKind::Veto(k) => k.evaluate(self, exprs, &values, t, r),
+                RuleKind::Checklist(k) => {
+                    k.evaluate(self, exprs, &values, &names.criteria[i], t, r)
                 }
-                RuleKind::Veto { grade, .. } => {
-                    let fired = self.truth(&exprs[0], &values).map_err(rule_error)?;
-                    result.passed = Some(fired);
-                    if fired && vetoed_by.is_none() {
-                        // The first veto that fires decides the grade.
-                        vetoed_by = Some(grade.as_str());
-                    }
+                RuleKind::Procedure(k) => {
+                    k.evaluate(self, exprs, &values, &names.criteria[i], t, r);
+                    Ok(())
                 }
-                RuleKind::Checklist { criteria, at_least } => {
-                    let mut met = 0;
-                    for (c, (criterion, expr)) in criteria.iter().zip(exprs).enumerate() {
-                        let holds = self.truth(expr, &values).map_err(|m| {
-                            vec![error(
-                                None,
-                                Some(&rule.id),
-                                format!("criterion `{}`: {m}", criterion.id),
-                            )]
-                        })?;
-                        if holds {
-                            met += 1;
-                        } else {
-                            let (id, key) = &names.criteria[i][c];
-                            result.failed.push(id.clone());
-                            failed.push(key.clone());
-                        }
-                    }
-                    let passed = met >= *at_least;
-                    checklists_passed += usize::from(passed);
-                    result.value = Some(met as f64);
-                    result.passed = Some(passed);
-                }
-                RuleKind::Procedure { steps } => {
-                    let dates: Vec<Option<crate::calendar::Date>> = exprs
-                        .iter()
-                        .map(|e| match self.value(e, &values) {
-                            Ok(Value::Str(s)) => crate::calendar::Date::parse(&s),
-                            _ => None,
-                        })
-                        .collect();
-                    let problems = procedure::check(steps, &dates);
-                    for problem in &problems {
-                        let (_, key) = &names.criteria[i][problem.step()];
-                        if !failed.contains(key) {
-                            failed.push(key.clone());
-                        }
-                        let (id, _) = &names.criteria[i][problem.step()];
-                        if !result.failed.contains(id) {
-                            result.failed.push(id.clone());
-                        }
-                        result.problems.push(problem.describe(steps, &dates));
-                    }
-                    result.value = Some(problems.len() as f64);
-                    result.passed = Some(problems.is_empty());
-                }
+                RuleKind::Money(k) => k.evaluate(self, exprs, &values, &names.rules[i], t, r),
                 // Read once the score is final (below): a table reads any rule's result.
-                RuleKind::Table(_) => {}
-                RuleKind::Money { amount, .. } => {
-                    let pays = match exprs.first() {
-                        Some(when) => self.truth(when, &values).map_err(rule_error)?,
-                        None => true,
-                    };
-                    result.passed = Some(pays);
-                    if pays {
-                        money += *amount;
-                        money_items.push((names.rules[i].clone(), *amount));
-                        result.value = Some(amount.yuan());
-                    }
-                }
-            }
+                RuleKind::Table(_) => Ok(()),
+            };
+            outcome.map_err(|message| vec![error(None, Some(&rule.id), message)])?;
             results.push(result);
         }
+        let Tallies {
+            mut score,
+            category_totals,
+            vetoed_by,
+            mut money,
+            mut money_items,
+            checklists_passed,
+            failed,
+        } = tallies;
 
-        // Category totals, capped, join the score after all rules.
+        // Category totals, capped, join the score after all rules; each is kept for the trace.
+        let mut categories = Vec::with_capacity(category_totals.len());
         for ((_, category), total) in policy.categories.iter().zip(&category_totals) {
             let capped = total
                 .max(category.min.unwrap_or(f64::NEG_INFINITY))
                 .min(category.max.unwrap_or(f64::INFINITY));
             score = Some(score.unwrap_or(0.0) + capped);
+            categories.push(CategoryTotal {
+                sum: *total,
+                capped,
+                running: score.unwrap_or(0.0),
+            });
         }
         // Every rule's number is finite, but their sum can still overflow to infinity.
         if let Some(s) = score.filter(|s| !s.is_finite()) {
@@ -458,6 +392,7 @@ impl Evaluator<'_> {
             failed,
             band: band_reason,
             band_index,
+            categories,
             quotas: Vec::new(),
             extra: Vec::new(),
             rules: results,
@@ -492,7 +427,7 @@ impl Evaluator<'_> {
         self.value(expr, values)
     }
 
-    fn value(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<Value, String> {
+    pub(crate) fn value(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<Value, String> {
         match expr {
             CompiledExpr::Field(i) => Ok(values[*i].clone()),
             CompiledExpr::Const(v) => Ok(v.clone()),
@@ -529,7 +464,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn number(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<f64, String> {
+    pub(crate) fn number(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<f64, String> {
         let value = self.value(expr, values)?;
         match value.as_f64() {
             Some(n) if n.is_finite() => Ok(n),
@@ -577,7 +512,7 @@ impl Evaluator<'_> {
         Ok(out)
     }
 
-    fn truth(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<bool, String> {
+    pub(crate) fn truth(&mut self, expr: &CompiledExpr, values: &[Value]) -> Result<bool, String> {
         match self.value(expr, values)? {
             Value::Bool(b) => Ok(b),
             other => Err(format!(

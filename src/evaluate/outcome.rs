@@ -32,6 +32,10 @@ pub struct RuleResult {
     /// A procedure's missing, out-of-order and too-early steps, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
+    /// The running score after the rule, when its points went straight into the score (not
+    /// into a category): what `--explain` shows, as evaluation computed it.
+    #[serde(skip)]
+    pub total: Option<f64>,
 }
 
 impl RuleResult {
@@ -45,8 +49,17 @@ impl RuleResult {
             failed: Vec::new(),
             note: None,
             problems: Vec::new(),
+            total: None,
         }
     }
+}
+
+/// A category's points for one record: the rules' sum, capped, and the score after it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CategoryTotal {
+    pub sum: f64,
+    pub capped: f64,
+    pub running: f64,
 }
 
 /// Where a quota ranked a record and what it did.
@@ -95,6 +108,9 @@ pub struct Outcome {
     /// Which band matched (index into the policy's bands), when one did.
     #[serde(skip)]
     pub band_index: Option<usize>,
+    /// Per category of the policy, its total as evaluation computed it (for `--explain`).
+    #[serde(skip)]
+    pub categories: Vec<CategoryTotal>,
     pub rules: Vec<RuleResult>,
     /// The record's values in the ledger's columns the schema does not know, in
     /// [`crate::Evaluation::extra_columns`] order.

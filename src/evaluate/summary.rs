@@ -131,11 +131,15 @@ impl Evaluation {
                     .rules
                     .iter()
                     .flat_map(|r| match &r.kind {
-                        crate::policy::RuleKind::Checklist { criteria, .. } => criteria
+                        crate::policy::RuleKind::Checklist(
+                            crate::rules::checklist::Checklist { criteria, .. },
+                        ) => criteria
                             .iter()
                             .map(|c| (crate::policy::criterion_key(&r.id, &c.id), c.label.clone()))
                             .collect(),
-                        crate::policy::RuleKind::Procedure { steps } => steps
+                        crate::policy::RuleKind::Procedure(
+                            crate::rules::procedure::Procedure { steps },
+                        ) => steps
                             .iter()
                             .map(|s| {
                                 (
@@ -144,10 +148,10 @@ impl Evaluation {
                                 )
                             })
                             .collect(),
-                        crate::policy::RuleKind::Base { .. }
-                        | crate::policy::RuleKind::Points { .. }
-                        | crate::policy::RuleKind::Veto { .. }
-                        | crate::policy::RuleKind::Money { .. }
+                        crate::policy::RuleKind::Base(_)
+                        | crate::policy::RuleKind::Points(_)
+                        | crate::policy::RuleKind::Veto(_)
+                        | crate::policy::RuleKind::Money(_)
                         | crate::policy::RuleKind::Table(_) => Vec::new(),
                     })
                     .collect(),
@@ -163,7 +167,9 @@ impl Evaluation {
                     .rules
                     .iter()
                     .filter_map(|r| match &r.kind {
-                        crate::policy::RuleKind::Veto { grade, .. } => Some(grade.clone()),
+                        crate::policy::RuleKind::Veto(crate::rules::veto::Veto {
+                            grade, ..
+                        }) => Some(grade.clone()),
                         _ => None,
                     })
                     .collect(),
@@ -362,6 +368,7 @@ mod tests {
             band: None,
             quotas: Vec::new(),
             band_index: None,
+            categories: Vec::new(),
             extra: vec![],
             rules: vec![],
             money_items: vec![],

@@ -1,7 +1,52 @@
-//! Procedure rules: a dossier's dated steps checked for presence, order and minimum intervals.
+//! The `procedure` rule kind: a dossier's dated steps checked for presence, order, minimum
+//! intervals (`not_before`) and deadlines (`not_after`).
 
 use crate::calendar::Date;
+use crate::compile::CompiledExpr;
+use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
 use crate::policy::Step;
+use crate::value::Value;
+
+/// Dated steps that must be present, in order, and far enough apart.
+#[derive(Debug, Clone)]
+pub struct Procedure {
+    pub steps: Vec<Step>,
+}
+
+impl Procedure {
+    /// `names`: per step, its field and `procedure.step` key. Never an error: a date that is not
+    /// there is a missing step.
+    pub(crate) fn evaluate(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        exprs: &[CompiledExpr],
+        values: &[Value],
+        names: &[(Name, Name)],
+        tallies: &mut Tallies<'_>,
+        result: &mut RuleResult,
+    ) {
+        let dates: Vec<Option<Date>> = exprs
+            .iter()
+            .map(|e| match evaluator.value(e, values) {
+                Ok(Value::Str(s)) => Date::parse(&s),
+                _ => None,
+            })
+            .collect();
+        let problems = check(&self.steps, &dates);
+        for problem in &problems {
+            let (id, key) = &names[problem.step()];
+            if !tallies.failed.contains(key) {
+                tallies.failed.push(key.clone());
+            }
+            if !result.failed.contains(id) {
+                result.failed.push(id.clone());
+            }
+            result.problems.push(problem.describe(&self.steps, &dates));
+        }
+        result.value = Some(problems.len() as f64);
+        result.passed = Some(problems.is_empty());
+    }
+}
 
 /// What is wrong with one step of a dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]

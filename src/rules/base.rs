@@ -1,0 +1,17 @@
+//! The `base` rule kind: the starting score (赋予1000分基本分值).
+
+use crate::evaluate::{RuleResult, Tallies};
+
+/// Sets the starting score.
+#[derive(Debug, Clone)]
+pub struct Base {
+    pub value: f64,
+}
+
+impl Base {
+    pub(crate) fn evaluate(&self, tallies: &mut Tallies<'_>, result: &mut RuleResult) {
+        tallies.score = Some(tallies.score.unwrap_or(0.0) + self.value);
+        result.value = Some(self.value);
+        result.points = Some(self.value);
+    }
+}

@@ -1,0 +1,40 @@
+//! The `money` rule kind: an amount paid when a condition holds (Jinan's 2,000 yuan of start-up
+//! funds for each new organization).
+
+use crate::compile::CompiledExpr;
+use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
+use crate::money::Money;
+use crate::policy::Expr;
+use crate::value::Value;
+
+/// Pays `amount` when `when` holds (always, without `when`).
+#[derive(Debug, Clone)]
+pub struct Pay {
+    pub when: Option<Expr>,
+    pub amount: Money,
+}
+
+impl Pay {
+    /// `item`: the rule's id, the key of its money in the summary.
+    pub(crate) fn evaluate(
+        &self,
+        evaluator: &mut Evaluator<'_>,
+        exprs: &[CompiledExpr],
+        values: &[Value],
+        item: &Name,
+        tallies: &mut Tallies<'_>,
+        result: &mut RuleResult,
+    ) -> Result<(), String> {
+        let pays = match exprs.first() {
+            Some(when) => evaluator.truth(when, values)?,
+            None => true,
+        };
+        result.passed = Some(pays);
+        if pays {
+            tallies.money += self.amount;
+            tallies.money_items.push((item.clone(), self.amount));
+            result.value = Some(self.amount.yuan());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,77 @@
+//! The `points`, `bonus` and `deduction` rule kinds: a number from an expression, capped per
+//! rule, into the score or into its category (capped after all rules).
+
+use crate::compile::CompiledExpr;
+use crate::evaluate::{Evaluator, RuleResult, Tallies};
+use crate::policy::{Direction, Expr, Policy};
+use crate::value::Value;
+
+/// Adds (or, for deductions, subtracts) the value of `expr`, capped per rule.
+#[derive(Debug, Clone)]
+pub struct Points {
+    pub direction: Direction,
+    pub expr: Expr,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub category: Option<String>,
+}
+
+impl Points {
+    /// The kind's name as written: `points`, `bonus` or `deduction`.
+    pub fn name(&self) -> &'static str {
+        match self.direction {
+            Direction::Points => "points",
+            Direction::Bonus => "bonus",
+            Direction::Deduction => "deduction",
+        }
+    }
+
+    pub(crate) fn evaluate(
+        &self,
+        policy: &Policy,
+        evaluator: &mut Evaluator<'_>,
+        exprs: &[CompiledExpr],
+        values: &[Value],
+        tallies: &mut Tallies<'_>,
+        result: &mut RuleResult,
+    ) -> Result<(), String> {
+        let raw = crate::number::tidy(evaluator.number(&exprs[0], values)?);
+        if self.direction != Direction::Points && raw < 0.0 {
+            return Err(format!(
+                "a {} must not be negative, got {}",
+                self.name(),
+                crate::number::format(raw)
+            ));
+        }
+        let capped = raw
+            .max(self.min.unwrap_or(f64::NEG_INFINITY))
+            .min(self.max.unwrap_or(f64::INFINITY));
+        if capped != raw {
+            result.note = Some(format!(
+                "capped from {} to {}",
+                crate::number::format(raw),
+                crate::number::format(capped)
+            ));
+        }
+        let points = if self.direction == Direction::Deduction {
+            -capped
+        } else {
+            capped
+        };
+        result.value = Some(raw);
+        result.points = Some(points);
+        match self
+            .category
+            .as_ref()
+            .and_then(|c| policy.categories.get_index_of(c))
+        {
+            Some(i) => tallies.category_totals[i] += points,
+            None => {
+                let total = tallies.score.unwrap_or(0.0) + points;
+                tallies.score = Some(total);
+                result.total = Some(total);
+            }
+        }
+        Ok(())
+    }
+}
