@@ -59,28 +59,12 @@ pub struct Trace {
 impl CompiledPolicy {
     /// The trace of `outcome`, which this policy gave `record`.
     pub fn explain(&self, outcome: &Outcome, record: &Record) -> Trace {
+        // The totals are the ones evaluation recorded (each rule's running score, each
+        // category's sum and cap): the trace never scores a record again.
         let policy = &self.policy;
-        let mut total: Option<f64> = None;
-        let mut category_totals = vec![0.0; policy.categories.len()];
         let mut steps = Vec::new();
         let mut veto = None;
         for ((rule, result), exprs) in policy.rules.iter().zip(&outcome.rules).zip(&self.exprs) {
-            let in_category = match &rule.kind {
-                RuleKind::Points(crate::rules::points::Points { category, .. }) => category
-                    .as_ref()
-                    .and_then(|c| policy.categories.get_index_of(c)),
-                RuleKind::Base(_)
-                | RuleKind::Veto(_)
-                | RuleKind::Checklist(_)
-                | RuleKind::Money(_)
-                | RuleKind::Procedure(_)
-                | RuleKind::Table(_) => None,
-            };
-            match (result.points, in_category) {
-                (Some(p), Some(i)) => category_totals[i] += p,
-                (Some(p), None) => total = Some(total.unwrap_or(0.0) + p),
-                _ => {}
-            }
             if matches!(rule.kind, RuleKind::Veto(_))
                 && result.passed == Some(true)
                 && veto.is_none()
@@ -153,33 +137,25 @@ impl CompiledPolicy {
                 label: rule.label.clone(),
                 reads,
                 // Points in a category join the score after all rules, with the category.
-                total: if in_category.is_some() {
-                    None
-                } else {
-                    result.points.and(total)
-                },
+                total: result.total,
                 criteria,
             });
         }
         let categories = policy
             .categories
             .iter()
-            .zip(&category_totals)
-            .map(|((id, c), sum)| {
-                let capped = sum
-                    .max(c.min.unwrap_or(f64::NEG_INFINITY))
-                    .min(c.max.unwrap_or(f64::INFINITY));
-                total = Some(total.unwrap_or(0.0) + capped);
+            .zip(&outcome.categories)
+            .map(|((id, c), t)| {
                 let n = crate::number::format;
-                let running = total.map_or(String::new(), |t| format!(" → {}", n(t)));
-                if capped == *sum {
-                    format!("{id} {}: {}{running}", c.label, n(*sum))
+                if t.capped == t.sum {
+                    format!("{id} {}: {} → {}", c.label, n(t.sum), n(t.running))
                 } else {
                     format!(
-                        "{id} {}: {} capped to {}{running}",
+                        "{id} {}: {} capped to {} → {}",
                         c.label,
-                        n(*sum),
-                        n(capped)
+                        n(t.sum),
+                        n(t.capped),
+                        n(t.running)
                     )
                 }
             })

@@ -10,8 +10,10 @@ pub struct Base {
 
 impl Base {
     pub(crate) fn evaluate(&self, tallies: &mut Tallies<'_>, result: &mut RuleResult) {
-        tallies.score = Some(tallies.score.unwrap_or(0.0) + self.value);
+        let total = tallies.score.unwrap_or(0.0) + self.value;
+        tallies.score = Some(total);
         result.value = Some(self.value);
         result.points = Some(self.value);
+        result.total = Some(total);
     }
 }
