@@ -122,19 +122,48 @@ pub fn validate_at(pack: Pack, as_of: Option<&str>) -> Validation {
     }
 }
 
-struct Validator<'a> {
-    pack: &'a Pack,
+/// The state of validating one pack: its diagnostics so far. Rule kinds' modules
+/// ([`crate::rules`]) validate their own keys through it.
+pub(crate) struct Validator<'a> {
+    pub(crate) pack: &'a Pack,
     diagnostics: Vec<Diagnostic>,
     /// Params named in place of a number (bounds, caps, amounts).
-    used_params: HashSet<String>,
+    pub(crate) used_params: HashSet<String>,
     /// The date dated params are read at.
     as_of: Option<String>,
     /// Whether the pack has any dated param.
     dated: bool,
 }
 
+/// A rule being validated: where it is, as written, and what its keys may name.
+pub(crate) struct RuleInput<'r> {
+    pub file: usize,
+    pub raw: &'r RawRule,
+    pub params: &'r IndexMap<String, Param>,
+    pub categories: &'r IndexMap<String, Category>,
+    pub grades: &'r IndexMap<String, Grade>,
+}
+
 impl Validator<'_> {
-    fn error<T>(
+    /// A rule lacks a key its kind needs.
+    pub(crate) fn missing(&mut self, r: &RuleInput<'_>, key: &str) {
+        let message = format!(
+            "a `{}` rule needs `{key}` (rule `{}`)",
+            r.raw.kind.value, r.raw.id.value
+        );
+        self.error(r.file, &r.raw.kind, "missing-key", message);
+    }
+
+    /// An expression as written, with where it was written.
+    pub(crate) fn expr(&self, file: usize, s: &Spanned<String>) -> Expr {
+        Expr {
+            text: s.value.clone(),
+            loc: self.pack.loc(file, s),
+            file,
+        }
+    }
+
+    pub(crate) fn error<T>(
         &mut self,
         file: usize,
         at: &Spanned<T>,
@@ -150,7 +179,13 @@ impl Validator<'_> {
         &mut self.diagnostics[last]
     }
 
-    fn warning<T>(&mut self, file: usize, at: &Spanned<T>, code: &'static str, message: String) {
+    pub(crate) fn warning<T>(
+        &mut self,
+        file: usize,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: String,
+    ) {
         let d = self.pack.attach(
             file,
             Diagnostic::warning(code, message, self.pack.loc(file, at)),
@@ -451,7 +486,7 @@ impl Validator<'_> {
     }
 
     /// A number written in place or named by a numeric param.
-    fn number(
+    pub(crate) fn number(
         &mut self,
         file: usize,
         at: &Spanned<NumOrName>,
@@ -497,7 +532,7 @@ impl Validator<'_> {
     }
 
     /// A number or param that is an amount of money, in whole fen.
-    fn money(
+    pub(crate) fn money(
         &mut self,
         file: usize,
         at: &Spanned<NumOrName>,
@@ -516,7 +551,7 @@ impl Validator<'_> {
     }
 
     /// A `min`/`max` pair of caps, resolved, with `max` below `min` reported.
-    fn caps(
+    pub(crate) fn caps(
         &mut self,
         file: usize,
         min: Option<&Spanned<NumOrName>>,
@@ -640,287 +675,8 @@ impl Validator<'_> {
                 });
             }
         }
-        self.tables(&mut rules, params, grades);
+        crate::rules::table::Table::resolve(self, &mut rules, params, grades);
         rules
-    }
-
-    /// Resolves each decision table's inputs (the score, any other rule, a declared field, by
-    /// id or Chinese label) and reads its cells, once every rule is known.
-    fn tables(
-        &mut self,
-        rules: &mut [Rule],
-        params: &IndexMap<String, Param>,
-        grades: &IndexMap<String, Grade>,
-    ) {
-        use crate::rules::table::{Cell, Condition, Input, Row, Table};
-        let pack = self.pack;
-        let table_ids: Vec<usize> = (0..rules.len())
-            .filter(|&i| matches!(rules[i].kind, RuleKind::Table(_)))
-            .collect();
-        for &t in &table_ids {
-            let Some(At { file, item: raw }) =
-                pack.rules.iter().find(|r| r.item.id.value == rules[t].id)
-            else {
-                continue;
-            };
-            let file = *file;
-            let rule_id = raw.id.value.clone();
-            if table_ids.len() > 1 && t != table_ids[0] {
-                let message = format!(
-                    "table `{rule_id}` is a second decision table: one table gives the grade"
-                );
-                self.error(file, &raw.kind, "table", message);
-            }
-            if pack.bands.is_some() {
-                let message = format!(
-                    "table `{rule_id}` gives the grade, and so do the `bands`: keep one of them"
-                );
-                self.error(file, &raw.kind, "table", message).help =
-                    Some("a score band becomes a row: `{ score: \">= 90\", grade: ... }`".into());
-            }
-            let mut inputs: Vec<Input> = Vec::new();
-            let mut rows = Vec::new();
-            let mut sound = true;
-            let used = std::cell::RefCell::new(Vec::new());
-            let number = |name: &str| match params.get(name).map(|p| &p.value) {
-                Some(ParamValue::Num(n)) => {
-                    used.borrow_mut().push(name.to_owned());
-                    Some(*n)
-                }
-                _ => None,
-            };
-            for (r, raw_row) in raw.rows.iter().flatten().enumerate() {
-                let mut grade = None;
-                let mut conditions = Vec::new();
-                for (key, cell) in raw_row {
-                    if key.value == "grade" {
-                        match &cell.value {
-                            Literal::Str(g) => {
-                                let g = Spanned {
-                                    value: g.clone(),
-                                    referenced: cell.referenced,
-                                    defined: cell.defined,
-                                };
-                                if self.known_grade(file, &g, grades) {
-                                    grade = Some(g.value);
-                                } else {
-                                    sound = false;
-                                }
-                            }
-                            _ => {
-                                let message = "a row's `grade` is a grade id".to_owned();
-                                self.error(file, cell, "table", message);
-                                sound = false;
-                            }
-                        }
-                        continue;
-                    }
-                    let i = match inputs.iter().position(|inp| inp.key == key.value) {
-                        Some(i) => i,
-                        None => match self.table_input(file, key, t, rules) {
-                            Some((source, label, kind)) => {
-                                inputs.push(Input {
-                                    key: key.value.clone(),
-                                    label,
-                                    source,
-                                    kind,
-                                });
-                                inputs.len() - 1
-                            }
-                            None => {
-                                sound = false;
-                                continue;
-                            }
-                        },
-                    };
-                    if inputs.iter().enumerate().any(|(j, inp)| {
-                        j != i
-                            && inp.source == inputs[i].source
-                            && conditions.iter().any(|(k, _)| *k == j)
-                    }) {
-                        let message = format!(
-                            "row {} names {} twice (by id and by label)",
-                            r + 1,
-                            inputs[i].label
-                        );
-                        self.error(file, key, "table", message);
-                        sound = false;
-                    }
-                    let written = match &cell.value {
-                        Literal::Bool(b) => Cell::Bool(*b),
-                        Literal::Num(n) => Cell::Num(*n),
-                        Literal::Str(s) => Cell::Text(s.clone()),
-                    };
-                    match Condition::parse(&written, inputs[i].kind, &number) {
-                        Ok(None) => {}
-                        Ok(Some(c)) => match self.choice(file, cell, &inputs[i], c) {
-                            Some(c) => conditions.push((i, c)),
-                            None => sound = false,
-                        },
-                        Err(message) => {
-                            let message = format!("row {}, {}: {message}", r + 1, inputs[i].label);
-                            self.error(file, cell, "table", message);
-                            sound = false;
-                        }
-                    }
-                }
-                conditions.sort_by_key(|(i, _)| *i);
-                let loc = raw_row
-                    .keys()
-                    .next()
-                    .map_or_else(|| pack.loc(file, &raw.kind), |k| pack.loc(file, k));
-                match grade {
-                    Some(grade) => rows.push(Row {
-                        conditions,
-                        grade,
-                        loc,
-                    }),
-                    None => {
-                        let message = format!(
-                            "row {} of table `{rule_id}` has no `grade`: what does a record matching it get?",
-                            r + 1
-                        );
-                        self.error(file, &raw.kind, "table", message);
-                        sound = false;
-                    }
-                }
-            }
-            self.used_params.extend(used.into_inner());
-            if rows.is_empty() && sound {
-                let message = format!("table `{rule_id}` has no rows");
-                self.error(file, &raw.kind, "table", message);
-                sound = false;
-            }
-            let table = Table { inputs, rows };
-            if sound && !table.has_default_row() {
-                let message = format!(
-                    "table `{rule_id}` has no last row without conditions: a record no row matches is refused"
-                );
-                self.warning(file, &raw.kind, "table-no-default", message);
-            }
-            // An unsound table keeps no rows; its errors stop the pack before evaluation.
-            rules[t].kind = RuleKind::Table(table);
-        }
-    }
-
-    /// What a table's key reads: `score`, another rule (by id or label) or a declared field
-    /// (by id or label), with its label and how its cells are read.
-    fn table_input(
-        &mut self,
-        file: usize,
-        key: &Spanned<String>,
-        table: usize,
-        rules: &[Rule],
-    ) -> Option<(
-        crate::rules::table::Source,
-        String,
-        crate::rules::table::InputKind,
-    )> {
-        use crate::rules::table::{InputKind, Source};
-        let name = key.value.as_str();
-        if name == "score" {
-            if scores(rules) {
-                return Some((Source::Score, "score".into(), InputKind::Number));
-            }
-            let message = "`score` needs a base or points rule".to_owned();
-            self.error(file, key, "table", message);
-            return None;
-        }
-        if let Some(i) = rules.iter().position(|r| r.id == name || r.label == name) {
-            let kind = match &rules[i].kind {
-                RuleKind::Base(_) | RuleKind::Points(_) => InputKind::Number,
-                RuleKind::Veto(_)
-                | RuleKind::Checklist(_)
-                | RuleKind::Procedure(_)
-                | RuleKind::Money(_) => InputKind::YesNo,
-                RuleKind::Table(_) => {
-                    let message = format!("a table cannot read a table (`{name}`)");
-                    self.error(file, key, "table", message);
-                    return None;
-                }
-            };
-            if i == table {
-                return None;
-            }
-            return Some((Source::Rule(i), rules[i].label.clone(), kind));
-        }
-        let schema = &self.pack.schema;
-        let declared: Vec<&crate::schema::FieldDef> = self
-            .pack
-            .fields
-            .iter()
-            .filter_map(|f| schema.field(&f.item.value))
-            .collect();
-        if let Some(def) = declared.iter().find(|d| d.id == name || d.label == name) {
-            use crate::schema::FieldType;
-            let kind = match def.ty {
-                FieldType::Int | FieldType::Decimal => InputKind::Number,
-                FieldType::Bool => InputKind::YesNo,
-                FieldType::String | FieldType::Enum(_) => InputKind::Text,
-                FieldType::Date => {
-                    let message = format!(
-                        "a table cannot compare the date {} ({}): compare it in a rule's expression and read that rule",
-                        def.label, def.id
-                    );
-                    self.error(file, key, "table", message);
-                    return None;
-                }
-            };
-            return Some((Source::Field(def.id.clone()), def.label.clone(), kind));
-        }
-        let mut known: Vec<&str> = vec!["score"];
-        known.extend(rules.iter().map(|r| r.id.as_str()));
-        known.extend(
-            declared
-                .iter()
-                .flat_map(|d| [d.id.as_str(), d.label.as_str()]),
-        );
-        let help = suggest(
-            name,
-            known,
-            "a table reads `score`, a rule's id or label, or a field of `fields:` by id or label",
-        );
-        let message = format!("unknown table input `{name}`");
-        self.error(file, key, "table", message).help = Some(help);
-        None
-    }
-
-    /// A table cell on a choice field names one of its values, by id or label (read as the id).
-    fn choice(
-        &mut self,
-        file: usize,
-        cell: &Spanned<Literal>,
-        input: &crate::rules::table::Input,
-        condition: crate::rules::table::Condition,
-    ) -> Option<crate::rules::table::Condition> {
-        use crate::rules::table::{Condition, Source};
-        let (Source::Field(field), Condition::Text { value, negated }) =
-            (&input.source, &condition)
-        else {
-            return Some(condition);
-        };
-        let Some(crate::schema::FieldType::Enum(values)) =
-            self.pack.schema.field(field).map(|d| &d.ty)
-        else {
-            return Some(condition);
-        };
-        if values.contains_key(value) {
-            return Some(condition);
-        }
-        if let Some((id, _)) = values.iter().find(|(_, label)| *label == value) {
-            return Some(Condition::Text {
-                value: id.clone(),
-                negated: *negated,
-            });
-        }
-        let allowed: Vec<&str> = values.values().map(String::as_str).collect();
-        let message = format!(
-            "`{value}` is not a value of {} ({field}): it is one of {}",
-            input.label,
-            allowed.join("、")
-        );
-        self.error(file, cell, "table", message);
-        None
     }
 
     fn rule_kind(
@@ -1003,275 +759,28 @@ impl Validator<'_> {
         if misplaced {
             return None;
         }
-        let expr = |s: &Spanned<String>| Expr {
-            text: s.value.clone(),
-            loc: self.pack.loc(file, s),
+        let input = RuleInput {
             file,
+            raw,
+            params,
+            categories,
+            grades,
         };
-        let missing = |this: &mut Self, key: &str| {
-            this.error(
-                file,
-                &raw.kind,
-                "missing-key",
-                format!("a `{kind}` rule needs `{key}` (rule `{}`)", raw.id.value),
-            );
-        };
+        let r = &input;
+        use crate::rules::{base, checklist, money, points, procedure, table, veto};
         match name {
-            KindName::Base => match &raw.value {
-                Some(v) => self
-                    .number(file, v, params)
-                    .map(|value| RuleKind::Base(crate::rules::base::Base { value })),
-                None => {
-                    missing(self, "value");
-                    None
-                }
-            },
+            KindName::Base => base::Base::validate(self, r).map(RuleKind::Base),
             KindName::Points(direction) => {
-                let (min, max) = self.caps(file, raw.min.as_ref(), raw.max.as_ref(), params);
-                if let Some(c) = &raw.category
-                    && !categories.contains_key(&c.value)
-                {
-                    let help = suggest(
-                        &c.value,
-                        categories.keys().map(String::as_str),
-                        "declare it under `categories:`",
-                    );
-                    let message = format!("unknown category `{}`", c.value);
-                    self.error(file, c, "unknown-category", message).help = Some(help);
-                }
-                match &raw.expr {
-                    Some(e) => Some(RuleKind::Points(crate::rules::points::Points {
-                        direction,
-                        expr: expr(e),
-                        min,
-                        max,
-                        category: raw.category.as_ref().map(|c| c.value.clone()),
-                    })),
-                    None => {
-                        missing(self, "expr");
-                        None
-                    }
-                }
+                points::Points::validate(self, r, direction).map(RuleKind::Points)
             }
-            KindName::Veto => {
-                let grade = match &raw.grade {
-                    Some(g) if grades.contains_key(&g.value) => Some(g.value.clone()),
-                    Some(g) => {
-                        self.error(
-                            file,
-                            g,
-                            "unknown-grade",
-                            format!("unknown grade `{}`", g.value),
-                        )
-                        .help = Some("declare it under `grades:`".into());
-                        None
-                    }
-                    None => {
-                        missing(self, "grade");
-                        None
-                    }
-                };
-                if raw.when.is_none() {
-                    missing(self, "when");
-                }
-                Some(RuleKind::Veto(crate::rules::veto::Veto {
-                    when: expr(raw.when.as_ref()?),
-                    grade: grade?,
-                }))
-            }
-            KindName::Checklist => {
-                let Some(raw_criteria) = &raw.criteria else {
-                    missing(self, "criteria");
-                    return None;
-                };
-                let mut ids = HashSet::new();
-                let mut criteria = Vec::new();
-                for c in raw_criteria {
-                    if !ids.insert(c.id.value.as_str()) {
-                        self.error(
-                            file,
-                            &c.id,
-                            "duplicate-id",
-                            format!(
-                                "criterion id `{}` is used twice in checklist `{}`",
-                                c.id.value, raw.id.value
-                            ),
-                        );
-                    }
-                    criteria.push(Criterion {
-                        id: c.id.value.clone(),
-                        label: c.label.clone(),
-                        expr: expr(&c.expr),
-                        assumed: c.assumed,
-                        dimension: self
-                            .dimension(file, c.dimension.as_ref())
-                            .or_else(|| raw.dimension.as_ref().map(|d| d.value.clone())),
-                    });
-                }
-                if criteria.is_empty() {
-                    self.error(
-                        file,
-                        &raw.kind,
-                        "checklist",
-                        format!("checklist `{}` has no criteria", raw.id.value),
-                    );
-                    return None;
-                }
-                let at_least = match &raw.at_least {
-                    None => criteria.len(),
-                    Some(k) => {
-                        let n = self.number(file, k, params)?;
-                        if n.fract() != 0.0 || n < 1.0 || n > criteria.len() as f64 {
-                            self.error(file, k, "checklist", format!("`at_least` must be a whole number from 1 to {} (the number of criteria), not {n}", criteria.len()));
-                            return None;
-                        }
-                        n as usize
-                    }
-                };
-                Some(RuleKind::Checklist(crate::rules::checklist::Checklist {
-                    criteria,
-                    at_least,
-                }))
-            }
-            KindName::Procedure => match &raw.steps {
-                Some(steps) => self.procedure(file, raw, steps),
-                None => {
-                    missing(self, "steps");
-                    None
-                }
-            },
+            KindName::Veto => veto::Veto::validate(self, r).map(RuleKind::Veto),
+            KindName::Checklist => checklist::Checklist::validate(self, r).map(RuleKind::Checklist),
+            KindName::Procedure => procedure::Procedure::validate(self, r).map(RuleKind::Procedure),
+            KindName::Money => money::Pay::validate(self, r).map(RuleKind::Money),
             // Its inputs may be any rule of the pack: resolved once every rule is read
-            // (`tables`).
-            KindName::Table => match &raw.rows {
-                Some(_) => Some(RuleKind::Table(crate::rules::table::Table {
-                    inputs: Vec::new(),
-                    rows: Vec::new(),
-                })),
-                None => {
-                    missing(self, "rows");
-                    None
-                }
-            },
-            KindName::Money => match &raw.amount {
-                Some(a) => Some(RuleKind::Money(crate::rules::money::Pay {
-                    when: raw.when.as_ref().map(expr),
-                    amount: self.money(file, a, params)?,
-                })),
-                None => {
-                    missing(self, "amount");
-                    None
-                }
-            },
+            // (`Table::resolve`).
+            KindName::Table => table::Table::placeholder(self, r).map(RuleKind::Table),
         }
-    }
-
-    /// A procedure's steps: each a declared date field, named once, waiting only on an
-    /// earlier step.
-    fn procedure(
-        &mut self,
-        file: usize,
-        rule_raw: &RawRule,
-        raw: &[crate::load::raw::RawStep],
-    ) -> Option<RuleKind> {
-        let schema = &self.pack.schema;
-        let rule = rule_raw.id.value.as_str();
-        let mut steps: Vec<Step> = Vec::new();
-        let mut sound = true;
-        for step in raw {
-            let name = &step.field.value;
-            let def = schema.field(name);
-            match def {
-                Some(def) if def.ty != crate::schema::FieldType::Date => {
-                    let message = format!(
-                        "step `{name}` of procedure `{rule}` is of type {}; a step is a date",
-                        def.ty.name()
-                    );
-                    self.error(file, &step.field, "procedure", message);
-                    sound = false;
-                }
-                Some(_) if !self.pack.fields.iter().any(|f| &f.item.value == name) => {
-                    let message = format!("step `{name}` is not a declared field of the pack");
-                    self.error(file, &step.field, "undeclared-field", message)
-                        .help = Some(format!("add `{name}` to the pack's `fields:`"));
-                    sound = false;
-                }
-                Some(_) => {}
-                None => {
-                    let help = suggest(
-                        name,
-                        schema.fields.keys().map(String::as_str),
-                        &format!("the {} schema's date fields are the steps", schema.subject),
-                    );
-                    let message = format!("unknown field `{name}` in procedure `{rule}`");
-                    self.error(file, &step.field, "unknown-field", message).help = Some(help);
-                    sound = false;
-                }
-            }
-            if steps.iter().any(|s| &s.field == name) {
-                let message = format!("step `{name}` appears twice in procedure `{rule}`");
-                self.error(file, &step.field, "duplicate-id", message);
-                sound = false;
-            }
-            let mut wait = |key: &str, w: &crate::load::raw::RawWait| {
-                let Some(after) = steps.iter().position(|s| s.field == w.after.value) else {
-                    let message = format!(
-                        "`{key}.after: {}` must name an earlier step of procedure `{rule}`",
-                        w.after.value
-                    );
-                    self.error(file, &w.after, "procedure", message);
-                    sound = false;
-                    return None;
-                };
-                let interval = crate::calendar::Interval {
-                    years: w.years,
-                    months: w.months,
-                    days: w.days,
-                };
-                // Beyond a century nothing in a party procedure waits; it also keeps the date
-                // arithmetic far from overflow.
-                if w.years > 100 || w.months > 1200 || w.days > 36_500 {
-                    let message = format!(
-                        "step `{name}` waits {} after `{}`: a wait is at most 100 years (1200 months, 36500 days)",
-                        interval.describe(),
-                        w.after.value
-                    );
-                    self.error(file, &w.after, "procedure", message);
-                    sound = false;
-                }
-                if interval == crate::calendar::Interval::default() {
-                    let message = format!("`{key}` needs an interval: `years`, `months` or `days`");
-                    self.error(file, &w.after, "procedure", message);
-                    sound = false;
-                }
-                Some(Wait {
-                    after,
-                    interval,
-                    source: w.source.clone(),
-                    assumed: w.assumed,
-                })
-            };
-            let not_before = step.not_before.as_ref().and_then(|w| wait("not_before", w));
-            let not_after = step.not_after.as_ref().and_then(|w| wait("not_after", w));
-            steps.push(Step {
-                field: name.clone(),
-                label: step
-                    .label
-                    .clone()
-                    .or_else(|| def.map(|d| d.label.clone()))
-                    .unwrap_or_else(|| name.clone()),
-                required: step.required,
-                not_before,
-                not_after,
-            });
-        }
-        if steps.is_empty() {
-            let message = format!("procedure `{rule}` has no steps");
-            self.error(file, &rule_raw.kind, "procedure", message);
-            return None;
-        }
-        sound.then_some(RuleKind::Procedure(crate::rules::procedure::Procedure {
-            steps,
-        }))
     }
 
     fn group_rules(
@@ -1513,7 +1022,7 @@ impl Validator<'_> {
     }
 
     /// Whether `grade` is declared; an error with a did-you-mean when it is not.
-    fn known_grade(
+    pub(crate) fn known_grade(
         &mut self,
         file: usize,
         grade: &Spanned<String>,
@@ -1551,7 +1060,7 @@ impl Validator<'_> {
     }
 
     /// Whether `name` is a field the pack declares; an error saying so when it is not.
-    fn declared(&mut self, file: usize, name: &Spanned<String>, what: &str) -> bool {
+    pub(crate) fn declared(&mut self, file: usize, name: &Spanned<String>, what: &str) -> bool {
         if self.pack.fields.iter().any(|f| f.item.value == name.value) {
             return true;
         }
@@ -1731,7 +1240,11 @@ impl Validator<'_> {
     }
 
     /// A dimension tag, checked against the list.
-    fn dimension(&mut self, file: usize, tag: Option<&Spanned<String>>) -> Option<String> {
+    pub(crate) fn dimension(
+        &mut self,
+        file: usize,
+        tag: Option<&Spanned<String>>,
+    ) -> Option<String> {
         let tag = tag?;
         let known = &self.pack.dimensions.dimensions;
         if known.contains_key(&tag.value) {

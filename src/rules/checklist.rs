@@ -4,6 +4,7 @@
 use crate::compile::CompiledExpr;
 use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
 use crate::policy::Criterion;
+use crate::validate::{RuleInput, Validator};
 use crate::value::Value;
 
 /// Passed when at least `at_least` of the criteria hold.
@@ -14,6 +15,65 @@ pub struct Checklist {
 }
 
 impl Checklist {
+    /// Reads a `checklist` rule: its criteria (ids used once) and `at_least`, from 1 to their
+    /// number.
+    pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
+        let (file, raw) = (r.file, r.raw);
+        let Some(raw_criteria) = &raw.criteria else {
+            v.missing(r, "criteria");
+            return None;
+        };
+        let mut ids = std::collections::HashSet::new();
+        let mut criteria = Vec::new();
+        for c in raw_criteria {
+            if !ids.insert(c.id.value.as_str()) {
+                v.error(
+                    file,
+                    &c.id,
+                    "duplicate-id",
+                    format!(
+                        "criterion id `{}` is used twice in checklist `{}`",
+                        c.id.value, raw.id.value
+                    ),
+                );
+            }
+            criteria.push(Criterion {
+                id: c.id.value.clone(),
+                label: c.label.clone(),
+                expr: v.expr(file, &c.expr),
+                assumed: c.assumed,
+                dimension: v
+                    .dimension(file, c.dimension.as_ref())
+                    .or_else(|| raw.dimension.as_ref().map(|d| d.value.clone())),
+            });
+        }
+        if criteria.is_empty() {
+            v.error(
+                file,
+                &raw.kind,
+                "checklist",
+                format!("checklist `{}` has no criteria", raw.id.value),
+            );
+            return None;
+        }
+        let at_least = match &raw.at_least {
+            None => criteria.len(),
+            Some(k) => {
+                let n = v.number(file, k, r.params)?;
+                if n.fract() != 0.0 || n < 1.0 || n > criteria.len() as f64 {
+                    let message = format!(
+                        "`at_least` must be a whole number from 1 to {} (the number of criteria), not {n}",
+                        criteria.len()
+                    );
+                    v.error(file, k, "checklist", message);
+                    return None;
+                }
+                n as usize
+            }
+        };
+        Some(Checklist { criteria, at_least })
+    }
+
     /// `names`: per criterion, its id and `checklist.criterion` key.
     pub(crate) fn evaluate(
         &self,

@@ -5,6 +5,7 @@ use crate::compile::CompiledExpr;
 use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
 use crate::money::Money;
 use crate::policy::Expr;
+use crate::validate::{RuleInput, Validator};
 use crate::value::Value;
 
 /// Pays `amount` when `when` holds (always, without `when`).
@@ -15,6 +16,21 @@ pub struct Pay {
 }
 
 impl Pay {
+    /// Reads a `money` rule: `amount` (exact to the fen) and an optional `when`.
+    pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
+        let (file, raw) = (r.file, r.raw);
+        match &raw.amount {
+            Some(a) => Some(Pay {
+                when: raw.when.as_ref().map(|w| v.expr(file, w)),
+                amount: v.money(file, a, r.params)?,
+            }),
+            None => {
+                v.missing(r, "amount");
+                None
+            }
+        }
+    }
+
     /// `item`: the rule's id, the key of its money in the summary.
     pub(crate) fn evaluate(
         &self,

@@ -2,8 +2,10 @@
 //! rule, into the score or into its category (capped after all rules).
 
 use crate::compile::CompiledExpr;
+use crate::diagnostic::suggest;
 use crate::evaluate::{Evaluator, RuleResult, Tallies};
 use crate::policy::{Direction, Expr, Policy};
+use crate::validate::{RuleInput, Validator};
 use crate::value::Value;
 
 /// Adds (or, for deductions, subtracts) the value of `expr`, capped per rule.
@@ -17,6 +19,40 @@ pub struct Points {
 }
 
 impl Points {
+    /// Reads a `points`, `bonus` or `deduction` rule: `expr`, its caps and its category.
+    pub(crate) fn validate(
+        v: &mut Validator<'_>,
+        r: &RuleInput<'_>,
+        direction: Direction,
+    ) -> Option<Self> {
+        let (file, raw) = (r.file, r.raw);
+        let (min, max) = v.caps(file, raw.min.as_ref(), raw.max.as_ref(), r.params);
+        if let Some(c) = &raw.category
+            && !r.categories.contains_key(&c.value)
+        {
+            let help = suggest(
+                &c.value,
+                r.categories.keys().map(String::as_str),
+                "declare it under `categories:`",
+            );
+            let message = format!("unknown category `{}`", c.value);
+            v.error(file, c, "unknown-category", message).help = Some(help);
+        }
+        match &raw.expr {
+            Some(e) => Some(Points {
+                direction,
+                expr: v.expr(file, e),
+                min,
+                max,
+                category: raw.category.as_ref().map(|c| c.value.clone()),
+            }),
+            None => {
+                v.missing(r, "expr");
+                None
+            }
+        }
+    }
+
     /// The kind's name as written: `points`, `bonus` or `deduction`.
     pub fn name(&self) -> &'static str {
         match self.direction {

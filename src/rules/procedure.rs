@@ -3,8 +3,10 @@
 
 use crate::calendar::Date;
 use crate::compile::CompiledExpr;
+use crate::diagnostic::suggest;
 use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
-use crate::policy::Step;
+use crate::policy::{Step, Wait};
+use crate::validate::{RuleInput, Validator};
 use crate::value::Value;
 
 /// Dated steps that must be present, in order, and far enough apart.
@@ -14,6 +16,113 @@ pub struct Procedure {
 }
 
 impl Procedure {
+    /// A procedure's steps: each a declared date field, named once, waiting only on an
+    /// earlier step.
+    pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
+        let (file, rule_raw) = (r.file, r.raw);
+        let Some(raw) = &rule_raw.steps else {
+            v.missing(r, "steps");
+            return None;
+        };
+        let schema = &v.pack.schema;
+        let rule = rule_raw.id.value.as_str();
+        let mut steps: Vec<Step> = Vec::new();
+        let mut sound = true;
+        for step in raw {
+            let name = &step.field.value;
+            let def = schema.field(name);
+            match def {
+                Some(def) if def.ty != crate::schema::FieldType::Date => {
+                    let message = format!(
+                        "step `{name}` of procedure `{rule}` is of type {}; a step is a date",
+                        def.ty.name()
+                    );
+                    v.error(file, &step.field, "procedure", message);
+                    sound = false;
+                }
+                Some(_) if !v.pack.fields.iter().any(|f| &f.item.value == name) => {
+                    let message = format!("step `{name}` is not a declared field of the pack");
+                    v.error(file, &step.field, "undeclared-field", message).help =
+                        Some(format!("add `{name}` to the pack's `fields:`"));
+                    sound = false;
+                }
+                Some(_) => {}
+                None => {
+                    let help = suggest(
+                        name,
+                        schema.fields.keys().map(String::as_str),
+                        &format!("the {} schema's date fields are the steps", schema.subject),
+                    );
+                    let message = format!("unknown field `{name}` in procedure `{rule}`");
+                    v.error(file, &step.field, "unknown-field", message).help = Some(help);
+                    sound = false;
+                }
+            }
+            if steps.iter().any(|s| &s.field == name) {
+                let message = format!("step `{name}` appears twice in procedure `{rule}`");
+                v.error(file, &step.field, "duplicate-id", message);
+                sound = false;
+            }
+            let mut wait = |key: &str, w: &crate::load::raw::RawWait| {
+                let Some(after) = steps.iter().position(|s| s.field == w.after.value) else {
+                    let message = format!(
+                        "`{key}.after: {}` must name an earlier step of procedure `{rule}`",
+                        w.after.value
+                    );
+                    v.error(file, &w.after, "procedure", message);
+                    sound = false;
+                    return None;
+                };
+                let interval = crate::calendar::Interval {
+                    years: w.years,
+                    months: w.months,
+                    days: w.days,
+                };
+                // Beyond a century nothing in a party procedure waits; it also keeps the date
+                // arithmetic far from overflow.
+                if w.years > 100 || w.months > 1200 || w.days > 36_500 {
+                    let message = format!(
+                        "step `{name}` waits {} after `{}`: a wait is at most 100 years (1200 months, 36500 days)",
+                        interval.describe(),
+                        w.after.value
+                    );
+                    v.error(file, &w.after, "procedure", message);
+                    sound = false;
+                }
+                if interval == crate::calendar::Interval::default() {
+                    let message = format!("`{key}` needs an interval: `years`, `months` or `days`");
+                    v.error(file, &w.after, "procedure", message);
+                    sound = false;
+                }
+                Some(Wait {
+                    after,
+                    interval,
+                    source: w.source.clone(),
+                    assumed: w.assumed,
+                })
+            };
+            let not_before = step.not_before.as_ref().and_then(|w| wait("not_before", w));
+            let not_after = step.not_after.as_ref().and_then(|w| wait("not_after", w));
+            steps.push(Step {
+                field: name.clone(),
+                label: step
+                    .label
+                    .clone()
+                    .or_else(|| def.map(|d| d.label.clone()))
+                    .unwrap_or_else(|| name.clone()),
+                required: step.required,
+                not_before,
+                not_after,
+            });
+        }
+        if steps.is_empty() {
+            let message = format!("procedure `{rule}` has no steps");
+            v.error(file, &rule_raw.kind, "procedure", message);
+            return None;
+        }
+        sound.then_some(Procedure { steps })
+    }
+
     /// `names`: per step, its field and `procedure.step` key. Never an error: a date that is not
     /// there is a missing step.
     pub(crate) fn evaluate(

@@ -17,7 +17,14 @@
 //! ([`Table::explain`]). `validate` resolves the inputs, `evaluate` gathers their values after
 //! every other rule (so `score` is the final score, categories included).
 
-use crate::diagnostic::Location;
+use indexmap::IndexMap;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Location, suggest};
+use crate::load::At;
+use crate::load::raw::Literal;
+use crate::policy::{Grade, Param, ParamValue, Rule, RuleKind, scores};
+use crate::validate::{RuleInput, Validator};
 
 /// A decision table, validated: its inputs in the order they first appear, and its rows.
 #[derive(Debug, Clone)]
@@ -276,6 +283,292 @@ fn parse_comparisons(
 }
 
 impl Table {
+    /// A table as read from its rule, before its inputs are resolved: `rows` must be there.
+    pub(crate) fn placeholder(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
+        match &r.raw.rows {
+            Some(_) => Some(Table {
+                inputs: Vec::new(),
+                rows: Vec::new(),
+            }),
+            None => {
+                v.missing(r, "rows");
+                None
+            }
+        }
+    }
+
+    /// Resolves each decision table's inputs (the score, any other rule, a declared field, by
+    /// id or Chinese label) and reads its cells, once every rule is known.
+    pub(crate) fn resolve(
+        v: &mut Validator<'_>,
+        rules: &mut [Rule],
+        params: &IndexMap<String, Param>,
+        grades: &IndexMap<String, Grade>,
+    ) {
+        let pack = v.pack;
+        let table_ids: Vec<usize> = (0..rules.len())
+            .filter(|&i| matches!(rules[i].kind, RuleKind::Table(_)))
+            .collect();
+        for &t in &table_ids {
+            let Some(At { file, item: raw }) =
+                pack.rules.iter().find(|r| r.item.id.value == rules[t].id)
+            else {
+                continue;
+            };
+            let file = *file;
+            let rule_id = raw.id.value.clone();
+            if table_ids.len() > 1 && t != table_ids[0] {
+                let message = format!(
+                    "table `{rule_id}` is a second decision table: one table gives the grade"
+                );
+                v.error(file, &raw.kind, "table", message);
+            }
+            if pack.bands.is_some() {
+                let message = format!(
+                    "table `{rule_id}` gives the grade, and so do the `bands`: keep one of them"
+                );
+                v.error(file, &raw.kind, "table", message).help =
+                    Some("a score band becomes a row: `{ score: \">= 90\", grade: ... }`".into());
+            }
+            let mut inputs: Vec<Input> = Vec::new();
+            let mut rows = Vec::new();
+            let mut sound = true;
+            let used = std::cell::RefCell::new(Vec::new());
+            let number = |name: &str| match params.get(name).map(|p| &p.value) {
+                Some(ParamValue::Num(n)) => {
+                    used.borrow_mut().push(name.to_owned());
+                    Some(*n)
+                }
+                _ => None,
+            };
+            for (r, raw_row) in raw.rows.iter().flatten().enumerate() {
+                let mut grade = None;
+                let mut conditions = Vec::new();
+                for (key, cell) in raw_row {
+                    if key.value == "grade" {
+                        match &cell.value {
+                            Literal::Str(g) => {
+                                let g = Spanned {
+                                    value: g.clone(),
+                                    referenced: cell.referenced,
+                                    defined: cell.defined,
+                                };
+                                if v.known_grade(file, &g, grades) {
+                                    grade = Some(g.value);
+                                } else {
+                                    sound = false;
+                                }
+                            }
+                            _ => {
+                                let message = "a row's `grade` is a grade id".to_owned();
+                                v.error(file, cell, "table", message);
+                                sound = false;
+                            }
+                        }
+                        continue;
+                    }
+                    let i = match inputs.iter().position(|inp| inp.key == key.value) {
+                        Some(i) => i,
+                        None => match Table::input(v, file, key, t, rules) {
+                            Some((source, label, kind)) => {
+                                inputs.push(Input {
+                                    key: key.value.clone(),
+                                    label,
+                                    source,
+                                    kind,
+                                });
+                                inputs.len() - 1
+                            }
+                            None => {
+                                sound = false;
+                                continue;
+                            }
+                        },
+                    };
+                    if inputs.iter().enumerate().any(|(j, inp)| {
+                        j != i
+                            && inp.source == inputs[i].source
+                            && conditions.iter().any(|(k, _)| *k == j)
+                    }) {
+                        let message = format!(
+                            "row {} names {} twice (by id and by label)",
+                            r + 1,
+                            inputs[i].label
+                        );
+                        v.error(file, key, "table", message);
+                        sound = false;
+                    }
+                    let written = match &cell.value {
+                        Literal::Bool(b) => Cell::Bool(*b),
+                        Literal::Num(n) => Cell::Num(*n),
+                        Literal::Str(s) => Cell::Text(s.clone()),
+                    };
+                    match Condition::parse(&written, inputs[i].kind, &number) {
+                        Ok(None) => {}
+                        Ok(Some(c)) => match Table::choice(v, file, cell, &inputs[i], c) {
+                            Some(c) => conditions.push((i, c)),
+                            None => sound = false,
+                        },
+                        Err(message) => {
+                            let message = format!("row {}, {}: {message}", r + 1, inputs[i].label);
+                            v.error(file, cell, "table", message);
+                            sound = false;
+                        }
+                    }
+                }
+                conditions.sort_by_key(|(i, _)| *i);
+                let loc = raw_row
+                    .keys()
+                    .next()
+                    .map_or_else(|| pack.loc(file, &raw.kind), |k| pack.loc(file, k));
+                match grade {
+                    Some(grade) => rows.push(Row {
+                        conditions,
+                        grade,
+                        loc,
+                    }),
+                    None => {
+                        let message = format!(
+                            "row {} of table `{rule_id}` has no `grade`: what does a record matching it get?",
+                            r + 1
+                        );
+                        v.error(file, &raw.kind, "table", message);
+                        sound = false;
+                    }
+                }
+            }
+            v.used_params.extend(used.into_inner());
+            if rows.is_empty() && sound {
+                let message = format!("table `{rule_id}` has no rows");
+                v.error(file, &raw.kind, "table", message);
+                sound = false;
+            }
+            let table = Table { inputs, rows };
+            if sound && !table.has_default_row() {
+                let message = format!(
+                    "table `{rule_id}` has no last row without conditions: a record no row matches is refused"
+                );
+                v.warning(file, &raw.kind, "table-no-default", message);
+            }
+            // An unsound table keeps no rows; its errors stop the pack before evaluation.
+            rules[t].kind = RuleKind::Table(table);
+        }
+    }
+
+    /// What a table's key reads: `score`, another rule (by id or label) or a declared field
+    /// (by id or label), with its label and how its cells are read.
+    fn input(
+        v: &mut Validator<'_>,
+        file: usize,
+        key: &Spanned<String>,
+        table: usize,
+        rules: &[Rule],
+    ) -> Option<(Source, String, InputKind)> {
+        let name = key.value.as_str();
+        if name == "score" {
+            if scores(rules) {
+                return Some((Source::Score, "score".into(), InputKind::Number));
+            }
+            let message = "`score` needs a base or points rule".to_owned();
+            v.error(file, key, "table", message);
+            return None;
+        }
+        if let Some(i) = rules.iter().position(|r| r.id == name || r.label == name) {
+            let kind = match &rules[i].kind {
+                RuleKind::Base(_) | RuleKind::Points(_) => InputKind::Number,
+                RuleKind::Veto(_)
+                | RuleKind::Checklist(_)
+                | RuleKind::Procedure(_)
+                | RuleKind::Money(_) => InputKind::YesNo,
+                RuleKind::Table(_) => {
+                    let message = format!("a table cannot read a table (`{name}`)");
+                    v.error(file, key, "table", message);
+                    return None;
+                }
+            };
+            if i == table {
+                return None;
+            }
+            return Some((Source::Rule(i), rules[i].label.clone(), kind));
+        }
+        let schema = &v.pack.schema;
+        let declared: Vec<&crate::schema::FieldDef> = v
+            .pack
+            .fields
+            .iter()
+            .filter_map(|f| schema.field(&f.item.value))
+            .collect();
+        if let Some(def) = declared.iter().find(|d| d.id == name || d.label == name) {
+            use crate::schema::FieldType;
+            let kind = match def.ty {
+                FieldType::Int | FieldType::Decimal => InputKind::Number,
+                FieldType::Bool => InputKind::YesNo,
+                FieldType::String | FieldType::Enum(_) => InputKind::Text,
+                FieldType::Date => {
+                    let message = format!(
+                        "a table cannot compare the date {} ({}): compare it in a rule's expression and read that rule",
+                        def.label, def.id
+                    );
+                    v.error(file, key, "table", message);
+                    return None;
+                }
+            };
+            return Some((Source::Field(def.id.clone()), def.label.clone(), kind));
+        }
+        let mut known: Vec<&str> = vec!["score"];
+        known.extend(rules.iter().map(|r| r.id.as_str()));
+        known.extend(
+            declared
+                .iter()
+                .flat_map(|d| [d.id.as_str(), d.label.as_str()]),
+        );
+        let help = suggest(
+            name,
+            known,
+            "a table reads `score`, a rule's id or label, or a field of `fields:` by id or label",
+        );
+        let message = format!("unknown table input `{name}`");
+        v.error(file, key, "table", message).help = Some(help);
+        None
+    }
+
+    /// A table cell on a choice field names one of its values, by id or label (read as the id).
+    fn choice(
+        v: &mut Validator<'_>,
+        file: usize,
+        cell: &Spanned<Literal>,
+        input: &Input,
+        condition: Condition,
+    ) -> Option<Condition> {
+        let (Source::Field(field), Condition::Text { value, negated }) =
+            (&input.source, &condition)
+        else {
+            return Some(condition);
+        };
+        let Some(crate::schema::FieldType::Enum(values)) =
+            v.pack.schema.field(field).map(|d| &d.ty)
+        else {
+            return Some(condition);
+        };
+        if values.contains_key(value) {
+            return Some(condition);
+        }
+        if let Some((id, _)) = values.iter().find(|(_, label)| *label == value) {
+            return Some(Condition::Text {
+                value: id.clone(),
+                negated: *negated,
+            });
+        }
+        let allowed: Vec<&str> = values.values().map(String::as_str).collect();
+        let message = format!(
+            "`{value}` is not a value of {} ({field}): it is one of {}",
+            input.label,
+            allowed.join("、")
+        );
+        v.error(file, cell, "table", message);
+        None
+    }
+
     /// The first row whose conditions all hold for the inputs' values (in [`Table::inputs`]
     /// order), or an error naming the input that cannot be compared. No row matching is
     /// `Ok(None)`.

@@ -4,6 +4,7 @@
 use crate::compile::CompiledExpr;
 use crate::evaluate::{Evaluator, RuleResult, Tallies};
 use crate::policy::Expr;
+use crate::validate::{RuleInput, Validator};
 use crate::value::Value;
 
 /// When `when` holds, the record gets `grade` whatever its score.
@@ -14,6 +15,35 @@ pub struct Veto {
 }
 
 impl Veto {
+    /// Reads a `veto` rule: `when` and a declared `grade`.
+    pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
+        let (file, raw) = (r.file, r.raw);
+        let grade = match &raw.grade {
+            Some(g) if r.grades.contains_key(&g.value) => Some(g.value.clone()),
+            Some(g) => {
+                v.error(
+                    file,
+                    g,
+                    "unknown-grade",
+                    format!("unknown grade `{}`", g.value),
+                )
+                .help = Some("declare it under `grades:`".into());
+                None
+            }
+            None => {
+                v.missing(r, "grade");
+                None
+            }
+        };
+        if raw.when.is_none() {
+            v.missing(r, "when");
+        }
+        Some(Veto {
+            when: v.expr(file, raw.when.as_ref()?),
+            grade: grade?,
+        })
+    }
+
     pub(crate) fn evaluate<'p>(
         &'p self,
         evaluator: &mut Evaluator<'_>,
