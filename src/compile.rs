@@ -318,43 +318,16 @@ pub fn compile_with(
     };
     let mut exprs = Vec::new();
     for rule in &policy.rules {
+        let id = rule.id.as_str();
+        let c = &mut compiler;
         let compiled = match &rule.kind {
             RuleKind::Base(_) => vec![],
-            RuleKind::Points(crate::rules::points::Points { expr, .. }) => {
-                vec![compiler.expr(expr, Expect::Number, &rule.id)]
-            }
-            RuleKind::Veto(crate::rules::veto::Veto { when, .. }) => {
-                vec![compiler.expr(when, Expect::Bool, &rule.id)]
-            }
-            RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => criteria
-                .iter()
-                .map(|c| compiler.expr(&c.expr, Expect::Bool, &rule.id))
-                .collect(),
-            // A step is read as its date field's value; validation made sure it is a date.
-            RuleKind::Procedure(crate::rules::procedure::Procedure { steps }) => steps
-                .iter()
-                .filter_map(|s| slots.iter().position(|slot| slot.name == s.field.as_str()))
-                .map(CompiledExpr::Field)
-                .collect(),
-            RuleKind::Money(crate::rules::money::Pay { when, .. }) => when
-                .iter()
-                .map(|w| compiler.expr(w, Expect::Bool, &rule.id))
-                .collect(),
-            // One per input: a field's slot; the score and other rules' results are the
-            // evaluator's own (a placeholder keeps the inputs aligned).
-            RuleKind::Table(table) => table
-                .inputs
-                .iter()
-                .map(|input| match &input.source {
-                    crate::rules::table::Source::Field(name) => slots
-                        .iter()
-                        .position(|slot| slot.name == name.as_str())
-                        .map_or(CompiledExpr::Const(Value::Bool(false)), CompiledExpr::Field),
-                    crate::rules::table::Source::Score | crate::rules::table::Source::Rule(_) => {
-                        CompiledExpr::Const(Value::Bool(false))
-                    }
-                })
-                .collect(),
+            RuleKind::Points(k) => k.compile(c, id),
+            RuleKind::Veto(k) => k.compile(c, id),
+            RuleKind::Checklist(k) => k.compile(c, id),
+            RuleKind::Procedure(k) => k.compile(c),
+            RuleKind::Money(k) => k.compile(c, id),
+            RuleKind::Table(k) => k.compile(c),
         };
         exprs.push(compiled);
     }
@@ -711,7 +684,8 @@ fn parse_message(e: &ParseErrorType) -> String {
     crate::diagnostic::lowercase_first(&e.to_string())
 }
 
-struct Compiler<'a> {
+/// Compiles the expressions of a policy; each rule kind's module asks it for its own.
+pub(crate) struct Compiler<'a> {
     /// Labels and words staff may write in place of ids and operators.
     vocabulary: crate::labels::Vocabulary,
     /// The expression being compiled as Rhai sees it, with the way back to the text as written.
@@ -731,7 +705,12 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn expr(&mut self, expr: &Expr, expect: Expect, rule: &str) -> CompiledExpr {
+    /// The slot of a declared field, by id.
+    pub(crate) fn slot(&self, name: &str) -> Option<usize> {
+        self.slots.iter().position(|slot| slot.name == name)
+    }
+
+    pub(crate) fn expr(&mut self, expr: &Expr, expect: Expect, rule: &str) -> CompiledExpr {
         // Labels, choices by their labels and `and`/`or`/`not` words, rewritten for Rhai.
         self.written = match crate::labels::rewrite(&expr.text, &self.vocabulary) {
             Ok(written) => written,

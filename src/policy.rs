@@ -146,6 +146,45 @@ impl RuleKind {
             RuleKind::Table(_) => "table",
         }
     }
+
+    /// What of the rule `results` (one per record) never exercise, in words: a veto never
+    /// fired, a criterion never failed, a table row never matched. The base is the same for
+    /// every record: nothing to exercise.
+    pub fn uncovered(&self, rule: &Rule, results: &[&crate::evaluate::RuleResult]) -> Vec<String> {
+        match self {
+            RuleKind::Base(_) => Vec::new(),
+            RuleKind::Points(k) => k.uncovered(rule, results),
+            RuleKind::Veto(k) => k.uncovered(rule, results),
+            RuleKind::Checklist(k) => k.uncovered(rule, results),
+            RuleKind::Procedure(k) => k.uncovered(rule, results),
+            RuleKind::Money(k) => k.uncovered(rule, results),
+            RuleKind::Table(k) => k.uncovered(rule, results),
+        }
+    }
+
+    /// What the rule did for one record, in words, for `--explain`: `3 of 4 criteria met →
+    /// failed`, `fired`, `pays 2,000`; a points rule's line is its points and running total.
+    pub fn traced(&self, result: &crate::evaluate::RuleResult) -> String {
+        let n = crate::number::format;
+        match self {
+            RuleKind::Base(_) | RuleKind::Points(_) => match (result.points, result.total) {
+                (Some(p), Some(t)) => {
+                    format!("{}{} → {}", if p >= 0.0 { "+" } else { "" }, n(p), n(t))
+                }
+                (Some(p), None) => format!(
+                    "{}{} (into its category, below)",
+                    if p >= 0.0 { "+" } else { "" },
+                    n(p)
+                ),
+                (None, _) => String::new(),
+            },
+            RuleKind::Veto(k) => k.traced(result),
+            RuleKind::Checklist(k) => k.traced(result),
+            RuleKind::Procedure(k) => k.traced(result),
+            RuleKind::Money(k) => k.traced(result),
+            RuleKind::Table(k) => k.traced(result),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -12,7 +12,6 @@ use crate::diagnostic::{Diagnostic, Location, did_you_mean};
 use crate::evaluate::Outcome;
 use crate::ledger::Ledger;
 use crate::load::{Loader, location, yaml_error};
-use crate::policy::RuleKind;
 use crate::schema::FieldType;
 use crate::value::Value;
 
@@ -559,72 +558,10 @@ pub fn uncovered(compiled: &CompiledPolicy, outcomes: &[Outcome]) -> Vec<String>
     let policy = &compiled.policy;
     let mut gaps = Vec::new();
     for (i, rule) in policy.rules.iter().enumerate() {
-        let results = outcomes.iter().filter_map(|o| o.rules.get(i));
-        match &rule.kind {
-            RuleKind::Veto(_) => {
-                if !results.clone().any(|r| r.passed == Some(true)) {
-                    gaps.push(format!("veto `{}` {} never fires", rule.id, rule.label))
-                }
-            }
-            RuleKind::Points(_) => {
-                if !results.clone().any(|r| r.points.is_some_and(|p| p != 0.0)) {
-                    gaps.push(format!(
-                        "rule `{}` {} never gives points",
-                        rule.id, rule.label
-                    ))
-                }
-            }
-            RuleKind::Money(_) => {
-                if !results.clone().any(|r| r.passed == Some(true)) {
-                    gaps.push(format!(
-                        "money rule `{}` {} never pays",
-                        rule.id, rule.label
-                    ))
-                }
-            }
-            // The base is the same for every record: nothing to exercise.
-            RuleKind::Base(_) => {}
-            // The row that matched is the rule's value (1 for the first row).
-            RuleKind::Table(table) => {
-                for (r, row) in table.rows.iter().enumerate() {
-                    let n = (r + 1) as f64;
-                    if !results.clone().any(|res| res.value == Some(n)) {
-                        gaps.push(format!(
-                            "row {} of table `{}` (grade `{}`) never matches",
-                            r + 1,
-                            rule.id,
-                            row.grade
-                        ));
-                    }
-                }
-            }
-            RuleKind::Checklist(crate::rules::checklist::Checklist { criteria, .. }) => {
-                for c in criteria {
-                    if !results
-                        .clone()
-                        .any(|r| r.failed.iter().any(|f| **f == *c.id))
-                    {
-                        gaps.push(format!(
-                            "criterion `{}.{}` {} never fails",
-                            rule.id, c.id, c.label
-                        ));
-                    }
-                }
-            }
-            RuleKind::Procedure(crate::rules::procedure::Procedure { steps }) => {
-                for step in steps {
-                    if !results
-                        .clone()
-                        .any(|r| r.failed.iter().any(|f| **f == *step.field))
-                    {
-                        gaps.push(format!(
-                            "step `{}.{}` {} never has a problem",
-                            rule.id, step.field, step.label
-                        ));
-                    }
-                }
-            }
-        }
+        // Each kind says what of it the outcomes never exercised.
+        let results: Vec<&crate::evaluate::RuleResult> =
+            outcomes.iter().filter_map(|o| o.rules.get(i)).collect();
+        gaps.extend(rule.kind.uncovered(rule, &results));
     }
     for rule in &policy.group_rules {
         match &rule.kind {

@@ -40,6 +40,9 @@ pub struct Step {
     pub total: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<CriterionStep>,
+    /// What the rule did, in words, as its kind says it (`3 of 4 criteria met → failed`).
+    #[serde(skip)]
+    pub what: String,
 }
 
 /// Why a record got its outcome.
@@ -139,6 +142,7 @@ impl CompiledPolicy {
                 // Points in a category join the score after all rules, with the category.
                 total: result.total,
                 criteria,
+                what: rule.kind.traced(result),
             });
         }
         let categories = policy
@@ -279,37 +283,7 @@ impl Trace {
                 lines.extend(self.categories.iter().map(|c| format!("├─ category {c}")));
             }
             let r = &step.result;
-            let what = match (r.kind, r.points, r.passed, r.value) {
-                ("checklist", _, Some(p), Some(v)) => format!(
-                    "{} of {} criteria met → {}",
-                    n(v),
-                    step.criteria.len(),
-                    if p { "passed" } else { "failed" }
-                ),
-                ("procedure", _, Some(true), _) => {
-                    format!("all {} steps in order → passed", step.criteria.len())
-                }
-                ("procedure", _, Some(false), Some(v)) => format!(
-                    "{} problem{} → failed",
-                    n(v),
-                    if v == 1.0 { "" } else { "s" }
-                ),
-                ("veto", _, Some(fired), _) => {
-                    (if fired { "fired" } else { "not fired" }).to_owned()
-                }
-                ("money", _, Some(true), Some(v)) => format!("pays {}", crate::number::grouped(v)),
-                ("money", _, Some(false), _) => "pays nothing".to_owned(),
-                // Its note says which row and why.
-                ("table", _, Some(true), _) => "→ grade".to_owned(),
-                (_, Some(p), _, _) => {
-                    let sign = if p >= 0.0 { "+" } else { "" };
-                    match step.total {
-                        Some(t) => format!("{sign}{} → {}", n(p), n(t)),
-                        None => format!("{sign}{} (into its category, below)", n(p)),
-                    }
-                }
-                _ => String::new(),
-            };
+            let what = step.what.clone();
             let note = r.note.as_ref().map_or(String::new(), |n| format!(" ({n})"));
             lines.push(format!(
                 "├─ {} {}{}: {what}{note}",

@@ -1,7 +1,7 @@
 //! The `checklist` rule kind: criteria that hold or fail; passed when at least `at_least` hold.
 //! The failed criteria are listed in the outcome as `checklist.criterion`.
 
-use crate::compile::CompiledExpr;
+use crate::compile::{CompiledExpr, Compiler, Expect};
 use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
 use crate::policy::Criterion;
 use crate::validate::{RuleInput, Validator};
@@ -15,6 +15,43 @@ pub struct Checklist {
 }
 
 impl Checklist {
+    /// Each criterion that never fails.
+    pub(crate) fn uncovered(
+        &self,
+        rule: &crate::policy::Rule,
+        results: &[&RuleResult],
+    ) -> Vec<String> {
+        self.criteria
+            .iter()
+            .filter(|c| {
+                !results
+                    .iter()
+                    .any(|r| r.failed.iter().any(|f| **f == *c.id))
+            })
+            .map(|c| format!("criterion `{}.{}` {} never fails", rule.id, c.id, c.label))
+            .collect()
+    }
+
+    pub(crate) fn traced(&self, result: &RuleResult) -> String {
+        match (result.passed, result.value) {
+            (Some(p), Some(v)) => format!(
+                "{} of {} criteria met → {}",
+                crate::number::format(v),
+                self.criteria.len(),
+                if p { "passed" } else { "failed" }
+            ),
+            _ => String::new(),
+        }
+    }
+
+    /// One condition per criterion, in order.
+    pub(crate) fn compile(&self, c: &mut Compiler<'_>, rule: &str) -> Vec<CompiledExpr> {
+        self.criteria
+            .iter()
+            .map(|criterion| c.expr(&criterion.expr, Expect::Bool, rule))
+            .collect()
+    }
+
     /// Reads a `checklist` rule: its criteria (ids used once) and `at_least`, from 1 to their
     /// number.
     pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {

@@ -1,7 +1,7 @@
 //! The `money` rule kind: an amount paid when a condition holds (Jinan's 2,000 yuan of start-up
 //! funds for each new organization).
 
-use crate::compile::CompiledExpr;
+use crate::compile::{CompiledExpr, Compiler, Expect};
 use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
 use crate::money::Money;
 use crate::policy::Expr;
@@ -16,6 +16,36 @@ pub struct Pay {
 }
 
 impl Pay {
+    pub(crate) fn uncovered(
+        &self,
+        rule: &crate::policy::Rule,
+        results: &[&RuleResult],
+    ) -> Vec<String> {
+        if results.iter().any(|r| r.passed == Some(true)) {
+            return Vec::new();
+        }
+        vec![format!(
+            "money rule `{}` {} never pays",
+            rule.id, rule.label
+        )]
+    }
+
+    pub(crate) fn traced(&self, result: &RuleResult) -> String {
+        match (result.passed, result.value) {
+            (Some(true), Some(v)) => format!("pays {}", crate::number::grouped(v)),
+            (Some(false), _) => "pays nothing".to_owned(),
+            _ => String::new(),
+        }
+    }
+
+    /// Its condition, if any.
+    pub(crate) fn compile(&self, c: &mut Compiler<'_>, rule: &str) -> Vec<CompiledExpr> {
+        self.when
+            .iter()
+            .map(|w| c.expr(w, Expect::Bool, rule))
+            .collect()
+    }
+
     /// Reads a `money` rule: `amount` (exact to the fen) and an optional `when`.
     pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
         let (file, raw) = (r.file, r.raw);

@@ -1,7 +1,7 @@
 //! The `points`, `bonus` and `deduction` rule kinds: a number from an expression, capped per
 //! rule, into the score or into its category (capped after all rules).
 
-use crate::compile::CompiledExpr;
+use crate::compile::{CompiledExpr, Compiler, Expect};
 use crate::diagnostic::suggest;
 use crate::evaluate::{Evaluator, RuleResult, Tallies};
 use crate::policy::{Direction, Expr, Policy};
@@ -19,6 +19,26 @@ pub struct Points {
 }
 
 impl Points {
+    /// Never giving points is never being exercised.
+    pub(crate) fn uncovered(
+        &self,
+        rule: &crate::policy::Rule,
+        results: &[&RuleResult],
+    ) -> Vec<String> {
+        if results.iter().any(|r| r.points.is_some_and(|p| p != 0.0)) {
+            return Vec::new();
+        }
+        vec![format!(
+            "rule `{}` {} never gives points",
+            rule.id, rule.label
+        )]
+    }
+
+    /// Its expression, a number.
+    pub(crate) fn compile(&self, c: &mut Compiler<'_>, rule: &str) -> Vec<CompiledExpr> {
+        vec![c.expr(&self.expr, Expect::Number, rule)]
+    }
+
     /// Reads a `points`, `bonus` or `deduction` rule: `expr`, its caps and its category.
     pub(crate) fn validate(
         v: &mut Validator<'_>,

@@ -2,7 +2,7 @@
 //! intervals (`not_before`) and deadlines (`not_after`).
 
 use crate::calendar::Date;
-use crate::compile::CompiledExpr;
+use crate::compile::{CompiledExpr, Compiler};
 use crate::diagnostic::suggest;
 use crate::evaluate::{Evaluator, Name, RuleResult, Tallies};
 use crate::policy::{Step, Wait};
@@ -16,6 +16,49 @@ pub struct Procedure {
 }
 
 impl Procedure {
+    /// Each step that never has a problem.
+    pub(crate) fn uncovered(
+        &self,
+        rule: &crate::policy::Rule,
+        results: &[&RuleResult],
+    ) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|s| {
+                !results
+                    .iter()
+                    .any(|r| r.failed.iter().any(|f| **f == *s.field))
+            })
+            .map(|s| {
+                format!(
+                    "step `{}.{}` {} never has a problem",
+                    rule.id, s.field, s.label
+                )
+            })
+            .collect()
+    }
+
+    pub(crate) fn traced(&self, result: &RuleResult) -> String {
+        match (result.passed, result.value) {
+            (Some(true), _) => format!("all {} steps in order → passed", self.steps.len()),
+            (Some(false), Some(v)) => format!(
+                "{} problem{} → failed",
+                crate::number::format(v),
+                if v == 1.0 { "" } else { "s" }
+            ),
+            _ => String::new(),
+        }
+    }
+
+    /// A step is read as its date field's value; validation made sure it is a date.
+    pub(crate) fn compile(&self, c: &mut Compiler<'_>) -> Vec<CompiledExpr> {
+        self.steps
+            .iter()
+            .filter_map(|s| c.slot(&s.field))
+            .map(CompiledExpr::Field)
+            .collect()
+    }
+
     /// A procedure's steps: each a declared date field, named once, waiting only on an
     /// earlier step.
     pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {

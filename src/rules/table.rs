@@ -20,6 +20,7 @@
 use indexmap::IndexMap;
 use serde_saphyr::Spanned;
 
+use crate::compile::{CompiledExpr, Compiler};
 use crate::diagnostic::{Location, suggest};
 use crate::load::At;
 use crate::load::raw::Literal;
@@ -283,6 +284,46 @@ fn parse_comparisons(
 }
 
 impl Table {
+    /// Each row no record reaches (the row that matched is the rule's value, 1 for the first).
+    pub(crate) fn uncovered(
+        &self,
+        rule: &crate::policy::Rule,
+        results: &[&crate::evaluate::RuleResult],
+    ) -> Vec<String> {
+        (0..self.rows.len())
+            .filter(|r| !results.iter().any(|res| res.value == Some((r + 1) as f64)))
+            .map(|r| {
+                format!(
+                    "row {} of table `{}` (grade `{}`) never matches",
+                    r + 1,
+                    rule.id,
+                    self.rows[r].grade
+                )
+            })
+            .collect()
+    }
+
+    /// Its note says which row and why.
+    pub(crate) fn traced(&self, result: &crate::evaluate::RuleResult) -> String {
+        match result.passed {
+            Some(true) => "→ grade".to_owned(),
+            _ => String::new(),
+        }
+    }
+
+    /// One per input: a field's slot; the score and other rules' results are the evaluator's
+    /// own (a placeholder keeps the inputs aligned).
+    pub(crate) fn compile(&self, c: &mut Compiler<'_>) -> Vec<CompiledExpr> {
+        let placeholder = || CompiledExpr::Const(crate::value::Value::Bool(false));
+        self.inputs
+            .iter()
+            .map(|input| match &input.source {
+                Source::Field(name) => c.slot(name).map_or_else(placeholder, CompiledExpr::Field),
+                Source::Score | Source::Rule(_) => placeholder(),
+            })
+            .collect()
+    }
+
     /// A table as read from its rule, before its inputs are resolved: `rows` must be there.
     pub(crate) fn placeholder(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
         match &r.raw.rows {

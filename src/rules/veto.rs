@@ -1,7 +1,7 @@
 //! The `veto` rule kind (一票否决): when its condition holds, the record gets the veto's grade
 //! whatever its score, and no commendation.
 
-use crate::compile::CompiledExpr;
+use crate::compile::{CompiledExpr, Compiler, Expect};
 use crate::evaluate::{Evaluator, RuleResult, Tallies};
 use crate::policy::Expr;
 use crate::validate::{RuleInput, Validator};
@@ -15,6 +15,30 @@ pub struct Veto {
 }
 
 impl Veto {
+    pub(crate) fn uncovered(
+        &self,
+        rule: &crate::policy::Rule,
+        results: &[&RuleResult],
+    ) -> Vec<String> {
+        if results.iter().any(|r| r.passed == Some(true)) {
+            return Vec::new();
+        }
+        vec![format!("veto `{}` {} never fires", rule.id, rule.label)]
+    }
+
+    pub(crate) fn traced(&self, result: &RuleResult) -> String {
+        match result.passed {
+            Some(true) => "fired".to_owned(),
+            Some(false) => "not fired".to_owned(),
+            None => String::new(),
+        }
+    }
+
+    /// Its condition.
+    pub(crate) fn compile(&self, c: &mut Compiler<'_>, rule: &str) -> Vec<CompiledExpr> {
+        vec![c.expr(&self.when, Expect::Bool, rule)]
+    }
+
     /// Reads a `veto` rule: `when` and a declared `grade`.
     pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
         let (file, raw) = (r.file, r.raw);
