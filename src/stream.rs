@@ -74,6 +74,21 @@ pub fn evaluate_csv(
     options: StreamOptions,
 ) -> Result<Evaluation, LedgerError> {
     let policy = &compiled.policy;
+    // A quota changes grades and money once every record is known: tallies counted block by
+    // block would be the quota's answer before it applied, so such a pack is not streamed.
+    if let Some(q) = policy
+        .group_rules
+        .iter()
+        .find(|r| matches!(r.kind, crate::policy::GroupKind::Quota { .. }))
+    {
+        return Err(LedgerError::Format {
+            path: name.to_owned(),
+            message: format!(
+                "the pack's quota `{}` needs every record at once, so its totals cannot be streamed: read the ledger whole (without --summary)",
+                q.id
+            ),
+        });
+    }
     let schema = &policy.schema;
     let mut tally = Tally::new(policy);
     let mut board = Leaderboard::new(compiled, options.top);

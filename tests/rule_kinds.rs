@@ -296,3 +296,17 @@ fn a_treatment_is_due_a_time_after_the_assessment_date() {
     assert!(table.contains("2027-02-28"), "{table}");
     assert_eq!(due(None).0, [None, None]);
 }
+
+/// A streamed summary counts grades block by block, before a quota could apply: the library
+/// refuses to stream a pack with a quota rather than give the unquota'd totals.
+#[test]
+fn a_pack_with_a_quota_is_not_streamed() {
+    let loader = MemoryLoader::new().with("p/policy.yaml", format!("{ORG_HEAD}{QUOTA}"));
+    let p = prepare(&loader, "p".as_ref()).unwrap();
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\nE1,东城,10,1\n";
+    let options = liangxin::stream::StreamOptions::default();
+    let err = liangxin::stream::evaluate_csv(&p.policy, csv.as_bytes(), "t.csv", options)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("quota `shifan_quota` needs every record at once"), "{err}");
+}
