@@ -42,6 +42,32 @@ pub enum Compare {
     Ne,
 }
 
+impl Compare {
+    /// The operator as written: `>=`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Compare::Ge => ">=",
+            Compare::Gt => ">",
+            Compare::Le => "<=",
+            Compare::Lt => "<",
+            Compare::Eq => "==",
+            Compare::Ne => "!=",
+        }
+    }
+
+    /// Whether `x` compares so with `bound`.
+    pub fn holds(self, x: f64, bound: f64) -> bool {
+        match self {
+            Compare::Ge => x >= bound,
+            Compare::Gt => x > bound,
+            Compare::Le => x <= bound,
+            Compare::Lt => x < bound,
+            Compare::Eq => x == bound,
+            Compare::Ne => x != bound,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arith {
     Add,

@@ -4,7 +4,7 @@ use liangxin::{Evaluation, Ledger, LoadError, MemoryLoader, Prepared, prepare};
 
 const MEMBER_HEAD: &str = "id: t\nname: 测试\nsubject: member\n";
 
-fn prepared(loader: &MemoryLoader, dir: &str) -> Prepared {
+pub(crate) fn prepared(loader: &MemoryLoader, dir: &str) -> Prepared {
     match prepare(loader, dir.as_ref()) {
         Ok(p) => p,
         Err(LoadError::Invalid(d)) => panic!(
@@ -931,10 +931,8 @@ fn a_streamed_ledger_summarizes_like_one_read_whole() {
             "policies/longwen-points",
             "fixtures/longwen/members-excel-gbk.csv",
         ),
-        (
-            "policies/jinan-sanqiang-sanhao",
-            "fixtures/jinan/organizations.csv",
-        ),
+        // jinan-sanqiang-sanhao has a quota, which needs every record at once: it is not
+        // streamed (`rule_kinds::a_pack_with_a_quota_is_not_streamed`).
         (
             "policies/ganjingzi-development",
             "fixtures/ganjingzi/dossiers.csv",

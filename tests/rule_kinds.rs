@@ -6,17 +6,7 @@ const ORG_HEAD: &str = "id: t\nname: 测试\nsubject: organization\n";
 
 fn evaluate(policy: &str, csv: &str) -> Evaluation {
     let loader = MemoryLoader::new().with("p/policy.yaml", format!("{ORG_HEAD}{policy}"));
-    let p = match prepare(&loader, "p".as_ref()) {
-        Ok(p) => p,
-        Err(LoadError::Invalid(d)) => panic!(
-            "{}",
-            d.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-        Err(e) => panic!("{e}"),
-    };
+    let p = crate::engine::prepared(&loader, "p");
     let ledger = Ledger::from_csv_bytes(csv.as_bytes(), "t.csv", &p.policy.policy.schema).unwrap();
     p.policy.evaluate_ledger(&ledger)
 }
@@ -305,8 +295,13 @@ fn a_pack_with_a_quota_is_not_streamed() {
     let p = prepare(&loader, "p".as_ref()).unwrap();
     let csv = "组织编号,所在区县,支委会次数,服务活动次数\nE1,东城,10,1\n";
     let options = liangxin::stream::StreamOptions::default();
-    let err = liangxin::stream::evaluate_csv(&p.policy, csv.as_bytes(), "t.csv", options)
-        .err()
-        .expect("refused");
-    assert!(err.to_string().contains("quota `shifan_quota` needs every record at once"), "{err}");
+    let Err(err) = liangxin::stream::evaluate_csv(&p.policy, csv.as_bytes(), "t.csv", options)
+    else {
+        panic!("a pack with a quota was streamed");
+    };
+    assert!(
+        err.to_string()
+            .contains("quota `shifan_quota` needs every record at once"),
+        "{err}"
+    );
 }

@@ -99,12 +99,15 @@ impl CompiledPolicy {
                         .position(|&i| order(&outcomes[i], cut) == Ordering::Equal)
                         .unwrap_or(0)
                 });
+            // Competition rank over the sorted list: a record equal to the one before it shares
+            // its rank (1, 2, 2, 4), in one pass however many records compete.
+            let mut rank = 0;
             for (place, &i) in candidates.iter().enumerate() {
-                // Competition rank: one more than the candidates strictly better.
-                let rank = 1 + candidates
-                    .iter()
-                    .filter(|&&j| order(&outcomes[j], &outcomes[i]) == Ordering::Greater)
-                    .count();
+                if place == 0
+                    || order(&outcomes[candidates[place - 1]], &outcomes[i]) != Ordering::Equal
+                {
+                    rank = place + 1;
+                }
                 let ranked = format!(
                     "ranked {} of {n} qualifying in {group}; quota {}",
                     ordinal(rank),

@@ -24,6 +24,7 @@ use crate::compile::{CompiledExpr, Compiler};
 use crate::diagnostic::{Location, suggest};
 use crate::load::At;
 use crate::load::raw::Literal;
+use crate::native::Compare;
 use crate::policy::{Grade, Param, ParamValue, Rule, RuleKind, scores};
 use crate::validate::{RuleInput, Validator};
 
@@ -79,47 +80,13 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     /// Every comparison holds (`>= 60, < 75`).
-    Number(Vec<(Op, f64)>),
+    Number(Vec<(Compare, f64)>),
     YesNo(bool),
     /// The value is this one (`!=`: is not).
     Text {
         value: String,
         negated: bool,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Ge,
-    Gt,
-    Le,
-    Lt,
-    Eq,
-    Ne,
-}
-
-impl Op {
-    fn symbol(self) -> &'static str {
-        match self {
-            Op::Ge => ">=",
-            Op::Gt => ">",
-            Op::Le => "<=",
-            Op::Lt => "<",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-        }
-    }
-
-    fn holds(self, x: f64, bound: f64) -> bool {
-        match self {
-            Op::Ge => x >= bound,
-            Op::Gt => x > bound,
-            Op::Le => x <= bound,
-            Op::Lt => x < bound,
-            Op::Eq => x == bound,
-            Op::Ne => x != bound,
-        }
-    }
 }
 
 /// A cell as written in YAML.
@@ -174,7 +141,9 @@ impl Condition {
                 }
                 other => Err(format!("`{other}` is not 是 or 否 (this input is yes/no)")),
             },
-            (Cell::Num(n), InputKind::Number) => Ok(Some(Condition::Number(vec![(Op::Eq, *n)]))),
+            (Cell::Num(n), InputKind::Number) => {
+                Ok(Some(Condition::Number(vec![(Compare::Eq, *n)])))
+            }
             (Cell::Text(t), InputKind::Number) => parse_comparisons(t, number).map(Some),
             (Cell::Text(t), InputKind::Text) => {
                 let t = t.trim();
@@ -243,17 +212,17 @@ fn parse_comparisons(
         if part.is_empty() {
             return Err(format!("`{text}` has an empty comparison"));
         }
-        let ops: [(&str, Op); 10] = [
-            (">=", Op::Ge),
-            ("≥", Op::Ge),
-            ("<=", Op::Le),
-            ("≤", Op::Le),
-            ("!=", Op::Ne),
-            ("≠", Op::Ne),
-            ("==", Op::Eq),
-            (">", Op::Gt),
-            ("<", Op::Lt),
-            ("=", Op::Eq),
+        let ops: [(&str, Compare); 10] = [
+            (">=", Compare::Ge),
+            ("≥", Compare::Ge),
+            ("<=", Compare::Le),
+            ("≤", Compare::Le),
+            ("!=", Compare::Ne),
+            ("≠", Compare::Ne),
+            ("==", Compare::Eq),
+            (">", Compare::Gt),
+            ("<", Compare::Lt),
+            ("=", Compare::Eq),
         ];
         let (op, rest) = match ops
             .iter()
@@ -263,11 +232,11 @@ fn parse_comparisons(
             // 以上/以下 include the number itself (Civil Code art. 1259).
             None => match part
                 .strip_suffix("以上")
-                .map(|r| (Op::Ge, r))
-                .or_else(|| part.strip_suffix("以下").map(|r| (Op::Le, r)))
+                .map(|r| (Compare::Ge, r))
+                .or_else(|| part.strip_suffix("以下").map(|r| (Compare::Le, r)))
             {
                 Some((op, rest)) => (op, rest.trim().trim_end_matches('分').trim()),
-                None => (Op::Eq, part),
+                None => (Compare::Eq, part),
             },
         };
         let bound = match rest.parse::<f64>() {
@@ -692,21 +661,21 @@ mod tests {
         let n = |t: &str| Condition::parse(&Cell::Text(t.into()), InputKind::Number, &none);
         assert_eq!(
             n(">= 90"),
-            Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)])))
+            Ok(Some(Condition::Number(vec![(Compare::Ge, 90.0)])))
         );
         assert_eq!(
             n("90分以上"),
-            Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)])))
+            Ok(Some(Condition::Number(vec![(Compare::Ge, 90.0)])))
         );
         assert_eq!(
             n("60以下"),
-            Ok(Some(Condition::Number(vec![(Op::Le, 60.0)])))
+            Ok(Some(Condition::Number(vec![(Compare::Le, 60.0)])))
         );
         assert_eq!(
             n(">= 60, < 75"),
             Ok(Some(Condition::Number(vec![
-                (Op::Ge, 60.0),
-                (Op::Lt, 75.0)
+                (Compare::Ge, 60.0),
+                (Compare::Lt, 75.0)
             ])))
         );
         assert_eq!(n("-"), Ok(None));
@@ -718,7 +687,7 @@ mod tests {
         };
         assert_eq!(
             p(">= shifan_score"),
-            Ok(Some(Condition::Number(vec![(Op::Ge, 90.0)])))
+            Ok(Some(Condition::Number(vec![(Compare::Ge, 90.0)])))
         );
         let yes = Condition::parse(&Cell::Text("是".into()), InputKind::YesNo, &none);
         assert_eq!(yes, Ok(Some(Condition::YesNo(true))));
@@ -746,12 +715,15 @@ mod tests {
             rows: vec![
                 row(
                     vec![
-                        (0, Condition::Number(vec![(Op::Ge, 90.0)])),
+                        (0, Condition::Number(vec![(Compare::Ge, 90.0)])),
                         (1, Condition::YesNo(true)),
                     ],
                     "shifan",
                 ),
-                row(vec![(0, Condition::Number(vec![(Op::Ge, 75.0)]))], "dabiao"),
+                row(
+                    vec![(0, Condition::Number(vec![(Compare::Ge, 75.0)]))],
+                    "dabiao",
+                ),
             ],
         };
         let hit = |score, strong| {
