@@ -1380,7 +1380,9 @@ impl Validator<'_> {
                     .flat_map(|r| r.item.rows.iter().flatten())
                     .any(|row| {
                         row.iter().any(|(k, v)| {
-                            k.value == "grade" && matches!(&v.value, Literal::Str(g) if g == name)
+                            k.value == "grade"
+                                && matches!(&v.value, Literal::Str(g) if g == name
+                                || grades.get(name).is_some_and(|d| &d.label == g))
                         })
                     })
                 || self

@@ -305,3 +305,109 @@ fn a_pack_with_a_quota_is_not_streamed() {
         "{err}"
     );
 }
+
+/// Found by a new user's trial: a quota must not keep or guess the place of a record it cannot
+/// group, must not touch a vetoed record, and must not move the leaderboard.
+#[test]
+fn a_quota_refuses_what_it_cannot_place_and_leaves_vetoes_and_ranks_alone() {
+    // W2 has no 所在区县: it would keep 示范 (and its money) outside every street's count.
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\n\
+               E1,东城,10,1\nE2,东城,9,5\nE3,东城,9,3\nW2,,9,9\n";
+    let e = evaluate(QUOTA, csv);
+    let refused: Vec<&str> = e
+        .errors
+        .iter()
+        .filter_map(|x| x.record.as_deref())
+        .collect();
+    assert_eq!(refused, ["W2"]);
+    assert!(
+        e.errors[0].message.contains(
+            "所在区县 (district) is empty, so the record's place in the quota cannot be decided"
+        ),
+        "{}",
+        e.errors[0].message
+    );
+    assert_eq!(e.summary.money_total.yuan(), 40000.0);
+
+    // A veto's grade holds whatever the score: a vetoed 示范 is neither ranked nor demoted.
+    let vetoing = QUOTA.replacen(
+        "rules:\n",
+        "rules:\n  - { id: no_service, kind: veto, when: service_activities == 0, grade: shifan }\n",
+        1,
+    );
+    let vetoing = format!("{vetoing}ranking: {{ by: score }}\n");
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\n\
+               E1,东城,10,1\nE2,东城,9,5\nE3,东城,9,5\nE4,东城,1,0\nE5,东城,7,2\n";
+    let e = evaluate(&vetoing, csv);
+    let e4 = e.outcomes.iter().find(|o| o.record == "E4").unwrap();
+    assert_eq!((e4.grade.as_deref(), e4.vetoed), (Some("shifan"), true));
+    assert!(e4.quotas.is_empty(), "{:?}", e4.quotas);
+    // E2 and E3 tie for the last place and are refused; E5 (70) is still 4th, not 2nd.
+    let refused: Vec<&str> = e
+        .errors
+        .iter()
+        .filter_map(|x| x.record.as_deref())
+        .collect();
+    assert_eq!(refused, ["E2", "E3"]);
+    let e5 = e.outcomes.iter().find(|o| o.record == "E5").unwrap();
+    assert_eq!(e5.rank, Some(4));
+}
+
+/// A vetoed record gets its veto's grade even when no row of the table would match it; an
+/// empty cell in a table is refused (it reads like "empty", not "any"); `!=` on an empty
+/// choice is not answered by guess.
+#[test]
+fn tables_leave_vetoes_alone_and_never_read_empty_as_any() {
+    let table = TABLE
+        .replace("      - { grade: buhege }\n", "")
+        .replace(
+            "  - id: rating\n",
+            "  - { id: no_rules, kind: veto, when: \"!rules_complete\", grade: buhege }\n  - id: rating\n",
+        );
+    let csv = "组织编号,服务活动次数,配备书记,工作制度健全,组织类型\nV,2,是,否,非公企业\n";
+    let e = evaluate(&table, csv);
+    assert!(e.errors.is_empty(), "{:?}", e.errors);
+    assert_eq!(grades(&e), [("V", "buhege")]);
+
+    let d = diagnostics(&TABLE.replace("org_type: 社会组织", "org_type: \"\""));
+    assert!(
+        d.iter()
+            .any(|d| d.contains("an empty cell: write `-` for any value")),
+        "{d:?}"
+    );
+
+    let not_standalone = "fields: [branch_form]\nrules:\n  - id: form\n    kind: table\n    rows:\n      - { 组建方式: \"!= 单独组建\", grade: joint }\n      - { grade: standalone }\ngrades:\n  joint: { label: 联合 }\n  standalone: { label: 单独 }\n";
+    let csv = "组织编号,组建方式\nC,\n";
+    let e = evaluate(not_standalone, csv);
+    assert_eq!(e.outcomes.len(), 0);
+    assert!(
+        e.errors[0].message.contains("cannot be decided"),
+        "{}",
+        e.errors[0].message
+    );
+}
+
+/// A grade written by its label is the grade; a misspelt one is one error, not two; a grade id
+/// YAML reads as yes/no says to quote it.
+#[test]
+fn table_grades_by_label_and_one_error_each() {
+    let by_label = TABLE.replace(
+        "grade: dabiao }\n      - { grade: buhege }",
+        "grade: 达标 }\n      - { grade: 不达标 }",
+    );
+    let csv = "组织编号,服务活动次数,配备书记,工作制度健全,组织类型\nD,2,是,是,非公企业\n";
+    assert_eq!(grades(&evaluate(&by_label, csv)), [("D", "buhege")]);
+    let d = diagnostics(&TABLE.replace("grade: buhege }", "grade: buhegee }"));
+    assert_eq!(
+        d.iter().filter(|d| d.starts_with("error")).count(),
+        1,
+        "{d:?}"
+    );
+    let d = diagnostics(&TABLE.replace("grade: buhege }", "grade: no }"));
+    assert!(d.iter().any(|d| d.contains("put it in quotes")), "{d:?}");
+    assert_eq!(
+        d.iter().filter(|d| d.starts_with("error")).count(),
+        1,
+        "{d:?}"
+    );
+}

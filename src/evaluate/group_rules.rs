@@ -144,16 +144,16 @@ impl CompiledPolicy {
 
     /// The groups of a rule, as indices into `outcomes`, in the field's order: an enum's
     /// values as declared (a value no record has is still a group), other values sorted; and
-    /// how many records have no value.
+    /// the records without a value.
     pub(super) fn grouping(
         &self,
         rule: &GroupRule,
         compiled: &CompiledGroup,
         outcomes: &[Outcome],
-    ) -> (BTreeMap<GroupKey, Vec<usize>>, usize) {
+    ) -> (BTreeMap<GroupKey, Vec<usize>>, Vec<usize>) {
         let by = rule.by.as_deref().and_then(|b| self.policy.schema.field(b));
         let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
-        let mut unplaced = 0;
+        let mut unplaced = Vec::new();
         match by.map(|f| &f.ty) {
             None => {
                 groups.insert(
@@ -171,7 +171,7 @@ impl CompiledPolicy {
                     let value = compiled.by.and_then(|i| o.group_values.get(i));
                     match value.and_then(|v| GroupKey::of(v, ty)) {
                         Some(key) => groups.entry(key).or_default().push(i),
-                        None => unplaced += 1,
+                        None => unplaced.push(i),
                     }
                 }
             }
@@ -279,7 +279,7 @@ impl CompiledPolicy {
             findings.extend(result.finding.clone());
             results.push(result);
         }
-        findings.extend(self.unplaced(rule, unplaced));
+        findings.extend(self.unplaced(rule, unplaced.len()));
         self.rule_result(rule, results, findings)
     }
 

@@ -287,12 +287,16 @@ impl Evaluator<'_> {
         // Sums of decimals pick up binary noise (0.1 + 0.2); the bands see the tidy number.
         let score = score.map(crate::number::tidy);
 
-        // A decision table's row (validation allows one table, and then no bands).
+        // A decision table's row (validation allows one table, and then no bands). A vetoed
+        // record has its grade "whatever its score": no row is asked for.
         let mut table_grade: Option<(&str, String)> = None;
         for (i, (rule, exprs)) in policy.rules.iter().zip(&compiled.exprs).enumerate() {
             let RuleKind::Table(table) = &rule.kind else {
                 continue;
             };
+            if vetoed_by.is_some() {
+                break;
+            }
             let inputs = self
                 .table_inputs(table, exprs, &values, score, &results)
                 .map_err(|m| vec![error(None, Some(&rule.id), m)])?;

@@ -62,6 +62,8 @@ impl CompiledPolicy {
     ) -> GroupRuleResult {
         let select = quota.select;
         let (groups, unplaced) = self.grouping(rule, compiled, outcomes);
+        // A vetoed record keeps its veto's grade "whatever its score": it never competes.
+        let competes = |o: &Outcome| !o.vetoed && selects(select, compiled, 0, o);
         let order = |a: &Outcome, b: &Outcome| preferred(quota.prefer, &compiled.prefer, a, b);
         let demoted_label = self
             .policy
@@ -76,7 +78,7 @@ impl CompiledPolicy {
             let mut result = GroupResult::new(group.clone(), members.len());
             let mut candidates: Vec<usize> = members
                 .into_iter()
-                .filter(|&i| selects(select, compiled, 0, &outcomes[i]))
+                .filter(|&i| competes(&outcomes[i]))
                 .collect();
             // Best first; records the keys cannot tell apart in id order, for a stable list.
             candidates.sort_by(|&a, &b| {
@@ -173,7 +175,25 @@ impl CompiledPolicy {
             findings.extend(result.finding.clone());
             results.push(result);
         }
-        findings.extend(self.unplaced(rule, unplaced));
+        findings.extend(self.unplaced(rule, unplaced.len()));
+        // A record competing for a place without the field that says where it competes cannot
+        // keep its grade nor be demoted by guess: it is refused until the field is filled.
+        let by = rule.by.as_deref().and_then(|b| self.policy.schema.field(b));
+        for &i in unplaced.iter().filter(|&&i| competes(&outcomes[i])) {
+            let o = &outcomes[i];
+            let (label, id) = by.map_or(("", ""), |f| (f.label.as_str(), f.id.as_str()));
+            errors.push(RecordError {
+                row: o.row,
+                record: Some(o.record.clone()),
+                field: Some(id.to_owned()),
+                rule: Some(rule.id.clone()),
+                message: format!(
+                    "{} ({}): {label} ({id}) is empty, so the record's place in the quota cannot be decided; fill it in and run again",
+                    rule.label, rule.id
+                ),
+            });
+            refused.push(i);
+        }
         if !refused.is_empty() {
             refused.sort_unstable();
             for i in refused.into_iter().rev() {

@@ -94,11 +94,13 @@ impl Evaluation {
     ) -> Evaluation {
         let policy = &compiled.policy;
         let mut errors = errors;
-        // Quotas change grades: before anything reads them.
-        let quotas = compiled.apply_quotas(&mut outcomes, &mut errors);
+        // Ranks are by score, which no quota changes: ranked first, a record a quota cannot
+        // settle (a tie at its cut) still holds its place, and the ones below keep theirs.
         if let Some(ranking) = &policy.ranking {
             rank(&mut outcomes, ranking.exclude_vetoed);
         }
+        // Quotas change grades: before anything reads them.
+        let quotas = compiled.apply_quotas(&mut outcomes, &mut errors);
         let summary = Summary::of(
             policy,
             &outcomes,

@@ -118,8 +118,9 @@ impl std::fmt::Display for InputValue {
     }
 }
 
-/// Cells that mean "any value": the input does not matter in this row.
-const ANY: [&str; 4] = ["", "-", "*", "任意"];
+/// Cells that mean "any value": the input does not matter in this row. An empty cell is not
+/// one of them: it reads like "empty", so it is refused with a pointer to `-`.
+const ANY: [&str; 3] = ["-", "*", "任意"];
 
 impl Condition {
     /// Reads a cell for an input of `kind`. `Ok(None)` is "any". `number` resolves a param
@@ -131,6 +132,10 @@ impl Condition {
     ) -> Result<Option<Condition>, String> {
         match (cell, kind) {
             (Cell::Text(t), _) if ANY.contains(&t.trim()) => Ok(None),
+            (Cell::Text(t), _) if t.trim().is_empty() => Err(
+                "an empty cell: write `-` for any value, or leave the input out of the row"
+                    .to_owned(),
+            ),
             (Cell::Bool(b), InputKind::YesNo) => Ok(Some(Condition::YesNo(*b))),
             (Cell::Text(t), InputKind::YesNo) => match t.trim() {
                 "是" | "true" | "yes" | "Y" | "y" | "√" | "✓" => {
@@ -178,7 +183,17 @@ impl Condition {
             (Condition::Text { value, negated }, InputValue::Text(s)) => {
                 Ok((value == s) != *negated)
             }
-            (Condition::Text { negated, .. }, InputValue::Empty) => Ok(*negated),
+            // Empty is unknown, not "something else": `!= 单独组建` cannot be answered for it.
+            (Condition::Text { negated: false, .. }, InputValue::Empty) => Ok(false),
+            (
+                Condition::Text {
+                    negated: true,
+                    value,
+                },
+                InputValue::Empty,
+            ) => Err(format!(
+                "the cell is empty, so whether it is not {value} cannot be decided; fill it in"
+            )),
             (Condition::Number(_), InputValue::Empty) => {
                 Err("the cell is empty, so it cannot be compared".to_owned())
             }
@@ -353,24 +368,38 @@ impl Table {
             };
             for (r, raw_row) in raw.rows.iter().flatten().enumerate() {
                 let mut grade = None;
+                let mut grade_written = false;
                 let mut conditions = Vec::new();
                 for (key, cell) in raw_row {
                     if key.value == "grade" {
+                        grade_written = true;
                         match &cell.value {
-                            Literal::Str(g) => {
-                                let g = Spanned {
-                                    value: g.clone(),
-                                    referenced: cell.referenced,
-                                    defined: cell.defined,
-                                };
-                                if v.known_grade(file, &g, grades) {
-                                    grade = Some(g.value);
-                                } else {
-                                    sound = false;
+                            // A grade by its Chinese label is the grade, as staff say it.
+                            Literal::Str(g) => match grades.iter().find(|(_, d)| d.label == *g) {
+                                Some((id, _)) if !grades.contains_key(g) => {
+                                    grade = Some(id.clone())
                                 }
+                                _ => {
+                                    let g = Spanned {
+                                        value: g.clone(),
+                                        referenced: cell.referenced,
+                                        defined: cell.defined,
+                                    };
+                                    if v.known_grade(file, &g, grades) {
+                                        grade = Some(g.value);
+                                    } else {
+                                        sound = false;
+                                    }
+                                }
+                            },
+                            Literal::Bool(_) => {
+                                let message = "a row's `grade` is a grade id, and YAML reads this one as yes/no: put it in quotes (`grade: \"yes\"`)".to_owned();
+                                v.error(file, cell, "table", message);
+                                sound = false;
                             }
-                            _ => {
-                                let message = "a row's `grade` is a grade id".to_owned();
+                            Literal::Num(_) => {
+                                let message =
+                                    "a row's `grade` is a grade id, not a number".to_owned();
                                 v.error(file, cell, "table", message);
                                 sound = false;
                             }
@@ -437,6 +466,8 @@ impl Table {
                         grade,
                         loc,
                     }),
+                    // A grade written but refused has its own error already.
+                    None if grade_written => sound = false,
                     None => {
                         let message = format!(
                             "row {} of table `{rule_id}` has no `grade`: what does a record matching it get?",
