@@ -77,13 +77,21 @@ fn grouped_by_thousands(text: &str) -> bool {
 }
 
 /// Formats a number without a trailing `.0` when it is whole, and with at most two decimals
-/// otherwise (scores and yuan amounts never need more).
+/// otherwise (scores and yuan amounts never need more), except that a number that is not whole
+/// is never rounded to a whole one.
 pub fn format(n: f64) -> String {
     match whole(n) {
         Some(i) => i.to_string(),
         None => {
             let s = format!("{n:.2}");
-            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            // A number that is not whole never shows as one: 89.9999999 next to a band at 90
+            // would read as 90 graded below it. Such a number keeps every digit.
+            if s.contains('.') {
+                s.to_owned()
+            } else {
+                n.to_string()
+            }
         }
     }
 }
@@ -122,6 +130,15 @@ pub fn grouped(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_just_below_a_bound_never_shows_as_the_bound() {
+        assert_eq!(format(89.9999999), "89.9999999");
+        assert_eq!(format(89.996), "89.996");
+        assert_eq!(format(933.3333), "933.33");
+        assert_eq!(format(90.0), "90");
+        assert_eq!(format(92.9), "92.9");
+    }
 
     #[test]
     fn numbers_typed_the_way_staff_type_them_parse() {
