@@ -111,7 +111,9 @@ pub fn validate_at(pack: Pack, as_of: Option<&str>) -> Validation {
         (fields, params, !has_errors(&v.diagnostics[before..]))
     };
     let mut policy = v.policy(fields_and_params.0, fields_and_params.1);
-    if v.dated {
+    // The assessment date is shown wherever it changes an answer: dated params, dates counted
+    // back from it, and treatments due after it.
+    if v.dated || policy.grades.values().any(|g| g.due.is_some()) {
         policy.meta.as_of = Some(v.as_of.clone().unwrap_or_else(|| "latest".to_owned()));
     }
     v.unused_params(&policy);

@@ -1087,5 +1087,16 @@ fn check_and_eval_give_a_relative_date_its_as_of_date() {
         "{}",
         eval("2026-12-01")
     );
+    // A case for a date counted back from the assessment date holds on the day it is tested
+    // for: `test --as-of` fixes it, so the case does not change its answer as days pass.
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(
+        dir.join("tests/year.yaml"),
+        "cases:\n  - name: a year served\n    record: { 上级党委审批日期: 2025-12-02 }\n    expect: { failed: [] }\n",
+    )
+    .unwrap();
+    let test = |day: &str| liangxin(&["test", pack, "--as-of", day]).status.code();
+    assert_eq!(test("2026-12-02"), Some(0));
+    assert_eq!(test("2026-12-01"), Some(1));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -21,6 +21,10 @@ pub struct Args {
     pub coverage: bool,
     #[command(flatten)]
     pub watch: watch::WatchArgs,
+    /// The assessment date cases and snapshots are evaluated on (dated params, dates counted
+    /// back from it, due dates), so a pack's tests give the same answer every day.
+    #[command(flatten)]
+    pub as_of: super::date::AsOf,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -46,7 +50,7 @@ fn run_once(args: &Args) -> Exit {
             exit = worst(exit, Exit::Usage);
             continue;
         }
-        let prepared = match packs::prepare(&dir, &super::date::today()) {
+        let prepared = match packs::prepare(&dir, &args.as_of.date()) {
             Ok(p) => p,
             Err(e) => {
                 exit = worst(exit, e);
