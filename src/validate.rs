@@ -797,11 +797,13 @@ impl Validator<'_> {
         for At { file, item: raw } in &self.pack.group_rules {
             let file = *file;
             self.rule_id(file, &raw.id, &mut seen, "group rule");
-            if let Some(kind) = self.group_kind(file, raw, params, rules, bands, grades) {
-                let by = raw.by.as_ref().and_then(|by| {
-                    self.declared(file, by, "group by")
-                        .then(|| by.value.clone())
-                });
+            // `by` is checked even when the kind's keys are not sound: every problem at once.
+            let kind = self.group_kind(file, raw, params, rules, bands, grades);
+            let by = raw.by.as_ref().and_then(|by| {
+                self.declared(file, by, "group by")
+                    .then(|| by.value.clone())
+            });
+            if let Some(kind) = kind {
                 out.push(GroupRule {
                     id: raw.id.value.clone(),
                     label: raw.label.clone(),

@@ -242,6 +242,13 @@ fn a_tie_at_the_cut_is_never_settled_silently() {
 fn quota_mistakes_are_refused() {
     let d = diagnostics(&QUOTA.replace("demote_to: dabiao", "demote_to: shifan"));
     assert!(d.iter().any(|d| d.contains("would compete again")), "{d:?}");
+    // Every problem of a quota at once, `by` included.
+    let both = QUOTA
+        .replace("demote_to: dabiao", "demote_to: shifan")
+        .replace("by: district", "by: grid");
+    let d = diagnostics(&both);
+    assert!(d.iter().any(|d| d.contains("would compete again")), "{d:?}");
+    assert!(d.iter().any(|d| d.contains("grid")), "{d:?}");
     let d = diagnostics(&QUOTA.replace("at_most: 2", "at_most: 1.5"));
     assert!(
         d.iter()
