@@ -81,7 +81,7 @@ fn a_decision_table_grades_by_score_and_checks_first_hit() {
     );
     assert_eq!(
         e.outcomes[2].band.as_deref(),
-        Some("row 2: score 70 >= 60, < 90; org_type 组织类型 = social (wants social)")
+        Some("row 2: score 70 >= 60, < 90; org_type 组织类型 = 社会组织 (wants 社会组织)")
     );
     assert_eq!(e.summary.money_total.yuan(), 20000.0);
 }

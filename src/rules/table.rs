@@ -44,6 +44,34 @@ pub struct Input {
     pub label: String,
     pub source: Source,
     pub kind: InputKind,
+    /// A choice field's values with their labels, so explanations say 社会组织, not `social`.
+    pub choices: IndexMap<String, String>,
+}
+
+impl Input {
+    /// A value as people read it: a choice's label, anything else as it is.
+    fn shown(&self, value: &str) -> String {
+        self.choices
+            .get(value)
+            .cloned()
+            .unwrap_or_else(|| value.to_owned())
+    }
+
+    fn shown_value(&self, value: &InputValue) -> String {
+        match value {
+            InputValue::Text(s) => self.shown(s),
+            other => other.to_string(),
+        }
+    }
+
+    fn shown_condition(&self, c: &Condition) -> String {
+        match c {
+            Condition::Text { value, negated } => {
+                format!("{}{}", if *negated { "!= " } else { "" }, self.shown(value))
+            }
+            other => other.describe(),
+        }
+    }
 }
 
 /// Where an input's value comes from.
@@ -410,11 +438,22 @@ impl Table {
                         Some(i) => i,
                         None => match Table::input(v, file, key, t, rules) {
                             Some((source, label, kind)) => {
+                                let choices = match &source {
+                                    Source::Field(f) => match v.pack.schema.field(f).map(|d| &d.ty)
+                                    {
+                                        Some(crate::schema::FieldType::Enum(values)) => {
+                                            values.clone()
+                                        }
+                                        _ => IndexMap::new(),
+                                    },
+                                    Source::Score | Source::Rule(_) => IndexMap::new(),
+                                };
                                 inputs.push(Input {
                                     key: key.value.clone(),
                                     label,
                                     source,
                                     kind,
+                                    choices,
                                 });
                                 inputs.len() - 1
                             }
@@ -650,9 +689,10 @@ impl Table {
                 } else {
                     format!("{} {}", input.key, input.label)
                 };
+                let value = input.shown_value(&values[*i]);
                 match c {
-                    Condition::Number(_) => format!("{name} {} {}", values[*i], c.describe()),
-                    _ => format!("{name} = {} (wants {})", values[*i], c.describe()),
+                    Condition::Number(_) => format!("{name} {value} {}", c.describe()),
+                    _ => format!("{name} = {value} (wants {})", input.shown_condition(c)),
                 }
             })
             .collect();
@@ -668,7 +708,7 @@ impl Table {
         self.inputs
             .iter()
             .zip(values)
-            .map(|(input, v)| format!("{} {v}", input.label))
+            .map(|(input, v)| format!("{} {}", input.label, input.shown_value(v)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -732,6 +772,7 @@ mod tests {
             label: key.into(),
             source: Source::Score,
             kind,
+            choices: IndexMap::new(),
         };
         let row = |conditions, grade: &str| Row {
             conditions,
