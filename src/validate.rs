@@ -898,11 +898,10 @@ impl Validator<'_> {
                 let demote_to = raw
                     .demote_to
                     .as_ref()
-                    .filter(|g| self.known_grade(file, g, grades))
-                    .map(|g| g.value.clone());
+                    .and_then(|g| self.grade_id(file, g, grades));
                 let (select, prefer) = select?;
-                if let Some(g) = &raw.demote_to
-                    && select.grades.contains(&g.value)
+                if let (Some(g), Some(id)) = (&raw.demote_to, &demote_to)
+                    && select.grades.contains(id)
                 {
                     let message = format!(
                         "`demote_to: {}` is one of the grades the quota selects: a demoted record would compete again",
@@ -970,9 +969,11 @@ impl Validator<'_> {
         bands: Option<&Bands>,
         grades: &IndexMap<String, Grade>,
     ) -> (Selector, Vec<Prefer>) {
-        for g in &raw.grades {
-            self.known_grade(file, g, grades);
-        }
+        let selected: Vec<String> = raw
+            .grades
+            .iter()
+            .filter_map(|g| self.grade_id(file, g, grades))
+            .collect();
         let mut prefer = Vec::new();
         for p in &raw.prefer {
             if !prefers {
@@ -1010,7 +1011,7 @@ impl Validator<'_> {
             }
         }
         let selector = Selector {
-            grades: raw.grades.iter().map(|g| g.value.clone()).collect(),
+            grades: selected,
             when: raw.when.as_ref().map(|w| Expr {
                 text: w.value.clone(),
                 loc: self.pack.loc(file, w),
@@ -1026,6 +1027,23 @@ impl Validator<'_> {
     }
 
     /// Whether `grade` is declared; an error with a did-you-mean when it is not.
+    /// A grade named by its id or by its Chinese label (示范, as staff say it), as its id; an
+    /// unknown one is an error with a did-you-mean.
+    pub(crate) fn grade_id(
+        &mut self,
+        file: usize,
+        grade: &Spanned<String>,
+        grades: &IndexMap<String, Grade>,
+    ) -> Option<String> {
+        if !grades.contains_key(&grade.value)
+            && let Some((id, _)) = grades.iter().find(|(_, g)| g.label == grade.value)
+        {
+            return Some(id.clone());
+        }
+        self.known_grade(file, grade, grades)
+            .then(|| grade.value.clone())
+    }
+
     pub(crate) fn known_grade(
         &mut self,
         file: usize,
@@ -1370,13 +1388,15 @@ impl Validator<'_> {
             },
         ) in &self.pack.grades
         {
-            // Raw rules, so a veto rule with a mistake of its own does not also make its grade unused.
+            // Raw rules, so a veto rule with a mistake of its own does not also make its grade
+            // unused; a grade may be named by its id or its label.
+            let names = |g: &str| g == name || grades.get(name).is_some_and(|d| d.label == g);
             let used = bands.is_some_and(|b| b.bands.iter().any(|band| &band.grade == name))
                 || self
                     .pack
                     .rules
                     .iter()
-                    .any(|r| r.item.grade.as_ref().is_some_and(|g| &g.value == name))
+                    .any(|r| r.item.grade.as_ref().is_some_and(|g| names(&g.value)))
                 || self
                     .pack
                     .rules
@@ -1384,16 +1404,14 @@ impl Validator<'_> {
                     .flat_map(|r| r.item.rows.iter().flatten())
                     .any(|row| {
                         row.iter().any(|(k, v)| {
-                            k.value == "grade"
-                                && matches!(&v.value, Literal::Str(g) if g == name
-                                || grades.get(name).is_some_and(|d| &d.label == g))
+                            k.value == "grade" && matches!(&v.value, Literal::Str(g) if names(g))
                         })
                     })
                 || self
                     .pack
                     .group_rules
                     .iter()
-                    .any(|r| r.item.demote_to.as_ref().is_some_and(|g| &g.value == name));
+                    .any(|r| r.item.demote_to.as_ref().is_some_and(|g| names(&g.value)));
             if !used && grades.contains_key(name) {
                 self.warning(
                     *file,

@@ -238,6 +238,25 @@ fn a_tie_at_the_cut_is_never_settled_silently() {
     assert_eq!(e.summary.money_total.yuan(), 40000.0);
 }
 
+/// Grades named by their Chinese labels in a quota, as staff say them.
+#[test]
+fn a_quota_names_grades_by_label_too() {
+    let by_label = QUOTA
+        .replace("grades: [shifan]", "grades: [示范]")
+        .replace("demote_to: dabiao", "demote_to: 达标");
+    assert!(
+        diagnostics(&by_label).is_empty(),
+        "{:?}",
+        diagnostics(&by_label)
+    );
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\n\
+               E1,东城,10,1\nE2,东城,9,5\nE3,东城,9,3\n";
+    assert_eq!(
+        grades(&evaluate(&by_label, csv)),
+        [("E1", "shifan"), ("E2", "shifan"), ("E3", "dabiao")]
+    );
+}
+
 #[test]
 fn quota_mistakes_are_refused() {
     let d = diagnostics(&QUOTA.replace("demote_to: dabiao", "demote_to: shifan"));

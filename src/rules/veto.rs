@@ -43,17 +43,7 @@ impl Veto {
     pub(crate) fn validate(v: &mut Validator<'_>, r: &RuleInput<'_>) -> Option<Self> {
         let (file, raw) = (r.file, r.raw);
         let grade = match &raw.grade {
-            Some(g) if r.grades.contains_key(&g.value) => Some(g.value.clone()),
-            Some(g) => {
-                v.error(
-                    file,
-                    g,
-                    "unknown-grade",
-                    format!("unknown grade `{}`", g.value),
-                )
-                .help = Some("declare it under `grades:`".into());
-                None
-            }
+            Some(g) => v.grade_id(file, g, r.grades),
             None => {
                 v.missing(r, "grade");
                 None
