@@ -917,6 +917,12 @@ impl Validator<'_> {
                     self.error(file, &raw.kind, "group-rule", message);
                     return None;
                 }
+                if prefer.is_empty() {
+                    let message = format!(
+                        "quota `{id}` has no `prefer`: in a group with more candidates than places, all of them tie and none is graded"
+                    );
+                    self.warning(file, &raw.kind, "quota-unranked", message);
+                }
                 GroupKind::Quota {
                     select,
                     prefer,

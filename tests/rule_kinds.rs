@@ -437,3 +437,11 @@ fn table_grades_by_label_and_one_error_each() {
         "{d:?}"
     );
 }
+
+/// A quota that does not say how to rank leaves every over-full group undecided: `check` says
+/// so before a ledger does.
+#[test]
+fn a_quota_without_a_ranking_is_warned_about() {
+    let d = diagnostics(&QUOTA.replace(", prefer: [score, service_activities]", ""));
+    assert!(d.iter().any(|d| d.contains("quota-unranked")), "{d:?}");
+}
