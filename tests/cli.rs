@@ -737,6 +737,19 @@ fn diff_reports_records_that_fail_to_evaluate() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["errors"]["old"][0]["record"], "B");
     assert_eq!(json["errors"]["new"][0]["record"], "B");
+    // The summary says the deltas leave them out.
+    let out = liangxin(&[
+        "diff",
+        "longwen-points",
+        "fixtures/diff/longwen-880",
+        "--records",
+        ledger.to_str().unwrap(),
+    ]);
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("not evaluated 未能测评") && table.contains("1 → 1 records"),
+        "{table}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

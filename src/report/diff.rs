@@ -84,6 +84,22 @@ impl DiffReport<'_> {
                 d.groups.len().to_string(),
             ));
         }
+        // Records one side could not evaluate are in neither side's money and pass rate: say how
+        // many, so a delta is not read as the rules' change alone.
+        let refused = |errors: &[RecordError]| {
+            let mut rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
+            rows.dedup();
+            rows.len()
+        };
+        let (old_refused, new_refused) = (refused(self.errors.0), refused(self.errors.1));
+        if old_refused + new_refused > 0 {
+            facts.push((
+                "not evaluated 未能测评".to_owned(),
+                format!(
+                    "{old_refused} → {new_refused} records (not in the money and pass rate above; see the errors below)"
+                ),
+            ));
+        }
         let mut transitions =
             Table::new(vec![Column::new("old", "原 \\ 新 old \\ new", Kind::Grade)]);
         for g in self.new.grades.keys() {
