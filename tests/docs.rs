@@ -100,9 +100,13 @@ fn the_guide_examples_do_what_the_guide_says() {
 #[test]
 fn the_reliability_table_names_tests_that_exist() {
     let doc = std::fs::read_to_string("docs/reliability.md").unwrap();
-    // Every Rust file under src/ and tests/, however deep a module sits.
+    // Every Rust file under src/, crates/ and tests/, however deep a module sits.
     let mut sources = String::new();
-    let mut dirs = vec![std::path::PathBuf::from("src"), "tests".into()];
+    let mut dirs = vec![
+        std::path::PathBuf::from("src"),
+        "crates".into(),
+        "tests".into(),
+    ];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use liangxin::compare::{compare, coverage};
 use liangxin::evaluate::group_field;
-use liangxin::report::{CompareReport, Format, coverage_document, standard_line};
+use liangxin::report::{CompareReport, coverage_document, standard_line};
 
+use super::choices::Format;
 use super::{Exit, date, output, packs};
 
 #[derive(Debug, clap::Args)]

@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    output::report_failures_as_json(args.out.format == liangxin::report::Format::Json);
+    output::report_failures_as_json(args.out.format == super::choices::Format::Json);
     if let Err(exit) = args.out.check() {
         return exit;
     }

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use liangxin::evaluate::group_field;
-use liangxin::report::{EvalReport, Format};
+use liangxin::report::EvalReport;
 
+use super::choices::Format;
 use super::{Exit, date, output, packs, watch};
 
 #[derive(Debug, clap::Args)]

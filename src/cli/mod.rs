@@ -9,6 +9,7 @@ macro_rules! say {
 }
 
 pub mod check;
+pub mod choices;
 pub mod compare;
 mod date;
 pub mod diff;

@@ -4,7 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use liangxin::report::{Format, Options};
+use liangxin::report::Options;
+
+use super::choices::{Format, Lang};
 
 use super::Exit;
 
@@ -27,14 +29,14 @@ pub struct OutputArgs {
     /// The labels of headings and columns: both (中文 English), zh or en. The packs' own words
     /// (grades, treatments) stay as the cities write them.
     #[arg(long, value_enum, default_value = "both")]
-    pub lang: liangxin::report::Lang,
+    pub lang: Lang,
 }
 
 impl OutputArgs {
     pub fn options(&self) -> Options {
         Options {
             excel: self.excel_csv(),
-            lang: self.lang,
+            lang: self.lang.into(),
             width: self.width(),
         }
     }
@@ -82,7 +84,7 @@ impl OutputArgs {
         doc: impl FnOnce() -> liangxin::report::doc::Document,
         json: impl FnOnce() -> serde_json::Value,
     ) -> Result<(), Exit> {
-        match liangxin::report::render(doc, json, self.format, self.options()) {
+        match liangxin::report::render(doc, json, self.format.into(), self.options()) {
             Ok(bytes) => self.write(&bytes),
             Err(e) => {
                 eprintln!("error: {e}");

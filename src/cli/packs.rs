@@ -114,7 +114,7 @@ pub struct LedgerArgs {
     /// What to do with what a workbook hides (hidden sheets, rows and columns) or strikes
     /// through: skip it with a note naming it, refuse the ledger, or read it with a note.
     #[arg(long, value_enum, default_value = "skip")]
-    pub hidden: liangxin::workbook::Hidden,
+    pub hidden: super::choices::Hidden,
 }
 
 impl LedgerArgs {
@@ -124,7 +124,7 @@ impl LedgerArgs {
             sheet: self.sheet.clone(),
             header_row: self.header_row.map(|n| n as usize),
             columns: self.columns.clone(),
-            hidden: self.hidden,
+            hidden: self.hidden.into(),
         }
     }
 }

@@ -10,7 +10,7 @@
 use super::doc::{Block, Document};
 
 /// Which labels a report shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Lang {
     /// Chinese and English side by side.
     #[default]

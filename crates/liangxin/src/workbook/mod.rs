@@ -31,7 +31,7 @@ use formulas::Formulas;
 /// What to do with what a workbook hides or strikes out: hidden sheets, hidden rows, hidden
 /// columns and struck-through rows (every filled cell struck, or the id cell). None of it is ever
 /// read silently.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Hidden {
     /// Leave them out, with a note naming them (a hidden column that would fill a field is
     /// dropped, so it cannot stand in for or clash with the visible one).

@@ -37,9 +37,9 @@ impl Subject {
     /// The dictionary shipped with the binary.
     pub fn builtin_schema_text(self) -> &'static str {
         match self {
-            Subject::Member => include_str!("../schema/member.yaml"),
-            Subject::Organization => include_str!("../schema/organization.yaml"),
-            Subject::Dossier => include_str!("../schema/dossier.yaml"),
+            Subject::Member => include_str!("../../../schema/member.yaml"),
+            Subject::Organization => include_str!("../../../schema/organization.yaml"),
+            Subject::Dossier => include_str!("../../../schema/dossier.yaml"),
         }
     }
 }

@@ -23,7 +23,7 @@ pub struct Dimensions {
 }
 
 /// The dimension list shipped with the binary.
-pub const BUILTIN: &str = include_str!("../schema/dimensions.yaml");
+pub const BUILTIN: &str = include_str!("../../../schema/dimensions.yaml");
 
 impl Dimensions {
     pub fn parse(text: &str, origin: &str) -> Result<Dimensions, Diagnostic> {

@@ -152,19 +152,19 @@ fn evaluate_generated(prepared: &Prepared) {
 const BUNDLED: [(&str, &str, Option<&str>); 3] = [
     (
         "longwen-points",
-        include_str!("../policies/longwen-points/policy.yaml"),
+        include_str!("../../../policies/longwen-points/policy.yaml"),
         None,
     ),
     (
         "jinan-sanqiang-sanhao",
-        include_str!("../policies/jinan-sanqiang-sanhao/policy.yaml"),
+        include_str!("../../../policies/jinan-sanqiang-sanhao/policy.yaml"),
         Some(include_str!(
-            "../policies/jinan-sanqiang-sanhao/scripts/reputation.rhai"
+            "../../../policies/jinan-sanqiang-sanhao/scripts/reputation.rhai"
         )),
     ),
     (
         "ganjingzi-development",
-        include_str!("../policies/ganjingzi-development/policy.yaml"),
+        include_str!("../../../policies/ganjingzi-development/policy.yaml"),
         None,
     ),
 ];

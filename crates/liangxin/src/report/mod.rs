@@ -25,7 +25,7 @@ pub use lang::Lang;
 pub use xlsx::Error as WorkbookError;
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned tables and a summary, for reading in a terminal (fitted to its width).
     Table,
