@@ -1,0 +1,177 @@
+//! The JSON API for other systems (智慧党建 platforms): list, check, evaluate, explain.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::errors::{ApiFailure, Failure};
+use crate::{AppState, blocking, library, upload};
+
+type ApiResult = Result<Response, ApiFailure>;
+
+/// The OpenAPI document, written by hand.
+const OPENAPI: &str = include_str!("openapi.json");
+
+/// `?as_of=YYYY-MM-DD`: the date dated params are read at (default: today).
+#[derive(Debug, Deserialize)]
+pub struct AsOf {
+    pub as_of: Option<String>,
+}
+
+fn as_of(query: Result<Query<AsOf>, QueryRejection>) -> Result<String, Failure> {
+    let Query(q) =
+        query.map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "query", e.body_text()))?;
+    library::as_of(q.as_of.as_deref())
+}
+
+fn body(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, Failure> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure::too_large(state.body_limit)
+        } else {
+            Failure::new(StatusCode::BAD_REQUEST, "body", e.body_text())
+        }
+    })
+}
+
+fn json_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> Response {
+    json_text(OPENAPI.to_owned())
+}
+
+/// `GET /api/packs`: every pack of the library with its name, region, subject and version.
+pub async fn packs(State(state): State<Arc<AppState>>) -> ApiResult {
+    let library = state.library.clone();
+    let summaries = blocking(move || library::summaries(&library)).await??;
+    Ok(Json(summaries).into_response())
+}
+
+/// `POST /api/packs/{id}/check`: the pack's diagnostics, as `liangxin check --format json`
+/// gives them for one pack.
+pub async fn check(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    query: Result<Query<AsOf>, QueryRejection>,
+) -> ApiResult {
+    let dir = library::find(&state.library, &id)?;
+    let day = as_of(query)?;
+    let result =
+        blocking(
+            move || match liangxin::prepare_at(&liangxin::FsLoader, &dir, Some(&day)) {
+                Ok(p) => Ok(json!({ "pack": id, "ok": true, "diagnostics": p.warnings })),
+                Err(liangxin::LoadError::Invalid(diagnostics)) => {
+                    Ok(json!({ "pack": id, "ok": false, "diagnostics": diagnostics }))
+                }
+                Err(liangxin::LoadError::Io { path, source }) => Err(Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "io",
+                    format!("cannot read policy {path}: {source}"),
+                )),
+            },
+        )
+        .await??;
+    Ok(Json(result).into_response())
+}
+
+/// `POST /api/packs/{id}/evaluate`: a JSON array of records → the JSON of
+/// `liangxin eval --format json`.
+pub async fn evaluate(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    query: Result<Query<AsOf>, QueryRejection>,
+    records: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let dir = library::find(&state.library, &id)?;
+    let day = as_of(query)?;
+    let records = body(&state, records)?;
+    let text = blocking(move || -> Result<Vec<u8>, Failure> {
+        let prepared = library::prepare(&id, &dir, &day)?;
+        let compiled = &prepared.policy;
+        let ledger = upload::read_records(&records, &compiled.policy.schema)?;
+        let evaluation = compiled.evaluate_ledger(&ledger);
+        let report = liangxin::report::EvalReport {
+            evaluation: &evaluation,
+            grouping: None,
+            top: None,
+            traces: None,
+            summary_only: false,
+        };
+        let mut out = Vec::new();
+        report.write_json(&mut out).map_err(|e| {
+            Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
+        Ok(out)
+    })
+    .await??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
+}
+
+/// `POST /api/packs/{id}/explain`: one record (an object, or an array of one) → the JSON of
+/// `liangxin eval --record ID --explain --format json`: its outcome with its trace.
+pub async fn explain(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    query: Result<Query<AsOf>, QueryRejection>,
+    record: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let dir = library::find(&state.library, &id)?;
+    let day = as_of(query)?;
+    let record = body(&state, record)?;
+    let value = blocking(move || -> Result<serde_json::Value, Failure> {
+        let prepared = library::prepare(&id, &dir, &day)?;
+        let compiled = &prepared.policy;
+        let one_object = record
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'{');
+        let records = if one_object {
+            [b"[".as_slice(), &record, b"]"].concat()
+        } else {
+            record.to_vec()
+        };
+        let ledger = upload::read_records(&records, &compiled.policy.schema)?;
+        if ledger.records.len() + ledger.errors.len() != 1 {
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                "ledger",
+                format!(
+                    "explain 只接受一条记录 / explain takes one record, not {}",
+                    ledger.records.len() + ledger.errors.len()
+                ),
+            ));
+        }
+        let evaluation = compiled.evaluate_ledger(&ledger);
+        let traces: Vec<_> = evaluation
+            .outcomes
+            .iter()
+            .filter_map(|o| {
+                ledger
+                    .records
+                    .iter()
+                    .find(|r| r.id == o.record)
+                    .map(|r| compiled.explain(o, r))
+            })
+            .collect();
+        let report = liangxin::report::EvalReport {
+            evaluation: &evaluation,
+            grouping: None,
+            top: None,
+            traces: Some(&traces),
+            summary_only: false,
+        };
+        Ok(report.json())
+    })
+    .await??;
+    Ok(Json(value).into_response())
+}

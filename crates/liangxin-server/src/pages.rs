@@ -1,0 +1,559 @@
+//! The pages staff read, in Chinese: the library, a pack as a document, the evaluation form
+//! and its report. Templates are maud macros: checked when the crate compiles, every value
+//! HTML-escaped unless marked otherwise.
+
+use std::sync::Arc;
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use liangxin::policy::{GroupKind, Metric, Policy, Prefer, RuleKind, Selector};
+use liangxin::report::{EvalReport, Format, Options};
+
+use crate::errors::{Failure, PageFailure};
+use crate::{AppState, blocking, library, upload};
+
+type PageResult = Result<Response, PageFailure>;
+
+const STYLE: &str = include_str!("style.css");
+
+/// A page: the header with the navigation, the content, the footer.
+fn layout(title: &str, content: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 两新测评工作台" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    strong { "两新测评工作台" }
+                    nav {
+                        a href="/" { "标准库" }
+                        a href="/evaluate" { "测评" }
+                        a href="/api/openapi.json" { "接口 API" }
+                    }
+                }
+                main { (content) }
+                footer { "liangxin " (env!("CARGO_PKG_VERSION")) " · 仅本机访问，尚无登录" }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// The page for a failed request.
+pub fn failure_page(title: &str, message: &str, details: Option<&serde_json::Value>) -> String {
+    let diagnostics: Vec<String> = details
+        .and_then(|d| d.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {}",
+                        d["location"].as_str().unwrap_or_default(),
+                        d["message"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    layout(
+        title,
+        html! {
+            h1 { (title) }
+            pre.error { (message) }
+            @if !diagnostics.is_empty() {
+                ul { @for d in &diagnostics { li { (d) } } }
+            }
+            p { a href="/" { "返回标准库" } " · " a href="/evaluate" { "重新测评" } }
+        },
+    )
+}
+
+fn subject_zh(subject: &str) -> &'static str {
+    match subject {
+        "member" => "党员",
+        "organization" => "党组织",
+        "dossier" => "发展党员档案",
+        _ => "",
+    }
+}
+
+/// `GET /`: 标准库.
+pub async fn library(State(state): State<Arc<AppState>>) -> PageResult {
+    let dir = state.library.clone();
+    let packs = blocking(move || library::summaries(&dir)).await??;
+    let page = layout(
+        "标准库",
+        html! {
+            h1 { "标准库" }
+            p.muted { "标准目录：" code { (state.library.display()) } }
+            table {
+                thead { tr { th { "标准" } th { "地区" } th { "对象" } th { "版本" } th { "编号" } } }
+                tbody {
+                    @for p in &packs {
+                        tr {
+                            @if p.ok {
+                                td { a href={ "/packs/" (p.id) } { (p.name) } }
+                                td { (p.region) }
+                                td { (subject_zh(&p.subject)) " " span.muted { (p.subject) } }
+                                td { (p.version) }
+                            } @else {
+                                td colspan="4" { "（标准有错误，无法读取；请运行 liangxin check）" }
+                            }
+                            td { code { (p.id) } }
+                        }
+                    }
+                }
+            }
+            p { a.button href="/evaluate" { "上传台账测评 →" } }
+        },
+    );
+    Ok(Html(page).into_response())
+}
+
+fn num(x: f64) -> String {
+    liangxin::number::format(x)
+}
+
+fn assumed(flag: bool) -> Markup {
+    html! { @if flag { span.assumed title="原文未给出，此值为假设" { "已假设" } } }
+}
+
+/// The fields of the policy an expression mentions (by id or Chinese label).
+fn reads(policy: &Policy, text: &str) -> Vec<String> {
+    policy
+        .fields
+        .iter()
+        .filter_map(|id| {
+            let label = policy
+                .schema
+                .field(id)
+                .map_or(id.as_str(), |f| f.label.as_str());
+            (text.contains(id.as_str()) || text.contains(label)).then(|| label.to_owned())
+        })
+        .collect()
+}
+
+fn grade_label<'a>(policy: &'a Policy, id: &'a str) -> &'a str {
+    policy.grades.get(id).map_or(id, |g| g.label.as_str())
+}
+
+fn kind_zh(kind: &RuleKind) -> &'static str {
+    match kind.name() {
+        "base" => "基础分",
+        "points" => "加减分",
+        "bonus" => "加分",
+        "deduction" => "扣分",
+        "veto" => "一票否决",
+        "checklist" => "达标条件",
+        "money" => "奖补",
+        "procedure" => "程序",
+        "table" => "决定表",
+        _ => "",
+    }
+}
+
+/// What a rule does, in a cell.
+fn rule_body(policy: &Policy, kind: &RuleKind) -> (Markup, Vec<String>) {
+    match kind {
+        RuleKind::Base(b) => (html! { "起始分 " strong { (num(b.value)) } }, Vec::new()),
+        RuleKind::Points(p) => (
+            html! {
+                code { (p.expr.text) }
+                @if let Some(max) = p.max { " · 上限 " (num(max)) }
+                @if let Some(min) = p.min { " · 下限 " (num(min)) }
+                @if let Some(c) = &p.category {
+                    " · 计入 " (policy.categories.get(c).map_or(c.as_str(), |c| c.label.as_str()))
+                }
+            },
+            reads(policy, &p.expr.text),
+        ),
+        RuleKind::Veto(v) => (
+            html! { "当 " code { (v.when.text) } " 时定为 " strong { (grade_label(policy, &v.grade)) } },
+            reads(policy, &v.when.text),
+        ),
+        RuleKind::Checklist(c) => {
+            let mut fields = Vec::new();
+            for criterion in &c.criteria {
+                fields.extend(reads(policy, &criterion.expr.text));
+            }
+            fields.dedup();
+            (
+                html! {
+                    "至少满足 " (c.at_least) " / " (c.criteria.len()) " 项："
+                    ol { @for k in &c.criteria {
+                        li { (k.label) "：" code { (k.expr.text) } " " (assumed(k.assumed)) }
+                    } }
+                },
+                fields,
+            )
+        }
+        RuleKind::Money(m) => (
+            html! {
+                "奖补 " strong { (m.amount) " 元" }
+                @if let Some(when) = &m.when { "，当 " code { (when.text) } }
+            },
+            m.when
+                .as_ref()
+                .map(|w| reads(policy, &w.text))
+                .unwrap_or_default(),
+        ),
+        RuleKind::Procedure(p) => (
+            html! {
+                ol { @for s in &p.steps {
+                    li {
+                        (s.label)
+                        @if !s.required { "（可选）" }
+                        @if let Some(w) = &s.not_before {
+                            " · 不早于第 " (w.after + 1) " 步后 " (w.interval.describe()) " " (assumed(w.assumed))
+                        }
+                        @if let Some(w) = &s.not_after {
+                            " · 不晚于第 " (w.after + 1) " 步后 " (w.interval.describe()) " " (assumed(w.assumed))
+                        }
+                    }
+                } }
+            },
+            p.steps
+                .iter()
+                .map(|s| {
+                    policy
+                        .schema
+                        .field(&s.field)
+                        .map_or(s.field.clone(), |f| f.label.clone())
+                })
+                .collect(),
+        ),
+        RuleKind::Table(t) => (
+            html! {
+                table.inner {
+                    thead { tr { @for i in &t.inputs { th { (i.label) } } th { "等次" } } }
+                    tbody { @for row in &t.rows {
+                        tr {
+                            @for (i, _) in t.inputs.iter().enumerate() {
+                                td { @for (at, c) in &row.conditions { @if *at == i { (c.describe()) } } }
+                            }
+                            td { (grade_label(policy, &row.grade)) }
+                        }
+                    } }
+                }
+            },
+            t.inputs.iter().map(|i| i.label.clone()).collect(),
+        ),
+    }
+}
+
+fn selector(policy: &Policy, s: &Selector) -> Markup {
+    html! {
+        @if !s.grades.is_empty() {
+            "等次为 " (s.grades.iter().map(|g| grade_label(policy, g)).collect::<Vec<_>>().join("、"))
+        }
+        @if let Some(w) = &s.when { " 当 " code { (w.text) } }
+        @if let Some(r) = &s.require { " 且须 " code { (r.text) } }
+        @if s.grades.is_empty() && s.when.is_none() { "全部记录" }
+    }
+}
+
+fn prefer(p: &[Prefer]) -> String {
+    p.iter()
+        .map(|p| match p {
+            Prefer::Metric => "等次指标".to_owned(),
+            Prefer::Score => "得分".to_owned(),
+            Prefer::Field(f) => f.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" > ")
+}
+
+fn pack_document(id: &str, policy: &Policy) -> Markup {
+    let m = &policy.meta;
+    html! {
+        h1 { (m.name) }
+        table.facts {
+            tr { th { "编号" } td { code { (id) } } }
+            tr { th { "地区" } td { (m.region) } }
+            tr { th { "对象" } td { (subject_zh(m.subject.as_str())) " (" (m.subject) ")" } }
+            tr { th { "版本" } td { (m.version) } }
+            tr { th { "施行日期" } td { (m.effective) } }
+            @if let Some(day) = &m.as_of { tr { th { "参数日期" } td { (day) } } }
+            tr { th { "出处" } td { (m.source) } }
+            @if !m.extends.is_empty() { tr { th { "继承自" } td { (m.extends.join("、")) } } }
+        }
+        h2 { "规则" }
+        table {
+            thead { tr { th { "规则" } th { "类型" } th { "内容" } th { "读取" } th { "维度" } } }
+            tbody { @for r in &policy.rules {
+                @let (body, fields) = rule_body(policy, &r.kind);
+                tr {
+                    td { (r.label) " " (assumed(r.assumed)) br; code.muted { (r.id) } }
+                    td { (kind_zh(&r.kind)) }
+                    td { (body) }
+                    td { (fields.join("、")) }
+                    td { (r.dimension.as_deref().unwrap_or("")) }
+                }
+            } }
+        }
+        @if !policy.params.is_empty() {
+            h2 { "参数" }
+            table {
+                thead { tr { th { "参数" } th { "取值" } th { "依据" } } }
+                tbody { @for (pid, p) in &policy.params {
+                    tr {
+                        td { (p.label) br; code.muted { (pid) } }
+                        td {
+                            (param_value(&p.value))
+                            @for (day, v) in &p.history { br; span.muted { (day) " 起：" (param_value(v)) } }
+                            @if let Some(i) = &p.before_as_of { br; span.muted { "测评日前 " (i.describe()) } }
+                        }
+                        td { (p.source.as_deref().unwrap_or("")) " " (assumed(p.assumed)) }
+                    }
+                } }
+            }
+        }
+        @if !policy.categories.is_empty() {
+            h2 { "分类上限" }
+            table {
+                thead { tr { th { "分类" } th { "下限" } th { "上限" } } }
+                tbody { @for c in policy.categories.values() {
+                    tr {
+                        td { (c.label) " " (assumed(c.assumed)) }
+                        td { (c.min.map(num).unwrap_or_default()) }
+                        td { (c.max.map(num).unwrap_or_default()) }
+                    }
+                } }
+            }
+        }
+        @if let Some(bands) = &policy.bands {
+            h2 { "等次线 " (assumed(bands.assumed)) }
+            p.muted { "按" (match bands.on { Metric::Score => "得分".to_owned(), Metric::ChecklistsPassed => "达标的条件项数".to_owned(), Metric::Rule(i) => policy.rules.get(i).map_or(String::new(), |r| r.label.clone()) }) "定等" }
+            table {
+                thead { tr { th { "等次" } th { "范围" } } }
+                tbody { @for b in &bands.bands {
+                    tr { td { (grade_label(policy, &b.grade)) } td { (band_range(b)) } }
+                } }
+            }
+        }
+        h2 { "等次与待遇" }
+        table {
+            thead { tr { th { "等次" } th { "达标" } th { "待遇/处理" } th { "奖补（元）" } th { "期限" } } }
+            tbody { @for g in policy.grades.values() {
+                tr {
+                    td { (g.label) " " (assumed(g.assumed)) }
+                    td { @if g.pass { "是" } @else { "否" } }
+                    td { @for a in &g.actions { (a) br; } }
+                    td.num { @if !g.money.is_zero() { (g.money) } }
+                    td { @if let Some(d) = &g.due { (d.within_text) " " (assumed(d.assumed)) } }
+                }
+            } }
+        }
+        @if let Some(r) = &policy.ranking {
+            p { "排名：" @if r.exclude_vetoed { "一票否决者不参加排名" } @else { "全部记录参加排名" } " " (assumed(r.assumed)) }
+        }
+        @if let Some(b) = &policy.budget {
+            p { "经费：" (b.label) " " strong { (b.amount) " 元" } " " span.muted { (b.source.as_deref().unwrap_or("")) } }
+        }
+        @if !policy.group_rules.is_empty() {
+            h2 { "集体规则" }
+            table {
+                thead { tr { th { "规则" } th { "分组" } th { "内容" } th { "依据" } } }
+                tbody { @for g in &policy.group_rules {
+                    tr {
+                        td { (g.label) br; code.muted { (g.id) } }
+                        td { (g.by.as_deref().map(|f| policy.schema.field(f).map_or(f, |d| d.label.as_str())).unwrap_or("全部")) }
+                        td { (group_kind(policy, &g.kind)) }
+                        td { (g.source.as_deref().unwrap_or("")) " " (assumed(g.assumed)) }
+                    }
+                } }
+            }
+        }
+        p { a.button href={ "/evaluate?pack=" (id) } { "用此标准测评 →" } }
+    }
+}
+
+fn group_kind(policy: &Policy, kind: &GroupKind) -> Markup {
+    match kind {
+        GroupKind::Lead {
+            lead,
+            prefer: p,
+            pair,
+        } => html! {
+            "每组选一个牵头：" (selector(policy, lead))
+            @if !p.is_empty() { "，优先 " (prefer(p)) }
+            @if let Some(pair) = pair { "；结对：" (selector(policy, pair)) }
+        },
+        GroupKind::Rate {
+            count,
+            of,
+            at_least,
+        } => html! {
+            "比例：" (selector(policy, count))
+            @if let Some(of) = of { " / " (selector(policy, of)) }
+            @if let Some(t) = at_least { "，不低于 " (liangxin::number::percent(*t)) }
+        },
+        GroupKind::Quota {
+            select,
+            prefer: p,
+            at_most,
+            demote_to,
+        } => html! {
+            "名额：" (selector(policy, select)) " 至多 " (at_most) " 个"
+            @if !p.is_empty() { "，按 " (prefer(p)) " 排序" }
+            "，其余定为 " (grade_label(policy, demote_to))
+        },
+    }
+}
+
+fn param_value(v: &liangxin::policy::ParamValue) -> String {
+    match v {
+        liangxin::policy::ParamValue::Num(n) => num(*n),
+        liangxin::policy::ParamValue::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
+        liangxin::policy::ParamValue::Str(s) => s.clone(),
+    }
+}
+
+fn band_range(b: &liangxin::policy::Band) -> String {
+    let lower = b
+        .lower
+        .map(|l| format!("{} {}", if l.inclusive { "≥" } else { ">" }, num(l.value)));
+    let upper = b
+        .upper
+        .map(|u| format!("{} {}", if u.inclusive { "≤" } else { "<" }, num(u.value)));
+    match (lower, upper) {
+        (Some(l), Some(u)) => format!("{l} 且 {u}"),
+        (Some(l), None) => l,
+        (None, Some(u)) => u,
+        (None, None) => "全部".to_owned(),
+    }
+}
+
+/// `GET /packs/{id}`: the pack as a readable document.
+pub async fn pack(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> PageResult {
+    let dir = library::find(&state.library, &id)?;
+    let day = library::today();
+    let page = blocking(move || -> Result<String, Failure> {
+        let prepared = library::prepare(&id, &dir, &day)?;
+        let policy = &prepared.policy.policy;
+        Ok(layout(&policy.meta.name, pack_document(&id, policy)))
+    })
+    .await??;
+    Ok(Html(page).into_response())
+}
+
+/// `GET /evaluate`: the form.
+pub async fn evaluate_form(
+    State(state): State<Arc<AppState>>,
+    query: axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let dir = state.library.clone();
+    let packs = blocking(move || library::summaries(&dir)).await??;
+    let chosen = query.get("pack").cloned().unwrap_or_default();
+    let today = library::today();
+    let page = layout(
+        "测评",
+        html! {
+            h1 { "测评" }
+            p { "上传台账（CSV、Excel .xlsx/.xls、WPS .ods、JSON 或 YAML；UTF-8、GBK 均可），选择标准和测评日期。" }
+            form method="post" action="/evaluate" enctype="multipart/form-data" {
+                label { "标准 "
+                    select name="pack" required {
+                        @for p in packs.iter().filter(|p| p.ok) {
+                            option value=(p.id) selected[p.id == chosen] { (p.name) "（" (p.region) "）" }
+                        }
+                    }
+                }
+                label { "测评日期 " input type="date" name="as_of" value=(today); }
+                label { "台账文件 " input type="file" name="ledger" required; }
+                button type="submit" { "测评" }
+            }
+            p.muted { "文件大小上限 " (state.body_limit / (1024 * 1024)) " MiB。" }
+        },
+    );
+    Ok(Html(page).into_response())
+}
+
+/// `POST /evaluate`: the uploaded ledger evaluated under the chosen pack, as the HTML report.
+pub async fn evaluate(State(state): State<Arc<AppState>>, mut form: Multipart) -> PageResult {
+    let limit = state.body_limit;
+    let field_failure = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure::too_large(limit)
+        } else {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "upload",
+                format!(
+                    "上传内容无法读取 / the upload cannot be read: {}",
+                    e.body_text()
+                ),
+            )
+        }
+    };
+    let (mut pack, mut as_of, mut ledger) = (None, None, None);
+    while let Some(field) = form.next_field().await.map_err(field_failure)? {
+        match field.name() {
+            Some("pack") => pack = Some(field.text().await.map_err(field_failure)?),
+            Some("as_of") => as_of = Some(field.text().await.map_err(field_failure)?),
+            Some("ledger") => {
+                let name = field.file_name().unwrap_or("ledger.csv").to_owned();
+                ledger = Some((name, field.bytes().await.map_err(field_failure)?));
+            }
+            _ => {}
+        }
+    }
+    let missing = |what: &str| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "upload",
+            format!("请{what} / the form lacks its {what}"),
+        )
+    };
+    let id = pack.ok_or_else(|| missing("选择标准"))?;
+    let (name, bytes) = ledger.ok_or_else(|| missing("选择台账文件"))?;
+    let dir = library::find(&state.library, &id)?;
+    let day = library::as_of(as_of.as_deref())?;
+    let page = blocking(move || -> Result<String, Failure> {
+        let prepared = library::prepare(&id, &dir, &day)?;
+        let compiled = &prepared.policy;
+        let ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
+        let evaluation = compiled.evaluate_ledger(&ledger);
+        let report = EvalReport {
+            evaluation: &evaluation,
+            grouping: None,
+            top: compiled.policy.ranking.as_ref().map(|_| 10),
+            traces: None,
+            summary_only: false,
+        };
+        let html = liangxin::report::render(
+            || report.document(),
+            || report.json(),
+            Format::Html,
+            Options::default(),
+        )
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))?;
+        let html = String::from_utf8_lossy(&html).into_owned();
+        let nav = html! {
+            nav.workbench style="font:14px sans-serif;padding:6px 12px;background:#8b1a1a" {
+                a style="color:#fff;margin-right:1em" href="/" { "标准库" }
+                a style="color:#fff;margin-right:1em" href="/evaluate" { "再次测评" }
+                span style="color:#fff" { "台账：" (ledger.path) " · 标准：" (compiled.policy.meta.name) " · 测评日期 " (day) }
+            }
+        }
+        .into_string();
+        Ok(match html.find("<body>") {
+            Some(at) => {
+                let at = at + "<body>".len();
+                format!("{}{nav}{}", &html[..at], &html[at..])
+            }
+            None => html,
+        })
+    })
+    .await??;
+    Ok(Html(page).into_response())
+}
