@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         cli::Command::Schema(a) => cli::schema::run(a),
         cli::Command::Gen(a) => cli::generate::run(a),
         cli::Command::Template(a) => cli::template::run(a),
+        cli::Command::Serve(a) => cli::serve::run(a),
         cli::Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

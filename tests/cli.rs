@@ -1113,3 +1113,56 @@ fn check_and_eval_give_a_relative_date_its_as_of_date() {
     assert_eq!(test("2026-12-01"), Some(1));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `liangxin serve` starts the workbench on the bundled packs, prints its address, and answers
+/// a browser and a program; it refuses any address but loopback until sign-in exists.
+#[test]
+fn serve_prints_its_address_and_answers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let refused = liangxin(&["serve", "--addr", "0.0.0.0:0"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("loopback"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_liangxin"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    let get = |path: &str| {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let packs = get("/api/packs");
+    let page = get("/");
+    let escape = get("/packs/..%2F..%2Fetc");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(line.contains("两新测评工作台"), "{line}");
+    assert!(
+        packs.starts_with("HTTP/1.1 200") && packs.contains("longwen-points"),
+        "{packs}"
+    );
+    assert!(page.contains("标准库"), "{page}");
+    assert!(escape.starts_with("HTTP/1.1 404"), "{escape}");
+}

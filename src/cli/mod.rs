@@ -21,6 +21,7 @@ pub mod output;
 mod packs;
 pub mod progress;
 pub mod schema;
+pub mod serve;
 pub mod snapshot;
 pub mod template;
 pub mod test;
@@ -90,6 +91,12 @@ pub enum Command {
     Gen(generate::Args),
     /// Write an empty ledger with exactly the columns a pack reads (CSV, or Excel with checks).
     Template(template::Args),
+    /// Start the workbench in a browser: the standards library, evaluating an uploaded ledger,
+    /// and a JSON API for other systems.
+    #[command(after_help = "Examples:
+  liangxin serve                          (the bundled packs, http://127.0.0.1:8080)
+  liangxin serve --library my-packs --addr 127.0.0.1:9000")]
+    Serve(serve::Args),
     /// Print a shell's completion script for liangxin.
     #[command(
         after_help = "Examples:\n  liangxin completions bash > ~/.local/share/bash-completion/completions/liangxin\n  liangxin completions zsh > ~/.zfunc/_liangxin"
