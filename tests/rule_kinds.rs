@@ -445,3 +445,38 @@ fn a_quota_without_a_ranking_is_warned_about() {
     let d = diagnostics(&QUOTA.replace(", prefer: [score, service_activities]", ""));
     assert!(d.iter().any(|d| d.contains("quota-unranked")), "{d:?}");
 }
+
+/// Found in review: a quota's `when` would let other grades compete (a failing record
+/// "demoted" upward); a table key that is both a rule's and a field's label is ambiguous; a
+/// quota place over a ledger with refused records is not final.
+#[test]
+fn quota_when_and_ambiguous_table_keys_are_refused_and_places_say_when_not_final() {
+    let d = diagnostics(&QUOTA.replace(
+        "select: { grades: [shifan],",
+        "select: { grades: [shifan], when: \"committee_meetings >= 3\",",
+    ));
+    assert!(
+        d.iter()
+            .any(|d| d.contains("`when` would let records of other grades compete")),
+        "{d:?}"
+    );
+
+    let ambiguous = TABLE.replace("label: 党建强", "label: 配备书记");
+    let ambiguous = ambiguous.replace("党建强: 是", "配备书记: 是");
+    let d = diagnostics(&ambiguous);
+    assert!(
+        d.iter()
+            .any(|d| d.contains("names both a rule and a field")),
+        "{d:?}"
+    );
+
+    let csv = "组织编号,所在区县,支委会次数,服务活动次数\n\
+               E1,东城,x,1\nE2,东城,9,5\nE3,东城,9,3\n";
+    let e = evaluate(QUOTA, csv);
+    let e2 = e.outcomes.iter().find(|o| o.record == "E2").unwrap();
+    assert!(
+        e2.quotas[0].text.contains("not final: 1 record(s)"),
+        "{:?}",
+        e2.quotas
+    );
+}

@@ -131,6 +131,17 @@ pub async fn explain(
     let value = blocking(move || -> Result<serde_json::Value, Failure> {
         let prepared = library::prepare(&id, &dir, &day)?;
         let compiled = &prepared.policy;
+        // A quota, a lead or a rate depends on the other records: alone, a record would always
+        // be kept and lead. Such a pack is explained from the whole ledger, never from one row.
+        if !compiled.policy.group_rules.is_empty() {
+            return Err(Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "depends-on-ledger",
+                format!(
+                    "{id} 有分组规则（名额、牵头、比例），单条记录的结果取决于整本台账 / this pack has group rules (a quota, a lead, a rate), so one record's outcome depends on the whole ledger: evaluate the ledger (POST /api/packs/{id}/evaluate, or the 测评 page)"
+                ),
+            ));
+        }
         let one_object = record
             .iter()
             .find(|b| !b.is_ascii_whitespace())
@@ -151,7 +162,11 @@ pub async fn explain(
                 ),
             ));
         }
-        let evaluation = compiled.evaluate_ledger(&ledger);
+        let mut evaluation = compiled.evaluate_ledger(&ledger);
+        // A rank among one record says nothing: it is left out rather than shown as 1.
+        for o in &mut evaluation.outcomes {
+            o.rank = None;
+        }
         let traces: Vec<_> = evaluation
             .outcomes
             .iter()

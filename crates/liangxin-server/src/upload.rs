@@ -2,23 +2,12 @@
 //! temporary folder under its own (cleaned) file name, read by `Ledger::read_with`, and the
 //! folder removed. Messages name the file as uploaded, never the temporary folder.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::http::StatusCode;
 
 use crate::errors::Failure;
 
-static UPLOADS: AtomicU64 = AtomicU64::new(0);
-
-/// A temporary folder removed when dropped.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// The longest file name kept, in bytes (file systems allow 255), extension included.
+const MAX_NAME_BYTES: usize = 120;
 
 /// The uploaded file's name as one safe path component: its last component, with anything
 /// but letters, digits, `.`, `-`, `_`, spaces and brackets replaced, and never starting with
@@ -34,10 +23,22 @@ pub fn clean_name(given: &str) -> String {
                 '_'
             }
         })
-        .take(120)
         .collect();
     if name.is_empty() || name.starts_with('.') {
         name.insert_str(0, "ledger");
+    }
+    // Too long for a file system: the stem is cut on a character boundary and the extension
+    // kept, since it says how the ledger is read.
+    if name.len() > MAX_NAME_BYTES {
+        let (stem, ext) = match name.rfind('.') {
+            Some(i) if name.len() - i <= 8 => (&name[..i], &name[i..]),
+            _ => (name.as_str(), ""),
+        };
+        let mut cut = MAX_NAME_BYTES.saturating_sub(ext.len());
+        while !stem.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name = format!("{}{ext}", &stem[..cut]);
     }
     name
 }
@@ -57,15 +58,20 @@ pub fn read_ledger(
             format!("无法保存上传的台账 / cannot store the upload: {e}"),
         )
     };
-    let dir = TempDir(std::env::temp_dir().join(format!(
-        "liangxin-server-{}-{}",
-        std::process::id(),
-        UPLOADS.fetch_add(1, Ordering::Relaxed)
-    )));
-    std::fs::create_dir_all(&dir.0).map_err(internal)?;
-    let path = dir.0.join(&name);
-    std::fs::write(&path, bytes).map_err(internal)?;
-    let prefix = format!("{}{}", dir.0.display(), std::path::MAIN_SEPARATOR);
+    // A new folder with a random name that only this user can read (tempfile: 0700, refused if
+    // it exists), removed when the request ends.
+    let dir = tempfile::Builder::new()
+        .prefix("liangxin-server-")
+        .tempdir()
+        .map_err(internal)?;
+    let path = dir.path().join(&name);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, bytes))
+        .map_err(internal)?;
+    let prefix = format!("{}{}", dir.path().display(), std::path::MAIN_SEPARATOR);
     match liangxin::Ledger::read_with(&path, schema, &liangxin::ledger::ReadOptions::default()) {
         Ok(mut ledger) => {
             ledger.path = name;
@@ -91,4 +97,17 @@ pub fn read_records(body: &[u8], schema: &liangxin::Schema) -> Result<liangxin::
     })?;
     liangxin::Ledger::from_json_str(text, "request", schema)
         .map_err(|e| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "ledger", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_name_keeps_its_extension_and_fits_a_file_system() {
+        let long = format!("{}.xlsx", "党".repeat(100));
+        let name = super::clean_name(&long);
+        assert!(name.len() <= 120, "{}", name.len());
+        assert!(name.ends_with(".xlsx"), "{name}");
+        assert_eq!(super::clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(super::clean_name(".hidden"), "ledger.hidden");
+    }
 }

@@ -194,6 +194,18 @@ async fn json_evaluate_equals_the_librarys_own_evaluation() {
     assert_eq!(status, StatusCode::OK, "{json}");
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(value["outcomes"][0]["trace"]["steps"].is_array(), "{value}");
+    // A rank among one record is no rank.
+    assert!(value["outcomes"][0]["rank"].is_null(), "{value}");
+
+    // A pack with a quota (Jinan's 53 places) cannot explain a record without its ledger: alone
+    // it would always be "kept".
+    let (status, json) = post_json(
+        &format!("/api/packs/jinan-sanqiang-sanhao/explain?as_of={AS_OF}"),
+        r#"{"组织编号": "JN1"}"#.to_owned(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert!(json.contains("depends-on-ledger"), "{json}");
 }
 
 #[tokio::test]

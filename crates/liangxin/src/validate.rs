@@ -882,6 +882,16 @@ impl Validator<'_> {
         };
         let kind = match kind {
             "quota" => {
+                // A quota's records are those of its grades; a `when` beside them would bring
+                // records of other grades (a failing one "demoted" upward). `require` narrows.
+                if let Some(w) = raw.select.as_ref().and_then(|s| s.when.as_ref()) {
+                    let message = format!(
+                        "quota `{id}` selects by `grades` only: `when` would let records of other grades compete"
+                    );
+                    self.error(file, w, "group-rule", message).help =
+                        Some("to narrow the selected grades, use `require:`".into());
+                    sound = false;
+                }
                 let select = selector(self, &raw.select, true);
                 let at_most = raw.at_most.as_ref().and_then(|a| {
                     let n = self.number(file, a, params)?;

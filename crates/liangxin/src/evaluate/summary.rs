@@ -99,8 +99,17 @@ impl Evaluation {
         if let Some(ranking) = &policy.ranking {
             rank(&mut outcomes, ranking.exclude_vetoed);
         }
-        // Quotas change grades: before anything reads them.
+        // Quotas change grades: before anything reads them. Over a ledger with refused records
+        // a record's place is not final either: a refused record may outrank it.
+        let refused_before = records_with_errors(&errors);
         let quotas = compiled.apply_quotas(&mut outcomes, &mut errors);
+        if refused_before > 0 {
+            for place in outcomes.iter_mut().flat_map(|o| o.quotas.iter_mut()) {
+                place.text.push_str(&format!(
+                    " (not final: {refused_before} record(s) of the ledger could not be evaluated)"
+                ));
+            }
+        }
         let summary = Summary::of(
             policy,
             &outcomes,

@@ -553,7 +553,20 @@ impl Table {
             v.error(file, key, "table", message);
             return None;
         }
+        let schema = &v.pack.schema;
+        let field_named = v.pack.fields.iter().any(|f| {
+            schema
+                .field(&f.item.value)
+                .is_some_and(|d| d.id == name || d.label == name)
+        });
         if let Some(i) = rules.iter().position(|r| r.id == name || r.label == name) {
+            if field_named {
+                let message = format!(
+                    "`{name}` names both a rule and a field: write the rule's or the field's id"
+                );
+                v.error(file, key, "table", message);
+                return None;
+            }
             let kind = match &rules[i].kind {
                 RuleKind::Base(_) | RuleKind::Points(_) => InputKind::Number,
                 RuleKind::Veto(_)
@@ -571,7 +584,6 @@ impl Table {
             }
             return Some((Source::Rule(i), rules[i].label.clone(), kind));
         }
-        let schema = &v.pack.schema;
         let declared: Vec<&crate::schema::FieldDef> = v
             .pack
             .fields
