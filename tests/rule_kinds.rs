@@ -394,6 +394,13 @@ fn tables_leave_vetoes_alone_and_never_read_empty_as_any() {
     let e = evaluate(&table, csv);
     assert!(e.errors.is_empty(), "{:?}", e.errors);
     assert_eq!(grades(&e), [("V", "buhege")]);
+    // The table was not asked: its result has no row.
+    let rating = e.outcomes[0]
+        .rules
+        .iter()
+        .find(|r| r.kind == "table")
+        .unwrap();
+    assert_eq!((rating.passed, rating.value), (None, None));
 
     let d = diagnostics(&TABLE.replace("org_type: 社会组织", "org_type: \"\""));
     assert!(

@@ -237,8 +237,8 @@ fn rule_body(policy: &Policy, kind: &RuleKind) -> (Markup, Vec<String>) {
                     thead { tr { @for i in &t.inputs { th { (i.label) } } th { "等次" } } }
                     tbody { @for row in &t.rows {
                         tr {
-                            @for (i, _) in t.inputs.iter().enumerate() {
-                                td { @for (at, c) in &row.conditions { @if *at == i { (c.describe()) } } }
+                            @for (i, input) in t.inputs.iter().enumerate() {
+                                td { @for (at, c) in &row.conditions { @if *at == i { (input.shown_condition(c)) } } }
                             }
                             td { (grade_label(policy, &row.grade)) }
                         }

@@ -284,3 +284,36 @@ async fn serve_refuses_an_address_other_than_loopback() {
         "{error}"
     );
 }
+
+/// A decision table on the pack page names a choice by its label, as staff wrote it.
+#[tokio::test]
+async fn a_table_on_the_pack_page_shows_choices_by_label() {
+    let library = tempfile::tempdir().unwrap();
+    let pack = library.path().join("table-pack");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(
+        pack.join("policy.yaml"),
+        "id: table-pack\nname: 表格示例\nsubject: organization\nfields: [org_type]\nrules:\n  - id: rating\n    kind: table\n    rows:\n      - { org_type: 社会组织, grade: social_ok }\n      - { grade: other }\ngrades:\n  social_ok: { label: 社会组织达标, pass: true }\n  other: { label: 其他 }\n",
+    )
+    .unwrap();
+    let state = AppState {
+        library: library.path().to_owned(),
+        body_limit: 1024 * 1024,
+        timeout: Duration::from_secs(60),
+    };
+    let response = app(state)
+        .oneshot(
+            Request::get("/packs/table-pack")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let page = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(page.contains("<td>社会组织</td>"), "{page}");
+    assert!(!page.contains(">social<"), "{page}");
+}

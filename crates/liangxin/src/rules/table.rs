@@ -64,7 +64,8 @@ impl Input {
         }
     }
 
-    fn shown_condition(&self, c: &Condition) -> String {
+    /// A condition as people read it: a choice by its label (`社会组织`, not `social`).
+    pub fn shown_condition(&self, c: &Condition) -> String {
         match c {
             Condition::Text { value, negated } => {
                 format!("{}{}", if *negated { "!= " } else { "" }, self.shown(value))
@@ -319,7 +320,8 @@ impl Table {
     pub(crate) fn traced(&self, result: &crate::evaluate::RuleResult) -> String {
         match result.passed {
             Some(true) => "→ grade".to_owned(),
-            _ => String::new(),
+            // Not asked: a veto gave the grade whatever the table says.
+            _ => "not asked (a veto decided the grade)".to_owned(),
         }
     }
 
