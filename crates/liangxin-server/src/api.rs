@@ -52,8 +52,8 @@ pub async fn openapi() -> Response {
 
 /// `GET /api/packs`: every pack of the library with its name, region, subject and version.
 pub async fn packs(State(state): State<Arc<AppState>>) -> ApiResult {
-    let library = state.library.clone();
-    let summaries = blocking(move || library::summaries(&library)).await??;
+    let shared = state.clone();
+    let summaries = blocking(&state, move || library::summaries(&shared)).await??;
     Ok(Json(summaries).into_response())
 }
 
@@ -64,23 +64,16 @@ pub async fn check(
     Path(id): Path<String>,
     query: Result<Query<AsOf>, QueryRejection>,
 ) -> ApiResult {
-    let dir = library::find(&state.library, &id)?;
+    let dir = library::find(&state, &id)?;
     let day = as_of(query)?;
-    let result =
-        blocking(
-            move || match liangxin::prepare_at(&liangxin::FsLoader, &dir, Some(&day)) {
-                Ok(p) => Ok(json!({ "pack": id, "ok": true, "diagnostics": p.warnings })),
-                Err(liangxin::LoadError::Invalid(diagnostics)) => {
-                    Ok(json!({ "pack": id, "ok": false, "diagnostics": diagnostics }))
-                }
-                Err(liangxin::LoadError::Io { path, source }) => Err(Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "io",
-                    format!("cannot read policy {path}: {source}"),
-                )),
-            },
-        )
-        .await??;
+    let shared = state.clone();
+    let result = blocking(&state, move || {
+        Ok::<_, Failure>(match shared.prepared(&id, &dir, &day)? {
+            Ok(p) => json!({ "pack": id, "ok": true, "diagnostics": p.warnings }),
+            Err(diagnostics) => json!({ "pack": id, "ok": false, "diagnostics": *diagnostics }),
+        })
+    })
+    .await??;
     Ok(Json(result).into_response())
 }
 
@@ -92,14 +85,15 @@ pub async fn evaluate(
     query: Result<Query<AsOf>, QueryRejection>,
     records: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let dir = library::find(&state.library, &id)?;
+    let dir = library::find(&state, &id)?;
     let day = as_of(query)?;
     let records = body(&state, records)?;
-    let text = blocking(move || -> Result<Vec<u8>, Failure> {
-        let prepared = library::prepare(&id, &dir, &day)?;
+    let shared = state.clone();
+    let text = blocking(&state, move || -> Result<Vec<u8>, Failure> {
+        let prepared = shared.prepare(&id, &dir, &day)?;
         let compiled = &prepared.policy;
         let ledger = upload::read_records(&records, &compiled.policy.schema)?;
-        let evaluation = compiled.evaluate_ledger(&ledger);
+        let evaluation = compiled.evaluate_ledger_with(&ledger, shared.cores);
         let report = liangxin::report::EvalReport {
             evaluation: &evaluation,
             grouping: None,
@@ -125,11 +119,12 @@ pub async fn explain(
     query: Result<Query<AsOf>, QueryRejection>,
     record: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let dir = library::find(&state.library, &id)?;
+    let dir = library::find(&state, &id)?;
     let day = as_of(query)?;
     let record = body(&state, record)?;
-    let value = blocking(move || -> Result<serde_json::Value, Failure> {
-        let prepared = library::prepare(&id, &dir, &day)?;
+    let shared = state.clone();
+    let value = blocking(&state, move || -> Result<serde_json::Value, Failure> {
+        let prepared = shared.prepare(&id, &dir, &day)?;
         let compiled = &prepared.policy;
         // A quota, a lead or a rate depends on the other records: alone, a record would always
         // be kept and lead. Such a pack is explained from the whole ledger, never from one row.
@@ -162,7 +157,7 @@ pub async fn explain(
                 ),
             ));
         }
-        let mut evaluation = compiled.evaluate_ledger(&ledger);
+        let mut evaluation = compiled.evaluate_ledger_with(&ledger, shared.cores);
         // A rank among one record says nothing: it is left out rather than shown as 1.
         for o in &mut evaluation.outcomes {
             o.rank = None;

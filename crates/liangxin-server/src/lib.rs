@@ -22,10 +22,15 @@
 //! ```
 
 mod api;
+mod cache;
 mod errors;
 mod library;
 mod pages;
+mod rejection;
+#[cfg(test)]
+mod testing;
 mod upload;
+mod work;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,8 +42,10 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
+use tokio::sync::Semaphore;
 
 pub use library::default_library;
+pub(crate) use work::blocking;
 
 /// How the server is started.
 #[derive(Debug, Clone)]
@@ -53,6 +60,14 @@ pub struct Config {
     pub body_limit: usize,
     /// How long one request may take; a request that takes longer gets 503.
     pub timeout: Duration,
+    /// How many CPU-bound jobs (preparing a pack, reading a ledger, evaluating) run at once;
+    /// the others wait for a slot, within their time limit (default: the number of cores).
+    pub eval_slots: usize,
+    /// How many prepared packs, by pack and as-of date, are kept between requests.
+    pub pack_cache: usize,
+    /// How often at most a kept pack's files are compared with what it was prepared from: a
+    /// pack changed on disk by someone else is seen within this time.
+    pub pack_recheck: Duration,
 }
 
 /// The default body limit: 64 MiB.
@@ -61,6 +76,17 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// The default time limit per request: 60 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The default number of prepared packs kept: every bundled pack at several as-of dates.
+pub const DEFAULT_PACK_CACHE: usize = 64;
+
+/// The default recheck interval of a kept pack's files: one second.
+pub const DEFAULT_PACK_RECHECK: Duration = Duration::from_secs(1);
+
+/// The number of cores: one CPU-bound job per core runs at full speed.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
 impl Default for Config {
     fn default() -> Config {
         Config {
@@ -68,11 +94,15 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit: DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TIMEOUT,
+            eval_slots: cores(),
+            pack_cache: DEFAULT_PACK_CACHE,
+            pack_recheck: DEFAULT_PACK_RECHECK,
         }
     }
 }
 
-/// What the handlers share: the library folder and the limits.
+/// What the handlers share: the library folder, the limits, the prepared packs and the slots
+/// for CPU-bound work. Clones share the same packs and slots.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The pack library folder.
@@ -81,6 +111,13 @@ pub struct AppState {
     pub body_limit: usize,
     /// The time limit per request.
     pub timeout: Duration,
+    /// Prepared packs by pack and as-of date.
+    packs: Arc<cache::PackCache>,
+    /// One permit per CPU-bound job allowed to run.
+    slots: Arc<Semaphore>,
+    /// The number of cores, asked once: the standard library asks the kernel (and on Linux reads
+    /// the cgroup's files) every time, which costs more than evaluating one record.
+    cores: usize,
 }
 
 impl AppState {
@@ -90,7 +127,22 @@ impl AppState {
             library: config.library.clone(),
             body_limit: config.body_limit,
             timeout: config.timeout,
+            packs: Arc::new(cache::PackCache::new(
+                config.pack_cache,
+                config.pack_recheck,
+            )),
+            // At least one slot: with none, every request would wait until its time limit.
+            slots: Arc::new(Semaphore::new(config.eval_slots.max(1))),
+            cores: cores(),
         }
+    }
+
+    /// Says that packs of the library were changed (saved or reverted through the server):
+    /// every prepared pack is forgotten before this returns, so the next request reads the
+    /// files again. Changes made on disk by others are seen without it, within the
+    /// [`Config::pack_recheck`] interval.
+    pub fn packs_changed(&self) {
+        self.packs.clear();
     }
 }
 
@@ -166,6 +218,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             time_limit,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rejection::in_our_words,
+        ))
         .with_state(state)
 }
 
@@ -185,17 +241,4 @@ async fn time_limit(State(state): State<Arc<AppState>>, request: Request, next: 
         )
         .respond(api),
     }
-}
-
-/// Runs CPU-bound work (reading a ledger, evaluating) off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, errors::Failure> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        errors::Failure::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("内部错误 / internal error: {e}"),
-        )
-    })
 }

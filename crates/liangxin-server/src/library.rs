@@ -3,10 +3,14 @@
 //! outside the library.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
+use liangxin::Prepared;
 use serde::Serialize;
 
+use crate::AppState;
+use crate::cache::Outcome;
 use crate::errors::Failure;
 
 /// The bundled packs: `$LIANGXIN_POLICIES`, else `./policies`, else the `policies/` of the
@@ -52,16 +56,20 @@ pub fn list(library: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     Ok(packs)
 }
 
-/// The folder of the pack `id`, if the library has it.
-pub fn find(library: &Path, id: &str) -> Result<PathBuf, Failure> {
+/// The folder of the pack `id`, if the library has it: compared with the library's listing
+/// (kept by the state for at most its recheck interval; see `cache.rs`).
+pub fn find(state: &AppState, id: &str) -> Result<PathBuf, Failure> {
     if !valid_id(id) {
         return Err(Failure::no_pack(id));
     }
-    let packs = list(library).map_err(|e| library_unreadable(library, &e))?;
+    let packs = state
+        .packs
+        .listing(&state.library)
+        .map_err(|e| library_unreadable(&state.library, &e))?;
     packs
-        .into_iter()
+        .iter()
         .find(|(name, _)| name == id)
-        .map(|(_, dir)| dir)
+        .map(|(_, dir)| dir.clone())
         .ok_or_else(|| Failure::no_pack(id))
 }
 
@@ -99,25 +107,36 @@ pub fn as_of(given: Option<&str>) -> Result<String, Failure> {
     }
 }
 
-/// Loads, validates and compiles a pack, as of a date; an invalid pack is a 422 with its
-/// diagnostics.
-pub fn prepare(id: &str, dir: &Path, as_of: &str) -> Result<liangxin::Prepared, Failure> {
-    liangxin::prepare_at(&liangxin::FsLoader, dir, Some(as_of)).map_err(|e| load_failure(id, e))
-}
+impl AppState {
+    /// The pack `id` (in `dir`) loaded, validated and compiled as of a date, kept from an
+    /// earlier request when its files are unchanged; an invalid pack is a 422 with its
+    /// diagnostics. Blocking: call it inside [`crate::blocking`].
+    pub(crate) fn prepare(
+        &self,
+        id: &str,
+        dir: &Path,
+        as_of: &str,
+    ) -> Result<Arc<Prepared>, Failure> {
+        self.prepared(id, dir, as_of)?.map_err(|diagnostics| {
+            Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "policy",
+                format!("标准 `{id}` 有错误，无法使用 / policy {id} is invalid"),
+            )
+            .with_details(serde_json::to_value(&*diagnostics).unwrap_or_default())
+        })
+    }
 
-fn load_failure(id: &str, e: liangxin::LoadError) -> Failure {
-    match e {
-        liangxin::LoadError::Io { path, source } => Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "io",
-            format!("无法读取标准 / cannot read policy {path}: {source}"),
-        ),
-        liangxin::LoadError::Invalid(diagnostics) => Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "policy",
-            format!("标准 `{id}` 有错误，无法使用 / policy {id} is invalid"),
-        )
-        .with_details(serde_json::to_value(&diagnostics).unwrap_or_default()),
+    /// As [`AppState::prepare`], but an invalid pack's diagnostics are an answer, not a
+    /// failure (for `check`); only a pack that cannot be read fails.
+    pub(crate) fn prepared(&self, id: &str, dir: &Path, as_of: &str) -> Result<Outcome, Failure> {
+        self.packs.get(id, dir, as_of).map_err(|e| {
+            Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "io",
+                format!("无法读取标准 / cannot read policy {}: {}", e.path, e.source),
+            )
+        })
     }
 }
 
@@ -134,16 +153,20 @@ pub struct Summary {
 
 /// Every pack of the library, prepared as of today to read its name (an invalid pack is
 /// listed with `ok: false`).
-pub fn summaries(library: &Path) -> Result<Vec<Summary>, Failure> {
-    let packs = list(library).map_err(|e| library_unreadable(library, &e))?;
+pub fn summaries(state: &AppState) -> Result<Vec<Summary>, Failure> {
+    let library = &state.library;
+    let packs = state
+        .packs
+        .listing(library)
+        .map_err(|e| library_unreadable(library, &e))?;
     let today = today();
     Ok(packs
-        .into_iter()
-        .map(|(id, dir)| match prepare(&id, &dir, &today) {
+        .iter()
+        .map(|(id, dir)| match state.prepare(id, dir, &today) {
             Ok(p) => {
                 let m = &p.policy.policy.meta;
                 Summary {
-                    id,
+                    id: id.clone(),
                     ok: true,
                     name: m.name.clone(),
                     region: m.region.clone(),
@@ -152,7 +175,7 @@ pub fn summaries(library: &Path) -> Result<Vec<Summary>, Failure> {
                 }
             }
             Err(_) => Summary {
-                id,
+                id: id.clone(),
                 ok: false,
                 name: String::new(),
                 region: String::new(),

@@ -88,8 +88,8 @@ fn subject_zh(subject: &str) -> &'static str {
 
 /// `GET /`: 标准库.
 pub async fn library(State(state): State<Arc<AppState>>) -> PageResult {
-    let dir = state.library.clone();
-    let packs = blocking(move || library::summaries(&dir)).await??;
+    let shared = state.clone();
+    let packs = blocking(&state, move || library::summaries(&shared)).await??;
     let page = layout(
         "标准库",
         html! {
@@ -435,10 +435,11 @@ fn band_range(b: &liangxin::policy::Band) -> String {
 
 /// `GET /packs/{id}`: the pack as a readable document.
 pub async fn pack(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> PageResult {
-    let dir = library::find(&state.library, &id)?;
+    let dir = library::find(&state, &id)?;
     let day = library::today();
-    let page = blocking(move || -> Result<String, Failure> {
-        let prepared = library::prepare(&id, &dir, &day)?;
+    let shared = state.clone();
+    let page = blocking(&state, move || -> Result<String, Failure> {
+        let prepared = shared.prepare(&id, &dir, &day)?;
         let policy = &prepared.policy.policy;
         Ok(layout(&policy.meta.name, pack_document(&id, policy)))
     })
@@ -451,8 +452,8 @@ pub async fn evaluate_form(
     State(state): State<Arc<AppState>>,
     query: axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
-    let dir = state.library.clone();
-    let packs = blocking(move || library::summaries(&dir)).await??;
+    let shared = state.clone();
+    let packs = blocking(&state, move || library::summaries(&shared)).await??;
     let chosen = query.get("pack").cloned().unwrap_or_default();
     let today = library::today();
     let page = layout(
@@ -516,10 +517,11 @@ pub async fn evaluate(State(state): State<Arc<AppState>>, mut form: Multipart) -
     };
     let id = pack.ok_or_else(|| missing("选择标准"))?;
     let (name, bytes) = ledger.ok_or_else(|| missing("选择台账文件"))?;
-    let dir = library::find(&state.library, &id)?;
+    let dir = library::find(&state, &id)?;
     let day = library::as_of(as_of.as_deref())?;
-    let page = blocking(move || -> Result<String, Failure> {
-        let prepared = library::prepare(&id, &dir, &day)?;
+    let shared = state.clone();
+    let page = blocking(&state, move || -> Result<String, Failure> {
+        let prepared = shared.prepare(&id, &dir, &day)?;
         let compiled = &prepared.policy;
         let ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
         let evaluation = compiled.evaluate_ledger(&ledger);

@@ -17,11 +17,12 @@ fn root() -> PathBuf {
 }
 
 fn state() -> AppState {
-    AppState {
+    AppState::new(&liangxin_server::Config {
         library: root().join("policies"),
         body_limit: 1024 * 1024,
         timeout: Duration::from_secs(60),
-    }
+        ..liangxin_server::Config::default()
+    })
 }
 
 async fn send(request: Request<Body>) -> (StatusCode, String) {
@@ -296,11 +297,12 @@ async fn a_table_on_the_pack_page_shows_choices_by_label() {
         "id: table-pack\nname: 表格示例\nsubject: organization\nfields: [org_type]\nrules:\n  - id: rating\n    kind: table\n    rows:\n      - { org_type: 社会组织, grade: social_ok }\n      - { grade: other }\ngrades:\n  social_ok: { label: 社会组织达标, pass: true }\n  other: { label: 其他 }\n",
     )
     .unwrap();
-    let state = AppState {
+    let state = AppState::new(&liangxin_server::Config {
         library: library.path().to_owned(),
         body_limit: 1024 * 1024,
         timeout: Duration::from_secs(60),
-    };
+        ..liangxin_server::Config::default()
+    });
     let response = app(state)
         .oneshot(
             Request::get("/packs/table-pack")
