@@ -6,16 +6,19 @@
 //!
 //! A kept pack must never be older than its files. Two ways a pack changes:
 //!
-//! - **through the server** (its editing pages): they call [`crate::AppState::packs_changed`],
-//!   which empties the cache before it returns, so the next request prepares again;
+//! - **through the server** (a pack saved or reverted by the workbench): the code that writes
+//!   it calls [`crate::AppState::packs_changed`], which empties the cache before it returns, so
+//!   the next request prepares again;
 //! - **on disk, by someone else**: each entry remembers every question the loader asked while
 //!   preparing it (every file read with its text, every folder listed, every `is_file` and
 //!   every link resolved, found ones and missing ones alike, since a `schema/` that appears
 //!   above a pack changes the pack too) and, at most once per `recheck` interval, asks them
-//!   again. Any different answer and the pack is prepared anew. This covers `extends:` parents,
-//!   scripts and schemas without knowing how the core finds them: what the core read is, by
-//!   construction, what its result depends on. Texts are compared whole, not by modification
-//!   time, so an edit within the file system's timestamp granularity is not missed.
+//!   again, of the same loader (the caller's: the file system, or a loader confined to the
+//!   library). Any different answer and the pack is prepared anew. This covers `extends:`
+//!   parents, scripts and schemas without knowing how the core finds them: what the core read
+//!   is, by construction, what its result depends on. Texts are compared whole, not by
+//!   modification time, so an edit within the file system's timestamp granularity is not
+//!   missed.
 //!
 //! An invalid pack is kept too (its diagnostics, for the 422 and `check`): fixing the file is
 //! seen the same way. An I/O failure is never kept: it may be passing.
@@ -28,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use liangxin::{Diagnostic, FsLoader, LoadError, Loader, Prepared};
+use liangxin::{Diagnostic, LoadError, Loader, Prepared};
 
 // Prepared packs are shared between requests on different threads. `CompiledPolicy` holds a
 // Rhai `Engine` and ASTs; the workspace builds Rhai with its `sync` feature, which makes them
@@ -92,9 +95,17 @@ impl PackCache {
         }
     }
 
-    /// The pack `id` in folder `dir`, prepared as of `as_of`: kept, or prepared now. Blocking
-    /// (it reads files and compiles): call it on a blocking thread.
-    pub fn get(&self, id: &str, dir: &Path, as_of: &str) -> Result<Outcome, Unreadable> {
+    /// The pack `id` in folder `dir`, prepared as of `as_of` through `loader`: kept, or prepared
+    /// now. The same loader (one that reads the same files the same way) must be given for a
+    /// pack every time: a kept pack's answers are asked of it again. Blocking (it reads files
+    /// and compiles): call it on a blocking thread.
+    pub fn get(
+        &self,
+        id: &str,
+        dir: &Path,
+        as_of: &str,
+        loader: &dyn Loader,
+    ) -> Result<Outcome, Unreadable> {
         let key = format!("{id} {as_of}");
         let generation = self.generation.load(Ordering::Acquire);
         let kept = self.lock().get(&key).cloned();
@@ -102,20 +113,23 @@ impl PackCache {
             entry
                 .used
                 .store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
-            if !entry.due(self.recheck) || entry.seen.iter().all(Seen::still_holds) {
+            if !entry.due(self.recheck) || entry.seen.iter().all(|s| s.still_holds(loader)) {
                 return Ok(entry.outcome.clone());
             }
         }
         let started = Instant::now();
-        let loader = Recorder::default();
-        let outcome = match liangxin::prepare_at(&loader, dir, Some(as_of)) {
+        let recorder = Recorder {
+            inner: loader,
+            seen: RefCell::default(),
+        };
+        let outcome = match liangxin::prepare_at(&recorder, dir, Some(as_of)) {
             Ok(prepared) => Ok(Arc::new(prepared)),
             Err(LoadError::Invalid(diagnostics)) => Err(Arc::new(diagnostics)),
             Err(LoadError::Io { path, source }) => return Err(Unreadable { path, source }),
         };
         let entry = Arc::new(Entry {
             outcome: outcome.clone(),
-            seen: loader.seen.into_inner(),
+            seen: recorder.seen.into_inner(),
             checked: Mutex::new(started),
             used: AtomicU64::new(self.tick.fetch_add(1, Ordering::Relaxed)),
         });
@@ -202,13 +216,13 @@ enum Seen {
 }
 
 impl Seen {
-    /// Whether the file system still gives the same answer.
-    fn still_holds(&self) -> bool {
+    /// Whether `loader` still gives the same answer.
+    fn still_holds(&self, loader: &dyn Loader) -> bool {
         match self {
-            Seen::Read(path, was) => kinds(FsLoader.read(path)) == *was,
-            Seen::List(dir, ext, was) => kinds(FsLoader.list(dir, ext)) == *was,
-            Seen::IsFile(path, was) => FsLoader.is_file(path) == *was,
-            Seen::RealPath(path, was) => kinds(FsLoader.real_path(path)) == *was,
+            Seen::Read(path, was) => kinds(loader.read(path)) == *was,
+            Seen::List(dir, ext, was) => kinds(loader.list(dir, ext)) == *was,
+            Seen::IsFile(path, was) => loader.is_file(path) == *was,
+            Seen::RealPath(path, was) => kinds(loader.real_path(path)) == *was,
         }
     }
 }
@@ -217,13 +231,13 @@ fn kinds<T>(result: io::Result<T>) -> Result<T, io::ErrorKind> {
     result.map_err(|e| e.kind())
 }
 
-/// The file system loader, noting every answer it gives.
-#[derive(Default)]
-struct Recorder {
+/// A loader, noting every answer it gives.
+struct Recorder<'a> {
+    inner: &'a dyn Loader,
     seen: RefCell<Vec<Seen>>,
 }
 
-impl Recorder {
+impl Recorder<'_> {
     fn note<T: Clone>(
         &self,
         answer: io::Result<T>,
@@ -238,19 +252,19 @@ impl Recorder {
     }
 }
 
-impl Loader for Recorder {
+impl Loader for Recorder<'_> {
     fn read(&self, path: &Path) -> io::Result<String> {
-        self.note(FsLoader.read(path), |a| Seen::Read(path.to_owned(), a))
+        self.note(self.inner.read(path), |a| Seen::Read(path.to_owned(), a))
     }
 
     fn list(&self, dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>> {
-        self.note(FsLoader.list(dir, ext), |a| {
+        self.note(self.inner.list(dir, ext), |a| {
             Seen::List(dir.to_owned(), ext.to_owned(), a)
         })
     }
 
     fn is_file(&self, path: &Path) -> bool {
-        let answer = FsLoader.is_file(path);
+        let answer = self.inner.is_file(path);
         self.seen
             .borrow_mut()
             .push(Seen::IsFile(path.to_owned(), answer));
@@ -258,7 +272,7 @@ impl Loader for Recorder {
     }
 
     fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
-        self.note(FsLoader.real_path(path), |a| {
+        self.note(self.inner.real_path(path), |a| {
             Seen::RealPath(path.to_owned(), a)
         })
     }
@@ -271,6 +285,7 @@ mod tests {
     use std::time::Duration;
 
     use axum::http::StatusCode;
+    use liangxin::FsLoader;
 
     use super::PackCache;
     use crate::testing::{config, score, write_pack};
@@ -369,15 +384,33 @@ mod tests {
         let pack = library.path().join("small");
         write_pack(&pack, 1000);
         let cache = PackCache::new(2, Duration::from_secs(3600));
-        let first = cache.get("small", &pack, "2024-01-01").unwrap().unwrap();
-        let again = cache.get("small", &pack, "2024-01-01").unwrap().unwrap();
+        let first = cache
+            .get("small", &pack, "2024-01-01", &FsLoader)
+            .unwrap()
+            .unwrap();
+        let again = cache
+            .get("small", &pack, "2024-01-01", &FsLoader)
+            .unwrap()
+            .unwrap();
         assert!(std::sync::Arc::ptr_eq(&first, &again), "prepared once");
-        cache.get("small", &pack, "2024-01-02").unwrap().unwrap();
+        cache
+            .get("small", &pack, "2024-01-02", &FsLoader)
+            .unwrap()
+            .unwrap();
         // 01-01 used again, so 01-02 is the least recently used when 01-03 comes.
-        cache.get("small", &pack, "2024-01-01").unwrap().unwrap();
-        cache.get("small", &pack, "2024-01-03").unwrap().unwrap();
+        cache
+            .get("small", &pack, "2024-01-01", &FsLoader)
+            .unwrap()
+            .unwrap();
+        cache
+            .get("small", &pack, "2024-01-03", &FsLoader)
+            .unwrap()
+            .unwrap();
         assert_eq!(cache.len(), 2);
-        let kept = cache.get("small", &pack, "2024-01-01").unwrap().unwrap();
+        let kept = cache
+            .get("small", &pack, "2024-01-01", &FsLoader)
+            .unwrap()
+            .unwrap();
         assert!(
             std::sync::Arc::ptr_eq(&first, &kept),
             "the recently used one stays"

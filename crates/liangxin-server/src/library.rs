@@ -130,13 +130,15 @@ impl AppState {
     /// As [`AppState::prepare`], but an invalid pack's diagnostics are an answer, not a
     /// failure (for `check`); only a pack that cannot be read fails.
     pub(crate) fn prepared(&self, id: &str, dir: &Path, as_of: &str) -> Result<Outcome, Failure> {
-        self.packs.get(id, dir, as_of).map_err(|e| {
-            Failure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "io",
-                format!("无法读取标准 / cannot read policy {}: {}", e.path, e.source),
-            )
-        })
+        self.packs
+            .get(id, dir, as_of, &liangxin::FsLoader)
+            .map_err(|e| {
+                Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "io",
+                    format!("无法读取标准 / cannot read policy {}: {}", e.path, e.source),
+                )
+            })
     }
 }
 
