@@ -544,7 +544,7 @@ pub async fn form(
                         None => span.muted { "尚无（先在「测评」页上传台账，预览才能显示记录变化）" },
                     }
                 }
-                button type="submit" formaction={ "/packs/" (id) "/edit/preview" } formtarget="preview" #preview-button { "预览 Preview" }
+                button type="submit" formaction={ "/packs/" (id) "/edit/preview" } formtarget="preview" formnovalidate #preview-button { "预览 Preview" }
                 label.wide { "修订说明（必填）" input type="text" name="_message" #message required maxlength="500" placeholder="例如：优先推荐线由900分调整为880分"; }
                 button type="submit" #save-button { "保存 Save" }
             }
@@ -556,7 +556,7 @@ pub async fn form(
                 input type="hidden" name="_csrf" value=(current.csrf);
                 textarea name="_yaml" rows="30" spellcheck="false" { (text) }
                 label.wide { "修订说明（必填）" input type="text" name="_message" required maxlength="500"; }
-                button type="submit" formaction={ "/packs/" (id) "/edit/preview" } formtarget="preview" { "预览" }
+                button type="submit" formaction={ "/packs/" (id) "/edit/preview" } formtarget="preview" formnovalidate { "预览" }
                 button type="submit" { "保存" }
             }
             p.muted { "编辑器补全与检查可用 " a href="/schema/policy.schema.json" { "policy.schema.json" } "。" }
