@@ -484,4 +484,41 @@ mod tests {
         doc.set(&path("list[1]"), &NewValue::Number(2.25)).unwrap();
         assert!(doc.text().contains("list: [1, 2.25]"));
     }
+
+    /// Every value of every bundled pack written back as itself leaves the file byte for byte
+    /// as it was: the edit touches nothing but the value, whatever the pack's layout.
+    #[test]
+    fn every_bundled_value_rewritten_as_itself_changes_nothing() {
+        let policies = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(policies).unwrap() {
+            let file = entry.unwrap().path().join("policy.yaml");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let mut doc = YamlDocument::parse(&text).unwrap();
+            for scalar in doc.scalars().to_vec() {
+                let source = &text[scalar.byte_range.0..scalar.byte_range.1];
+                let value = match scalar.style {
+                    ScalarStyle::MultiLine | ScalarStyle::Empty => continue,
+                    ScalarStyle::Plain if source.parse::<f64>().is_ok() => {
+                        if number_text(source.parse().unwrap()) != source {
+                            continue;
+                        }
+                        NewValue::Number(source.parse().unwrap())
+                    }
+                    ScalarStyle::Plain if source == "true" || source == "false" => {
+                        NewValue::Bool(source == "true")
+                    }
+                    ScalarStyle::Plain if !plain_is_safe(&scalar.value) => continue,
+                    _ => NewValue::Text(scalar.value.clone()),
+                };
+                doc.set(&scalar.path, &value)
+                    .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                checked += 1;
+            }
+            assert_eq!(doc.text(), text, "{}", file.display());
+        }
+        assert!(checked > 500, "{checked}");
+    }
 }
