@@ -24,6 +24,7 @@
 pub mod accounts;
 mod api;
 mod audit;
+mod download;
 mod edit;
 mod errors;
 mod history;
@@ -233,6 +234,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::library))
         .route("/packs/{id}", get(pages::pack))
         .route("/evaluate", get(pages::evaluate_form).post(pages::evaluate))
+        .route("/evaluate/download", get(download::download))
         .route("/explain", get(pages::explain))
         .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))

@@ -530,6 +530,8 @@ pub async fn evaluate_form(
                 button type="submit" { "测评" }
             }
             p.muted { "文件大小上限 " (state.body_limit / (1024 * 1024)) " MiB。" }
+            div #progress hidden { progress #upload-bar max="100" value="0" {} " " span #upload-status {} }
+            script { (PreEscaped(UPLOAD_PROGRESS)) }
         },
     );
     Ok(Html(page).into_response())
@@ -610,6 +612,12 @@ pub async fn evaluate(
                 label { "查看一条记录的测评说明：" input #explain-record list="record-ids" name="record" required placeholder="记录编号"; }
                 datalist #record-ids { @for r in &ledger.records { option value=(r.id) {} } }
                 " " button type="submit" { "说明" }
+                span style="margin-left:2em" {
+                    "下载结果："
+                    a #download-xlsx href="/evaluate/download?format=xlsx" { "Excel (.xlsx)" } " · "
+                    a href="/evaluate/download?format=csv" { "CSV" } " · "
+                    a href="/evaluate/download?format=html" { "网页 (.html)" }
+                }
             }
         }
         .into_string();
@@ -830,3 +838,34 @@ pub async fn sign_out(
     }
     Ok(Redirect::to("/sign-in").into_response())
 }
+
+/// Shows how far an upload has got, then that it is being evaluated: a large ledger (100,000
+/// rows, tens of MB) takes a while, and a page that seems stuck gets submitted twice.
+const UPLOAD_PROGRESS: &str = r#"
+(function () {
+  var form = document.querySelector('form[action="/evaluate"]');
+  if (!form || !window.XMLHttpRequest) return;
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var box = document.getElementById('progress'), bar = document.getElementById('upload-bar'),
+        status = document.getElementById('upload-status');
+    box.hidden = false;
+    form.querySelector('button').disabled = true;
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', '/evaluate');
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        status.textContent = '上传中 ' + bar.value + '%（' + (e.loaded / 1048576).toFixed(1) + ' / ' + (e.total / 1048576).toFixed(1) + ' MiB）';
+      }
+    };
+    xhr.upload.onload = function () { bar.removeAttribute('value'); status.textContent = '已上传，正在读取台账并测评……'; };
+    xhr.onload = function () {
+      history.pushState(null, '', '/evaluate');
+      document.open(); document.write(xhr.responseText); document.close();
+    };
+    xhr.onerror = function () { status.textContent = '上传失败：网络中断，请重试'; form.querySelector('button').disabled = false; };
+    xhr.send(new FormData(form));
+  });
+})();
+"#;

@@ -561,3 +561,57 @@ async fn the_bundled_packs_are_read_only() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("只读"));
 }
+
+#[tokio::test]
+async fn the_evaluation_downloads_as_xlsx_csv_and_html() {
+    let (_dir, app) = library(&[]);
+    let mut browser = Browser::new(&app);
+    assert_eq!(
+        browser.get("/evaluate/download?format=xlsx").await.status,
+        StatusCode::BAD_REQUEST,
+        "nothing evaluated yet"
+    );
+    let report = browser
+        .upload(
+            "longwen-points",
+            "fixtures/longwen/members-from-template.xlsx",
+        )
+        .await;
+    assert!(report.body.contains("/evaluate/download?format=xlsx"));
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/evaluate/download?format=xlsx")
+                .header(header::COOKIE, browser.cookie.clone().unwrap())
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains("filename*=UTF-8''members-from-template-longwen-points-"),
+        "{disposition}"
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip");
+    let csv = browser.get("/evaluate/download?format=csv").await;
+    assert!(
+        csv.body.starts_with('\u{feff}'),
+        "a byte-order mark for Excel"
+    );
+    assert_eq!(csv.body.lines().count(), 61, "a header and the 60 members");
+    assert!(csv.body.contains("优先推荐"));
+    let html = browser.get("/evaluate/download?format=html").await;
+    assert!(html.body.contains("95.0%"));
+    assert_eq!(
+        browser.get("/evaluate/download?format=pdf").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
