@@ -191,6 +191,35 @@ fn fields(doc: &YamlDocument) -> Vec<Group> {
                     at,
                 )
             }
+            [Some("rules"), None, Some("criteria"), None, Some("enabled")] => continue,
+            [Some("rules"), None, Some("criteria"), None, Some("id")] => {
+                // 启用: a criterion on or off. Most criteria do not write `enabled` (it is on by
+                // default), so the field stands for the key whether written or not.
+                let at = format!("rules[{}].criteria[{}]", idx(1), idx(3));
+                let (source, assumed) = meta(&at);
+                let path: YamlPath = match format!("{at}.enabled").parse() {
+                    Ok(p) => p,
+                    Err(_) => continue,
+                };
+                let value = doc
+                    .get(&path)
+                    .map_or("true".to_string(), |s| s.value.clone());
+                groups[2].fields.push(Field {
+                    path,
+                    label: format!(
+                        "{} · {} · 启用",
+                        text_at(doc, &format!("rules[{}].label", idx(1))).unwrap_or_default(),
+                        text_at(doc, &format!("{at}.label"))
+                            .unwrap_or_else(|| scalar.value.clone())
+                    ),
+                    source,
+                    assumed,
+                    kind: Kind::Bool,
+                    value,
+                    line: scalar.line,
+                });
+                continue;
+            }
             [Some("categories"), Some(c), Some(k @ ("min" | "max"))] if plain_number => (
                 3,
                 format!(
@@ -344,7 +373,7 @@ fn apply(text: &str, form: &[(String, String)]) -> Result<(String, Vec<Problem>)
             }
             Kind::Date | Kind::Text => NewValue::Text(given.to_string()),
         };
-        if let Err(e) = doc.set(&field.path, &value) {
+        if let Err(e) = doc.set_or_add(&field.path, &value) {
             problems.push(Problem {
                 field: Some(name.clone()),
                 severity: "error",

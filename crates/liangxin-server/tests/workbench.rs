@@ -615,3 +615,52 @@ async fn the_evaluation_downloads_as_xlsx_csv_and_html() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn a_criterion_is_switched_off_from_the_form_by_adding_one_line() {
+    let (dir, app) = library(&[]);
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/packs/zhuzhou-wuhua-enterprise/edit").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    // The first criterion of the first checklist, shown as 启用 = 是.
+    let at = form
+        .body
+        .find(".enabled\"")
+        .expect("a criterion's 启用 field");
+    let name_start = form.body[..at].rfind("data-field=\"").unwrap() + 12;
+    let field = form.body[name_start..at + 8].to_string();
+    let select = form.body.find(&format!("select name=\"{field}\"")).unwrap();
+    assert!(
+        form.body[select..select + 200].contains("<option value=\"true\" selected>是"),
+        "{}",
+        &form.body[select..select + 200]
+    );
+    let policy = dir
+        .path()
+        .join("标准库/zhuzhou-wuhua-enterprise/policy.yaml");
+    let before = std::fs::read_to_string(&policy).unwrap();
+    let saved = browser
+        .post_form(
+            "/packs/zhuzhou-wuhua-enterprise/edit",
+            &[
+                ("_csrf", &form.csrf()),
+                (&field, "false"),
+                ("_message", "今年不考核此项"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = std::fs::read_to_string(&policy).unwrap();
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| !before.lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert!(added[0].contains("enabled: false"), "{added:?}");
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count() + usize::from(!added[0].contains('{'))
+    );
+    let form = browser.get("/packs/zhuzhou-wuhua-enterprise/edit").await;
+    assert!(form.body.contains("<option value=\"false\" selected>否"));
+}
