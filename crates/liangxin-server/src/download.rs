@@ -58,9 +58,11 @@ pub async fn download(
         let compiled = &prepared.policy;
         let read = upload::read_ledger(&ledger.bytes, &ledger.name, &compiled.policy.schema)?;
         let evaluation = compiled.evaluate_ledger(&read);
+        let grouping =
+            crate::pages::grouped(compiled, &evaluation, &read, ledger.group_by.as_deref())?;
         let report = EvalReport {
             evaluation: &evaluation,
-            grouping: None,
+            grouping: grouping.as_ref(),
             top: compiled.policy.ranking.as_ref().map(|_| 10),
             traces: None,
             summary_only: false,

@@ -526,6 +526,9 @@ pub async fn evaluate_form(
                     }
                 }
                 label { "测评日期 " input type="date" name="as_of" value=(today); }
+                label { "分组（可选）" input type="text" name="group_by" list="group-fields" placeholder="如 所在组织、所在区县";
+                    datalist #group-fields { @for f in ["所在组织", "所在区县", "所在街道", "组织类型", "行业"] { option value=(f) {} } }
+                }
                 label { "台账文件 " input type="file" name="ledger" required; }
                 button type="submit" { "测评" }
             }
@@ -558,11 +561,15 @@ pub async fn evaluate(
             )
         }
     };
-    let (mut pack, mut as_of, mut ledger) = (None, None, None);
+    let (mut pack, mut as_of, mut ledger, mut group_by) = (None, None, None, None);
     while let Some(field) = form.next_field().await.map_err(field_failure)? {
         match field.name() {
             Some("pack") => pack = Some(field.text().await.map_err(field_failure)?),
             Some("as_of") => as_of = Some(field.text().await.map_err(field_failure)?),
+            Some("group_by") => {
+                let text = field.text().await.map_err(field_failure)?;
+                group_by = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+            }
             Some("ledger") => {
                 let name = field.file_name().unwrap_or("ledger.csv").to_owned();
                 ledger = Some((name, field.bytes().await.map_err(field_failure)?));
@@ -582,14 +589,16 @@ pub async fn evaluate(
     let dir = library::find(&state.library, &id)?;
     let day = library::as_of(as_of.as_deref())?;
     let (pack, as_of) = (id.clone(), day.clone());
+    let group = group_by.clone();
     let (page, bytes, name) = blocking(move || -> Result<(String, _, String), Failure> {
         let prepared = library::prepare(&id, &dir, &day)?;
         let compiled = &prepared.policy;
         let ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
         let evaluation = compiled.evaluate_ledger(&ledger);
+        let grouping = grouped(compiled, &evaluation, &ledger, group.as_deref())?;
         let report = EvalReport {
             evaluation: &evaluation,
-            grouping: None,
+            grouping: grouping.as_ref(),
             top: compiled.policy.ranking.as_ref().map(|_| 10),
             traces: None,
             summary_only: false,
@@ -640,6 +649,7 @@ pub async fn evaluate(
             bytes: bytes.to_vec(),
             pack,
             as_of,
+            group_by,
         },
     );
     Ok(Html(page).into_response())
@@ -869,3 +879,25 @@ const UPLOAD_PROGRESS: &str = r#"
   });
 })();
 "#;
+
+/// The evaluation split by the field named `group_by` (id or Chinese header), as `eval
+/// --group-by` does; a field the pack or the ledger lacks is a 400 naming it.
+pub(crate) fn grouped(
+    compiled: &liangxin::CompiledPolicy,
+    evaluation: &liangxin::Evaluation,
+    ledger: &liangxin::Ledger,
+    group_by: Option<&str>,
+) -> Result<Option<liangxin::evaluate::Grouping>, Failure> {
+    let Some(name) = group_by else {
+        return Ok(None);
+    };
+    let field =
+        liangxin::evaluate::group_field(&compiled.policy.schema, ledger, name).map_err(|m| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "group_by",
+                format!("无法按「{name}」分组 / {m}"),
+            )
+        })?;
+    Ok(Some(compiled.group(evaluation, ledger, field)))
+}

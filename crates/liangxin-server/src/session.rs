@@ -52,6 +52,8 @@ pub struct CurrentLedger {
     pub pack: String,
     /// The as-of date it was evaluated at.
     pub as_of: String,
+    /// The field its report was grouped by, if any.
+    pub group_by: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -132,10 +132,17 @@ impl Browser {
     }
 
     async fn upload(&mut self, pack: &str, file: &str) -> Page {
+        self.upload_with(pack, file, &[]).await
+    }
+
+    async fn upload_with(&mut self, pack: &str, file: &str, extra: &[(&str, &str)]) -> Page {
         let bytes = std::fs::read(root().join(file)).unwrap();
         let boundary = "workbench-test";
         let mut body = Vec::new();
-        for (name, value) in [("pack", pack), ("as_of", "2024-06-30")] {
+        for &(name, value) in [("pack", pack), ("as_of", "2024-06-30")]
+            .iter()
+            .chain(extra)
+        {
             body.extend(
                 format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
                     .as_bytes(),
@@ -663,4 +670,55 @@ async fn a_criterion_is_switched_off_from_the_form_by_adding_one_line() {
     );
     let form = browser.get("/packs/zhuzhou-wuhua-enterprise/edit").await;
     assert!(form.body.contains("<option value=\"false\" selected>否"));
+}
+
+#[tokio::test]
+async fn a_report_is_grouped_by_a_field_named_in_chinese() {
+    let (_dir, app) = library(&[]);
+    let mut browser = Browser::new(&app);
+    let page = browser
+        .upload_with(
+            "longwen-points",
+            "fixtures/longwen/members.csv",
+            &[("group_by", "所在组织")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let groups = liangxin_groups();
+    assert!(groups.len() > 1);
+    for g in &groups {
+        assert!(
+            page.body.contains(g.as_str()),
+            "group {g} not in the report"
+        );
+    }
+    let csv = browser.get("/evaluate/download?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let page = browser
+        .upload_with(
+            "longwen-points",
+            "fixtures/longwen/members.csv",
+            &[("group_by", "所在星球")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("无法按「所在星球」分组"),
+        "{}",
+        page.body
+    );
+}
+
+/// The organizations of the Longwen fixture, read independently of the workbench.
+fn liangxin_groups() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("fixtures/longwen/members.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "所在组织").unwrap();
+    let mut groups: Vec<String> = lines
+        .map(|l| l.split(',').nth(column).unwrap().to_string())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    groups
 }
