@@ -553,13 +553,17 @@ pub fn coverage_document(coverage: &Coverage, names: &[String]) -> Document {
     for g in &coverage.gaps {
         let list = |ids: &[String]| {
             if ids.is_empty() {
-                "nothing".to_owned()
+                "无".to_owned()
             } else {
                 ids.iter().map(|i| label(i)).collect::<Vec<_>>().join("、")
             }
         };
-        gaps.push(format!("{} has, {} lacks: {}", g.a, g.b, list(&g.only_a)));
-        gaps.push(format!("{} has, {} lacks: {}", g.b, g.a, list(&g.only_b)));
+        // In Chinese, as staff read it: what it lists are the dimensions' Chinese labels.
+        let line = |has: &str, lacks: &str, only: &[String]| {
+            format!("{has} 有而 {lacks} 没有的维度：{}", list(only))
+        };
+        gaps.push(line(&g.a, &g.b, &g.only_a));
+        gaps.push(line(&g.b, &g.a, &g.only_b));
     }
     Document {
         title: format!("标准对比 standards: {}", coverage.keys.join(" vs ")),
