@@ -20,7 +20,7 @@ type PageResult = Result<Response, PageFailure>;
 const STYLE: &str = include_str!("style.css");
 
 /// A page: the header with the navigation, the content, the footer.
-fn layout(title: &str, content: Markup) -> String {
+pub fn layout(title: &str, content: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -36,6 +36,7 @@ fn layout(title: &str, content: Markup) -> String {
                     nav {
                         a href="/" { "标准库" }
                         a href="/evaluate" { "测评" }
+                        a href="/compare" { "对比" }
                         a href="/api/openapi.json" { "接口 API" }
                     }
                 }
@@ -77,7 +78,7 @@ pub fn failure_page(title: &str, message: &str, details: Option<&serde_json::Val
     )
 }
 
-fn subject_zh(subject: &str) -> &'static str {
+pub fn subject_zh(subject: &str) -> &'static str {
     match subject {
         "member" => "党员",
         "organization" => "党组织",
