@@ -96,7 +96,14 @@ pub async fn api(
     };
     let old = version(asked.old, "old")?;
     let new = version(asked.new, "new")?;
-    let records = asked.records.ok_or_else(|| missing("records"))?;
+    // A form sends its records as the file `ledger`, a JSON body as `records`: both are named.
+    let records = asked.records.ok_or_else(|| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "request",
+            "缺少台账 / the request lacks its records (`records` in a JSON body, the file `ledger` in a form)",
+        )
+    })?;
     let day = library::as_of(asked.as_of.as_deref())?;
     let json = blocking(move || diff_versions(&old, &new, &records, &day, Format::Json)).await??;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())

@@ -368,6 +368,24 @@ async fn what_cannot_be_compared_is_refused() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
     assert!(json.contains("recrods"), "{json}");
 
+    // Larger than the body limit (1 MiB here), as JSON and as an upload.
+    let big = " ".repeat(2 * 1024 * 1024);
+    let (status, json) = send(
+        Request::post("/api/compare")
+            .body(Body::from(big.clone()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{json}");
+    let (status, page) = send(form(
+        "/compare",
+        &pack_fields(&THREE),
+        Some(("big.csv", big.as_bytes())),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.contains("文件太大"), "{page}");
+
     // Two different dates; a date that is no date; groups without records.
     for (uri, body) in [
         (
@@ -521,6 +539,18 @@ async fn diff_gives_the_records_that_move_as_the_cli_does() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
     assert!(json.contains("records"), "{json}");
+    // A form with its file input left empty: the same.
+    let (status, json) = send_to(
+        library.path(),
+        form(
+            "/api/diff",
+            &[("old", "longwen-points"), ("new", "longwen-880")],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+    assert!(json.contains("the file `ledger` in a form"), "{json}");
 }
 
 #[tokio::test]
