@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -18,7 +19,8 @@ use liangxin::report::{CompareReport, CoverageReport, Format, Options};
 use crate::api::AsOf;
 use crate::errors::{ApiFailure, Failure, PageFailure};
 use crate::input::{self, Asked, Endpoint, Records};
-use crate::pages::{layout, subject_zh};
+use crate::pages::{layout_for, subject_zh};
+use crate::session::Current;
 use crate::{AppState, blocking, library};
 
 /// The packs asked for, found in the library: at least two, each an id the library lists (an id
@@ -166,7 +168,10 @@ pub async fn api(
 
 /// `GET /compare`: the form. Packs are grouped by what they assess, since only packs of one
 /// subject can be compared.
-pub async fn form(State(state): State<Arc<AppState>>) -> Result<Response, PageFailure> {
+pub async fn form(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+) -> Result<Response, PageFailure> {
     let dir = state.library.clone();
     let packs = blocking(move || library::summaries(&dir)).await??;
     let mut subjects: Vec<&str> = Vec::new();
@@ -178,7 +183,8 @@ pub async fn form(State(state): State<Arc<AppState>>) -> Result<Response, PageFa
     // Members, organizations, dossiers: the order the docs name them in, whatever the ids.
     let order = ["member", "organization", "dossier"];
     subjects.sort_by_key(|s| order.iter().position(|o| o == s).unwrap_or(order.len()));
-    let page = layout(
+    let page = layout_for(
+        Some(&current),
         "对比",
         html! {
             h1 { "对比" }

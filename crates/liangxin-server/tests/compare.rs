@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use liangxin_server::{AppState, app};
+use liangxin_server::{AppState, Config, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -27,11 +27,14 @@ fn root() -> PathBuf {
 }
 
 fn state(library: &Path) -> AppState {
-    AppState {
+    AppState::new(&Config {
         library: library.to_owned(),
+        read_only: true,
         body_limit: 1024 * 1024,
         timeout: Duration::from_secs(60),
-    }
+        ..Config::default()
+    })
+    .unwrap()
 }
 
 async fn send_to(library: &Path, request: Request<Body>) -> (StatusCode, String) {
@@ -572,5 +575,68 @@ async fn the_openapi_document_describes_compare_and_diff() {
     assert_eq!(
         value["components"]["schemas"]["DiffRequest"]["required"],
         json!(["old", "new", "records"])
+    );
+}
+
+/// With accounts, comparing needs sign-in, and a viewer (read, evaluate, compare) may.
+#[tokio::test]
+async fn with_accounts_a_viewer_signs_in_to_compare() {
+    use liangxin_server::accounts::{Accounts, Role, accounts_path};
+    let library = tempfile::tempdir().unwrap();
+    for id in ["longwen-stars", "longwen-grid"] {
+        copy_dir(&root().join("policies").join(id), &library.path().join(id));
+    }
+    let mut accounts = Accounts::default();
+    accounts.add("小李", Role::Viewer, "password-123").unwrap();
+    accounts.write(&accounts_path(library.path())).unwrap();
+    let app = app(state(library.path()));
+    let body = json!({ "packs": ["longwen-stars", "longwen-grid"] });
+
+    let response = app
+        .clone()
+        .oneshot(post_json("/api/compare", &body))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = app
+        .clone()
+        .oneshot(Request::get("/compare").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/sign-in?next=/compare"
+    );
+
+    let response = app
+        .clone()
+        .oneshot(post_json(
+            "/api/session",
+            &json!({ "name": "小李", "password": "password-123" }),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut request = post_json("/api/compare", &body);
+    request
+        .headers_mut()
+        .insert(header::COOKIE, cookie.parse().unwrap());
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let value: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        value["coverage"]["keys"],
+        json!(["longwen-stars", "longwen-grid"])
     );
 }
