@@ -8,8 +8,11 @@
 //! - `GET /evaluate` and `POST /evaluate`: upload a ledger (any format the CLI reads), pick a
 //!   pack and an as-of date, and get the evaluation as the HTML report `eval --format html`
 //!   writes;
-//! - `/api/...`: JSON endpoints (list, check, evaluate, explain) and their OpenAPI document at
-//!   `GET /api/openapi.json`.
+//! - `GET /compare` and `POST /compare`: choose several packs of one subject, upload a ledger
+//!   and get what `liangxin compare --format html` writes; without a ledger, the standards side
+//!   by side by dimension;
+//! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff) and their
+//!   OpenAPI document at `GET /api/openapi.json`.
 //!
 //! The server uses only the public API of the `liangxin` library: it is one more front end
 //! over the same pipeline as the CLI.
@@ -24,10 +27,13 @@
 pub mod accounts;
 mod api;
 mod audit;
+mod compare;
+mod diff;
 mod download;
 mod edit;
 mod errors;
 mod history;
+mod input;
 mod library;
 mod pages;
 mod repo;
@@ -234,6 +240,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::library))
         .route("/packs/{id}", get(pages::pack))
         .route("/evaluate", get(pages::evaluate_form).post(pages::evaluate))
+        .route("/compare", get(compare::form).post(compare::page))
         .route("/evaluate/download", get(download::download))
         .route("/explain", get(pages::explain))
         .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
@@ -249,6 +256,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/packs/{id}/check", post(api::check))
         .route("/api/packs/{id}/evaluate", post(api::evaluate))
         .route("/api/packs/{id}/explain", post(api::explain))
+        .route("/api/compare", post(compare::api))
+        .route("/api/diff", post(diff::api))
         .route("/api/openapi.json", get(api::openapi))
         .fallback(errors::not_found)
         .layer(DefaultBodyLimit::max(state.body_limit))

@@ -44,6 +44,7 @@ pub(crate) fn layout_for(current: Option<&Current>, title: &str, content: Markup
                     nav {
                         a href="/" { "标准库" }
                         a href="/evaluate" { "测评" }
+                        a href="/compare" { "对比" }
                         a href="/api/openapi.json" { "接口 API" }
                     }
                     @if let Some(user) = current.and_then(|c| c.user.as_ref()) {
@@ -96,7 +97,7 @@ pub fn failure_page(title: &str, message: &str, details: Option<&serde_json::Val
     )
 }
 
-fn subject_zh(subject: &str) -> &'static str {
+pub fn subject_zh(subject: &str) -> &'static str {
     match subject {
         "member" => "党员",
         "organization" => "党组织",
