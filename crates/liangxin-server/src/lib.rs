@@ -1,7 +1,8 @@
 //! The liangxin workbench (两新测评工作台): the standards library, evaluation and a JSON API,
 //! served over HTTP for policy staff working in a browser and for other systems.
 //!
-//! This first slice serves, on a loopback address only (sign-in is not built yet):
+//! It serves (with sign-in when the library has accounts, else for the local user on a
+//! loopback address only):
 //!
 //! - `GET /`: 标准库, the packs of the library folder;
 //! - `GET /packs/{id}`: one pack as a readable document, built from the validated policy;
@@ -11,8 +12,15 @@
 //! - `GET /compare` and `POST /compare`: choose several packs of one subject, upload a ledger
 //!   and get what `liangxin compare --format html` writes; without a ledger, the standards side
 //!   by side by dimension;
-//! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff) and their
-//!   OpenAPI document at `GET /api/openapi.json`.
+//! - `GET /explain?record=ID`, `GET /evaluate/download?format=xlsx|csv|html`: a record of the
+//!   session's current ledger explained, the evaluation as a file;
+//! - `GET/POST /packs/{id}/edit` (+ `/check`, `/preview`): 修订, a form generated from the pack,
+//!   checked as typed, previewed on the current ledger and the pack's cases, saved as a commit;
+//! - `GET /packs/{id}/history`, `POST /packs/{id}/history/restore`: 历史, versions, their
+//!   differences as text and outcomes, restore;
+//! - `GET/POST /sign-in`, `POST /sign-out`, `POST /api/session`: sign-in;
+//! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff, session) and
+//!   their OpenAPI document at `GET /api/openapi.json`.
 //!
 //! The server uses only the public API of the `liangxin` library: it is one more front end
 //! over the same pipeline as the CLI.
