@@ -143,6 +143,10 @@ def main():
         b.shot("02-pack")
         check("a pack reads as a document", "优先推荐" in b.text())
 
+        b.go("/compare")
+        b.shot("02b-compare")
+        check("the compare page offers the packs", "对比" in b.text() and "龙文区" in b.text())
+
         b.go("/evaluate")
         b.click("select[name=pack] option[value='longwen-points']")
         b.run("document.querySelector('input[name=as_of]').value = '2024-06-30';")

@@ -691,13 +691,19 @@ pub async fn preview(
             return Ok(problems_page(&problems));
         };
         let cases = liangxin::testing::run_cases(&loader, &new.policy, &dir);
+        // Case files named from the library, as staff know them: `longwen-points/tests/…`.
+        let library_prefix = dir
+            .parent()
+            .map(|p| format!("{}{}", p.display(), std::path::MAIN_SEPARATOR))
+            .unwrap_or_default();
+        let local = |text: String| text.replace(&library_prefix, "");
         let tests = html! {
             h2 { "本标准的测试用例" }
             @if cases.failures.is_empty() && cases.errors.is_empty() {
                 p.ok #cases { "全部 " (cases.passed) " 个用例通过。" }
             } @else {
                 p.error #cases { (cases.passed) " 个通过，" (cases.failures.len()) " 个不通过" @if !cases.errors.is_empty() { "，" (cases.errors.len()) " 个用例文件有错误" } "：" }
-                ul { @for f in &cases.failures { li { pre { (f.to_string()) } } } @for e in &cases.errors { li { (diagnostic_text(e)) } } }
+                ul { @for f in &cases.failures { li { pre { (local(f.to_string())) } } } @for e in &cases.errors { li { (local(diagnostic_text(e))) } } }
             }
         };
         let moved = match &ledger {

@@ -107,6 +107,8 @@ impl IntoResponse for PageFailure {
         let f = self.0;
         let title = match f.status {
             StatusCode::NOT_FOUND => "找不到",
+            StatusCode::FORBIDDEN => "无权操作",
+            StatusCode::UNAUTHORIZED => "请先登录",
             StatusCode::PAYLOAD_TOO_LARGE => "文件太大",
             StatusCode::SERVICE_UNAVAILABLE => "超时",
             s if s.is_server_error() => "服务器错误",

@@ -263,7 +263,11 @@ async fn an_edit_is_previewed_saved_as_a_commit_in_place_and_restored() {
         "{}",
         &preview.body[..3000.min(preview.body.len())]
     );
-    assert!(preview.body.contains("tests/bands.yaml"));
+    assert!(
+        preview
+            .body
+            .contains("FAIL longwen-points/tests/bands.yaml:")
+    );
     // Nothing is saved by a preview.
     assert_eq!(std::fs::read_to_string(&policy).unwrap(), before);
 
