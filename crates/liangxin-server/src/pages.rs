@@ -602,7 +602,10 @@ pub async fn evaluate(
             grouping: grouping.as_ref(),
             top: compiled.policy.ranking.as_ref().map(|_| 10),
             traces: None,
-            summary_only: false,
+            // A page of 100,000 rows is tens of MB that no laptop scrolls: past PAGE_ROWS the
+            // page keeps the summary, leaderboard, groups and errors, and the records are in
+            // the downloads (and each record's explanation by its id).
+            summary_only: ledger.records.len() > PAGE_ROWS,
         };
         let html = liangxin::report::render(
             || report.document(),
@@ -620,8 +623,14 @@ pub async fn evaluate(
             }
             form.workbench method="get" action="/explain" style="font:14px sans-serif;padding:6px 12px;background:#f3eded" {
                 label { "查看一条记录的测评说明：" input #explain-record list="record-ids" name="record" required placeholder="记录编号"; }
-                datalist #record-ids { @for r in &ledger.records { option value=(r.id) {} } }
+                // The ids to pick from (and to link in the records table), for a page that has one.
+                @if ledger.records.len() <= PAGE_ROWS {
+                    datalist #record-ids { @for r in &ledger.records { option value=(r.id) {} } }
+                }
                 " " button type="submit" { "说明" }
+                @if ledger.records.len() > PAGE_ROWS {
+                    strong #large-ledger style="margin-left:1em" { "共 " (ledger.records.len()) " 条记录，超过 " (PAGE_ROWS) " 条：页面只显示汇总，逐条结果请下载。" }
+                }
                 span style="margin-left:2em" {
                     "下载结果："
                     a #download-xlsx href="/evaluate/download?format=xlsx" { "Excel (.xlsx)" } " · "
@@ -655,6 +664,9 @@ pub async fn evaluate(
     );
     Ok(Html(page).into_response())
 }
+
+/// Past this many records the report page leaves out the per-record table (see `evaluate`).
+const PAGE_ROWS: usize = 20_000;
 
 /// Makes each record's id in the report's tables a link to its explanation.
 const RECORD_LINKS: &str = r#"<script>

@@ -726,3 +726,43 @@ fn liangxin_groups() -> Vec<String> {
     groups.dedup();
     groups
 }
+
+#[tokio::test]
+async fn a_large_ledger_s_page_keeps_the_summary_and_points_to_the_downloads() {
+    let (_dir, app) = library(&[]);
+    let mut browser = Browser::new(&app);
+    // 20,001 members: one past the page's limit.
+    let mut csv = String::from(
+        "党员编号,组织生活,创先争优,服务职工,遵纪守法,群众反映,创新工作加分,工作失误扣分,一票否决\n",
+    );
+    for i in 0..20_001 {
+        // Scores spread out, so the leaderboard (top 10 with ties) stays short.
+        csv.push_str(&format!("M{i:06},-{},0,0,0,0,0,0,否\n", i % 500));
+    }
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(file.path(), &csv).unwrap();
+    let page = browser
+        .upload("longwen-points", file.path().to_str().unwrap())
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "{}",
+        &page.body[..page.body.len().min(2000)]
+    );
+    assert!(page.body.contains("共 20001 条记录，超过 20000 条"));
+    assert!(
+        page.body.contains("20001"),
+        "the summary counts every record"
+    );
+    assert!(!page.body.contains("M010001"), "no per-record table");
+    let csv = browser.get("/evaluate/download?format=csv").await;
+    assert_eq!(
+        csv.body.lines().count(),
+        20_002,
+        "every record is in the download"
+    );
+    let explained = browser.get("/explain?record=M010001").await;
+    assert_eq!(explained.status, StatusCode::OK);
+    assert!(explained.body.contains("M010001"));
+}
