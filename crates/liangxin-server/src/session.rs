@@ -29,6 +29,10 @@ pub const COOKIE: &str = "liangxin_session";
 /// A session is forgotten after this long without a request.
 const IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 
+/// The sessions' current ledgers together are kept under this many bytes (see
+/// [`Sessions::set_ledger`]).
+pub const LEDGER_BUDGET: usize = 512 * 1024 * 1024;
+
 /// At most this many sessions are kept; beyond it the least recently used go first.
 const MAX_SESSIONS: usize = 10_000;
 
@@ -127,10 +131,38 @@ impl Sessions {
         self.lock().get(id).map(|s| s.csrf.clone())
     }
 
-    /// Keeps `ledger` as the session's current ledger.
+    /// Keeps `ledger` as the session's current ledger. The current ledgers of all sessions
+    /// together are kept under [`LEDGER_BUDGET`] bytes: past it, the least recently used
+    /// sessions' ledgers are let go (their next preview asks for an upload again).
     pub fn set_ledger(&self, id: &str, ledger: CurrentLedger) {
-        if let Some(s) = self.lock().get_mut(id) {
+        self.set_ledger_within(id, ledger, LEDGER_BUDGET);
+    }
+
+    fn set_ledger_within(&self, id: &str, ledger: CurrentLedger, budget: usize) {
+        let mut map = self.lock();
+        if let Some(s) = map.get_mut(id) {
             s.ledger = Some(Arc::new(ledger));
+        }
+        let mut held: Vec<(Instant, String, usize)> = map
+            .iter()
+            .filter_map(|(k, s)| {
+                s.ledger
+                    .as_ref()
+                    .map(|l| (s.last, k.clone(), l.bytes.len()))
+            })
+            .collect();
+        let mut total: usize = held.iter().map(|h| h.2).sum();
+        held.sort();
+        for (_, key, size) in held {
+            if total <= budget {
+                break;
+            }
+            if key != id
+                && let Some(s) = map.get_mut(&key)
+            {
+                s.ledger = None;
+                total -= size;
+            }
         }
     }
 }
@@ -402,6 +434,30 @@ pub fn sign_out(state: &AppState, id: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_least_recently_used_ledgers_go_first_past_the_budget() {
+        use super::{CurrentLedger, Sessions};
+        let sessions = Sessions::default();
+        let ids: Vec<String> = (0..3).map(|_| sessions.create(None).unwrap().0).collect();
+        let ledger = || CurrentLedger {
+            name: "l.csv".into(),
+            bytes: vec![0; 100],
+            pack: "p".into(),
+            as_of: "2024-06-30".into(),
+            group_by: None,
+        };
+        for id in &ids {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            sessions.touch(id);
+            sessions.set_ledger_within(id, ledger(), 250);
+        }
+        let kept: Vec<bool> = ids
+            .iter()
+            .map(|id| sessions.touch(id).unwrap().ledger.is_some())
+            .collect();
+        assert_eq!(kept, [false, true, true]);
+    }
+
     #[test]
     fn hosts_and_origins() {
         use super::{loopback_host, origin_authority};
