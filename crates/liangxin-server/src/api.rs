@@ -235,7 +235,7 @@ pub async fn sign_in(
             commit: None,
             detail: Some("api"),
         })
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "audit", e.to_string()))?;
+        .map_err(Failure::audit)?;
     let Some(id) = id else {
         return Err(Failure::new(
             StatusCode::UNAUTHORIZED,

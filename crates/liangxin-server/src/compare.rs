@@ -82,8 +82,7 @@ pub fn report(
     let prepared = prepare_alike(packs, day)?;
     let rendered = |doc: &dyn Fn() -> liangxin::report::doc::Document,
                     json: &dyn Fn() -> serde_json::Value| {
-        liangxin::report::render(doc, json, format, Options::default())
-            .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))
+        crate::errors::render(doc, json, format, Options::default())
     };
     let Some(records) = records else {
         if group_by.is_some() {

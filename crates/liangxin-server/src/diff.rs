@@ -64,13 +64,12 @@ pub fn diff_versions(
         &evaluations[1],
         (&old_name, &new_name),
     );
-    liangxin::report::render(
+    crate::errors::render(
         || report.document(),
         || report.json(),
         format,
         Options::default(),
     )
-    .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))
 }
 
 /// `POST /api/diff`: `{old, new, records, as_of?}` as JSON (`old` and `new` pack ids of the

@@ -42,14 +42,7 @@ pub async fn download(
             .into());
         }
     };
-    let Some(ledger) = current.ledger.clone() else {
-        return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            "no_ledger",
-            "尚无当前台账：请先在「测评」页上传台账 / no ledger evaluated in this session yet",
-        )
-        .into());
-    };
+    let ledger = current.ledger.clone().ok_or_else(Failure::no_ledger)?;
     let dir = library::find(&state.library, &ledger.pack)?;
     let worker = ledger.clone();
     let bytes = blocking(move || -> Result<Vec<u8>, Failure> {
@@ -71,8 +64,7 @@ pub async fn download(
             excel: true,
             ..Options::default()
         };
-        liangxin::report::render(|| report.document(), || report.json(), format, options)
-            .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))
+        crate::errors::render(|| report.document(), || report.json(), format, options)
     })
     .await??;
     let stem = ledger

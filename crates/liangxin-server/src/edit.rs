@@ -745,13 +745,12 @@ pub fn diff_document(
         names,
         errors: (&evaluations[0].errors, &evaluations[1].errors),
     };
-    let html = liangxin::report::render(
+    let html = crate::errors::render(
         || report.document(),
         || report.json(),
         Format::Html,
         Options::default(),
-    )
-    .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))?;
+    )?;
     let html = String::from_utf8_lossy(&html).into_owned();
     // The report is a whole document; its style and body go inside this page.
     let between = |open: &str, close: &str| -> Option<String> {
@@ -863,12 +862,6 @@ pub async fn save(
                 "无改动 / nothing changed"
             }),
         })
-        .map_err(|e| {
-            Failure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "audit",
-                format!("无法写入审计日志 / {e}"),
-            )
-        })?;
+        .map_err(Failure::audit)?;
     Ok(Redirect::to(&format!("/packs/{id}/history")).into_response())
 }

@@ -178,12 +178,6 @@ pub async fn restore(
             commit: made.as_deref(),
             detail: Some(&format!("恢复到 {}", short(&commit))),
         })
-        .map_err(|e| {
-            Failure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "audit",
-                format!("无法写入审计日志 / {e}"),
-            )
-        })?;
+        .map_err(Failure::audit)?;
     Ok(Redirect::to(&format!("/packs/{id}/history")).into_response())
 }

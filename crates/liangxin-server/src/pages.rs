@@ -607,13 +607,7 @@ pub async fn evaluate(
             // the downloads (and each record's explanation by its id).
             summary_only: ledger.records.len() > PAGE_ROWS,
         };
-        let html = liangxin::report::render(
-            || report.document(),
-            || report.json(),
-            Format::Html,
-            Options::default(),
-        )
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))?;
+        let html = crate::errors::render(|| report.document(), || report.json(), Format::Html, Options::default())?;
         let html = String::from_utf8_lossy(&html).into_owned();
         let nav = html! {
             nav.workbench style="font:14px sans-serif;padding:6px 12px;background:#8b1a1a" {
@@ -694,14 +688,7 @@ pub async fn explain(
     Extension(current): Extension<Current>,
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
-    let Some(ledger) = current.ledger.clone() else {
-        return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            "no_ledger",
-            "尚无当前台账：请先在「测评」页上传台账 / no ledger evaluated in this session yet",
-        )
-        .into());
-    };
+    let ledger = current.ledger.clone().ok_or_else(Failure::no_ledger)?;
     let record = query.get("record").cloned().unwrap_or_default();
     let dir = library::find(&state.library, &ledger.pack)?;
     let shown = current.clone();
@@ -795,13 +782,6 @@ pub async fn sign_in(
     let old = current.session.clone();
     let tried = name.clone();
     let id = blocking(move || session::sign_in(&worker, &old, &tried, &password)).await??;
-    let audit_failure = |e: std::io::Error| {
-        Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "audit",
-            format!("无法写入审计日志 / {e}"),
-        )
-    };
     match id {
         Some(id) => {
             state
@@ -813,7 +793,7 @@ pub async fn sign_in(
                     commit: None,
                     detail: None,
                 })
-                .map_err(audit_failure)?;
+                .map_err(Failure::audit)?;
             let mut response = Redirect::to(&next).into_response();
             response
                 .headers_mut()
@@ -830,7 +810,7 @@ pub async fn sign_in(
                     commit: None,
                     detail: None,
                 })
-                .map_err(audit_failure)?;
+                .map_err(Failure::audit)?;
             let page = sign_in_page(
                 &state,
                 &current,

@@ -220,15 +220,7 @@ impl YamlDocument {
         if matches!(scalar.style, ScalarStyle::MultiLine | ScalarStyle::Empty) {
             return Err(EditError::NotInPlace(name));
         }
-        let written = match value {
-            NewValue::Number(n) if !n.is_finite() => return Err(EditError::NotFinite(name)),
-            NewValue::Number(n) => number_text(*n),
-            NewValue::Bool(b) => b.to_string(),
-            NewValue::Text(t) if t.chars().any(char::is_control) => {
-                return Err(EditError::BadText(name));
-            }
-            NewValue::Text(t) => quote(t, scalar.style),
-        };
+        let written = written(value, scalar.style, name)?;
         let (start, end) = scalar.byte_range;
         self.splice(start, end, &written, path, value)
     }
@@ -257,15 +249,7 @@ impl YamlDocument {
         if !plain_is_safe(key) {
             return Err(EditError::NotAScalar(name));
         }
-        let written = match value {
-            NewValue::Number(n) if !n.is_finite() => return Err(EditError::NotFinite(name)),
-            NewValue::Number(n) => number_text(*n),
-            NewValue::Bool(b) => b.to_string(),
-            NewValue::Text(t) if t.chars().any(char::is_control) => {
-                return Err(EditError::BadText(name));
-            }
-            NewValue::Text(t) => quote(t, ScalarStyle::Plain),
-        };
+        let written = written(value, ScalarStyle::Plain, name)?;
         let (at, added) = if map.flow {
             (map.end, format!(", {key}: {written}"))
         } else {
@@ -316,6 +300,17 @@ impl YamlDocument {
             }
             _ => Err(refused()),
         }
+    }
+}
+
+/// A new value as it is written in a scalar of `style` (`name` is its path, for errors).
+fn written(value: &NewValue, style: ScalarStyle, name: String) -> Result<String, EditError> {
+    match value {
+        NewValue::Number(n) if !n.is_finite() => Err(EditError::NotFinite(name)),
+        NewValue::Number(n) => Ok(number_text(*n)),
+        NewValue::Bool(b) => Ok(b.to_string()),
+        NewValue::Text(t) if t.chars().any(char::is_control) => Err(EditError::BadText(name)),
+        NewValue::Text(t) => Ok(quote(t, style)),
     }
 }
 
