@@ -66,21 +66,24 @@ pub async fn check(
 ) -> ApiResult {
     let dir = library::find(&state.library, &id)?;
     let day = as_of(query)?;
-    let result =
-        blocking(
-            move || match liangxin::prepare_at(&liangxin::FsLoader, &dir, Some(&day)) {
-                Ok(p) => Ok(json!({ "pack": id, "ok": true, "diagnostics": p.warnings })),
-                Err(liangxin::LoadError::Invalid(diagnostics)) => {
-                    Ok(json!({ "pack": id, "ok": false, "diagnostics": diagnostics }))
-                }
-                Err(liangxin::LoadError::Io { path, source }) => Err(Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "io",
-                    format!("cannot read policy {path}: {source}"),
-                )),
-            },
-        )
-        .await??;
+    let result = blocking(move || {
+        match liangxin::prepare_at(
+            &library::Confined::new(dir.parent().unwrap_or(&dir), None),
+            &dir,
+            Some(&day),
+        ) {
+            Ok(p) => Ok(json!({ "pack": id, "ok": true, "diagnostics": p.warnings })),
+            Err(liangxin::LoadError::Invalid(diagnostics)) => {
+                Ok(json!({ "pack": id, "ok": false, "diagnostics": diagnostics }))
+            }
+            Err(liangxin::LoadError::Io { path, source }) => Err(Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "io",
+                format!("cannot read policy {path}: {source}"),
+            )),
+        }
+    })
+    .await??;
     Ok(Json(result).into_response())
 }
 
@@ -230,7 +233,7 @@ pub async fn sign_in(
         .audit
         .record(&crate::audit::Entry {
             action,
-            user: &given.name,
+            user: state.logged_name(&given.name),
             pack: None,
             commit: None,
             detail: Some("api"),

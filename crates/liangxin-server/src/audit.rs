@@ -53,6 +53,12 @@ impl AuditLog {
             .strftime("%Y-%m-%dT%H:%M:%S+08:00")
             .to_string();
         let mut line = serde_json::json!({ "time": time });
+        // A name typed at sign-in is at most 64 characters here, whatever was sent.
+        let user: String = entry.user.chars().take(64).collect();
+        let entry = &Entry {
+            user: &user,
+            ..*entry
+        };
         if let (Some(object), Ok(serde_json::Value::Object(fields))) =
             (line.as_object_mut(), serde_json::to_value(entry))
         {
@@ -62,10 +68,12 @@ impl AuditLog {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // Readable by the workbench's own user only, like the accounts.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&self.path)?;
         writeln!(file, "{line}")
     }
 }

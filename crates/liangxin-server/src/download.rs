@@ -44,6 +44,7 @@ pub async fn download(
     };
     let ledger = current.ledger.clone().ok_or_else(Failure::no_ledger)?;
     let dir = library::find(&state.library, &ledger.pack)?;
+    library::same_version(&state.library, ledger.library_version)?;
     let worker = ledger.clone();
     let bytes = blocking(move || -> Result<Vec<u8>, Failure> {
         let ledger = worker;

@@ -13,12 +13,12 @@ use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
 use serde_json::json;
 
-use liangxin::Loader;
 use liangxin::report::{Format, Options};
 use liangxin::yaml_edit::{NewValue, PathStep, ScalarStyle, YamlDocument, YamlPath};
 
 use crate::accounts::Role;
 use crate::errors::{Failure, PageFailure};
+use crate::library::Confined;
 use crate::session::Current;
 use crate::{AppState, audit, blocking, library, pages, upload};
 
@@ -294,7 +294,9 @@ fn fields(doc: &YamlDocument) -> Vec<Group> {
             && matches!(scalar.value.as_str(), "true" | "false")
         {
             Kind::Bool
-        } else if scalar.value.len() == 10 && scalar.value.parse::<jiff::civil::Date>().is_ok() {
+        } else if matches!(p.last(), Some(PathStep::Key(k)) if k == "effective" || k == "from") {
+            // Dates by what the key is, never by what a value looks like: a label that reads
+            // 2024-01-01 stays text.
             Kind::Date
         } else {
             Kind::Text
@@ -384,47 +386,41 @@ fn apply(text: &str, form: &[(String, String)]) -> Result<(String, Vec<Problem>)
     Ok((doc.text().to_string(), problems))
 }
 
-/// A number as staff type it: full-width digits and thousands separators allowed.
+/// A number as staff type it: digits with an optional sign and decimal point, full-width
+/// digits and thousands separators in their places (`1,000`, `１０００`). Anything else (`1,5`,
+/// `1e3`, more digits than a number holds exactly) is refused rather than read as something
+/// the person did not mean.
 fn read_number(given: &str) -> Option<f64> {
-    liangxin::number::normalize(given)
-        .trim()
-        .replace([',', '，'], "")
+    let text = liangxin::number::normalize(given).trim().replace('，', ",");
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(&text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let grouped = whole.contains(',');
+    let groups: Vec<&str> = whole.split(',').collect();
+    let whole_ok = if grouped {
+        (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3)
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+    } else {
+        !whole.is_empty() && whole.bytes().all(|b| b.is_ascii_digit())
+    };
+    let fraction_ok = fraction.bytes().all(|b| b.is_ascii_digit());
+    let digits = whole.bytes().filter(u8::is_ascii_digit).count() + fraction.len();
+    if !whole_ok || !fraction_ok || digits > 15 {
+        return None;
+    }
+    text.replace(',', "")
         .parse::<f64>()
         .ok()
         .filter(|n| n.is_finite())
 }
 
-/// Reads the pack with its `policy.yaml` replaced by the edited text; every other file
-/// (scripts, test cases, packs it extends) from the disk.
-struct Overlay {
-    policy: PathBuf,
-    text: String,
-}
-
-impl liangxin::Loader for Overlay {
-    fn read(&self, path: &FsPath) -> std::io::Result<String> {
-        if liangxin::load::normalize(path) == self.policy {
-            Ok(self.text.clone())
-        } else {
-            liangxin::FsLoader.read(path)
-        }
-    }
-    fn list(&self, dir: &FsPath, ext: &str) -> std::io::Result<Vec<PathBuf>> {
-        liangxin::FsLoader.list(dir, ext)
-    }
-    fn is_file(&self, path: &FsPath) -> bool {
-        liangxin::FsLoader.is_file(path)
-    }
-    fn real_path(&self, path: &FsPath) -> std::io::Result<PathBuf> {
-        liangxin::FsLoader.real_path(path)
-    }
-}
-
-fn overlay(dir: &FsPath, text: String) -> Overlay {
-    let policy = liangxin::FsLoader
-        .real_path(&dir.join("policy.yaml"))
-        .unwrap_or_else(|_| liangxin::load::normalize(&dir.join("policy.yaml")));
-    Overlay { policy, text }
+/// The pack's loader with its `policy.yaml` replaced by the edited text; every other file
+/// (scripts, test cases, packs it extends) read from the library, and nothing outside it.
+fn overlay(dir: &FsPath, text: String) -> Confined {
+    Confined::new(
+        dir.parent().unwrap_or(dir),
+        Some((dir.join("policy.yaml"), text)),
+    )
 }
 
 /// The edited pack prepared as of `as_of`, and every problem: values that could not be
@@ -434,9 +430,9 @@ fn check_text(
     text: String,
     problems: Vec<Problem>,
     as_of: &str,
-) -> (Option<liangxin::Prepared>, Vec<Problem>, Overlay) {
+) -> (Option<liangxin::Prepared>, Vec<Problem>, Confined) {
     let loader = overlay(dir, text);
-    let lines: Vec<(u32, String)> = YamlDocument::parse(&loader.text)
+    let lines: Vec<(u32, String)> = YamlDocument::parse(loader.overlay_text().unwrap_or_default())
         .map(|doc| {
             fields(&doc)
                 .into_iter()
@@ -551,11 +547,13 @@ pub async fn form(
     let groups = fields(&doc);
     let name = text_at(&doc, "name").unwrap_or_else(|| id.clone());
     let ledger = current.ledger.as_ref().map(|l| l.name.clone());
+    let ledger_pack = current.ledger.as_ref().map(|l| l.pack.clone());
     let content = html! {
         h1 { "修订：" (name) }
         p.muted { "改动即时检查；「预览」在当前台账和本标准的测试用例上显示哪些记录会变化；「保存」写入标准库并留下修订记录（须填写修订说明）。文件中的注释、顺序和格式保持不变。" }
         form #edit method="post" action={ "/packs/" (id) "/edit" } target="_self" {
             input type="hidden" name="_csrf" value=(current.csrf);
+            input type="hidden" name="_base" value=(fingerprint(&text));
             @for group in &groups {
                 fieldset {
                     legend { (group.title) }
@@ -569,7 +567,7 @@ pub async fn form(
                 p {
                     "当前台账："
                     @match &ledger {
-                        Some(name) => strong { (name) },
+                        Some(name) => { strong { (name) } " （按「" (ledger_pack.as_deref().unwrap_or_default()) "」测评）" },
                         None => span.muted { "尚无（先在「测评」页上传台账，预览才能显示记录变化）" },
                     }
                 }
@@ -583,6 +581,7 @@ pub async fn form(
             summary { "高级：直接编辑 YAML（按 JSON Schema 检查）" }
             form method="post" action={ "/packs/" (id) "/edit" } {
                 input type="hidden" name="_csrf" value=(current.csrf);
+                input type="hidden" name="_base" value=(fingerprint(&text));
                 textarea name="_yaml" rows="30" spellcheck="false" { (text) }
                 label.wide { "修订说明（必填）" input type="text" name="_message" required maxlength="500"; }
                 button type="submit" formaction={ "/packs/" (id) "/edit/preview" } formtarget="preview" formnovalidate { "预览" }
@@ -710,8 +709,16 @@ pub async fn preview(
             None => html! { p.muted { "尚无当前台账：在「测评」页上传台账后，预览会列出变化的记录。" } },
             Some(l) => {
                 let old = library::prepare(&id, &dir, &day)?;
-                let body = diff_document(&old, &new, l, ("当前版本", "修订后"))?;
-                html! { (PreEscaped(body)) }
+                match diff_document(&old, &new, l, ("当前版本", "修订后")) {
+                    Ok(body) => html! { (PreEscaped(body)) },
+                    // A ledger of members previewing an organizations' pack, say: the cases
+                    // above still count; the ledger's problem is said, not a failed page.
+                    Err(f) => html! {
+                        p.error #ledger-unfit {
+                            "当前台账「" (l.name) "」（按「" (l.pack) "」测评）不能用于本标准，无法显示记录变化：" (f.message)
+                        }
+                    },
+                }
             }
         };
         let warnings: Vec<&Problem> = problems.iter().filter(|p| p.severity == "warning").collect();
@@ -795,6 +802,66 @@ fn problems_page(problems: &[Problem]) -> String {
     })
 }
 
+/// A fingerprint of a pack's text, carried by the form (`_base`) so a save from a form made
+/// before someone else's save is refused rather than undoing it.
+pub(crate) fn fingerprint(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same text gives the same value in every process.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    format!("{:016x}{:08x}", hasher.finish(), text.len())
+}
+
+fn unchanged_since_form(text: &str, base: Option<&str>) -> Result<(), Failure> {
+    if base == Some(fingerprint(text).as_str()) {
+        return Ok(());
+    }
+    Err(Failure::new(
+        StatusCode::CONFLICT,
+        "stale",
+        "此标准在您打开修订页之后已有修改（可能是他人保存或恢复），本次修改未保存：请重新打开修订页，再改一次 / the pack changed after this form was opened; nothing was saved: open the edit page again",
+    ))
+}
+
+/// A save's message: required, one line, at most 500 characters.
+fn commit_message(given: Option<&str>) -> Result<String, Failure> {
+    let message = given.map(str::trim).unwrap_or_default();
+    let refuse = |why: &str| {
+        Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "message",
+            why.to_string(),
+        ))
+    };
+    if message.is_empty() {
+        return refuse("请填写修订说明 / a message saying why is required");
+    }
+    if message.chars().any(char::is_control) {
+        return refuse(
+            "修订说明只能写一行，不能含控制字符 / the message is one line without control characters",
+        );
+    }
+    if message.chars().count() > 500 {
+        return refuse("修订说明不超过 500 字 / the message is at most 500 characters");
+    }
+    Ok(message.to_string())
+}
+
+/// The pack's `id:` must stay its folder's name: reports, diffs and links name it by its id.
+fn same_id(folder: &str, prepared: &liangxin::Prepared) -> Result<(), Failure> {
+    let id = &prepared.policy.policy.meta.id;
+    if id == folder {
+        return Ok(());
+    }
+    Err(Failure::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "id",
+        format!(
+            "标准编号（id）须与所在文件夹同名：应为 `{folder}`，而不是 `{id}`；未保存 / the pack's id must stay `{folder}`, not `{id}`"
+        ),
+    ))
+}
+
 /// `POST /packs/{id}/edit`: saves the edit as a commit, with the signed-in user as author and
 /// the required message; the history page after.
 pub async fn save(
@@ -805,25 +872,26 @@ pub async fn save(
 ) -> Result<Response, PageFailure> {
     let user = current.require(Role::Editor)?.clone();
     current.check_csrf(form_value(&form, "_csrf"))?;
-    let message = form_value(&form, "_message")
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    if message.is_empty() {
-        return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            "message",
-            "请填写修订说明 / a message saying why is required",
-        )
-        .into());
-    }
-    let (dir, text) = editable(&state, &id)?;
+    let message = commit_message(form_value(&form, "_message"))?;
+    let (dir, _) = editable(&state, &id)?;
     let _one_at_a_time = state.repo_lock.lock().await;
+    // Read again under the lock: what the form was made from must still be the file.
+    let (_, text) = editable(&state, &id)?;
+    unchanged_since_form(&text, form_value(&form, "_base"))?;
     let day = library::today();
+    let library_dir = state.library.clone();
+    let pack = id.clone();
     let edited = blocking(move || -> Result<String, Failure> {
         let (edited, problems) = apply(&text, &form)?;
+        if edited == text {
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                "unchanged",
+                "没有改动，未保存 / nothing was changed, so nothing was saved",
+            ));
+        }
         let (prepared, problems, loader) = check_text(&dir, edited, problems, &day);
-        if prepared.is_none() {
+        let Some(prepared) = prepared else {
             let details = serde_json::to_value(&problems).unwrap_or_default();
             return Err(Failure::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -831,8 +899,11 @@ pub async fn save(
                 "修订后的标准有错误，未保存 / the edited pack is invalid and was not saved",
             )
             .with_details(details));
-        }
-        Ok(loader.text)
+        };
+        same_id(&pack, &prepared)?;
+        let edited = loader.overlay_text().unwrap_or_default().to_string();
+        library::still_valid(&library_dir, &day, (&dir, &edited), &pack)?;
+        Ok(edited)
     })
     .await??;
     let repo = state
@@ -856,12 +927,44 @@ pub async fn save(
             user: &user.name,
             pack: Some(&id),
             commit: commit.as_deref(),
-            detail: Some(if commit.is_some() {
-                &message
-            } else {
-                "无改动 / nothing changed"
-            }),
+            detail: Some(&message),
         })
         .map_err(Failure::audit)?;
     Ok(Redirect::to(&format!("/packs/{id}/history")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_are_read_as_staff_mean_them_or_refused() {
+        use super::read_number;
+        for (given, read) in [
+            ("880", 880.0),
+            ("1,000", 1000.0),
+            ("1，000", 1000.0),
+            ("８８０", 880.0),
+            ("-0.5", -0.5),
+            ("+12", 12.0),
+            ("1,234,567.5", 1_234_567.5),
+            (" 900 ", 900.0),
+        ] {
+            assert_eq!(read_number(given), Some(read), "{given}");
+        }
+        for refused in [
+            "1,5",
+            "0,9",
+            "９００，５",
+            "1e3",
+            "1e-400",
+            "9007199254740993",
+            "",
+            "-",
+            "12,34",
+            "1_000",
+            "50%",
+            "0x10",
+        ] {
+            assert_eq!(read_number(refused), None, "{refused}");
+        }
+    }
 }

@@ -85,6 +85,16 @@ impl Failure {
     }
 }
 
+impl From<crate::repo::RepoError> for Failure {
+    fn from(e: crate::repo::RepoError) -> Failure {
+        Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "git",
+            format!("版本操作失败 / {e}"),
+        )
+    }
+}
+
 /// A report rendered by the library (`eval`, `diff`, … as `--format` gives them).
 pub fn render(
     doc: impl FnOnce() -> liangxin::report::doc::Document,

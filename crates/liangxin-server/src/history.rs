@@ -163,12 +163,18 @@ pub async fn restore(
     let commit = form.get("commit").cloned().unwrap_or_default();
     let _one_at_a_time = state.repo_lock.lock().await;
     let (pack, author, target) = (id.clone(), user.name.clone(), commit.clone());
-    let made = blocking(move || {
+    let library_dir = state.library.clone();
+    let made = blocking(move || -> Result<Option<String>, Failure> {
         let message = format!("恢复到版本 {} / restore {}", short(&target), short(&target));
-        repo.restore(&pack, &target, &author, &message)
+        // Every pack usable now, and the restored pack itself, must be usable after.
+        let day = library::today();
+        let mut valid = library::valid_ids(&library_dir, &day);
+        valid.push(pack.clone());
+        repo.restore(&pack, &target, &author, &message, || {
+            library::first_broken(&library_dir, &day, &valid)
+        })
     })
-    .await?
-    .map_err(git_failure)?;
+    .await??;
     state
         .audit
         .record(&audit::Entry {

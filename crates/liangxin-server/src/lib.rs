@@ -113,6 +113,8 @@ pub struct AppState {
     /// Whether the server listens on a loopback address (the `Host` header is then checked).
     loopback: bool,
     sessions: session::Sessions,
+    /// The accounts as last read, and the file's modification time then.
+    accounts_read: std::sync::Mutex<(Option<std::time::SystemTime>, accounts::Accounts)>,
     audit: audit::AuditLog,
     /// The largest request body, in bytes.
     pub body_limit: usize,
@@ -147,6 +149,7 @@ impl AppState {
             accounts: (!accounts.users.is_empty()).then_some(accounts_file),
             loopback: config.addr.ip().is_loopback(),
             sessions: session::Sessions::default(),
+            accounts_read: std::sync::Mutex::new((None, accounts::Accounts::default())),
             audit: audit::AuditLog::new(&config.library),
             body_limit: config.body_limit,
             timeout: config.timeout,
@@ -157,6 +160,30 @@ impl AppState {
     /// bundled packs).
     pub fn editable(&self) -> bool {
         self.repo.is_some()
+    }
+
+    /// The account `name` as the accounts file says now (read again when the file changes, so
+    /// `liangxin user remove|passwd` takes effect on the next request).
+    pub(crate) fn account(&self, name: &str) -> Option<accounts::Account> {
+        let path = self.accounts.as_ref()?;
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let mut read = self.accounts_read.lock().unwrap_or_else(|e| e.into_inner());
+        if read.0.is_none() || read.0 != modified {
+            // An unreadable file signs everyone out rather than keeping stale rights.
+            let now = accounts::Accounts::read(path).unwrap_or_default();
+            *read = (modified, now);
+        }
+        read.1.find(name).cloned()
+    }
+
+    /// A name typed at sign-in as the audit log records it: an account's name, or
+    /// `(未知账号)` (what was typed may be a password typed in the wrong box).
+    pub(crate) fn logged_name<'a>(&self, typed: &'a str) -> &'a str {
+        if self.account(typed).is_some() {
+            typed
+        } else {
+            "(未知账号 unknown name)"
+        }
     }
 
     /// Whether sign-in is required (the library has accounts).

@@ -591,7 +591,9 @@ pub async fn evaluate(
     let day = library::as_of(as_of.as_deref())?;
     let (pack, as_of) = (id.clone(), day.clone());
     let group = group_by.clone();
-    let (page, bytes, name) = blocking(move || -> Result<(String, _, String), Failure> {
+    let library_dir = state.library.clone();
+    let (page, bytes, name, library_version) = blocking(move || -> Result<(String, _, String, u64), Failure> {
+        let library_version = library::version(&library_dir);
         let prepared = library::prepare(&id, &dir, &day)?;
         let compiled = &prepared.policy;
         let ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
@@ -641,7 +643,7 @@ pub async fn evaluate(
             }
             None => html,
         };
-        Ok((page, bytes, ledger.path.clone()))
+        Ok((page, bytes, ledger.path.clone(), library_version))
     })
     .await??;
     // The ledger stays as the session's current one: the explanation of a record, the edit
@@ -654,6 +656,7 @@ pub async fn evaluate(
             pack,
             as_of,
             group_by,
+            library_version,
         },
     );
     Ok(Html(page).into_response())
@@ -691,6 +694,7 @@ pub async fn explain(
     let ledger = current.ledger.clone().ok_or_else(Failure::no_ledger)?;
     let record = query.get("record").cloned().unwrap_or_default();
     let dir = library::find(&state.library, &ledger.pack)?;
+    library::same_version(&state.library, ledger.library_version)?;
     let shown = current.clone();
     let page = blocking(move || -> Result<String, Failure> {
         let prepared = library::prepare(&ledger.pack, &dir, &ledger.as_of)?;
@@ -758,9 +762,13 @@ fn sign_in_page(state: &AppState, current: &Current, next: &str, error: Option<&
     )
 }
 
-/// Where to go after signing in: a path of this site only (never `//host` or a full URL).
+/// Where to go after signing in: a path of this site only (never `//host`, a full URL, or
+/// anything with spaces, control characters or backslashes, which browsers read leniently).
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = next
+        .chars()
+        .all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/"
@@ -805,7 +813,7 @@ pub async fn sign_in(
                 .audit
                 .record(&audit::Entry {
                     action: "sign-in-failed",
-                    user: &name,
+                    user: state.logged_name(&name),
                     pack: None,
                     commit: None,
                     detail: None,

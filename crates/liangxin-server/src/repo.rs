@@ -169,42 +169,77 @@ impl Repo {
     }
 
     /// Restores a pack's folder to what it was at `commit`, as a new commit; the new commit's
-    /// id, or `None` when the pack is already that version.
+    /// id, or `None` when the pack is already that version. `check` runs on the restored
+    /// folder before the commit: when it refuses, the folder is put back as it was. Files of
+    /// the folder that were never committed are left alone.
     ///
     /// # Errors
-    /// An unknown commit, a commit without the pack, git failing.
-    pub fn restore(
+    /// An unknown commit, a commit without the pack, git failing; `check`'s refusal.
+    pub fn restore<E: From<RepoError>>(
         &self,
         pack: &str,
         commit: &str,
         author: &str,
         message: &str,
-    ) -> Result<Option<String>, RepoError> {
+        check: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Option<String>, E> {
         let spec = format!("{pack}/");
         self.check_commit(commit)?;
-        // The folder as it was: files added since are removed, the rest checked out.
-        self.git(&[
-            "rm",
-            "-r",
-            "--quiet",
-            "--cached",
-            "--ignore-unmatch",
-            "--",
-            &spec,
-        ])?;
-        let restored = self.git(&["checkout", commit, "--", &spec]);
-        if let Err(e) = restored {
-            let _ = self.git(&["reset", "--quiet", "--", &spec]);
-            return Err(e);
+        let files = |rev: &str| -> Result<Vec<String>, RepoError> {
+            Ok(self
+                .git(&["ls-tree", "-r", "-z", "--name-only", rev, "--", &spec])?
+                .split('\0')
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect())
+        };
+        let (now, then) = (files("HEAD")?, files(commit)?);
+        if then.is_empty() {
+            return Err(RepoError::Git(
+                "restore".into(),
+                format!("version {commit} has no pack `{pack}`"),
+            )
+            .into());
         }
-        self.git(&["clean", "--quiet", "-d", "--force", "--", &spec])?;
+        // Committed files the old version lacks go; the old version's files come back.
+        let gone: Vec<&String> = now.iter().filter(|f| !then.contains(f)).collect();
+        let undo = || {
+            let _ = self.git(&["reset", "--quiet", "--", &spec]);
+            let _ = self.git(&["checkout", "HEAD", "--", &spec]);
+            for added in then.iter().filter(|f| !now.contains(f)) {
+                let _ = std::fs::remove_file(self.dir.join(added));
+            }
+        };
+        let staged = (|| -> Result<(), RepoError> {
+            if !gone.is_empty() {
+                let mut args = vec!["rm", "--quiet", "--"];
+                args.extend(gone.iter().map(|f| f.as_str()));
+                self.git(&args)?;
+            }
+            self.git(&["checkout", commit, "--", &spec])?;
+            Ok(())
+        })();
+        if let Err(e) = staged {
+            undo();
+            return Err(e.into());
+        }
         if self
             .git(&["diff", "--cached", "--quiet", "--", &spec])
             .is_ok()
         {
             return Ok(None);
         }
-        self.commit_as(author, message).map(Some)
+        if let Err(e) = check() {
+            undo();
+            return Err(e);
+        }
+        match self.commit_as(author, message) {
+            Ok(id) => Ok(Some(id)),
+            Err(e) => {
+                undo();
+                Err(e.into())
+            }
+        }
     }
 
     fn check_commit(&self, commit: &str) -> Result<(), RepoError> {
@@ -322,6 +357,13 @@ fn write_whole(path: &Path, text: &str) -> Result<(), RepoError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+    // The temporary file is private (0600); the pack keeps the permissions it had, so other
+    // tools and accounts on the machine still read it.
+    if let Ok(meta) = std::fs::metadata(path) {
+        file.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(io)?;
+    }
     file.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

@@ -4,7 +4,9 @@
 //!   a loopback address: everyone who reaches it is the local user, with every right.
 //! - **With accounts** every page and endpoint but the sign-in ones needs a signed-in session.
 //!
-//! Either way: a session is a random 256-bit token in an `HttpOnly; SameSite=Strict` cookie,
+//! Either way: a session is a random 256-bit token in an `HttpOnly; SameSite=Lax` cookie (Lax,
+//! so a link from an e-mail or a chat keeps the person signed in; a POST from another site
+//! carries no cookie),
 //! kept in memory (a restart signs everyone out); every state-changing request carries the
 //! session's CSRF token (a form's `_csrf` field or the `x-csrf-token` header); a request whose
 //! `Origin` is another site is refused; on a loopback address a `Host` other than a loopback
@@ -33,6 +35,9 @@ const IDLE: Duration = Duration::from_secs(8 * 60 * 60);
 /// [`Sessions::set_ledger`]).
 pub const LEDGER_BUDGET: usize = 512 * 1024 * 1024;
 
+/// At most this many sessions without a signed-in user are kept.
+const MAX_ANONYMOUS: usize = 5_000;
+
 /// At most this many sessions are kept; beyond it the least recently used go first.
 const MAX_SESSIONS: usize = 10_000;
 
@@ -43,6 +48,9 @@ pub struct User {
     pub name: String,
     /// What this person may do.
     pub role: Role,
+    /// The account's password hash when signing in: a session ends when the account is
+    /// removed or its password changed.
+    pub hash: String,
 }
 
 /// The ledger last evaluated in a session: what the edit preview and history compare on.
@@ -58,6 +66,8 @@ pub struct CurrentLedger {
     pub as_of: String,
     /// The field its report was grouped by, if any.
     pub group_by: Option<String>,
+    /// The library's version it was evaluated under ([`crate::library::version`]).
+    pub library_version: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +82,8 @@ struct Session {
 #[derive(Debug, Default)]
 pub struct Sessions {
     map: Mutex<HashMap<String, Session>>,
+    /// Failed sign-ins by name: how many, since when.
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 impl Sessions {
@@ -88,18 +100,24 @@ impl Sessions {
             ledger: None,
         };
         let id = token()?;
+        let signed_in = session.user.is_some();
         let mut map = self.lock();
+        let now = Instant::now();
         if map.len() >= MAX_SESSIONS {
-            let now = Instant::now();
             map.retain(|_, s| now.duration_since(s.last) < IDLE);
-            if map.len() >= MAX_SESSIONS {
-                // Forget the least recently used tenth.
-                let mut ages: Vec<(Instant, String)> =
-                    map.iter().map(|(k, s)| (s.last, k.clone())).collect();
-                ages.sort();
-                for (_, k) in ages.into_iter().take(MAX_SESSIONS / 10) {
-                    map.remove(&k);
-                }
+        }
+        // Anonymous sessions (anyone can make them) never push out a signed-in one: past the
+        // limit the least recently used tenth of the anonymous ones go.
+        let anonymous = map.values().filter(|s| s.user.is_none()).count();
+        if anonymous >= MAX_ANONYMOUS || map.len() >= MAX_SESSIONS {
+            let mut ages: Vec<(Instant, String)> = map
+                .iter()
+                .filter(|(_, s)| s.user.is_none() || (signed_in && map.len() >= MAX_SESSIONS))
+                .map(|(k, s)| (s.last, k.clone()))
+                .collect();
+            ages.sort();
+            for (_, k) in ages.into_iter().take(MAX_ANONYMOUS / 10) {
+                map.remove(&k);
             }
         }
         map.insert(id.clone(), session.clone());
@@ -200,6 +218,8 @@ pub struct Current {
     pub csrf: String,
     /// The session's current ledger, if one was evaluated.
     pub ledger: Option<Arc<CurrentLedger>>,
+    /// The `x-csrf-token` header, for programs and scripts (forms send `_csrf`).
+    pub csrf_header: Option<String>,
 }
 
 impl Current {
@@ -208,7 +228,7 @@ impl Current {
     /// # Errors
     /// 403 when the token is missing or another session's.
     pub fn check_csrf(&self, given: Option<&str>) -> Result<(), Failure> {
-        match given {
+        match given.or(self.csrf_header.as_deref()) {
             Some(t) if !self.csrf.is_empty() && same_token(t, &self.csrf) => Ok(()),
             _ => Err(Failure::new(
                 StatusCode::FORBIDDEN,
@@ -261,7 +281,7 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
 
 /// The `Set-Cookie` header for a session token.
 pub fn set_cookie(id: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict"))
+    HeaderValue::from_str(&format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"))
         .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -348,8 +368,17 @@ pub async fn guard(
         None => Some(User {
             name: "本机用户".into(),
             role: Role::Admin,
+            hash: String::new(),
         }),
-        Some(_) => session.as_ref().and_then(|s| s.user.clone()),
+        // The account as it is now: removed, or with a new password, ends the session; a new
+        // role applies at once.
+        Some(_) => session.as_ref().and_then(|s| s.user.clone()).and_then(|u| {
+            let now = state.account(&u.name)?;
+            (now.hash == u.hash).then_some(User {
+                role: now.role,
+                ..u
+            })
+        }),
     };
     if user.is_none() && !public(&path) {
         let mut response = if api {
@@ -373,7 +402,13 @@ pub async fn guard(
         }
         return response;
     }
+    let csrf_header = request
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     request.extensions_mut().insert(Current {
+        csrf_header,
         session: id,
         user,
         csrf: session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default(),
@@ -414,17 +449,61 @@ pub fn sign_in(
     let Some(path) = &state.accounts else {
         return Ok(None);
     };
+    if state.sessions.locked(name) {
+        return Err(Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked",
+            format!(
+                "账号 {name} 连续登录失败 {MAX_FAILURES} 次，请 15 分钟后再试 / too many failed sign-ins for this name: try again in 15 minutes"
+            ),
+        ));
+    }
     let accounts = crate::accounts::Accounts::read(path)
         .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "accounts", e.to_string()))?;
     let Some(account) = accounts.verify(name, password) else {
+        state.sessions.failed(name);
         return Ok(None);
     };
     let (id, _) = state.sessions.create(Some(User {
         name: account.name.clone(),
         role: account.role,
+        hash: account.hash.clone(),
     }))?;
     state.sessions.remove(old);
     Ok(Some(id))
+}
+
+/// Failed sign-ins of one name within [`LOCKOUT`] that lock it for the rest of that time.
+pub const MAX_FAILURES: u32 = 5;
+
+/// How long failed sign-ins are counted, and a locked name stays locked.
+const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+impl Sessions {
+    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, Instant)>> {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether `name` has failed to sign in [`MAX_FAILURES`] times within [`LOCKOUT`].
+    fn locked(&self, name: &str) -> bool {
+        self.failures()
+            .get(name)
+            .is_some_and(|(n, first)| *n >= MAX_FAILURES && first.elapsed() < LOCKOUT)
+    }
+
+    fn failed(&self, name: &str) {
+        let mut failures = self.failures();
+        if failures.len() > 10_000 {
+            failures.retain(|_, (_, first)| first.elapsed() < LOCKOUT);
+        }
+        let entry = failures
+            .entry(name.chars().take(64).collect())
+            .or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= LOCKOUT {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
 }
 
 /// Ends a session.
@@ -445,6 +524,7 @@ mod tests {
             pack: "p".into(),
             as_of: "2024-06-30".into(),
             group_by: None,
+            library_version: 0,
         };
         for id in &ids {
             std::thread::sleep(std::time::Duration::from_millis(2));

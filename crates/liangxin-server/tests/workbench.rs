@@ -55,12 +55,15 @@ struct Page {
 impl Page {
     /// The value of the form field `_csrf` on the page.
     fn csrf(&self) -> String {
-        let at = self
-            .body
-            .find("name=\"_csrf\" value=\"")
-            .expect("a CSRF field")
-            + 20;
-        self.body[at..at + 64].to_string()
+        self.hidden("_csrf")
+    }
+
+    /// The value of a hidden form field on the page.
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let at = self.body.find(&marker).expect("the field") + marker.len();
+        let end = at + self.body[at..].find('"').unwrap();
+        self.body[at..end].to_string()
     }
 }
 
@@ -291,6 +294,7 @@ async fn an_edit_is_previewed_saved_as_a_commit_in_place_and_restored() {
             "/packs/longwen-points/edit",
             &[
                 ("_csrf", &csrf),
+                ("_base", &form.hidden("_base")),
                 (FIELD, "880"),
                 ("_message", "优先推荐线调整为880分"),
             ],
@@ -436,6 +440,7 @@ async fn with_accounts_sign_in_is_required_and_a_viewer_cannot_edit() {
             "/packs/longwen-points/edit",
             &[
                 ("_csrf", &form.csrf()),
+                ("_base", &form.hidden("_base")),
                 (FIELD, "880"),
                 ("_message", "调整推荐线"),
             ],
@@ -549,6 +554,7 @@ async fn an_invalid_edit_is_not_saved_and_says_where() {
             "/packs/longwen-points/edit",
             &[
                 ("_csrf", &csrf),
+                ("_base", &form.hidden("_base")),
                 ("_message", "坏的修改"),
                 ("_yaml", "id: longwen-points\nrules: [\n"),
             ],
@@ -655,6 +661,7 @@ async fn a_criterion_is_switched_off_from_the_form_by_adding_one_line() {
             "/packs/zhuzhou-wuhua-enterprise/edit",
             &[
                 ("_csrf", &form.csrf()),
+                ("_base", &form.hidden("_base")),
                 (&field, "false"),
                 ("_message", "今年不考核此项"),
             ],
@@ -765,4 +772,99 @@ async fn a_large_ledger_s_page_keeps_the_summary_and_points_to_the_downloads() {
     let explained = browser.get("/explain?record=M010001").await;
     assert_eq!(explained.status, StatusCode::OK);
     assert!(explained.body.contains("M010001"));
+}
+
+#[tokio::test]
+async fn a_save_from_a_stale_form_or_that_breaks_another_pack_is_refused() {
+    let (dir, app) = library(&[]);
+    let library = dir.path().join("标准库");
+    let mut a = Browser::new(&app);
+    let mut b = Browser::new(&app);
+    let form_a = a.get("/packs/longwen-points/edit").await;
+    let form_b = b.get("/packs/longwen-points/edit").await;
+    let saved = b
+        .post_form(
+            "/packs/longwen-points/edit",
+            &[
+                ("_csrf", &form_b.csrf()),
+                ("_base", &form_b.hidden("_base")),
+                (FIELD, "880"),
+                ("_message", "B 改为880"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // A's form was made before B's save: A's save would write 900 back over B's 880.
+    let stale = a
+        .post_form(
+            "/packs/longwen-points/edit",
+            &[
+                ("_csrf", &form_a.csrf()),
+                ("_base", &form_a.hidden("_base")),
+                ("params.remedial_at.value", "450"),
+                ("_message", "A 改帮扶线"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("请重新打开修订页"));
+    let text = std::fs::read_to_string(library.join("longwen-points/policy.yaml")).unwrap();
+    assert!(text.contains("    value: 880\n") && !text.contains("    value: 450\n"));
+
+    // Removing a field the social pack's extension reads would make that pack unusable.
+    let form = a.get("/packs/zhuzhou-wuhua-enterprise/edit").await;
+    let yaml =
+        std::fs::read_to_string(library.join("zhuzhou-wuhua-enterprise/policy.yaml")).unwrap();
+    let social = std::fs::read_to_string(library.join("zhuzhou-wuhua-social/policy.yaml")).unwrap();
+    assert!(
+        social.contains("extends"),
+        "the social pack extends the enterprise one"
+    );
+    let changed = yaml.replacen(
+        "id: zhuzhou-wuhua-enterprise",
+        "id: zhuzhou-wuhua-enterprise2",
+        1,
+    );
+    let refused = a
+        .post_form(
+            "/packs/zhuzhou-wuhua-enterprise/edit",
+            &[
+                ("_csrf", &form.csrf()),
+                ("_base", &form.hidden("_base")),
+                ("_yaml", &changed),
+                ("_message", "改编号"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("须与所在文件夹同名"),
+        "{}",
+        refused.body
+    );
+
+    // A message that would forge a history row is refused.
+    let form = a.get("/packs/longwen-points/edit").await;
+    let forged = a
+        .post_form(
+            "/packs/longwen-points/edit",
+            &[
+                ("_csrf", &form.csrf()),
+                ("_base", &form.hidden("_base")),
+                (FIELD, "870"),
+                ("_message", "调整\u{1e}abc\u{1f}王科长"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    // A number with a comma that is not a thousands separator is refused, not read as 15.
+    let check = a
+        .post_form("/packs/longwen-points/edit/check", &[(FIELD, "1,5")])
+        .await;
+    assert!(check.body.contains("不是数字"), "{}", check.body);
 }
