@@ -868,3 +868,114 @@ async fn a_save_from_a_stale_form_or_that_breaks_another_pack_is_refused() {
         .await;
     assert!(check.body.contains("不是数字"), "{}", check.body);
 }
+
+#[tokio::test]
+async fn a_removed_account_is_signed_out_and_repeated_failures_lock_a_name() {
+    let (dir, app) = library(&[("王科长", Role::Editor)]);
+    let mut editor = Browser::new(&app);
+    editor.sign_in("王科长", "password-123").await;
+    assert_eq!(editor.get("/").await.status, StatusCode::OK);
+    let path = accounts_path(&dir.path().join("标准库"));
+    let mut accounts = Accounts::read(&path).unwrap();
+    accounts.remove("王科长").unwrap();
+    // The file's time must change for the workbench to read it again.
+    std::thread::sleep(Duration::from_millis(20));
+    accounts.write(&path).unwrap();
+    let page = editor.get("/").await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "a removed account's session ends"
+    );
+
+    let (_dir, app) = library(&[("小李", Role::Viewer)]);
+    let mut guesser = Browser::new(&app);
+    for _ in 0..5 {
+        assert_eq!(
+            guesser.sign_in("小李", "wrong-guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = guesser.sign_in("小李", "password-123").await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.body
+    );
+    assert!(locked.body.contains("15 分钟"));
+}
+
+#[tokio::test]
+async fn restoring_keeps_files_never_committed_and_a_download_after_a_save_is_refused() {
+    let (dir, app) = library(&[]);
+    let library = dir.path().join("标准库");
+    let mut browser = Browser::new(&app);
+    browser
+        .upload("longwen-points", "fixtures/longwen/members.csv")
+        .await;
+    let form = browser.get("/packs/longwen-points/edit").await;
+    browser
+        .post_form(
+            "/packs/longwen-points/edit",
+            &[
+                ("_csrf", &form.csrf()),
+                ("_base", &form.hidden("_base")),
+                (FIELD, "880"),
+                ("_message", "880"),
+            ],
+        )
+        .await;
+    // The page showed 900's results: its download would now be 880's.
+    let download = browser.get("/evaluate/download?format=csv").await;
+    assert_eq!(download.status, StatusCode::CONFLICT);
+    assert!(download.body.contains("请重新上传台账测评"));
+
+    let draft = library.join("longwen-points/notes-draft.txt");
+    std::fs::write(&draft, "草稿").unwrap();
+    let first = git(&library, &["rev-list", "--max-parents=0", "HEAD"]);
+    let restored = browser
+        .post_form(
+            "/packs/longwen-points/history/restore",
+            &[("_csrf", &form.csrf()), ("commit", first.trim())],
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::SEE_OTHER, "{}", restored.body);
+    assert_eq!(std::fs::read_to_string(&draft).unwrap(), "草稿");
+}
+
+#[tokio::test]
+async fn a_schema_folder_above_the_library_is_not_read() {
+    let (dir, app) = library(&[]);
+    // Someone makes schema/ dictionaries above the library (in /tmp anyone can): a pack could
+    // then read them, or `extends:` reach beside the library. The workbench reads neither.
+    let schema = dir.path().join("schema");
+    std::fs::create_dir_all(&schema).unwrap();
+    std::fs::write(
+        schema.join("dimensions.yaml"),
+        "- { id: bogus, label: 伪造 }\n",
+    )
+    .unwrap();
+    let outside = dir.path().join("outside-pack");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::copy(
+        root().join("policies/longwen-points/policy.yaml"),
+        outside.join("policy.yaml"),
+    )
+    .unwrap();
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/packs/longwen-points").await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the dictionaries above are not read: {}",
+        page.body
+    );
+    let form = browser.get("/packs/longwen-grid/edit").await;
+    let yaml = std::fs::read_to_string(dir.path().join("标准库/longwen-grid/policy.yaml")).unwrap();
+    let reaching = format!("extends: ../../outside-pack\n{yaml}");
+    let check = browser
+        .post_form("/packs/longwen-grid/edit/check", &[("_yaml", &reaching)])
+        .await;
+    assert!(check.body.contains("\"ok\":false"), "{}", check.body);
+}
