@@ -971,7 +971,6 @@ async fn a_schema_folder_above_the_library_is_not_read() {
         "the dictionaries above are not read: {}",
         page.body
     );
-    let form = browser.get("/packs/longwen-grid/edit").await;
     let yaml = std::fs::read_to_string(dir.path().join("标准库/longwen-grid/policy.yaml")).unwrap();
     let reaching = format!("extends: ../../outside-pack\n{yaml}");
     let check = browser

@@ -218,6 +218,7 @@ impl Validator<'_> {
         let bands = self.bands(&params, &rules, &grades);
         self.untagged(&rules);
         self.unreachable(&rules, bands.as_ref());
+        self.out_of_reach(&rules, bands.as_ref());
         self.unused_grades(&grades, bands.as_ref());
         let ranking = pack.ranking.as_ref().map(|At { file, item }| {
             if item.by.value != "score" {
@@ -1242,6 +1243,50 @@ impl Validator<'_> {
 
     /// Warns about scoring rules whose points can change nothing: the bands measure something
     /// else and nothing ranks by score.
+    /// Warns about a band on a checklist's count (or on how many checklists passed) that asks
+    /// for more than there are: with criteria switched off, say, `at_least: 6` of 5.
+    fn out_of_reach(&mut self, rules: &[Rule], bands: Option<&Bands>) {
+        let Some(bands) = bands else { return };
+        let (most, what) = match bands.on {
+            Metric::Rule(i) => match rules.get(i).map(|r| &r.kind) {
+                Some(RuleKind::Checklist(c)) => (
+                    c.criteria.len(),
+                    format!(
+                        "checklist `{}` has {} criterion or criteria switched on",
+                        rules[i].id,
+                        c.criteria.len()
+                    ),
+                ),
+                _ => return,
+            },
+            Metric::ChecklistsPassed => (
+                rules
+                    .iter()
+                    .filter(|r| matches!(r.kind, RuleKind::Checklist(_)))
+                    .count(),
+                "the pack has no more checklists than that".to_string(),
+            ),
+            _ => return,
+        };
+        for band in &bands.bands {
+            let Some(lower) = band.lower else { continue };
+            let beyond =
+                lower.value > most as f64 || (!lower.inclusive && lower.value >= most as f64);
+            if beyond {
+                let d = Diagnostic::warning(
+                    "band-out-of-reach",
+                    format!(
+                        "grade `{}` needs more than {most}, but {what}, so no record reaches it",
+                        band.grade
+                    ),
+                    band.loc.clone(),
+                )
+                .with_help("lower the band's bound, or switch the criteria back on");
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
     fn unreachable(&mut self, rules: &[Rule], bands: Option<&Bands>) {
         let Some(bands) = bands else { return };
         // A lead chosen by score is another use of the score.
