@@ -76,7 +76,7 @@ impl Date {
     /// `d` with `d.plus(interval) <= self`, so "in office for a year by the as-of date" is
     /// `since <= that date`, exactly as a procedure's `not_before` counts. Adding a year to
     /// 2028-02-29 gives 2029-02-28, so on 2029-02-28 a year has passed since 2028-02-29.
-    pub fn latest_start(self, interval: Interval) -> Date {
+    pub(crate) fn latest_start(self, interval: Interval) -> Date {
         // Subtract on the calendar, then move by days to the exact boundary: clamping to a
         // month's end moves it by at most three days.
         let months = self.year as i64 * 12 + self.month as i64

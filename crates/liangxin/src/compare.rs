@@ -10,10 +10,10 @@ use crate::evaluate::{Evaluation, Outcome};
 use crate::policy::{Policy, RuleKind};
 
 /// How many of the most-disagreeing records each pair lists.
-pub const DISAGREEMENTS: usize = 10;
+pub(crate) const DISAGREEMENTS: usize = 10;
 
 /// The dimension row for rules and criteria that carry no dimension tag.
-pub const UNTAGGED: &str = "(untagged)";
+pub(crate) const UNTAGGED: &str = "(untagged)";
 
 /// Several evaluations of one ledger, aligned by record.
 #[derive(Debug, Clone, Serialize)]
@@ -62,7 +62,7 @@ pub struct Disagreement {
 }
 
 /// Unique keys for policies: the id, with `#n` for the n-th repeat of an id.
-pub fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     ids.map(|id| {
         let n = seen.entry(id).or_default();
@@ -78,7 +78,7 @@ pub fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// Every record any of the evaluations saw (evaluated or failed), in ledger order (by row),
 /// with its name where one is known.
-pub fn ledger_order<'a>(
+pub(crate) fn ledger_order<'a>(
     evaluations: impl IntoIterator<Item = &'a Evaluation>,
 ) -> IndexMap<String, (usize, Option<String>)> {
     let mut order: IndexMap<String, (usize, Option<String>)> = IndexMap::new();

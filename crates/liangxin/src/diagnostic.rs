@@ -29,7 +29,7 @@ pub struct Location {
 }
 
 impl Location {
-    pub fn file_only(file: impl Into<String>) -> Self {
+    pub(crate) fn file_only(file: impl Into<String>) -> Self {
         Location {
             file: file.into(),
             ..Default::default()
@@ -64,7 +64,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+    pub(crate) fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -75,20 +79,24 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+    pub(crate) fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, location)
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// Attaches the line of `text` the location points at, so rendering can underline it.
-    pub fn with_source(mut self, text: &str) -> Self {
+    pub(crate) fn with_source(mut self, text: &str) -> Self {
         if self.location.line > 0 {
             self.source_line = text
                 .lines()
@@ -99,7 +107,7 @@ impl Diagnostic {
     }
 
     /// [`Diagnostic::with_source`] for a pack's file, whose lines are indexed once.
-    pub fn with_line_of(mut self, file: &crate::load::SourceFile) -> Self {
+    pub(crate) fn with_line_of(mut self, file: &crate::load::SourceFile) -> Self {
         if self.location.line > 0 {
             self.source_line = file.line(self.location.line).map(str::to_owned);
         }
@@ -173,7 +181,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// A message from a library (Rhai), first letter lowered: ours are lowercase.
-pub fn lowercase_first(text: &str) -> String {
+pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
@@ -182,12 +190,12 @@ pub fn lowercase_first(text: &str) -> String {
 }
 
 /// True when any of the diagnostics is an error.
-pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+pub(crate) fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
 }
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -200,7 +208,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Help for an unknown name: "did you mean `x`?" when a candidate is close, else `otherwise`.
-pub fn suggest<'a>(
+pub(crate) fn suggest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
     otherwise: &str,

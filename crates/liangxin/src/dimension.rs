@@ -23,10 +23,10 @@ pub struct Dimensions {
 }
 
 /// The dimension list shipped with the binary.
-pub const BUILTIN: &str = include_str!("../../../schema/dimensions.yaml");
+pub(crate) const BUILTIN: &str = include_str!("../../../schema/dimensions.yaml");
 
 impl Dimensions {
-    pub fn parse(text: &str, origin: &str) -> Result<Dimensions, Diagnostic> {
+    pub(crate) fn parse(text: &str, origin: &str) -> Result<Dimensions, Diagnostic> {
         serde_saphyr::from_str(text).map_err(|e| crate::load::yaml_error(&e, origin, text))
     }
 

@@ -42,7 +42,7 @@ mod labels;
 pub mod ledger;
 pub mod load;
 pub mod money;
-pub mod native;
+pub(crate) mod native;
 pub mod number;
 pub mod policy;
 pub mod report;

@@ -150,7 +150,11 @@ impl RuleKind {
     /// What of the rule `results` (one per record) never exercise, in words: a veto never
     /// fired, a criterion never failed, a table row never matched. The base is the same for
     /// every record: nothing to exercise.
-    pub fn uncovered(&self, rule: &Rule, results: &[&crate::evaluate::RuleResult]) -> Vec<String> {
+    pub(crate) fn uncovered(
+        &self,
+        rule: &Rule,
+        results: &[&crate::evaluate::RuleResult],
+    ) -> Vec<String> {
         match self {
             RuleKind::Base(_) => Vec::new(),
             RuleKind::Points(k) => k.uncovered(rule, results),
@@ -164,7 +168,7 @@ impl RuleKind {
 
     /// What the rule did for one record, in words, for `--explain`: `3 of 4 criteria met →
     /// failed`, `fired`, `pays 2,000`; a points rule's line is its points and running total.
-    pub fn traced(&self, result: &crate::evaluate::RuleResult) -> String {
+    pub(crate) fn traced(&self, result: &crate::evaluate::RuleResult) -> String {
         let n = crate::number::format;
         match self {
             RuleKind::Base(_) | RuleKind::Points(_) => match (result.points, result.total) {
@@ -343,7 +347,7 @@ pub struct Selector {
 
 impl Selector {
     /// The selector's expressions: `when`, then `require`.
-    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+    pub(crate) fn exprs(&self) -> impl Iterator<Item = &Expr> {
         self.when.iter().chain(&self.require)
     }
 }
@@ -407,7 +411,7 @@ impl GroupKind {
     }
 
     /// The selectors, in a fixed order: lead, pair; or count, of.
-    pub fn selectors(&self) -> Vec<&Selector> {
+    pub(crate) fn selectors(&self) -> Vec<&Selector> {
         match self {
             GroupKind::Lead { lead, pair, .. } => std::iter::once(lead).chain(pair).collect(),
             GroupKind::Rate { count, of, .. } => std::iter::once(count).chain(of).collect(),
@@ -445,12 +449,12 @@ pub struct Policy {
 }
 
 /// How outcomes name a criterion: `checklist.criterion`.
-pub fn criterion_key(rule: &str, criterion: &str) -> String {
+pub(crate) fn criterion_key(rule: &str, criterion: &str) -> String {
     format!("{rule}.{criterion}")
 }
 
 /// Whether rules compute a score (there is a base or a points rule).
-pub fn scores(rules: &[Rule]) -> bool {
+pub(crate) fn scores(rules: &[Rule]) -> bool {
     rules
         .iter()
         .any(|r| matches!(r.kind, RuleKind::Base(_) | RuleKind::Points(_)))

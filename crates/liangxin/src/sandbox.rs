@@ -40,7 +40,7 @@ impl Default for Limits {
 }
 
 /// A new sandboxed engine with the given limits.
-pub fn engine(limits: Limits) -> Engine {
+pub(crate) fn engine(limits: Limits) -> Engine {
     let mut engine = Engine::new_raw();
     ArithmeticPackage::new().register_into_engine(&mut engine);
     LogicPackage::new().register_into_engine(&mut engine);

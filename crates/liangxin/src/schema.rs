@@ -35,7 +35,7 @@ impl Subject {
     }
 
     /// The dictionary shipped with the binary.
-    pub fn builtin_schema_text(self) -> &'static str {
+    pub(crate) fn builtin_schema_text(self) -> &'static str {
         match self {
             Subject::Member => include_str!("../../../schema/member.yaml"),
             Subject::Organization => include_str!("../../../schema/organization.yaml"),
@@ -65,10 +65,11 @@ pub enum FieldType {
 
 impl FieldType {
     /// The type names a field may have.
-    pub const NAMES: [&'static str; 6] = ["int", "decimal", "bool", "string", "date", "enum"];
+    pub(crate) const NAMES: [&'static str; 6] =
+        ["int", "decimal", "bool", "string", "date", "enum"];
 
     /// The type called `name` (`enum` with its `values`), or why there is none.
-    pub fn from_name(
+    pub(crate) fn from_name(
         name: &str,
         values: Option<IndexMap<String, String>>,
     ) -> Result<FieldType, String> {
@@ -429,7 +430,11 @@ impl Schema {
     /// The field `name` most likely means, for a did-you-mean: the field whose label it is
     /// (a Chinese label typed where an id goes), else the closest by id or by label. Among close
     /// fields, those `preferred` (of the type the place needs, declared by the pack) win.
-    pub fn closest(&self, name: &str, preferred: impl Fn(&FieldDef) -> bool) -> Option<&FieldDef> {
+    pub(crate) fn closest(
+        &self,
+        name: &str,
+        preferred: impl Fn(&FieldDef) -> bool,
+    ) -> Option<&FieldDef> {
         let name = name.trim();
         if let Some(exact) = self
             .fields
@@ -455,7 +460,7 @@ impl Schema {
     }
 
     /// The field a ledger header names, by id or by Chinese label.
-    pub fn field_for_header(&self, header: &str) -> Option<usize> {
+    pub(crate) fn field_for_header(&self, header: &str) -> Option<usize> {
         let header = header.trim();
         self.fields
             .values()

@@ -25,7 +25,7 @@ impl Value {
         }
     }
 
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) => "int",
             Value::Decimal(_) => "decimal",
@@ -67,7 +67,7 @@ impl Empty {
 
 /// Why an ordering comparison with an empty field cannot be answered; the same words on both
 /// paths.
-pub fn empty_comparison(field: &str) -> String {
+pub(crate) fn empty_comparison(field: &str) -> String {
     format!(
         "{field} is empty; an empty value cannot be compared (test it with `== \"\"` first if it may be left empty)"
     )
@@ -77,7 +77,7 @@ pub fn empty_comparison(field: &str) -> String {
 /// value, `<`, `<=`, `>`, `>=` with anything an error, and `is_empty`, `len`, `to_string` and
 /// `+` as for `""`. Registered functions run before Rhai's built-in operators for a custom type,
 /// which would answer `false` for any comparison of two different types.
-pub fn register_empty(engine: &mut rhai::Engine) {
+pub(crate) fn register_empty(engine: &mut rhai::Engine) {
     use rhai::{Dynamic, EvalAltResult, ImmutableString};
     type Ordered = Result<bool, Box<EvalAltResult>>;
     // The empty value itself is the error's value: `script_error_what` words it as the

@@ -219,7 +219,7 @@ impl CompiledPolicy {
 impl Summary {
     /// Counts and totals over `outcomes`; the budget check only when a budget is given (a
     /// group of a ledger is not held to the whole budget).
-    pub fn of<'a>(
+    pub(crate) fn of<'a>(
         policy: &Policy,
         outcomes: impl IntoIterator<Item = &'a Outcome>,
         errors: usize,

@@ -20,7 +20,6 @@ pub(crate) use csv_rows::{CsvRows, Scan};
 
 pub use header::ColumnChoice;
 pub(crate) use header::column_letters;
-pub use identity::normalize_id;
 
 use crate::encoding::Encoding;
 use std::borrow::Cow;
@@ -99,7 +98,7 @@ impl std::fmt::Display for RecordError {
 
 /// How many records (rows) the errors are about: a record missing three columns is one record
 /// that could not be evaluated, not three.
-pub fn records_with_errors(errors: &[RecordError]) -> usize {
+pub(crate) fn records_with_errors(errors: &[RecordError]) -> usize {
     let mut rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
     rows.sort_unstable();
     rows.dedup();
@@ -275,7 +274,7 @@ impl Ledger {
 
     /// Reads records given as objects keyed by field id or label (the JSON and YAML form); two
     /// keys for one field (`org_life` and `组织生活`) are an error naming both.
-    pub fn from_objects(
+    pub(crate) fn from_objects(
         rows: Vec<IndexMap<String, serde_json::Value>>,
         name: &str,
         schema: &Schema,

@@ -21,7 +21,7 @@ pub enum Kind {
 
 impl Kind {
     /// Whether the column holds text (aligned left, sorted as text).
-    pub fn is_text(self) -> bool {
+    pub(crate) fn is_text(self) -> bool {
         matches!(self, Kind::Text | Kind::Grade)
     }
 }
@@ -50,7 +50,7 @@ impl Cell {
         Cell::Text(s.into())
     }
 
-    pub fn opt_number(n: Option<f64>) -> Cell {
+    pub(crate) fn opt_number(n: Option<f64>) -> Cell {
         n.map_or(Cell::Empty, Cell::Number)
     }
 
@@ -79,7 +79,7 @@ impl Cell {
 }
 
 /// Yes or no as staff read it.
-pub fn yes_no(b: bool) -> &'static str {
+pub(crate) fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
 }
 
@@ -128,7 +128,7 @@ impl Column {
     }
 
     /// A column for CSV and HTML only.
-    pub fn detail(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
+    pub(crate) fn detail(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
         Column {
             detail: true,
             ..Column::new(key, label, kind)
@@ -155,7 +155,7 @@ impl Table {
     }
 
     /// The table without its detail columns, for narrow formats.
-    pub fn brief(&self) -> Table {
+    pub(crate) fn brief(&self) -> Table {
         let keep: Vec<bool> = self.columns.iter().map(|c| !c.detail).collect();
         let mut t = self.clone();
         t.retain_columns(&keep);
@@ -163,7 +163,7 @@ impl Table {
     }
 
     /// The table without the columns for programs (or, for programs, those for people).
-    pub fn for_audience(&mut self, people: bool) {
+    pub(crate) fn for_audience(&mut self, people: bool) {
         let keep: Vec<bool> = self
             .columns
             .iter()
@@ -175,7 +175,7 @@ impl Table {
     }
 
     /// Keeps the columns (and their cells) whose flag is true.
-    pub fn retain_columns(&mut self, keep: &[bool]) {
+    pub(crate) fn retain_columns(&mut self, keep: &[bool]) {
         let mut flags = keep.iter();
         self.columns.retain(|_| *flags.next().unwrap_or(&true));
         for row in &mut self.rows {
@@ -247,7 +247,7 @@ pub struct Document {
 impl Document {
     /// The document with only the columns for people (what people read) or only those for
     /// programs (plain CSV).
-    pub fn for_audience(mut self, people: bool) -> Document {
+    pub(crate) fn for_audience(mut self, people: bool) -> Document {
         for section in &mut self.sections {
             for block in &mut section.blocks {
                 if let Block::Table(t) | Block::Records(t) = block {

@@ -74,7 +74,7 @@ impl Points {
     }
 
     /// The kind's name as written: `points`, `bonus` or `deduction`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self.direction {
             Direction::Points => "points",
             Direction::Bonus => "bonus",

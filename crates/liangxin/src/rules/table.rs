@@ -128,7 +128,7 @@ pub enum Cell {
 
 /// An input's value for one record.
 #[derive(Debug, Clone, PartialEq)]
-pub enum InputValue {
+pub(crate) enum InputValue {
     Number(f64),
     YesNo(bool),
     Text(String),
@@ -154,7 +154,7 @@ const ANY: [&str; 3] = ["-", "*", "任意"];
 impl Condition {
     /// Reads a cell for an input of `kind`. `Ok(None)` is "any". `number` resolves a param
     /// named in place of a number. Errors are lowercase and say what the cell may be.
-    pub fn parse(
+    pub(crate) fn parse(
         cell: &Cell,
         kind: InputKind,
         number: &dyn Fn(&str) -> Option<f64>,
@@ -231,7 +231,7 @@ impl Condition {
     }
 
     /// The condition in words, e.g. `>= 90, < 100`, `是`, `单独组建`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Condition::Number(cmps) => cmps
                 .iter()
@@ -666,7 +666,7 @@ impl Table {
     /// The first row whose conditions all hold for the inputs' values (in [`Table::inputs`]
     /// order), or an error naming the input that cannot be compared. No row matching is
     /// `Ok(None)`.
-    pub fn first_hit(&self, values: &[InputValue]) -> Result<Option<usize>, String> {
+    pub(crate) fn first_hit(&self, values: &[InputValue]) -> Result<Option<usize>, String> {
         for (r, row) in self.rows.iter().enumerate() {
             let mut all = true;
             for (i, condition) in &row.conditions {
@@ -691,7 +691,7 @@ impl Table {
     }
 
     /// Why row `r` matched: `row 2: score 85 >= 75; 领导班子强 = 是`.
-    pub fn explain(&self, r: usize, values: &[InputValue]) -> String {
+    pub(crate) fn explain(&self, r: usize, values: &[InputValue]) -> String {
         let row = &self.rows[r];
         let parts: Vec<String> = row
             .conditions
@@ -718,7 +718,7 @@ impl Table {
     }
 
     /// The inputs' values in words, for a record no row matched.
-    pub fn describe_values(&self, values: &[InputValue]) -> String {
+    pub(crate) fn describe_values(&self, values: &[InputValue]) -> String {
         self.inputs
             .iter()
             .zip(values)
@@ -728,7 +728,7 @@ impl Table {
     }
 
     /// Whether the last row has no conditions, so every record gets a grade.
-    pub fn has_default_row(&self) -> bool {
+    pub(crate) fn has_default_row(&self) -> bool {
         self.rows.last().is_some_and(|r| r.conditions.is_empty())
     }
 }

@@ -53,7 +53,7 @@ pub struct WorkbookOptions {
 const NAMED: usize = 20;
 
 /// Whether a file extension (lowercase) is a workbook's.
-pub fn is_workbook(ext: &str) -> bool {
+pub(crate) fn is_workbook(ext: &str) -> bool {
     matches!(ext, "xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
 }
 
