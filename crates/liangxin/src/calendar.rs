@@ -11,8 +11,12 @@ use serde::Serialize;
 /// A length of time: years and months (added together, on the calendar), then days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Interval {
+    /// Whole years, added on the calendar together with the months.
     pub years: u32,
+    /// Whole months; a day the month lacks becomes its last day (2016-01-31 plus one month is
+    /// 2016-02-29).
     pub months: u32,
+    /// Days, added after the years and months.
     pub days: u32,
 }
 

@@ -20,14 +20,18 @@ pub(crate) const UNTAGGED: &str = "(untagged)";
 pub struct Comparison {
     /// One unique key per policy, in the order given (the policy id; `id#2` for a repeat).
     pub keys: Vec<String>,
+    /// One row per record any of the evaluations saw (evaluated or refused), in ledger order.
     pub rows: Vec<Row>,
+    /// One entry per pair of policies (a before b, in `keys` order).
     pub agreement: Vec<Agreement>,
 }
 
 /// One record across the policies.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
+    /// The record's id.
     pub record: String,
+    /// The record's name (姓名, 组织名称), when the ledger has one.
     pub name: Option<String>,
     /// Per policy: the index of the record's outcome in that evaluation, or None when that
     /// policy could not evaluate it (see its errors).
@@ -38,7 +42,9 @@ pub struct Row {
 /// How two policies grade the same records.
 #[derive(Debug, Clone, Serialize)]
 pub struct Agreement {
+    /// The first policy's key (see [`Comparison::keys`]).
     pub a: String,
+    /// The second policy's key.
     pub b: String,
     /// Records both evaluated.
     pub both: usize,
@@ -50,10 +56,14 @@ pub struct Agreement {
     pub disagreements: Vec<Disagreement>,
 }
 
+/// A record the two policies grade apart.
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
+    /// The record's id.
     pub record: String,
+    /// Its grade's label under `a` (`-` for none).
     pub a: String,
+    /// Its grade's label under `b` (`-` for none).
     pub b: String,
     /// How far apart the two tiers are, from 0 (same relative tier) to 1 (top vs bottom).
     pub distance: f64,
@@ -258,25 +268,35 @@ fn agree(
 /// The standards side by side: per dimension, what each policy assesses.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
+    /// One unique key per policy, in the order given (the policy id; `id#2` for a repeat).
     pub keys: Vec<String>,
+    /// One row per dimension some policy assesses, in the first policy's dimension order.
     pub dimensions: Vec<DimensionRow>,
     /// For each pair: the dimensions one covers and the other does not.
     pub gaps: Vec<Gap>,
 }
 
+/// One dimension across the policies.
 #[derive(Debug, Clone, Serialize)]
 pub struct DimensionRow {
+    /// The dimension's id (or `(untagged)` for rules and criteria without one).
     pub id: String,
+    /// The dimension's Chinese label.
     pub label: String,
     /// Per policy (in `keys` order): the labels of its rules and criteria in this dimension.
     pub items: Vec<Vec<String>>,
 }
 
+/// What two policies assess that the other does not.
 #[derive(Debug, Clone, Serialize)]
 pub struct Gap {
+    /// The first policy's key.
     pub a: String,
+    /// The second policy's key.
     pub b: String,
+    /// Ids of the dimensions `a` assesses and `b` does not.
     pub only_a: Vec<String>,
+    /// Ids of the dimensions `b` assesses and `a` does not.
     pub only_b: Vec<String>,
 }
 

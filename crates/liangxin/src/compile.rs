@@ -61,6 +61,8 @@ pub(crate) struct Slot {
 
 /// A policy ready to evaluate records. Immutable: evaluating never changes it.
 pub struct CompiledPolicy {
+    /// The validated policy it was compiled from: what an embedder reads to show the pack (its
+    /// rules, params, grades, schema).
     pub policy: Policy,
     pub(crate) engine: Engine,
     /// The limits the engine was built with (a replay that locates a limit uses them too).

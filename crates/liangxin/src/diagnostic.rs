@@ -14,16 +14,22 @@ use unicode_width::UnicodeWidthStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The pack cannot be used.
     Error,
+    /// The pack can be used, but something is likely wrong.
     Warning,
 }
 
 /// A place in a source file: 1-based line and column (in characters), and a length in characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Location {
+    /// The file's path, as diagnostics print it.
     pub file: String,
+    /// The line, from 1; 0 when the problem is about the whole file.
     pub line: u32,
+    /// The column in characters, from 1.
     pub column: u32,
+    /// How many characters the problem spans (the underline's length).
     #[serde(skip)]
     pub len: u32,
 }
@@ -50,10 +56,13 @@ impl fmt::Display for Location {
 /// One problem in a policy pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
+    /// Whether the problem stops the pack from being used.
     pub severity: Severity,
     /// A short stable name for the kind of problem, e.g. `unknown-field`.
     pub code: &'static str,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// Where: file, line and column.
     pub location: Location,
     /// What to do about it, when there is something specific to suggest.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +123,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether the diagnostic is an error (the pack cannot be used).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

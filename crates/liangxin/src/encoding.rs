@@ -15,10 +15,13 @@ pub enum Encoding {
     /// A byte-order mark decides; without one, UTF-8 if the file is valid UTF-8, else GBK.
     #[default]
     Auto,
+    /// UTF-8, with or without a byte-order mark.
     Utf8,
     /// GBK, read as GB18030 (a superset: the four-byte characters too).
     Gbk,
+    /// UTF-16, little-endian (what Excel's "Unicode text" writes).
     Utf16Le,
+    /// UTF-16, big-endian.
     Utf16Be,
 }
 
@@ -75,6 +78,7 @@ impl Encoding {
         }
     }
 
+    /// The encoding's name in notes and messages, e.g. `GBK (GB18030)`.
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Auto => "auto",

@@ -15,7 +15,9 @@ use crate::schema::{FieldDef, FieldType, Schema, Subject};
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct Spec {
+    /// How many records.
     pub rows: u64,
+    /// The seed: the same subject, `rows` and `seed` give the same bytes on every machine.
     pub seed: u64,
 }
 

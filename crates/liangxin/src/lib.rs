@@ -26,6 +26,8 @@
 //! assert_eq!(evaluation.outcomes[0].score, Some(980.0));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod calendar;
 pub mod compare;
 pub mod compile;
@@ -69,7 +71,9 @@ pub use schema::{Schema, Subject};
 /// A compiled policy and the warnings found on the way.
 #[derive(Debug)]
 pub struct Prepared {
+    /// The compiled policy, ready to evaluate ledgers.
     pub policy: CompiledPolicy,
+    /// Warnings found by validate and compile (never errors: with an error there is no `Prepared`).
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -17,15 +17,19 @@ use crate::value::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Subject {
+    /// A party member (党员): one ledger row per member.
     Member,
+    /// A party organization (党组织): one ledger row per organization.
     Organization,
     /// A member-development dossier (发展党员档案): one applicant's dated steps.
     Dossier,
 }
 
 impl Subject {
+    /// Every subject.
     pub const ALL: [Subject; 3] = [Subject::Member, Subject::Organization, Subject::Dossier];
 
+    /// The subject's name as packs and schemas write it: `member`, `organization`, `dossier`.
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Member => "member",
@@ -53,9 +57,13 @@ impl fmt::Display for Subject {
 /// The type of a field, which decides how a ledger cell is read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldType {
+    /// A whole number; a cell may hold float noise within one part in 10^9 of one.
     Int,
+    /// A number.
     Decimal,
+    /// Yes or no; cells may say `是`/`否`, `true`/`false`, `√`, `1`/`0` and the like.
     Bool,
+    /// Any text.
     String,
     /// `YYYY-MM-DD`; ledgers may also write `YYYY/MM/DD` or `YYYY年M月D日`.
     Date,
@@ -89,6 +97,7 @@ impl FieldType {
         })
     }
 
+    /// The type's name as schemas write it: `int`, `decimal`, `bool`, `string`, `date`, `enum`.
     pub fn name(&self) -> &'static str {
         match self {
             FieldType::Int => "int",
@@ -104,13 +113,19 @@ impl FieldType {
 /// One field of the dictionary.
 #[derive(Debug, Clone)]
 pub struct FieldDef {
+    /// The field's id (snake_case), which expressions and JSON ledgers use.
     pub id: String,
+    /// The column's Chinese header, e.g. 组织生活; a ledger's header may be the id or the label.
     pub label: String,
+    /// How a cell of the field is read.
     pub ty: FieldType,
+    /// What the field holds, in words.
     pub description: String,
     /// Used when the ledger leaves the field empty; a field without one is required.
     pub default: Option<Value>,
+    /// The least value a number cell may hold; a cell below it is invalid (that record's error).
     pub min: Option<f64>,
+    /// The greatest value a number cell may hold; a cell above it is invalid (that record's error).
     pub max: Option<f64>,
     /// A rate in percent (满意度 92.9): a cell may say `92.9`, `92.9%` or, in a column of
     /// fractions, `0.929` (see [`crate::ledger`]).
@@ -303,10 +318,14 @@ pub fn parse_date(text: &str) -> Option<String> {
 /// A field dictionary for one subject.
 #[derive(Debug, Clone)]
 pub struct Schema {
+    /// What a record of this dictionary is.
     pub subject: Subject,
+    /// The subject's Chinese name, e.g. 党员.
     pub label: String,
     /// The field that identifies a record (党员编号, 组织编号).
     pub id_field: String,
+    /// Every field by id, in the dictionary's order: a record's cells follow this order (see
+    /// [`Schema::index_of`]).
     pub fields: IndexMap<String, FieldDef>,
     /// Where the dictionary was read from, for messages.
     pub origin: String,
@@ -419,10 +438,13 @@ impl Schema {
         })
     }
 
+    /// The field with id `id` (labels are not looked up).
     pub fn field(&self, id: &str) -> Option<&FieldDef> {
         self.fields.get(id)
     }
 
+    /// The position of field `id` in [`Schema::fields`], which is also its cell's index in a
+    /// [`crate::Record`]'s cells.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.fields.get_index_of(id)
     }

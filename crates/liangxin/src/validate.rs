@@ -79,8 +79,12 @@ impl KindName {
 /// skipping it when the names are broken avoids reporting one misspelt field twice.
 #[derive(Debug)]
 pub struct Validation {
+    /// The validated policy, with every part that is sound (the broken parts left out).
     pub policy: Policy,
+    /// Every error and warning found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the policy's fields and params are sound enough to compile its expressions (see
+    /// [`crate::compile::compile`]); when not, compiling would only repeat the same problems.
     pub compilable: bool,
 }
 

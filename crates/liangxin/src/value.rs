@@ -9,9 +9,14 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
+    /// An `int` field's value.
     Int(i64),
+    /// A `decimal` field's value.
     Decimal(f64),
+    /// A `bool` field's value.
     Bool(bool),
+    /// Text: a `string` field's value, a date as `YYYY-MM-DD`, or a choice's value id (not its
+    /// label); an empty date, text or choice is `""`.
     Str(String),
 }
 

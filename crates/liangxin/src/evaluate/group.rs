@@ -20,6 +20,8 @@ pub const NO_VALUE: &str = "(未填)";
 pub struct Group {
     /// The field's value shared by the group (an enum's Chinese label).
     pub key: String,
+    /// Counts and totals over the group's outcomes (no budget check: a group is not held to the
+    /// whole budget).
     pub summary: Summary,
     /// Indices into [`Evaluation::outcomes`].
     #[serde(skip)]
@@ -32,8 +34,11 @@ pub struct Group {
 /// An evaluation split by the value of one field.
 #[derive(Debug, Clone, Serialize)]
 pub struct Grouping {
+    /// The grouping field's id.
     pub field: String,
+    /// The grouping field's Chinese label.
     pub label: String,
+    /// The groups, numbers by value, text by text, records without a value last.
     pub groups: Vec<Group>,
 }
 

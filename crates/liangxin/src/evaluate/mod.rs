@@ -64,6 +64,9 @@ pub struct Evaluator<'p> {
 const MAX_REPLAYS: usize = 20;
 
 impl CompiledPolicy {
+    /// An evaluator for records one at a time, reusing one Rhai scope: for an embedder that has
+    /// records rather than a ledger. A single outcome has no rank, no quota place and no group
+    /// rule results (those need the whole ledger: use [`CompiledPolicy::evaluate_ledger`]).
     pub fn evaluator(&self) -> Evaluator<'_> {
         let mut scope = Scope::new();
         for (name, value) in &self.constants {

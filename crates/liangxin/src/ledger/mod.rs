@@ -37,16 +37,30 @@ const MAX_TITLE_ROWS: usize = 20;
 /// A ledger that could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
+    /// The file could not be read (missing, unreadable).
     #[error("cannot read ledger {path}: {source}")]
     Io {
+        /// The ledger's path as given (`<stdin>` for standard input).
         path: String,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// The file was read but cannot be read as a ledger, e.g. malformed CSV, JSON or YAML, no
+    /// header naming the id column, or a header two columns of which could fill one field.
     #[error("ledger {path}: {message}")]
-    Format { path: String, message: String },
+    Format {
+        /// The ledger's path or name as given.
+        path: String,
+        /// What is wrong, with the row, column or cell where there is one.
+        message: String,
+    },
+    /// The file's extension names no format the core reads.
     #[error("ledger {path}: unknown format (use a .csv, .json, .yaml or .yml file)")]
-    UnknownFormat { path: String },
+    UnknownFormat {
+        /// The ledger's path as given.
+        path: String,
+    },
 }
 
 /// How to read a ledger file, where the user has a say.
@@ -71,12 +85,16 @@ pub struct ReadOptions {
 pub struct RecordError {
     /// The line of the ledger file (CSV), or the position in the list (JSON, YAML), from 1.
     pub row: usize,
+    /// The record's id, when the row has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
+    /// The field the problem is about (its id), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The rule that failed (its id), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 
@@ -112,6 +130,7 @@ pub enum Cell {
     Absent,
     /// The column is there but the cell is empty.
     Missing,
+    /// The cell's value, typed by the field.
     Value(Value),
     /// Present but unreadable as the field's type; the message says why.
     Invalid(String),
@@ -120,8 +139,13 @@ pub enum Cell {
 /// One record of a ledger: its cells follow the schema's field order.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The row in the ledger: the line of a CSV file or the row of a sheet, or the position in a
+    /// JSON or YAML list, from 1 (errors and reports name it).
     pub row: usize,
+    /// The record's id (the schema's id field), normalized: full-width letters and digits made
+    /// ASCII, spaces and invisible characters trimmed.
     pub id: String,
+    /// One cell per schema field, in [`Schema::fields`] order (see [`Schema::index_of`]).
     pub cells: Vec<Cell>,
     /// Values of the columns the schema does not know, in [`Ledger::extra_columns`] order.
     pub extra: Vec<String>,
@@ -130,7 +154,10 @@ pub struct Record {
 /// A ledger's records, typed by one schema.
 #[derive(Debug, Clone)]
 pub struct Ledger {
+    /// The ledger's name for messages: the path as given, `<stdin>`, or the name passed to
+    /// `from_csv_bytes` and the like.
     pub path: String,
+    /// The records, in ledger order.
     pub records: Vec<Record>,
     /// Rows that are not records (no id, a duplicate id).
     pub errors: Vec<RecordError>,

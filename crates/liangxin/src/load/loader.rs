@@ -70,6 +70,7 @@ pub struct MemoryLoader {
 }
 
 impl MemoryLoader {
+    /// An empty loader; add files with [`MemoryLoader::with`].
     pub fn new() -> Self {
         Self::default()
     }

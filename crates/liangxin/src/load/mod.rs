@@ -31,7 +31,9 @@ pub enum LoadError {
     /// The pack's file could not be read at all (a usage or I/O problem).
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The path that could not be read, as given or as resolved.
         path: String,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
@@ -43,7 +45,9 @@ pub enum LoadError {
 /// One file of a pack, kept so diagnostics can quote its lines.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file's path, as diagnostics print it.
     pub path: String,
+    /// The file's whole text.
     pub text: String,
     /// Where each line starts, found once when a diagnostic first needs a line: a pack with
     /// 20,000 warnings must not scan its file 20,000 times.
@@ -136,6 +140,7 @@ impl Pack {
         }
     }
 
+    /// What one record of this pack is.
     pub fn subject(&self) -> Subject {
         self.schema.subject
     }

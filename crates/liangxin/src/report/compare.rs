@@ -11,6 +11,7 @@ use crate::number::percent;
 
 /// What `compare` with records reports.
 pub struct CompareReport<'a> {
+    /// The evaluations aligned by record ([`crate::compare::compare`]).
     pub comparison: &'a Comparison,
     /// One per policy, in the comparison's order.
     pub evaluations: &'a [Evaluation],
@@ -21,6 +22,7 @@ pub struct CompareReport<'a> {
 }
 
 impl CompareReport<'_> {
+    /// The JSON `compare --format json` prints.
     pub fn json(&self) -> serde_json::Value {
         let c = self.comparison;
         let e = self.evaluations;
@@ -75,6 +77,7 @@ impl CompareReport<'_> {
         value
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let c = self.comparison;
         let e = self.evaluations;

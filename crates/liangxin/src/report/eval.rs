@@ -9,7 +9,9 @@ use crate::number::percent;
 
 /// What `eval` reports: the evaluation, and optionally its groups and its top N.
 pub struct EvalReport<'a> {
+    /// The evaluation to report.
     pub evaluation: &'a Evaluation,
+    /// The evaluation split by a field (`--group-by`), for a table of groups.
     pub grouping: Option<&'a Grouping>,
     /// Show the leaderboard down to this rank (ties at the last rank included).
     pub top: Option<usize>,
@@ -87,6 +89,7 @@ impl EvalReport<'_> {
         leaders(self.evaluation.outcomes.iter().map(|o| (o, o.rank)), n)
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let e = self.evaluation;
         let p = &e.policy;

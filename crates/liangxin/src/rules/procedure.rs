@@ -12,6 +12,7 @@ use crate::value::Value;
 /// Dated steps that must be present, in order, and far enough apart.
 #[derive(Debug, Clone)]
 pub struct Procedure {
+    /// The steps, in the order they must happen.
     pub steps: Vec<Step>,
 }
 

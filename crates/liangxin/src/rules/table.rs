@@ -24,14 +24,16 @@ use crate::compile::{CompiledExpr, Compiler};
 use crate::diagnostic::{Location, suggest};
 use crate::load::At;
 use crate::load::raw::Literal;
-use crate::native::Compare;
+pub use crate::native::Compare;
 use crate::policy::{Grade, Param, ParamValue, Rule, RuleKind, scores};
 use crate::validate::{RuleInput, Validator};
 
 /// A decision table, validated: its inputs in the order they first appear, and its rows.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The columns the rows read, in the order they first appear.
     pub inputs: Vec<Input>,
+    /// The rows, in order: the first whose conditions all hold gives the grade.
     pub rows: Vec<Row>,
 }
 
@@ -42,7 +44,9 @@ pub struct Input {
     pub key: String,
     /// How people read it: the field's or rule's label.
     pub label: String,
+    /// Where the input's value comes from.
     pub source: Source,
+    /// How its cells are read.
     pub kind: InputKind,
     /// A choice field's values with their labels, so explanations say 社会组织, not `social`.
     pub choices: IndexMap<String, String>,
@@ -90,7 +94,9 @@ pub enum Source {
 /// The type an input's cells are read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
+    /// A number, compared (`>= 90`, `90分以上`).
     Number,
+    /// Yes or no (`是`/`否`).
     YesNo,
     /// Text or a choice: equality with a value (a choice's id; its label is read as the id).
     Text,
@@ -101,7 +107,9 @@ pub enum InputKind {
 pub struct Row {
     /// (index into [`Table::inputs`], the condition), in input order.
     pub conditions: Vec<(usize, Condition)>,
+    /// The id of the grade the row gives.
     pub grade: String,
+    /// Where the row's `grade:` is written, for diagnostics.
     pub loc: Location,
 }
 
@@ -110,10 +118,13 @@ pub struct Row {
 pub enum Condition {
     /// Every comparison holds (`>= 60, < 75`).
     Number(Vec<(Compare, f64)>),
+    /// The yes/no the input must be.
     YesNo(bool),
     /// The value is this one (`!=`: is not).
     Text {
+        /// A value id (a choice's label is read as its id).
         value: String,
+        /// `!=`: the input must not be `value`.
         negated: bool,
     },
 }
@@ -121,8 +132,11 @@ pub enum Condition {
 /// A cell as written in YAML.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// `true` or `false`.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// Text: a comparison (`>= 90`), `是`/`否`, a choice, or `-` for any.
     Text(String),
 }
 

@@ -46,6 +46,7 @@ pub enum Hidden {
 /// The choices about a workbook that a CSV file does not need.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WorkbookOptions {
+    /// What to do with hidden sheets, rows and columns and struck-through rows.
     pub hidden: Hidden,
 }
 
