@@ -22,6 +22,10 @@ pub struct Spec {
 }
 
 /// Writes a ledger of `spec.rows` records of `schema`'s subject as CSV (UTF-8, Chinese header).
+///
+/// # Errors
+///
+/// Whatever `out` fails with.
 pub fn write_ledger(
     schema: &Schema,
     spec: Spec,

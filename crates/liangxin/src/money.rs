@@ -51,6 +51,11 @@ impl Money {
     /// An amount written in yuan, exact to the fen. Numbers a pack writes as decimals (12.35)
     /// arrive as the nearest double; anything within a millionth of a fen of a whole fen is
     /// that fen, anything else has more than two decimals and is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`MoneyError`] when `yuan` is not finite, has more than two decimals or exceeds
+    /// [`Money::MAX_AMOUNT`].
     pub fn from_yuan(yuan: f64) -> Result<Money, MoneyError> {
         if !yuan.is_finite() {
             return Err(MoneyError::NotFinite(yuan));

@@ -141,6 +141,10 @@ pub struct FieldDef {
 
 impl FieldDef {
     /// Reads one ledger cell. An empty cell gives `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// Why the cell cannot be read as the field's type or is out of its bounds, in words.
     pub fn parse_cell(&self, cell: &str) -> Result<Option<Value>, String> {
         let text = cell.trim();
         if text.is_empty() {
@@ -204,6 +208,10 @@ impl FieldDef {
     }
 
     /// Reads one JSON or YAML value. `null` gives `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// Why the value cannot be read as the field's type or is out of its bounds, in words.
     pub fn parse_json(&self, value: &serde_json::Value) -> Result<Option<Value>, String> {
         use serde_json::Value as J;
         let typed = match (value, &self.ty) {
@@ -345,6 +353,11 @@ impl Schema {
     }
 
     /// Parses a dictionary from its YAML text.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found: YAML errors, unknown field types, an enum without `values`, a default
+    /// that does not fit its field, an `id_field` that is no field.
     pub fn parse(text: &str, origin: &str) -> Result<Schema, Vec<Diagnostic>> {
         let raw: RawSchema = serde_saphyr::from_str(text)
             .map_err(|e| vec![crate::load::yaml_error(&e, origin, text)])?;

@@ -53,6 +53,10 @@ fn quote_csv(text: &str) -> String {
 
 /// The template as an .xlsx workbook: a title row, the header, checked cells, and a sheet that
 /// explains each column.
+///
+/// # Errors
+///
+/// When the workbook cannot be written.
 pub fn xlsx(compiled: &CompiledPolicy) -> Result<Vec<u8>, XlsxError> {
     let policy = &compiled.policy;
     let fields = fields(compiled);

@@ -55,7 +55,7 @@ impl fmt::Display for Value {
 /// `""`), as the Rhai path sees it. Rhai would order `""` before every date, so an empty
 /// 书记任职日期 would pass `since <= date`; as its own type, it equals `""` and only `""` (so
 /// `x == ""` and `x != ""` still ask whether it was filled), and ordering it (`<`, `<=`, `>`,
-/// `>=`) is an error naming the field. The native path does the same ([`crate::native`]).
+/// `>=`) is an error naming the field. The native path does the same (the `native` module).
 #[derive(Debug, Clone)]
 pub struct Empty {
     /// The field, as `label (id)`.

@@ -44,6 +44,11 @@ pub struct Grouping {
 
 /// The schema field a `--group-by` argument names (its id or label), or why there is none:
 /// not a field, or a column the ledger does not have (every record would be `(未填)`).
+///
+/// # Errors
+///
+/// Why there is no such field, in words: `name` is no field's id or label (with a did-you-mean),
+/// or the ledger has records but no column for it.
 pub fn group_field(schema: &Schema, ledger: &Ledger, name: &str) -> Result<usize, String> {
     let field = schema.field_for_header(name).ok_or_else(|| {
         let mut message = format!(

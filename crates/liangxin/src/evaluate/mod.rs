@@ -160,6 +160,12 @@ impl CompiledPolicy {
 
 impl Evaluator<'_> {
     /// Evaluates one record.
+    ///
+    /// # Errors
+    ///
+    /// The record's problems, each naming its row, id and field or rule: cells it reads that are
+    /// missing or invalid, an expression or script that fails (a script limit included), a score that
+    /// overflows, no band or table row that matches.
     pub fn evaluate(&mut self, record: &Record) -> Result<Outcome, Vec<RecordError>> {
         let compiled = self.compiled;
         let policy = &compiled.policy;

@@ -189,12 +189,22 @@ impl Ledger {
     }
 
     /// Reads a ledger file (the format follows the extension), or CSV from stdin for `-`.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when the file (or stdin) cannot be read, [`LedgerError::UnknownFormat`]
+    /// for an extension the core does not read, [`LedgerError::Format`] when the content is not a
+    /// ledger. Problems with single rows are not errors: they are in [`Ledger::errors`].
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
         Ledger::read_with(path, schema, &ReadOptions::default())
     }
 
     /// [`Ledger::read`] with the choices a user can make: the text encoding, the sheet of a
     /// workbook, the header's row.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::read`].
     pub fn read_with(
         path: &Path,
         schema: &Schema,
@@ -245,6 +255,12 @@ impl Ledger {
 
     /// Reads a CSV ledger in UTF-8 (with or without BOM), GBK or UTF-16, its cells separated
     /// by commas or tabs.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the bytes are not text in a known encoding or not a ledger (no
+    /// header naming the id column, quotes that do not pair up). Problems with single rows are in
+    /// [`Ledger::errors`] instead.
     pub fn from_csv_bytes(
         bytes: &[u8],
         name: &str,
@@ -255,6 +271,10 @@ impl Ledger {
 
     /// [`Ledger::from_csv_bytes`] with the text encoding named (or `Auto`) and the header's
     /// line, if the user gives it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::from_csv_bytes`].
     pub fn from_csv_bytes_with(
         bytes: &[u8],
         name: &str,
@@ -280,6 +300,11 @@ impl Ledger {
     }
 
     /// Reads a JSON ledger: an array of objects keyed by field id or label.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the text is not a JSON array of objects, or two keys name one
+    /// field (`org_life` and `组织生活`).
     pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
         let rows: Vec<UniqueKeys> =
             serde_json::from_str(text).map_err(|e| LedgerError::Format {
@@ -290,6 +315,11 @@ impl Ledger {
     }
 
     /// Reads a YAML ledger: a list of mappings keyed by field id or label.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the text is not a YAML list of mappings, or two keys name one
+    /// field (`org_life` and `组织生活`).
     pub fn from_yaml_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
         let rows: Vec<IndexMap<String, serde_json::Value>> =
             serde_saphyr::from_str(text).map_err(|e| LedgerError::Format {

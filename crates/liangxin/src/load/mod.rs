@@ -231,6 +231,12 @@ pub fn policy_file(path: &Path) -> PathBuf {
 }
 
 /// Loads the pack at `path` (its directory or its policy.yaml).
+///
+/// # Errors
+///
+/// [`LoadError::Io`] when the pack's `policy.yaml` cannot be read; [`LoadError::Invalid`] with
+/// every problem found when it, a pack it extends or a script cannot be read or parsed (YAML
+/// errors, unknown keys, an `extends:` outside the library).
 pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     // `./policy.yaml` and `policy.yaml` are one file, named the second way in messages.
     let file = normalize(&policy_file(path));

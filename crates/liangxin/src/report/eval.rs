@@ -72,6 +72,10 @@ impl EvalReport<'_> {
     /// Writes the JSON to `out`: the same bytes as `to_json(&self.json())`, serialized straight
     /// from the evaluation when nothing is added to it, so a large ledger's JSON is never held
     /// whole as a tree of values.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `out` fails with.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let plain = self.grouping.is_none()
             && self.top.is_none()

@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Everything about the kind is here: the parsed form ([`Table`]), reading a cell
-//! ([`Condition::parse`]), matching a row ([`Table::first_hit`]) and saying why
-//! ([`Table::explain`]). `validate` resolves the inputs, `evaluate` gathers their values after
+//! (`Condition::parse`), matching a row (`Table::first_hit`) and saying why
+//! (`Table::explain`). `validate` resolves the inputs, `evaluate` gathers their values after
 //! every other rule (so `score` is the final score, categories included).
 
 use indexmap::IndexMap;

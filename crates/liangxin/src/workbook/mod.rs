@@ -59,11 +59,20 @@ pub(crate) fn is_workbook(ext: &str) -> bool {
 }
 
 /// Reads the ledger in one sheet of the workbook at `path`, hidden things skipped.
+///
+/// # Errors
+///
+/// [`LedgerError::Io`] when the file cannot be opened, [`LedgerError::Format`] when it is not a
+/// workbook or holds no ledger sheet (or several, without `options.sheet`).
 pub fn read(path: &Path, schema: &Schema, options: &ReadOptions) -> Result<Ledger, LedgerError> {
     read_with(path, schema, options, &WorkbookOptions::default())
 }
 
 /// [`read`] with the workbook's own choices.
+///
+/// # Errors
+///
+/// As [`read`].
 pub fn read_with(
     path: &Path,
     schema: &Schema,
