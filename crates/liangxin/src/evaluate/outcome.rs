@@ -94,7 +94,7 @@ pub struct Outcome {
     /// The score, when the policy scores.
     pub score: Option<f64>,
     /// The grade's id: from the first veto that fired, else the decision table's row, else the
-    /// bands; `None` when the policy gives no grade.
+    /// bands (a quota may then demote it); `None` when the policy gives no grade.
     pub grade: Option<Name>,
     /// The grade's Chinese label, e.g. 优先推荐; `None` when there is no grade.
     pub grade_label: Option<Name>,

@@ -188,7 +188,8 @@ pub struct RawGroupRule {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// `lead`: choose one record per group and pair others with it; `rate`: the share of
-    /// records that match, per group or over all.
+    /// records that match, per group or over all; `quota`: at most `at_most` of the selected
+    /// records per group keep their grade, the others get `demote_to`.
     #[schemars(with = "String")]
     pub kind: Spanned<String>,
     /// The Chinese name reports show for the rule.
