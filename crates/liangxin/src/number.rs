@@ -43,7 +43,7 @@ pub(crate) fn tidy(n: f64) -> f64 {
 /// between groups of three digits (`1,000`, `12,345.5`) are dropped. Anything else is left as
 /// it is, so `1,00` or `1,000,0` still fail to parse rather than being guessed at. Plain ASCII
 /// without commas, nearly every cell, is returned borrowed.
-pub(crate) fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
     if text.is_ascii() && !text.contains(',') {
         return std::borrow::Cow::Borrowed(text);
     }
