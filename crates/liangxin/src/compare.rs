@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::evaluate::{Evaluation, Outcome};
+use crate::compile::CompiledPolicy;
+use crate::evaluate::{Evaluation, Grouping, Outcome, group_field};
+use crate::ledger::Ledger;
 use crate::policy::{Policy, RuleKind};
 
 /// How many of the most-disagreeing records each pair lists.
@@ -154,6 +156,119 @@ pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
         keys,
         rows,
         agreement,
+    }
+}
+
+/// A pack left out of a comparison on a ledger: the ledger lacks columns its rules read, so
+/// every record would fail under it. It is named with those columns rather than shown as a
+/// column of errors and an agreement of zeros.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOut {
+    /// Its place among the packs given.
+    #[serde(skip)]
+    pub index: usize,
+    /// The pack's id.
+    pub policy: String,
+    /// The columns, as `年检合格 (annual_inspection_passed)`.
+    pub missing_columns: Vec<String>,
+}
+
+/// The columns a pack's rules read that the ledger does not have (the record's name is not
+/// needed; an empty ledger lacks nothing).
+pub fn missing_columns(compiled: &CompiledPolicy, ledger: &Ledger) -> Vec<String> {
+    if ledger.records.is_empty() {
+        return Vec::new();
+    }
+    let schema = &compiled.policy.schema;
+    compiled
+        .fields_read()
+        .iter()
+        .zip(schema.fields.values())
+        .enumerate()
+        .filter(|(i, (read, def))| {
+            **read && def.id != schema.id_field && def.id != "name" && !ledger.has_column(*i)
+        })
+        .map(|(_, (_, def))| format!("{} ({})", def.label, def.id))
+        .collect()
+}
+
+/// Several packs run on one ledger, as `liangxin compare --records` runs them.
+#[derive(Debug, Clone)]
+pub struct OnLedger {
+    /// The places (among the packs given) of the packs compared, in order.
+    pub kept: Vec<usize>,
+    /// The packs the ledger lacks columns for.
+    pub left_out: Vec<LeftOut>,
+    /// One per pack kept.
+    pub evaluations: Vec<Evaluation>,
+    /// The kept packs' evaluations aligned by record ([`compare`]).
+    pub comparison: Comparison,
+}
+
+/// Evaluates one ledger under several packs and aligns the results. `ledgers` holds the ledger
+/// as read with each pack's schema (in the packs' order). A pack whose columns the ledger lacks
+/// is left out before anything is evaluated; when fewer than two packs are left, there is
+/// nothing to compare and the packs left out are the error.
+///
+/// # Errors
+///
+/// The packs left out, when fewer than two packs are left to compare.
+pub fn on_ledger(packs: &[&CompiledPolicy], ledgers: &[Ledger]) -> Result<OnLedger, Vec<LeftOut>> {
+    let left_out: Vec<LeftOut> = packs
+        .iter()
+        .zip(ledgers)
+        .enumerate()
+        .filter_map(|(index, (p, ledger))| {
+            let missing = missing_columns(p, ledger);
+            (!missing.is_empty()).then(|| LeftOut {
+                index,
+                policy: p.policy.meta.id.clone(),
+                missing_columns: missing,
+            })
+        })
+        .collect();
+    let kept: Vec<usize> = (0..packs.len().min(ledgers.len()))
+        .filter(|i| !left_out.iter().any(|l| l.index == *i))
+        .collect();
+    if kept.len() < 2 && !left_out.is_empty() {
+        return Err(left_out);
+    }
+    let evaluations: Vec<Evaluation> = kept
+        .iter()
+        .map(|&i| packs[i].evaluate_ledger(&ledgers[i]))
+        .collect();
+    let policies: Vec<&Policy> = kept.iter().map(|&i| &packs[i].policy).collect();
+    let comparison = compare(&policies, &evaluations);
+    Ok(OnLedger {
+        kept,
+        left_out,
+        evaluations,
+        comparison,
+    })
+}
+
+impl OnLedger {
+    /// Each compared pack's summaries per value of `field` (an id or label of the pack's schema
+    /// that the ledger has, whether the pack reads it or not), as `--group-by` gives them; the
+    /// arguments are those given to [`on_ledger`].
+    ///
+    /// # Errors
+    ///
+    /// Why a kept pack cannot group by `field`, in words (as [`group_field`]).
+    pub fn groupings(
+        &self,
+        packs: &[&CompiledPolicy],
+        ledgers: &[Ledger],
+        field: &str,
+    ) -> Result<Vec<Grouping>, String> {
+        self.kept
+            .iter()
+            .zip(&self.evaluations)
+            .map(|(&i, evaluation)| {
+                let f = group_field(&packs[i].policy.schema, &ledgers[i], field)?;
+                Ok(packs[i].group(evaluation, &ledgers[i], f))
+            })
+            .collect()
     }
 }
 

@@ -176,3 +176,13 @@ pub fn diff(old: &Evaluation, new: &Evaluation) -> Diff {
         ),
     }
 }
+
+/// How a diff names a version: as the user gave it (a path, an id, a git revision), with the
+/// date its dated params were read at when it has any, since the same pack reads differently
+/// on another day.
+pub fn version_name(given: &str, meta: &crate::policy::Meta) -> String {
+    match &meta.as_of {
+        Some(day) => format!("{given} as of {day}"),
+        None => given.to_owned(),
+    }
+}

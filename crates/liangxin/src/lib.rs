@@ -139,6 +139,7 @@ pub mod testing;
 pub mod validate;
 pub mod value;
 pub mod workbook;
+pub mod yaml_edit;
 
 use std::path::Path;
 

@@ -466,6 +466,11 @@ pub struct RawCriterion {
     /// The condition: an expression that is true or false.
     #[schemars(with = "String")]
     pub expr: Spanned<String>,
+    /// `false` switches the criterion off: it is not asked or counted, and `at_least` (by
+    /// default all) counts the criteria switched on. A district that drops an item for a year
+    /// turns it off here instead of deleting it, so it can be turned on again.
+    #[serde(default = "switched_on")]
+    pub enabled: bool,
     /// Defaults to its checklist's dimension.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -622,4 +627,9 @@ pub struct RawBudget {
     /// Where the amount comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+}
+
+/// A criterion is switched on unless it says `enabled: false`.
+fn switched_on() -> bool {
+    true
 }

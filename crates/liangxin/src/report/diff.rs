@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::doc::{Block, Cell, Column, Document, Kind, Section, Table};
 use crate::diff::{Delta, Diff};
-use crate::evaluate::PolicyInfo;
+use crate::evaluate::{Evaluation, PolicyInfo};
 use crate::ledger::RecordError;
 use crate::number::{grouped, percent};
 
@@ -37,7 +37,24 @@ pub struct DiffReport<'a> {
     pub errors: (&'a [RecordError], &'a [RecordError]),
 }
 
-impl DiffReport<'_> {
+impl<'a> DiffReport<'a> {
+    /// The report of `diff`, made of the evaluations `old` and `new` of one ledger, the two
+    /// versions named as `names` (see [`version_name`](crate::diff::version_name)).
+    pub fn new(
+        diff: &'a Diff,
+        old: &'a Evaluation,
+        new: &'a Evaluation,
+        names: (&'a str, &'a str),
+    ) -> DiffReport<'a> {
+        DiffReport {
+            diff,
+            old: &old.policy,
+            new: &new.policy,
+            names,
+            errors: (&old.errors, &new.errors),
+        }
+    }
+
     /// The JSON `diff --format json` prints.
     pub fn json(&self) -> serde_json::Value {
         let d = self.diff;

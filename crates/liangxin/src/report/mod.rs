@@ -18,7 +18,7 @@ mod xlsx;
 
 use serde::Serialize;
 
-pub use compare::{CompareReport, coverage_document};
+pub use compare::{CompareReport, CoverageReport, coverage_document};
 pub use diff::DiffReport;
 pub use eval::EvalReport;
 pub use lang::Lang;
