@@ -34,7 +34,7 @@
 //!   Markdown, CSV, HTML, an Excel workbook or JSON; every format but JSON renders one
 //!   [`report::doc::Document`], so they show the same numbers.
 //!
-//! Beyond one evaluation: [`compare::compare`] (one ledger under several packs), [`diff::diff`]
+//! Beyond one evaluation: [`compare::on_ledger`] (one ledger under several packs), [`diff::diff`]
 //! (under two versions of a pack), [`stream::evaluate_csv`] (a CSV ledger too large to hold),
 //! [`testing`] (the cases and snapshots staff write beside a pack), [`template`] (an empty
 //! ledger with the columns a pack reads), [`generate`] (synthetic ledgers).
@@ -102,6 +102,7 @@
 //! - [`testing`]: staff's test cases, snapshots and coverage.
 //! - [`template`], [`generate`]: empty and synthetic ledgers.
 //! - [`editor`]: JSON Schemas of the files staff edit.
+//! - [`yaml_edit`]: one value of a `policy.yaml` changed in place, every other byte kept.
 //! - [`diagnostic`]: problems in a pack, with file, line and column.
 //! - [`dimension`]: the shared aspects of party building rules are tagged with.
 //! - [`sandbox`]: the limits every script runs under.
