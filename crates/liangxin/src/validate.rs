@@ -17,7 +17,7 @@ use crate::policy::*;
 mod pack_fields;
 
 /// The rule kinds of the format, as written.
-pub const RULE_KINDS: [&str; 9] = [
+pub(crate) const RULE_KINDS: [&str; 9] = [
     "base",
     "points",
     "bonus",
@@ -79,8 +79,12 @@ impl KindName {
 /// skipping it when the names are broken avoids reporting one misspelt field twice.
 #[derive(Debug)]
 pub struct Validation {
+    /// The validated policy, with every part that is sound (the broken parts left out).
     pub policy: Policy,
+    /// Every error and warning found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the policy's fields and params are sound enough to compile its expressions (see
+    /// [`crate::compile::compile`]); when not, compiling would only repeat the same problems.
     pub compilable: bool,
 }
 
@@ -1487,13 +1491,13 @@ impl Validator<'_> {
 
 /// A gap or overlap in a set of bands.
 #[derive(Debug, PartialEq)]
-pub struct CoverageProblem {
+pub(crate) struct CoverageProblem {
     pub message: String,
     pub loc: Location,
 }
 
 /// Checks that the bands cover the whole number line exactly once.
-pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
+pub(crate) fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
     use std::cmp::Ordering;
     let n = crate::number::format;
     let mut problems = Vec::new();
@@ -1597,7 +1601,7 @@ pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
 }
 
 /// Every identifier in an expression's text (field, param and function names alike).
-pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| {
             w.chars()
@@ -1606,7 +1610,7 @@ pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
         })
 }
 
-pub fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()

@@ -12,6 +12,7 @@ use crate::policy::Policy;
 
 /// What `compare` with records reports.
 pub struct CompareReport<'a> {
+    /// The evaluations aligned by record ([`crate::compare::compare`]).
     pub comparison: &'a Comparison,
     /// One per policy, in the comparison's order.
     pub evaluations: &'a [Evaluation],
@@ -22,6 +23,7 @@ pub struct CompareReport<'a> {
 }
 
 impl CompareReport<'_> {
+    /// The JSON `compare --format json` prints.
     pub fn json(&self) -> serde_json::Value {
         let c = self.comparison;
         let e = self.evaluations;
@@ -69,6 +71,7 @@ impl CompareReport<'_> {
         value
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let c = self.comparison;
         let e = self.evaluations;

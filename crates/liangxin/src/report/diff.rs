@@ -23,9 +23,13 @@ fn changed_label(key: &str) -> &str {
     }
 }
 
+/// What `diff` reports: which records a change to a pack moves, and how the totals move.
 pub struct DiffReport<'a> {
+    /// The comparison of the two evaluations ([`crate::diff::diff`]).
     pub diff: &'a Diff,
+    /// The old version's pack.
     pub old: &'a PolicyInfo,
+    /// The new version's pack.
     pub new: &'a PolicyInfo,
     /// How the user named the two versions (paths or git revisions).
     pub names: (&'a str, &'a str),
@@ -51,6 +55,7 @@ impl<'a> DiffReport<'a> {
         }
     }
 
+    /// The JSON `diff --format json` prints.
     pub fn json(&self) -> serde_json::Value {
         let d = self.diff;
         json!({
@@ -67,6 +72,7 @@ impl<'a> DiffReport<'a> {
         })
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let d = self.diff;
         let delta = |x: &Delta, show: fn(f64) -> String| match (x.before, x.after) {

@@ -10,7 +10,9 @@ use crate::value::Value;
 /// Passed when at least `at_least` of the criteria hold.
 #[derive(Debug, Clone)]
 pub struct Checklist {
+    /// The criteria, in the order written.
     pub criteria: Vec<Criterion>,
+    /// How many criteria must hold, from 1 to their number (all of them unless the pack says).
     pub at_least: usize,
 }
 
