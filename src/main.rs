@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         cli::Command::Gen(a) => cli::generate::run(a),
         cli::Command::Template(a) => cli::template::run(a),
         cli::Command::Serve(a) => cli::serve::run(a),
+        cli::Command::User(a) => cli::user::run(a),
         cli::Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -487,3 +487,53 @@ fn quota_when_and_ambiguous_table_keys_are_refused_and_places_say_when_not_final
         e2.quotas
     );
 }
+
+/// A criterion switched off (`enabled: false`) is neither asked nor counted: a record failing
+/// only it passes the checklist, `at_least` by default counts the criteria switched on, and a
+/// checklist with every criterion off is refused where it is written.
+#[test]
+fn a_criterion_switched_off_is_not_asked_or_counted() {
+    let pack = |second: &str| {
+        format!(
+            "fields: [has_secretary, rules_complete]\nrules:\n  - id: strong\n    kind: checklist\n    criteria:\n      - {{ id: secretary, expr: has_secretary }}\n      - {{ id: rules, expr: rules_complete{second} }}\n"
+        )
+    };
+    let csv = "组织编号,配备书记,工作制度健全\nO1,是,否\nO2,否,是\n";
+    let checklist = |e: &Evaluation| -> Vec<(String, Option<bool>, Vec<String>)> {
+        e.outcomes
+            .iter()
+            .map(|o| {
+                let r = o.rules.iter().find(|r| r.id.as_ref() == "strong").unwrap();
+                (
+                    o.record.clone(),
+                    r.passed,
+                    o.failed.iter().map(|f| f.to_string()).collect(),
+                )
+            })
+            .collect()
+    };
+    let on = checklist(&evaluate(&pack(""), csv));
+    assert_eq!(
+        on[0],
+        ("O1".into(), Some(false), vec!["strong.rules".into()])
+    );
+    let off = checklist(&evaluate(&pack(", enabled: false"), csv));
+    assert_eq!(
+        off[0],
+        ("O1".into(), Some(true), vec![]),
+        "only the criterion switched on is asked"
+    );
+    assert_eq!(
+        off[1],
+        ("O2".into(), Some(false), vec!["strong.secretary".into()])
+    );
+    let all_off =
+        pack(", enabled: false").replace("has_secretary }", "has_secretary, enabled: false }");
+    let found = diagnostics(&all_off);
+    assert!(
+        found
+            .iter()
+            .any(|d| d.contains("every criterion of checklist `strong` is switched off")),
+        "{found:?}"
+    );
+}

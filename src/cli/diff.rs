@@ -64,24 +64,16 @@ pub fn run(args: Args) -> Exit {
         }
     }
     let diff = liangxin::diff::diff(&evaluations[0], &evaluations[1]);
-    // A pack with dated params is named with the date it was read at.
-    let name =
-        |arg: &std::path::Path, p: &liangxin::Prepared, day: &str| match p.policy.policy.meta.as_of
-        {
-            Some(_) => format!("{} as of {day}", arg.display()),
-            None => arg.display().to_string(),
-        };
     let (old_name, new_name) = (
-        name(&args.old, &old, &old_day),
-        name(&args.new, &new, &new_day),
+        liangxin::diff::version_name(&args.old.display().to_string(), &old.policy.policy.meta),
+        liangxin::diff::version_name(&args.new.display().to_string(), &new.policy.policy.meta),
     );
-    let report = DiffReport {
-        diff: &diff,
-        old: &evaluations[0].policy,
-        new: &evaluations[1].policy,
-        names: (&old_name, &new_name),
-        errors: (&evaluations[0].errors, &evaluations[1].errors),
-    };
+    let report = DiffReport::new(
+        &diff,
+        &evaluations[0],
+        &evaluations[1],
+        (&old_name, &new_name),
+    );
     if let Err(exit) = args.out.emit(|| report.document(), || report.json()) {
         return exit;
     }

@@ -25,6 +25,7 @@ pub mod serve;
 pub mod snapshot;
 pub mod template;
 pub mod test;
+pub mod user;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -94,9 +95,16 @@ pub enum Command {
     /// Start the workbench in a browser: the standards library, evaluating an uploaded ledger,
     /// and a JSON API for other systems.
     #[command(after_help = "Examples:
-  liangxin serve                          (the bundled packs, http://127.0.0.1:8080)
-  liangxin serve --library my-packs --addr 127.0.0.1:9000")]
+  liangxin serve                          (the bundled packs, read-only, http://127.0.0.1:8080)
+  liangxin serve --library 标准库          (editable; a new folder gets the bundled packs)
+  liangxin serve --library 标准库 --addr 0.0.0.0:8080   (other machines: needs accounts)")]
     Serve(serve::Args),
+    /// Manage the workbench's accounts (sign-in with roles: viewer, editor, admin).
+    #[command(after_help = "Examples:
+  liangxin user add 王科长 --role editor --library 标准库
+  liangxin user passwd 王科长 --library 标准库
+  liangxin user list --library 标准库")]
+    User(user::Args),
     /// Print a shell's completion script for liangxin.
     #[command(
         after_help = "Examples:\n  liangxin completions bash > ~/.local/share/bash-completion/completions/liangxin\n  liangxin completions zsh > ~/.zfunc/_liangxin"

@@ -8,16 +8,20 @@ use super::Exit;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The pack library: a folder of packs, only read (default: the bundled packs).
+    /// The pack library: a folder of packs, edited through the workbench and kept as a git
+    /// repository (made one if it is not; a new or empty folder gets a copy of the bundled
+    /// packs). Without it the bundled packs are served read-only.
     #[arg(long)]
     pub library: Option<PathBuf>,
-    /// The address to listen on; only loopback addresses until sign-in is built.
+    /// The address to listen on. Other than a loopback address only when the library has
+    /// accounts (`liangxin user add`).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 }
 
 pub fn run(args: Args) -> Exit {
     let config = liangxin_server::Config {
+        read_only: args.library.is_none(),
         library: args.library.unwrap_or_else(super::packs::policies_dir),
         addr: args.addr,
         ..liangxin_server::Config::default()

@@ -185,3 +185,67 @@ pub async fn explain(
     .await??;
     Ok(Json(value).into_response())
 }
+
+/// `GET /schema/policy.schema.json`: the JSON Schema of `policy.yaml`, for the YAML view and
+/// editors.
+pub async fn policy_schema() -> Response {
+    json_text(liangxin::editor::json_schema(
+        liangxin::editor::FileKind::Policy,
+    ))
+}
+
+/// The body of `POST /api/session`.
+#[derive(Debug, Deserialize)]
+pub struct SignIn {
+    /// The account name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+}
+
+/// `POST /api/session`: signs a program in; the session cookie is set and the CSRF token its
+/// state-changing requests carry (header `x-csrf-token`) is returned.
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    axum::Extension(current): axum::Extension<crate::session::Current>,
+    body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult {
+    let Json(given) =
+        body.map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "body", e.body_text()))?;
+    let worker = state.clone();
+    let old = current.session.clone();
+    let (name, password) = (given.name.clone(), given.password);
+    let id = blocking(&state, move || {
+        crate::session::sign_in(&worker, &old, &name, &password)
+    })
+    .await??;
+    let action = if id.is_some() {
+        "sign-in"
+    } else {
+        "sign-in-failed"
+    };
+    state
+        .audit
+        .record(&crate::audit::Entry {
+            action,
+            user: state.logged_name(&given.name),
+            pack: None,
+            commit: None,
+            detail: Some("api"),
+        })
+        .map_err(Failure::audit)?;
+    let Some(id) = id else {
+        return Err(Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "sign_in",
+            "账号或密码不对 / wrong name or password",
+        )
+        .into());
+    };
+    let csrf = state.sessions.csrf(&id).unwrap_or_default();
+    let mut response = Json(json!({ "name": given.name, "csrf": csrf })).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, crate::session::set_cookie(&id));
+    Ok(response)
+}

@@ -99,13 +99,40 @@ impl PackCache {
     /// now. The same loader (one that reads the same files the same way) must be given for a
     /// pack every time: a kept pack's answers are asked of it again. Blocking (it reads files
     /// and compiles): call it on a blocking thread.
-    pub fn get(
+    pub fn get<L: Loader>(
         &self,
         id: &str,
         dir: &Path,
         as_of: &str,
-        loader: &dyn Loader,
+        loader: impl Fn() -> L,
     ) -> Result<Outcome, Unreadable> {
+        self.get_within(id, dir, as_of, self.recheck, loader)
+    }
+
+    /// As [`PackCache::get`], but a kept pack's files are asked again now, whenever they were
+    /// last: for work whose result is labelled with the library's state as it is now.
+    pub fn get_fresh<L: Loader>(
+        &self,
+        id: &str,
+        dir: &Path,
+        as_of: &str,
+        loader: impl Fn() -> L,
+    ) -> Result<Outcome, Unreadable> {
+        self.get_within(id, dir, as_of, Duration::ZERO, loader)
+    }
+
+    fn get_within<L: Loader>(
+        &self,
+        id: &str,
+        dir: &Path,
+        as_of: &str,
+        recheck: Duration,
+        loader: impl Fn() -> L,
+    ) -> Result<Outcome, Unreadable> {
+        // Made only when the files are asked (a miss, or a recheck that is due): a loader may
+        // cost system calls to make (a confined one resolves the library's path).
+        let made = std::cell::OnceCell::new();
+        let loader = || made.get_or_init(&loader);
         let key = format!("{id} {as_of}");
         let generation = self.generation.load(Ordering::Acquire);
         let kept = self.lock().get(&key).cloned();
@@ -113,13 +140,13 @@ impl PackCache {
             entry
                 .used
                 .store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
-            if !entry.due(self.recheck) || entry.seen.iter().all(|s| s.still_holds(loader)) {
+            if !entry.due(recheck) || entry.seen.iter().all(|s| s.still_holds(loader())) {
                 return Ok(entry.outcome.clone());
             }
         }
         let started = Instant::now();
         let recorder = Recorder {
-            inner: loader,
+            inner: loader(),
             seen: RefCell::default(),
         };
         let outcome = match liangxin::prepare_at(&recorder, dir, Some(as_of)) {
@@ -288,11 +315,11 @@ mod tests {
     use liangxin::FsLoader;
 
     use super::PackCache;
-    use crate::testing::{config, score, write_pack};
-    use crate::{AppState, Config, app};
+    use crate::testing::{config, score, shared, write_pack};
+    use crate::{AppState, Config, app_on};
 
-    fn state(library: &std::path::Path, recheck: Duration) -> AppState {
-        AppState::new(&Config {
+    fn state(library: &std::path::Path, recheck: Duration) -> std::sync::Arc<AppState> {
+        shared(&Config {
             pack_recheck: recheck,
             ..config(library)
         })
@@ -307,7 +334,7 @@ mod tests {
         let pack = library.path().join("small");
         write_pack(&pack, 1000);
         let state = state(library.path(), Duration::from_secs(3600));
-        let app = app(state.clone());
+        let app = app_on(state.clone());
         assert_eq!(score(&app, "small").await.unwrap(), 1005.0);
         write_pack(&pack, 2000);
         assert_eq!(score(&app, "small").await.unwrap(), 1005.0, "kept");
@@ -328,7 +355,7 @@ mod tests {
         let library = tempfile::tempdir().unwrap();
         let pack = library.path().join("small");
         write_pack(&pack, 1000);
-        let app = app(state(library.path(), Duration::from_millis(200)));
+        let app = app_on(state(library.path(), Duration::from_millis(200)));
         assert_eq!(score(&app, "small").await.unwrap(), 1005.0);
         write_pack(&pack, 3000);
         write_pack(&library.path().join("added"), 500);
@@ -349,7 +376,7 @@ mod tests {
             "id: child\nname: 子标准\nextends: ../parent\n",
         )
         .unwrap();
-        let app = app(state(library.path(), Duration::ZERO));
+        let app = app_on(state(library.path(), Duration::ZERO));
         assert_eq!(score(&app, "child").await.unwrap(), 1005.0);
         write_pack(&library.path().join("parent"), 4000);
         assert_eq!(score(&app, "child").await.unwrap(), 4005.0);
@@ -364,7 +391,7 @@ mod tests {
         write_pack(&pack, 1000);
         let broken = crate::testing::pack_text(1000).replace("expr: org_life", "expr: org_lief");
         std::fs::write(pack.join("policy.yaml"), broken).unwrap();
-        let app = app(state(library.path(), Duration::ZERO));
+        let app = app_on(state(library.path(), Duration::ZERO));
         for _ in 0..2 {
             let (status, body) = score(&app, "small").await.unwrap_err();
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -385,30 +412,30 @@ mod tests {
         write_pack(&pack, 1000);
         let cache = PackCache::new(2, Duration::from_secs(3600));
         let first = cache
-            .get("small", &pack, "2024-01-01", &FsLoader)
+            .get("small", &pack, "2024-01-01", || FsLoader)
             .unwrap()
             .unwrap();
         let again = cache
-            .get("small", &pack, "2024-01-01", &FsLoader)
+            .get("small", &pack, "2024-01-01", || FsLoader)
             .unwrap()
             .unwrap();
         assert!(std::sync::Arc::ptr_eq(&first, &again), "prepared once");
         cache
-            .get("small", &pack, "2024-01-02", &FsLoader)
+            .get("small", &pack, "2024-01-02", || FsLoader)
             .unwrap()
             .unwrap();
         // 01-01 used again, so 01-02 is the least recently used when 01-03 comes.
         cache
-            .get("small", &pack, "2024-01-01", &FsLoader)
+            .get("small", &pack, "2024-01-01", || FsLoader)
             .unwrap()
             .unwrap();
         cache
-            .get("small", &pack, "2024-01-03", &FsLoader)
+            .get("small", &pack, "2024-01-03", || FsLoader)
             .unwrap()
             .unwrap();
         assert_eq!(cache.len(), 2);
         let kept = cache
-            .get("small", &pack, "2024-01-01", &FsLoader)
+            .get("small", &pack, "2024-01-01", || FsLoader)
             .unwrap()
             .unwrap();
         assert!(

@@ -44,6 +44,24 @@ impl Failure {
         )
     }
 
+    /// The audit log could not be written (the action is then not reported as done).
+    pub fn audit(e: std::io::Error) -> Failure {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "audit",
+            format!("无法写入审计日志 / cannot write the audit log: {e}"),
+        )
+    }
+
+    /// No ledger has been evaluated in this session yet.
+    pub fn no_ledger() -> Failure {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "no_ledger",
+            "尚无当前台账：请先在「测评」页上传台账 / no ledger evaluated in this session yet",
+        )
+    }
+
     /// The request body was larger than the limit.
     pub fn too_large(limit: usize) -> Failure {
         Failure::new(
@@ -65,6 +83,27 @@ impl Failure {
             PageFailure(self).into_response()
         }
     }
+}
+
+impl From<crate::repo::RepoError> for Failure {
+    fn from(e: crate::repo::RepoError) -> Failure {
+        Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "git",
+            format!("版本操作失败 / {e}"),
+        )
+    }
+}
+
+/// A report rendered by the library (`eval`, `diff`, … as `--format` gives them).
+pub fn render(
+    doc: impl FnOnce() -> liangxin::report::doc::Document,
+    json: impl FnOnce() -> serde_json::Value,
+    format: liangxin::report::Format,
+    options: liangxin::report::Options,
+) -> Result<Vec<u8>, Failure> {
+    liangxin::report::render(doc, json, format, options)
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))
 }
 
 /// A failure answered as JSON: `{"error": {"status", "kind", "message", "details"?}}`.
@@ -107,6 +146,8 @@ impl IntoResponse for PageFailure {
         let f = self.0;
         let title = match f.status {
             StatusCode::NOT_FOUND => "找不到",
+            StatusCode::FORBIDDEN => "无权操作",
+            StatusCode::UNAUTHORIZED => "请先登录",
             StatusCode::PAYLOAD_TOO_LARGE => "文件太大",
             StatusCode::SERVICE_UNAVAILABLE => "超时",
             s if s.is_server_error() => "服务器错误",

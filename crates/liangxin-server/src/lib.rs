@@ -1,15 +1,26 @@
 //! The liangxin workbench (两新测评工作台): the standards library, evaluation and a JSON API,
 //! served over HTTP for policy staff working in a browser and for other systems.
 //!
-//! This first slice serves, on a loopback address only (sign-in is not built yet):
+//! It serves (with sign-in when the library has accounts, else for the local user on a
+//! loopback address only):
 //!
 //! - `GET /`: 标准库, the packs of the library folder;
 //! - `GET /packs/{id}`: one pack as a readable document, built from the validated policy;
 //! - `GET /evaluate` and `POST /evaluate`: upload a ledger (any format the CLI reads), pick a
 //!   pack and an as-of date, and get the evaluation as the HTML report `eval --format html`
 //!   writes;
-//! - `/api/...`: JSON endpoints (list, check, evaluate, explain) and their OpenAPI document at
-//!   `GET /api/openapi.json`.
+//! - `GET /compare` and `POST /compare`: choose several packs of one subject, upload a ledger
+//!   and get what `liangxin compare --format html` writes; without a ledger, the standards side
+//!   by side by dimension;
+//! - `GET /explain?record=ID`, `GET /evaluate/download?format=xlsx|csv|html`: a record of the
+//!   session's current ledger explained, the evaluation as a file;
+//! - `GET/POST /packs/{id}/edit` (+ `/check`, `/preview`): 修订, a form generated from the pack,
+//!   checked as typed, previewed on the current ledger and the pack's cases, saved as a commit;
+//! - `GET /packs/{id}/history`, `POST /packs/{id}/history/restore`: 历史, versions, their
+//!   differences as text and outcomes, restore;
+//! - `GET/POST /sign-in`, `POST /sign-out`, `POST /api/session`: sign-in;
+//! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff, session) and
+//!   their OpenAPI document at `GET /api/openapi.json`.
 //!
 //! The server uses only the public API of the `liangxin` library: it is one more front end
 //! over the same pipeline as the CLI.
@@ -21,12 +32,22 @@
 //! # }
 //! ```
 
+pub mod accounts;
 mod api;
+mod audit;
 mod cache;
+mod compare;
+mod diff;
+mod download;
+mod edit;
 mod errors;
+mod history;
+mod input;
 mod library;
 mod pages;
 mod rejection;
+mod repo;
+mod session;
 #[cfg(test)]
 mod testing;
 mod upload;
@@ -51,9 +72,13 @@ pub(crate) use work::blocking;
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The pack library: a folder of packs, each a folder with a `policy.yaml` (default: the
-    /// bundled `policies/`, see [`default_library`]). It is only read, never written.
+    /// bundled `policies/`, see [`default_library`]).
     pub library: PathBuf,
-    /// The address to listen on. Only loopback addresses are accepted in this version.
+    /// Whether the library is only read (the bundled packs): no editing, no history. An
+    /// editable library is a git repository, made one (filled with the bundled packs when
+    /// empty) at start.
+    pub read_only: bool,
+    /// The address to listen on. Without accounts only a loopback address is accepted.
     pub addr: SocketAddr,
     /// The largest request body (an uploaded ledger, a JSON array of records), in bytes;
     /// larger requests get 413.
@@ -91,6 +116,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             library: default_library(),
+            read_only: true,
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit: DEFAULT_BODY_LIMIT,
             timeout: DEFAULT_TIMEOUT,
@@ -101,18 +127,31 @@ impl Default for Config {
     }
 }
 
-/// What the handlers share: the library folder, the limits, the prepared packs and the slots
-/// for CPU-bound work. Clones share the same packs and slots.
-#[derive(Debug, Clone)]
+/// What the handlers share: the library, its history, the sessions, the limits, the prepared
+/// packs and the slots for CPU-bound work.
+#[derive(Debug)]
 pub struct AppState {
     /// The pack library folder.
     pub library: PathBuf,
+    /// The library's git repository; `None` when the library is read-only.
+    repo: Option<repo::Repo>,
+    /// One git operation at a time.
+    repo_lock: tokio::sync::Mutex<()>,
+    /// The accounts file when the library has accounts (sign-in required); `None`: the local
+    /// user only.
+    accounts: Option<PathBuf>,
+    /// Whether the server listens on a loopback address (the `Host` header is then checked).
+    loopback: bool,
+    sessions: session::Sessions,
+    /// The accounts as last read, and the file's modification time then.
+    accounts_read: std::sync::Mutex<(Option<std::time::SystemTime>, accounts::Accounts)>,
+    audit: audit::AuditLog,
     /// The largest request body, in bytes.
     pub body_limit: usize,
     /// The time limit per request.
     pub timeout: Duration,
     /// Prepared packs by pack and as-of date.
-    packs: Arc<cache::PackCache>,
+    packs: cache::PackCache,
     /// One permit per CPU-bound job allowed to run.
     slots: Arc<Semaphore>,
     /// The number of cores, asked once: the standard library asks the kernel (and on Linux reads
@@ -121,20 +160,76 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state a [`Config`] describes.
-    pub fn new(config: &Config) -> AppState {
-        AppState {
+    /// The state a [`Config`] describes: opens (or makes) the library's git repository unless
+    /// the library is read-only, and reads whether it has accounts.
+    ///
+    /// # Errors
+    /// When the library cannot be made a repository or its accounts file cannot be read.
+    pub fn new(config: &Config) -> Result<AppState, ServeError> {
+        let repo = if config.read_only {
+            None
+        } else {
+            let seed = default_library();
+            let seed = (seed != config.library && seed.is_dir()).then_some(seed);
+            Some(
+                repo::Repo::open_or_init(&config.library, seed.as_deref())
+                    .map_err(|e| ServeError::Repo(config.library.clone(), e.to_string()))?,
+            )
+        };
+        let accounts_file = accounts::accounts_path(&config.library);
+        let accounts = accounts::Accounts::read(&accounts_file)
+            .map_err(|e| ServeError::Repo(config.library.clone(), e.to_string()))?;
+        Ok(AppState {
             library: config.library.clone(),
+            repo,
+            repo_lock: tokio::sync::Mutex::new(()),
+            accounts: (!accounts.users.is_empty()).then_some(accounts_file),
+            loopback: config.addr.ip().is_loopback(),
+            sessions: session::Sessions::default(),
+            accounts_read: std::sync::Mutex::new((None, accounts::Accounts::default())),
+            audit: audit::AuditLog::new(&config.library),
             body_limit: config.body_limit,
             timeout: config.timeout,
-            packs: Arc::new(cache::PackCache::new(
-                config.pack_cache,
-                config.pack_recheck,
-            )),
+            packs: cache::PackCache::new(config.pack_cache, config.pack_recheck),
             // At least one slot: with none, every request would wait until its time limit.
             slots: Arc::new(Semaphore::new(config.eval_slots.max(1))),
             cores: cores(),
+        })
+    }
+
+    /// Whether packs can be edited (the library is a git repository, not the read-only
+    /// bundled packs).
+    pub fn editable(&self) -> bool {
+        self.repo.is_some()
+    }
+
+    /// The account `name` as the accounts file says now (read again when the file changes, so
+    /// `liangxin user remove|passwd` takes effect on the next request).
+    pub(crate) fn account(&self, name: &str) -> Option<accounts::Account> {
+        let path = self.accounts.as_ref()?;
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let mut read = self.accounts_read.lock().unwrap_or_else(|e| e.into_inner());
+        if read.0.is_none() || read.0 != modified {
+            // An unreadable file signs everyone out rather than keeping stale rights.
+            let now = accounts::Accounts::read(path).unwrap_or_default();
+            *read = (modified, now);
         }
+        read.1.find(name).cloned()
+    }
+
+    /// A name typed at sign-in as the audit log records it: an account's name, or
+    /// `(未知账号)` (what was typed may be a password typed in the wrong box).
+    pub(crate) fn logged_name<'a>(&self, typed: &'a str) -> &'a str {
+        if self.account(typed).is_some() {
+            typed
+        } else {
+            "(未知账号 unknown name)"
+        }
+    }
+
+    /// Whether sign-in is required (the library has accounts).
+    pub fn signs_in(&self) -> bool {
+        self.accounts.is_some()
     }
 
     /// Says that packs of the library were changed (saved or reverted through the server):
@@ -149,9 +244,11 @@ impl AppState {
 /// Why the server could not start or stopped.
 #[derive(Debug)]
 pub enum ServeError {
-    /// The address is not a loopback address: without sign-in the server may not be reached
-    /// from other machines.
+    /// The address is not a loopback address and the library has no accounts: without
+    /// sign-in the server may not be reached from other machines.
     NotLoopback(SocketAddr),
+    /// The library could not be made or opened as a git repository, or its accounts not read.
+    Repo(PathBuf, String),
     /// The library folder cannot be read.
     Library(PathBuf, std::io::Error),
     /// The address cannot be bound (in use, not permitted).
@@ -165,9 +262,18 @@ impl std::fmt::Display for ServeError {
         match self {
             ServeError::NotLoopback(addr) => write!(
                 f,
-                "refusing to listen on {addr}: sign-in is not built yet, so the workbench only \
-                 listens on a loopback address (127.0.0.1 or ::1) / 尚无登录功能，只能在本机地址上运行"
+                "refusing to listen on {addr}: the library has no accounts, so the workbench only \
+                 listens on a loopback address (127.0.0.1 or ::1); add one with `liangxin user add \
+                 NAME --role admin --library DIR` / 标准库尚无账号，只能在本机地址上运行；请先用 \
+                 liangxin user add 添加账号"
             ),
+            ServeError::Repo(path, e) => {
+                write!(
+                    f,
+                    "cannot open the pack library {} for editing: {e}",
+                    path.display()
+                )
+            }
             ServeError::Library(path, e) => {
                 write!(f, "cannot read the pack library {}: {e}", path.display())
             }
@@ -179,11 +285,12 @@ impl std::fmt::Display for ServeError {
 
 impl std::error::Error for ServeError {}
 
-/// Starts the server and serves until the process ends. Refuses any address that is not a
-/// loopback address, and a library folder that cannot be read; prints the address once
-/// listening.
+/// Starts the server and serves until the process ends. Refuses an address that is not a
+/// loopback address when the library has no accounts, and a library folder that cannot be
+/// read; prints the address once listening.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    if !config.addr.ip().is_loopback() {
+    let state = AppState::new(&config)?;
+    if !config.addr.ip().is_loopback() && !state.signs_in() {
         return Err(ServeError::NotLoopback(config.addr));
     }
     library::list(&config.library).map_err(|e| ServeError::Library(config.library.clone(), e))?;
@@ -192,28 +299,60 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Bind(config.addr, e))?;
     let addr = listener.local_addr().map_err(ServeError::Io)?;
     println!(
-        "liangxin 两新测评工作台: http://{addr}/  (packs from {})",
-        config.library.display()
+        "liangxin 两新测评工作台: http://{addr}/  (packs from {}, {}{})",
+        config.library.display(),
+        if config.read_only {
+            "read-only 只读"
+        } else {
+            "editable, a git repository 可修订"
+        },
+        if state.signs_in() {
+            ", sign-in required 需登录"
+        } else {
+            ", local user, no sign-in 本机用户"
+        }
     );
-    axum::serve(listener, app(AppState::new(&config)))
+    axum::serve(listener, app(state))
         .await
         .map_err(ServeError::Io)
 }
 
 /// The application: every route, the body limit and the time limit. Tests call it in-process.
 pub fn app(state: AppState) -> Router {
-    let state = Arc::new(state);
+    app_on(Arc::new(state))
+}
+
+/// [`app`] on a state the caller keeps a handle of (to call [`AppState::packs_changed`], say).
+pub fn app_on(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(pages::library))
         .route("/packs/{id}", get(pages::pack))
         .route("/evaluate", get(pages::evaluate_form).post(pages::evaluate))
+        .route("/compare", get(compare::form).post(compare::page))
+        .route("/evaluate/download", get(download::download))
+        .route("/explain", get(pages::explain))
+        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/packs/{id}/edit", get(edit::form).post(edit::save))
+        .route("/packs/{id}/edit/check", post(edit::check))
+        .route("/packs/{id}/edit/preview", post(edit::preview))
+        .route("/packs/{id}/history", get(history::page))
+        .route("/packs/{id}/history/restore", post(history::restore))
+        .route("/api/session", post(api::sign_in))
+        .route("/schema/policy.schema.json", get(api::policy_schema))
         .route("/api/packs", get(api::packs))
         .route("/api/packs/{id}/check", post(api::check))
         .route("/api/packs/{id}/evaluate", post(api::evaluate))
         .route("/api/packs/{id}/explain", post(api::explain))
+        .route("/api/compare", post(compare::api))
+        .route("/api/diff", post(diff::api))
         .route("/api/openapi.json", get(api::openapi))
         .fallback(errors::not_found)
         .layer(DefaultBodyLimit::max(state.body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             time_limit,

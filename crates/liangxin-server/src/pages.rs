@@ -4,23 +4,31 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use liangxin::policy::{GroupKind, Metric, Policy, Prefer, RuleKind, Selector};
 use liangxin::report::{EvalReport, Format, Options};
 
+use crate::accounts::Role;
 use crate::errors::{Failure, PageFailure};
-use crate::{AppState, blocking, library, upload};
+use crate::session::{self, Current, CurrentLedger};
+use crate::{AppState, audit, blocking, library, upload};
 
 type PageResult = Result<Response, PageFailure>;
 
-const STYLE: &str = include_str!("style.css");
+pub(crate) const STYLE: &str = include_str!("style.css");
 
-/// A page: the header with the navigation, the content, the footer.
+/// A page without the signed-in user's bar (failures, the sign-in page).
 fn layout(title: &str, content: Markup) -> String {
+    layout_for(None, title, content)
+}
+
+/// A page: the header with the navigation and who is signed in, the content, the footer.
+pub(crate) fn layout_for(current: Option<&Current>, title: &str, content: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -36,11 +44,23 @@ fn layout(title: &str, content: Markup) -> String {
                     nav {
                         a href="/" { "标准库" }
                         a href="/evaluate" { "测评" }
+                        a href="/compare" { "对比" }
                         a href="/api/openapi.json" { "接口 API" }
+                    }
+                    @if let Some(user) = current.and_then(|c| c.user.as_ref()) {
+                        span.user #user {
+                            (user.name) "（" (user.role.zh()) "）"
+                            @if let Some(c) = current.filter(|c| !c.csrf.is_empty() && user.name != "本机用户") {
+                                form.inline method="post" action="/sign-out" {
+                                    input type="hidden" name="_csrf" value=(c.csrf);
+                                    button.link type="submit" { "退出" }
+                                }
+                            }
+                        }
                     }
                 }
                 main { (content) }
-                footer { "liangxin " (env!("CARGO_PKG_VERSION")) " · 仅本机访问，尚无登录" }
+                footer { "liangxin " (env!("CARGO_PKG_VERSION")) }
             }
         }
     }
@@ -77,7 +97,7 @@ pub fn failure_page(title: &str, message: &str, details: Option<&serde_json::Val
     )
 }
 
-fn subject_zh(subject: &str) -> &'static str {
+pub fn subject_zh(subject: &str) -> &'static str {
     match subject {
         "member" => "党员",
         "organization" => "党组织",
@@ -87,16 +107,27 @@ fn subject_zh(subject: &str) -> &'static str {
 }
 
 /// `GET /`: 标准库.
-pub async fn library(State(state): State<Arc<AppState>>) -> PageResult {
+pub async fn library(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+) -> PageResult {
     let shared = state.clone();
     let packs = blocking(&state, move || library::summaries(&shared)).await??;
-    let page = layout(
+    let editable = state.editable();
+    let can_edit = editable
+        && current
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role >= Role::Editor);
+    let page = layout_for(
+        Some(&current),
         "标准库",
         html! {
             h1 { "标准库" }
-            p.muted { "标准目录：" code { (state.library.display()) } }
+            p.muted { "标准目录：" code { (state.library.display()) }
+                @if editable { "（可修订，每次保存留有记录）" } @else { "（内置标准，只读；用 liangxin serve --library 目录 启动即可修订）" } }
             table {
-                thead { tr { th { "标准" } th { "地区" } th { "对象" } th { "版本" } th { "编号" } } }
+                thead { tr { th { "标准" } th { "地区" } th { "对象" } th { "版本" } th { "编号" } @if editable { th { "修订" } } } }
                 tbody {
                     @for p in &packs {
                         tr {
@@ -109,6 +140,12 @@ pub async fn library(State(state): State<Arc<AppState>>) -> PageResult {
                                 td colspan="4" { "（标准有错误，无法读取；请运行 liangxin check）" }
                             }
                             td { code { (p.id) } }
+                            @if editable {
+                                td {
+                                    @if can_edit { a href={ "/packs/" (p.id) "/edit" } { "修订" } " · " }
+                                    a href={ "/packs/" (p.id) "/history" } { "历史" }
+                                }
+                            }
                         }
                     }
                 }
@@ -434,14 +471,33 @@ fn band_range(b: &liangxin::policy::Band) -> String {
 }
 
 /// `GET /packs/{id}`: the pack as a readable document.
-pub async fn pack(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> PageResult {
+pub async fn pack(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+    Path(id): Path<String>,
+) -> PageResult {
     let dir = library::find(&state, &id)?;
     let day = library::today();
+    let editable = state.editable();
     let shared = state.clone();
     let page = blocking(&state, move || -> Result<String, Failure> {
         let prepared = shared.prepare(&id, &dir, &day)?;
         let policy = &prepared.policy.policy;
-        Ok(layout(&policy.meta.name, pack_document(&id, policy)))
+        let links = html! {
+            @if editable {
+                p.links {
+                    @if current.user.as_ref().is_some_and(|u| u.role >= Role::Editor) {
+                        a.button href={ "/packs/" (id) "/edit" } { "修订此标准" } " "
+                    }
+                    a href={ "/packs/" (id) "/history" } { "修订历史" }
+                }
+            }
+        };
+        Ok(layout_for(
+            Some(&current),
+            &policy.meta.name,
+            html! { (links) (pack_document(&id, policy)) },
+        ))
     })
     .await??;
     Ok(Html(page).into_response())
@@ -450,13 +506,15 @@ pub async fn pack(State(state): State<Arc<AppState>>, Path(id): Path<String>) ->
 /// `GET /evaluate`: the form.
 pub async fn evaluate_form(
     State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
     query: axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     let shared = state.clone();
     let packs = blocking(&state, move || library::summaries(&shared)).await??;
     let chosen = query.get("pack").cloned().unwrap_or_default();
     let today = library::today();
-    let page = layout(
+    let page = layout_for(
+        Some(&current),
         "测评",
         html! {
             h1 { "测评" }
@@ -470,17 +528,26 @@ pub async fn evaluate_form(
                     }
                 }
                 label { "测评日期 " input type="date" name="as_of" value=(today); }
+                label { "分组（可选）" input type="text" name="group_by" list="group-fields" placeholder="如 所在组织、所在区县";
+                    datalist #group-fields { @for f in ["所在组织", "所在区县", "所在街道", "组织类型", "行业"] { option value=(f) {} } }
+                }
                 label { "台账文件 " input type="file" name="ledger" required; }
                 button type="submit" { "测评" }
             }
             p.muted { "文件大小上限 " (state.body_limit / (1024 * 1024)) " MiB。" }
+            div #progress hidden { progress #upload-bar max="100" value="0" {} " " span #upload-status {} }
+            script { (PreEscaped(UPLOAD_PROGRESS)) }
         },
     );
     Ok(Html(page).into_response())
 }
 
 /// `POST /evaluate`: the uploaded ledger evaluated under the chosen pack, as the HTML report.
-pub async fn evaluate(State(state): State<Arc<AppState>>, mut form: Multipart) -> PageResult {
+pub async fn evaluate(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+    mut form: Multipart,
+) -> PageResult {
     let limit = state.body_limit;
     let field_failure = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -496,11 +563,15 @@ pub async fn evaluate(State(state): State<Arc<AppState>>, mut form: Multipart) -
             )
         }
     };
-    let (mut pack, mut as_of, mut ledger) = (None, None, None);
+    let (mut pack, mut as_of, mut ledger, mut group_by) = (None, None, None, None);
     while let Some(field) = form.next_field().await.map_err(field_failure)? {
         match field.name() {
             Some("pack") => pack = Some(field.text().await.map_err(field_failure)?),
             Some("as_of") => as_of = Some(field.text().await.map_err(field_failure)?),
+            Some("group_by") => {
+                let text = field.text().await.map_err(field_failure)?;
+                group_by = Some(text.trim().to_string()).filter(|t| !t.is_empty());
+            }
             Some("ledger") => {
                 let name = field.file_name().unwrap_or("ledger.csv").to_owned();
                 ledger = Some((name, field.bytes().await.map_err(field_failure)?));
@@ -519,26 +590,28 @@ pub async fn evaluate(State(state): State<Arc<AppState>>, mut form: Multipart) -
     let (name, bytes) = ledger.ok_or_else(|| missing("选择台账文件"))?;
     let dir = library::find(&state, &id)?;
     let day = library::as_of(as_of.as_deref())?;
+    let (pack, as_of) = (id.clone(), day.clone());
+    let group = group_by.clone();
+    let library_dir = state.library.clone();
     let shared = state.clone();
-    let page = blocking(&state, move || -> Result<String, Failure> {
-        let prepared = shared.prepare(&id, &dir, &day)?;
+    let (page, bytes, name, library_version) = blocking(&state, move || -> Result<(String, _, String, u64), Failure> {
+        let library_version = library::version(&library_dir);
+        let prepared = shared.prepare_fresh(&id, &dir, &day)?;
         let compiled = &prepared.policy;
         let ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
         let evaluation = compiled.evaluate_ledger(&ledger);
+        let grouping = grouped(compiled, &evaluation, &ledger, group.as_deref())?;
         let report = EvalReport {
             evaluation: &evaluation,
-            grouping: None,
+            grouping: grouping.as_ref(),
             top: compiled.policy.ranking.as_ref().map(|_| 10),
             traces: None,
-            summary_only: false,
+            // A page of 100,000 rows is tens of MB that no laptop scrolls: past PAGE_ROWS the
+            // page keeps the summary, leaderboard, groups and errors, and the records are in
+            // the downloads (and each record's explanation by its id).
+            summary_only: ledger.records.len() > PAGE_ROWS,
         };
-        let html = liangxin::report::render(
-            || report.document(),
-            || report.json(),
-            Format::Html,
-            Options::default(),
-        )
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "report", e.to_string()))?;
+        let html = crate::errors::render(|| report.document(), || report.json(), Format::Html, Options::default())?;
         let html = String::from_utf8_lossy(&html).into_owned();
         let nav = html! {
             nav.workbench style="font:14px sans-serif;padding:6px 12px;background:#8b1a1a" {
@@ -546,16 +619,291 @@ pub async fn evaluate(State(state): State<Arc<AppState>>, mut form: Multipart) -
                 a style="color:#fff;margin-right:1em" href="/evaluate" { "再次测评" }
                 span style="color:#fff" { "台账：" (ledger.path) " · 标准：" (compiled.policy.meta.name) " · 测评日期 " (day) }
             }
+            form.workbench method="get" action="/explain" style="font:14px sans-serif;padding:6px 12px;background:#f3eded" {
+                label { "查看一条记录的测评说明：" input #explain-record list="record-ids" name="record" required placeholder="记录编号"; }
+                // The ids to pick from (and to link in the records table), for a page that has one.
+                @if ledger.records.len() <= PAGE_ROWS {
+                    datalist #record-ids { @for r in &ledger.records { option value=(r.id) {} } }
+                }
+                " " button type="submit" { "说明" }
+                @if ledger.records.len() > PAGE_ROWS {
+                    strong #large-ledger style="margin-left:1em" { "共 " (ledger.records.len()) " 条记录，超过 " (PAGE_ROWS) " 条：页面只显示汇总，逐条结果请下载。" }
+                }
+                span style="margin-left:2em" {
+                    "下载结果："
+                    a #download-xlsx href="/evaluate/download?format=xlsx" { "Excel (.xlsx)" } " · "
+                    a href="/evaluate/download?format=csv" { "CSV" } " · "
+                    a href="/evaluate/download?format=html" { "网页 (.html)" }
+                }
+            }
         }
         .into_string();
-        Ok(match html.find("<body>") {
+        let page = match html.find("<body>") {
             Some(at) => {
                 let at = at + "<body>".len();
-                format!("{}{nav}{}", &html[..at], &html[at..])
+                format!("{}{nav}{}{RECORD_LINKS}", &html[..at], &html[at..])
             }
             None => html,
-        })
+        };
+        Ok((page, bytes, ledger.path.clone(), library_version))
+    })
+    .await??;
+    // The ledger stays as the session's current one: the explanation of a record, the edit
+    // preview and the history's comparison are computed on it.
+    state.sessions.set_ledger(
+        &current.session,
+        CurrentLedger {
+            name,
+            bytes: bytes.to_vec(),
+            pack,
+            as_of,
+            group_by,
+            library_version,
+        },
+    );
+    Ok(Html(page).into_response())
+}
+
+/// Past this many records the report page leaves out the per-record table (see `evaluate`).
+const PAGE_ROWS: usize = 20_000;
+
+/// Makes each record's id in the report's tables a link to its explanation.
+const RECORD_LINKS: &str = r#"<script>
+(function () {
+  var ids = {};
+  document.querySelectorAll('#record-ids option').forEach(function (o) { ids[o.value] = true; });
+  document.querySelectorAll('td').forEach(function (td) {
+    var id = td.textContent.trim();
+    if (ids[id] && !td.querySelector('a')) {
+      var a = document.createElement('a');
+      a.href = '/explain?record=' + encodeURIComponent(id);
+      a.textContent = id;
+      a.className = 'record-link';
+      td.textContent = '';
+      td.appendChild(a);
+    }
+  });
+})();
+</script>"#;
+
+/// `GET /explain?record=ID`: one record of the session's current ledger, explained as
+/// `eval --record ID --explain` does, under the pack and date it was evaluated with.
+pub async fn explain(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let ledger = current.ledger.clone().ok_or_else(Failure::no_ledger)?;
+    let record = query.get("record").cloned().unwrap_or_default();
+    let dir = library::find(&state, &ledger.pack)?;
+    library::same_version(&state.library, ledger.library_version)?;
+    let shown = current.clone();
+    let page = blocking(&state, move || -> Result<String, Failure> {
+        let prepared = library::prepare(&ledger.pack, &dir, &ledger.as_of)?;
+        let compiled = &prepared.policy;
+        let read = upload::read_ledger(&ledger.bytes, &ledger.name, &compiled.policy.schema)?;
+        let evaluation = compiled.evaluate_ledger(&read);
+        let found = evaluation
+            .outcomes
+            .iter()
+            .find(|o| o.record == record)
+            .and_then(|o| read.records.iter().find(|r| r.id == o.record).map(|r| (o, r)));
+        let Some((outcome, r)) = found else {
+            let refused = evaluation.errors.iter().find(|e| e.record.as_deref() == Some(record.as_str()));
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                "no_record",
+                match refused {
+                    Some(e) => format!("记录 {record} 未能测评 / record {record} could not be evaluated: {}", e.message),
+                    None => format!("台账「{}」中没有记录 {record} / no record {record} in the ledger", ledger.name),
+                },
+            ));
+        };
+        let trace = compiled.explain(outcome, r);
+        let lines = trace.lines(outcome);
+        Ok(layout_for(
+            Some(&shown),
+            &format!("说明 {record}"),
+            html! {
+                h1 { "测评说明：" (record) }
+                p.muted { "台账「" (ledger.name) "」· 标准：" (compiled.policy.meta.name) " · 测评日期 " (ledger.as_of) }
+                pre.trace #trace { @for l in &lines { (l) "\n" } }
+                p { a href="javascript:history.back()" { "← 返回测评结果" } }
+            },
+        ))
     })
     .await??;
     Ok(Html(page).into_response())
+}
+
+/// `GET /sign-in`: the sign-in form.
+pub async fn sign_in_form(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let next = query.get("next").cloned().unwrap_or_else(|| "/".into());
+    Ok(Html(sign_in_page(&state, &current, &next, None)).into_response())
+}
+
+fn sign_in_page(state: &AppState, current: &Current, next: &str, error: Option<&str>) -> String {
+    layout(
+        "登录",
+        html! {
+            h1 { "登录" }
+            @if !state.signs_in() { p.muted { "本工作台没有账号，本机使用无需登录。" } }
+            @if let Some(e) = error { pre.error #sign-in-error { (e) } }
+            form method="post" action="/sign-in" {
+                input type="hidden" name="_csrf" value=(current.csrf);
+                input type="hidden" name="next" value=(next);
+                label { "账号 " input type="text" name="name" autocomplete="username" required; }
+                label { "密码 " input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { "登录" }
+            }
+        },
+    )
+}
+
+/// Where to go after signing in: a path of this site only (never `//host`, a full URL, or
+/// anything with spaces, control characters or backslashes, which browsers read leniently).
+fn safe_next(next: &str) -> &str {
+    let plain = next
+        .chars()
+        .all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// `POST /sign-in`: checks the password; on success a new session and back to where the
+/// person was going.
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let name = form.get("name").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next").map_or("/", String::as_str)).to_string();
+    let worker = state.clone();
+    let old = current.session.clone();
+    let tried = name.clone();
+    let id = blocking(&state, move || {
+        session::sign_in(&worker, &old, &tried, &password)
+    })
+    .await??;
+    match id {
+        Some(id) => {
+            state
+                .audit
+                .record(&audit::Entry {
+                    action: "sign-in",
+                    user: &name,
+                    pack: None,
+                    commit: None,
+                    detail: None,
+                })
+                .map_err(Failure::audit)?;
+            let mut response = Redirect::to(&next).into_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, session::set_cookie(&id));
+            Ok(response)
+        }
+        None => {
+            state
+                .audit
+                .record(&audit::Entry {
+                    action: "sign-in-failed",
+                    user: state.logged_name(&name),
+                    pack: None,
+                    commit: None,
+                    detail: None,
+                })
+                .map_err(Failure::audit)?;
+            let page = sign_in_page(
+                &state,
+                &current,
+                &next,
+                Some("账号或密码不对 / wrong name or password"),
+            );
+            Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response())
+        }
+    }
+}
+
+/// `POST /sign-out`: ends the session.
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    Extension(current): Extension<Current>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    session::sign_out(&state, &current.session);
+    if let Some(user) = &current.user {
+        let _ = state.audit.record(&audit::Entry {
+            action: "sign-out",
+            user: &user.name,
+            pack: None,
+            commit: None,
+            detail: None,
+        });
+    }
+    Ok(Redirect::to("/sign-in").into_response())
+}
+
+/// Shows how far an upload has got, then that it is being evaluated: a large ledger (100,000
+/// rows, tens of MB) takes a while, and a page that seems stuck gets submitted twice.
+const UPLOAD_PROGRESS: &str = r#"
+(function () {
+  var form = document.querySelector('form[action="/evaluate"]');
+  if (!form || !window.XMLHttpRequest) return;
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var box = document.getElementById('progress'), bar = document.getElementById('upload-bar'),
+        status = document.getElementById('upload-status');
+    box.hidden = false;
+    form.querySelector('button').disabled = true;
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', '/evaluate');
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        status.textContent = '上传中 ' + bar.value + '%（' + (e.loaded / 1048576).toFixed(1) + ' / ' + (e.total / 1048576).toFixed(1) + ' MiB）';
+      }
+    };
+    xhr.upload.onload = function () { bar.removeAttribute('value'); status.textContent = '已上传，正在读取台账并测评……'; };
+    xhr.onload = function () {
+      history.pushState(null, '', '/evaluate');
+      document.open(); document.write(xhr.responseText); document.close();
+    };
+    xhr.onerror = function () { status.textContent = '上传失败：网络中断，请重试'; form.querySelector('button').disabled = false; };
+    xhr.send(new FormData(form));
+  });
+})();
+"#;
+
+/// The evaluation split by the field named `group_by` (id or Chinese header), as `eval
+/// --group-by` does; a field the pack or the ledger lacks is a 400 naming it.
+pub(crate) fn grouped(
+    compiled: &liangxin::CompiledPolicy,
+    evaluation: &liangxin::Evaluation,
+    ledger: &liangxin::Ledger,
+    group_by: Option<&str>,
+) -> Result<Option<liangxin::evaluate::Grouping>, Failure> {
+    let Some(name) = group_by else {
+        return Ok(None);
+    };
+    let field =
+        liangxin::evaluate::group_field(&compiled.policy.schema, ledger, name).map_err(|m| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "group_by",
+                format!("无法按「{name}」分组 / {m}"),
+            )
+        })?;
+    Ok(Some(compiled.group(evaluation, ledger, field)))
 }

@@ -128,8 +128,6 @@ fn bad_request(status: StatusCode, text: &str) -> (&'static str, String) {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::sync::Arc;
-
     use axum::Router;
     use axum::body::Body;
     use axum::extract::DefaultBodyLimit;
@@ -137,8 +135,8 @@ mod tests {
     use axum::routing::post;
 
     use super::in_our_words;
-    use crate::testing::{bundled, config, post_json, send};
-    use crate::{AppState, app};
+    use crate::app_on;
+    use crate::testing::{bundled, config, post_json, send, shared};
 
     fn is_json(headers: &HeaderMap) -> bool {
         headers[header::CONTENT_TYPE] == "application/json"
@@ -167,10 +165,10 @@ mod tests {
         async fn echo(axum::Json(v): axum::Json<serde_json::Value>) -> String {
             v.to_string()
         }
-        let state = Arc::new(AppState::new(&crate::Config {
+        let state = shared(&crate::Config {
             body_limit: 64,
             ..config(&bundled())
-        }));
+        });
         Router::new()
             .route("/api/echo", post(echo))
             .route("/echo", post(echo))
@@ -232,7 +230,7 @@ mod tests {
     /// The upload form posted without a multipart body: the `Multipart` extractor's refusal.
     #[tokio::test]
     async fn an_upload_that_is_not_multipart_is_refused_in_chinese() {
-        let app = app(AppState::new(&config(&bundled())));
+        let app = app_on(shared(&config(&bundled())));
         let request = Request::post("/evaluate")
             .header(header::CONTENT_TYPE, "text/plain")
             .body(Body::from("pack=longwen-points"))
@@ -247,7 +245,7 @@ mod tests {
     /// A path parameter that is not UTF-8 once decoded: the `Path` extractor's refusal.
     #[tokio::test]
     async fn a_path_that_cannot_be_read_is_refused_in_chinese() {
-        let app = app(AppState::new(&config(&bundled())));
+        let app = app_on(shared(&config(&bundled())));
         let (status, headers, body) = send(&app, post_json("/api/packs/%FF/check", "")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(is_json(&headers));
@@ -267,7 +265,7 @@ mod tests {
     /// The router's 405 has no body at all; it gets one, and keeps its `Allow`.
     #[tokio::test]
     async fn a_wrong_method_is_refused_in_chinese() {
-        let app = app(AppState::new(&config(&bundled())));
+        let app = app_on(shared(&config(&bundled())));
         let request = Request::get("/api/packs/longwen-points/evaluate")
             .body(Body::empty())
             .unwrap();

@@ -4,13 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use tower::ServiceExt;
 
-use crate::Config;
+use crate::{AppState, Config};
 
 /// The bundled packs.
 pub fn bundled() -> PathBuf {
@@ -24,6 +25,11 @@ pub fn config(library: &Path) -> Config {
         body_limit: 1024 * 1024,
         ..Config::default()
     }
+}
+
+/// The state `config` describes, shared (so a test keeps a handle of it beside the app).
+pub fn shared(config: &Config) -> Arc<AppState> {
+    Arc::new(AppState::new(config).unwrap())
 }
 
 /// The answer to `request`: status, headers, body as text.

@@ -54,14 +54,15 @@ mod tests {
     use axum::http::{Request, StatusCode, header};
 
     use super::blocking;
-    use crate::testing::{bundled, config, post_json, send};
-    use crate::{AppState, Config, app};
+    use crate::Config;
+    use crate::app_on;
+    use crate::testing::{bundled, config, post_json, send, shared};
 
     /// However many requests come at once, no more jobs run than there are slots.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_more_jobs_run_at_once_than_there_are_slots() {
         for slots in [1, 2] {
-            let state = AppState::new(&Config {
+            let state = shared(&Config {
                 eval_slots: slots,
                 ..config(&bundled())
             });
@@ -93,12 +94,12 @@ mod tests {
     /// as a Chinese page for staff; once the slot is free, the same request is answered.
     #[tokio::test]
     async fn waiting_for_a_slot_obeys_the_time_limit() {
-        let state = AppState::new(&Config {
+        let state = shared(&Config {
             eval_slots: 1,
             timeout: Duration::from_millis(300),
             ..config(&bundled())
         });
-        let app = app(state.clone());
+        let app = app_on(state.clone());
         let record = r#"[{"党员编号": "M1"}]"#;
         let uri = "/api/packs/longwen-points/evaluate?as_of=2024-06-30";
         let taken = state.slots.clone().acquire_owned().await.unwrap();

@@ -11,8 +11,12 @@ use serde::Serialize;
 /// A length of time: years and months (added together, on the calendar), then days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Interval {
+    /// Whole years, added on the calendar together with the months.
     pub years: u32,
+    /// Whole months; a day the month lacks becomes its last day (2016-01-31 plus one month is
+    /// 2016-02-29).
     pub months: u32,
+    /// Days, added after the years and months.
     pub days: u32,
 }
 
@@ -76,7 +80,7 @@ impl Date {
     /// `d` with `d.plus(interval) <= self`, so "in office for a year by the as-of date" is
     /// `since <= that date`, exactly as a procedure's `not_before` counts. Adding a year to
     /// 2028-02-29 gives 2029-02-28, so on 2029-02-28 a year has passed since 2028-02-29.
-    pub fn latest_start(self, interval: Interval) -> Date {
+    pub(crate) fn latest_start(self, interval: Interval) -> Date {
         // Subtract on the calendar, then move by days to the exact boundary: clamping to a
         // month's end moves it by at most three days.
         let months = self.year as i64 * 12 + self.month as i64

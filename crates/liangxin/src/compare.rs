@@ -6,28 +6,34 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::evaluate::{Evaluation, Outcome};
+use crate::compile::CompiledPolicy;
+use crate::evaluate::{Evaluation, Grouping, Outcome, group_field};
+use crate::ledger::Ledger;
 use crate::policy::{Policy, RuleKind};
 
 /// How many of the most-disagreeing records each pair lists.
-pub const DISAGREEMENTS: usize = 10;
+pub(crate) const DISAGREEMENTS: usize = 10;
 
 /// The dimension row for rules and criteria that carry no dimension tag.
-pub const UNTAGGED: &str = "(untagged)";
+pub(crate) const UNTAGGED: &str = "(untagged)";
 
 /// Several evaluations of one ledger, aligned by record.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     /// One unique key per policy, in the order given (the policy id; `id#2` for a repeat).
     pub keys: Vec<String>,
+    /// One row per record any of the evaluations saw (evaluated or refused), in ledger order.
     pub rows: Vec<Row>,
+    /// One entry per pair of policies (a before b, in `keys` order).
     pub agreement: Vec<Agreement>,
 }
 
 /// One record across the policies.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
+    /// The record's id.
     pub record: String,
+    /// The record's name (姓名, 组织名称), when the ledger has one.
     pub name: Option<String>,
     /// Per policy: the index of the record's outcome in that evaluation, or None when that
     /// policy could not evaluate it (see its errors).
@@ -38,7 +44,9 @@ pub struct Row {
 /// How two policies grade the same records.
 #[derive(Debug, Clone, Serialize)]
 pub struct Agreement {
+    /// The first policy's key (see [`Comparison::keys`]).
     pub a: String,
+    /// The second policy's key.
     pub b: String,
     /// Records both evaluated.
     pub both: usize,
@@ -50,10 +58,14 @@ pub struct Agreement {
     pub disagreements: Vec<Disagreement>,
 }
 
+/// A record the two policies grade apart.
 #[derive(Debug, Clone, Serialize)]
 pub struct Disagreement {
+    /// The record's id.
     pub record: String,
+    /// Its grade's label under `a` (`-` for none).
     pub a: String,
+    /// Its grade's label under `b` (`-` for none).
     pub b: String,
     /// How far apart the two tiers are, from 0 (same relative tier) to 1 (top vs bottom).
     pub distance: f64,
@@ -62,7 +74,7 @@ pub struct Disagreement {
 }
 
 /// Unique keys for policies: the id, with `#n` for the n-th repeat of an id.
-pub fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     ids.map(|id| {
         let n = seen.entry(id).or_default();
@@ -78,7 +90,7 @@ pub fn keys<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// Every record any of the evaluations saw (evaluated or failed), in ledger order (by row),
 /// with its name where one is known.
-pub fn ledger_order<'a>(
+pub(crate) fn ledger_order<'a>(
     evaluations: impl IntoIterator<Item = &'a Evaluation>,
 ) -> IndexMap<String, (usize, Option<String>)> {
     let mut order: IndexMap<String, (usize, Option<String>)> = IndexMap::new();
@@ -144,6 +156,119 @@ pub fn compare(policies: &[&Policy], evaluations: &[Evaluation]) -> Comparison {
         keys,
         rows,
         agreement,
+    }
+}
+
+/// A pack left out of a comparison on a ledger: the ledger lacks columns its rules read, so
+/// every record would fail under it. It is named with those columns rather than shown as a
+/// column of errors and an agreement of zeros.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOut {
+    /// Its place among the packs given.
+    #[serde(skip)]
+    pub index: usize,
+    /// The pack's id.
+    pub policy: String,
+    /// The columns, as `年检合格 (annual_inspection_passed)`.
+    pub missing_columns: Vec<String>,
+}
+
+/// The columns a pack's rules read that the ledger does not have (the record's name is not
+/// needed; an empty ledger lacks nothing).
+pub fn missing_columns(compiled: &CompiledPolicy, ledger: &Ledger) -> Vec<String> {
+    if ledger.records.is_empty() {
+        return Vec::new();
+    }
+    let schema = &compiled.policy.schema;
+    compiled
+        .fields_read()
+        .iter()
+        .zip(schema.fields.values())
+        .enumerate()
+        .filter(|(i, (read, def))| {
+            **read && def.id != schema.id_field && def.id != "name" && !ledger.has_column(*i)
+        })
+        .map(|(_, (_, def))| format!("{} ({})", def.label, def.id))
+        .collect()
+}
+
+/// Several packs run on one ledger, as `liangxin compare --records` runs them.
+#[derive(Debug, Clone)]
+pub struct OnLedger {
+    /// The places (among the packs given) of the packs compared, in order.
+    pub kept: Vec<usize>,
+    /// The packs the ledger lacks columns for.
+    pub left_out: Vec<LeftOut>,
+    /// One per pack kept.
+    pub evaluations: Vec<Evaluation>,
+    /// The kept packs' evaluations aligned by record ([`compare`]).
+    pub comparison: Comparison,
+}
+
+/// Evaluates one ledger under several packs and aligns the results. `ledgers` holds the ledger
+/// as read with each pack's schema (in the packs' order). A pack whose columns the ledger lacks
+/// is left out before anything is evaluated; when fewer than two packs are left, there is
+/// nothing to compare and the packs left out are the error.
+///
+/// # Errors
+///
+/// The packs left out, when fewer than two packs are left to compare.
+pub fn on_ledger(packs: &[&CompiledPolicy], ledgers: &[Ledger]) -> Result<OnLedger, Vec<LeftOut>> {
+    let left_out: Vec<LeftOut> = packs
+        .iter()
+        .zip(ledgers)
+        .enumerate()
+        .filter_map(|(index, (p, ledger))| {
+            let missing = missing_columns(p, ledger);
+            (!missing.is_empty()).then(|| LeftOut {
+                index,
+                policy: p.policy.meta.id.clone(),
+                missing_columns: missing,
+            })
+        })
+        .collect();
+    let kept: Vec<usize> = (0..packs.len().min(ledgers.len()))
+        .filter(|i| !left_out.iter().any(|l| l.index == *i))
+        .collect();
+    if kept.len() < 2 && !left_out.is_empty() {
+        return Err(left_out);
+    }
+    let evaluations: Vec<Evaluation> = kept
+        .iter()
+        .map(|&i| packs[i].evaluate_ledger(&ledgers[i]))
+        .collect();
+    let policies: Vec<&Policy> = kept.iter().map(|&i| &packs[i].policy).collect();
+    let comparison = compare(&policies, &evaluations);
+    Ok(OnLedger {
+        kept,
+        left_out,
+        evaluations,
+        comparison,
+    })
+}
+
+impl OnLedger {
+    /// Each compared pack's summaries per value of `field` (an id or label of the pack's schema
+    /// that the ledger has, whether the pack reads it or not), as `--group-by` gives them; the
+    /// arguments are those given to [`on_ledger`].
+    ///
+    /// # Errors
+    ///
+    /// Why a kept pack cannot group by `field`, in words (as [`group_field`]).
+    pub fn groupings(
+        &self,
+        packs: &[&CompiledPolicy],
+        ledgers: &[Ledger],
+        field: &str,
+    ) -> Result<Vec<Grouping>, String> {
+        self.kept
+            .iter()
+            .zip(&self.evaluations)
+            .map(|(&i, evaluation)| {
+                let f = group_field(&packs[i].policy.schema, &ledgers[i], field)?;
+                Ok(packs[i].group(evaluation, &ledgers[i], f))
+            })
+            .collect()
     }
 }
 
@@ -258,25 +383,35 @@ fn agree(
 /// The standards side by side: per dimension, what each policy assesses.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
+    /// One unique key per policy, in the order given (the policy id; `id#2` for a repeat).
     pub keys: Vec<String>,
+    /// One row per dimension some policy assesses, in the first policy's dimension order.
     pub dimensions: Vec<DimensionRow>,
     /// For each pair: the dimensions one covers and the other does not.
     pub gaps: Vec<Gap>,
 }
 
+/// One dimension across the policies.
 #[derive(Debug, Clone, Serialize)]
 pub struct DimensionRow {
+    /// The dimension's id (or `(untagged)` for rules and criteria without one).
     pub id: String,
+    /// The dimension's Chinese label.
     pub label: String,
     /// Per policy (in `keys` order): the labels of its rules and criteria in this dimension.
     pub items: Vec<Vec<String>>,
 }
 
+/// What two policies assess that the other does not.
 #[derive(Debug, Clone, Serialize)]
 pub struct Gap {
+    /// The first policy's key.
     pub a: String,
+    /// The second policy's key.
     pub b: String,
+    /// Ids of the dimensions `a` assesses and `b` does not.
     pub only_a: Vec<String>,
+    /// Ids of the dimensions `b` assesses and `a` does not.
     pub only_b: Vec<String>,
 }
 

@@ -61,6 +61,8 @@ pub(crate) struct Slot {
 
 /// A policy ready to evaluate records. Immutable: evaluating never changes it.
 pub struct CompiledPolicy {
+    /// The validated policy it was compiled from: what an embedder reads to show the pack (its
+    /// rules, params, grades, schema).
     pub policy: Policy,
     pub(crate) engine: Engine,
     /// The limits the engine was built with (a replay that locates a limit uses them too).
@@ -237,6 +239,12 @@ impl CompiledPolicy {
 }
 
 /// Compiles a validated policy with the default limits.
+///
+/// # Errors
+///
+/// Every problem found in the policy's expressions and scripts (an expression that does not
+/// parse or names something unknown, a script file that does more than define functions), as
+/// diagnostics, warnings among them; without errors, the warnings come with the compiled policy.
 pub fn compile(policy: Policy) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
     compile_with(policy, Limits::default(), true)
 }
@@ -245,6 +253,10 @@ pub fn compile(policy: Policy) -> Result<(CompiledPolicy, Vec<Diagnostic>), Vec<
 ///
 /// With `native` false every expression that is not a bare name or literal stays a Rhai script
 /// (the tests use this to check that both paths agree).
+///
+/// # Errors
+///
+/// As [`compile`].
 pub fn compile_with(
     policy: Policy,
     limits: Limits,

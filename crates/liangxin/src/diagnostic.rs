@@ -14,22 +14,28 @@ use unicode_width::UnicodeWidthStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The pack cannot be used.
     Error,
+    /// The pack can be used, but something is likely wrong.
     Warning,
 }
 
 /// A place in a source file: 1-based line and column (in characters), and a length in characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Location {
+    /// The file's path, as diagnostics print it.
     pub file: String,
+    /// The line, from 1; 0 when the problem is about the whole file.
     pub line: u32,
+    /// The column in characters, from 1.
     pub column: u32,
+    /// How many characters the problem spans (the underline's length).
     #[serde(skip)]
     pub len: u32,
 }
 
 impl Location {
-    pub fn file_only(file: impl Into<String>) -> Self {
+    pub(crate) fn file_only(file: impl Into<String>) -> Self {
         Location {
             file: file.into(),
             ..Default::default()
@@ -50,10 +56,13 @@ impl fmt::Display for Location {
 /// One problem in a policy pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
+    /// Whether the problem stops the pack from being used.
     pub severity: Severity,
     /// A short stable name for the kind of problem, e.g. `unknown-field`.
     pub code: &'static str,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// Where: file, line and column.
     pub location: Location,
     /// What to do about it, when there is something specific to suggest.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,7 +73,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+    pub(crate) fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -75,20 +88,24 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, location: Location) -> Self {
+    pub(crate) fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, location)
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// Attaches the line of `text` the location points at, so rendering can underline it.
-    pub fn with_source(mut self, text: &str) -> Self {
+    pub(crate) fn with_source(mut self, text: &str) -> Self {
         if self.location.line > 0 {
             self.source_line = text
                 .lines()
@@ -99,13 +116,14 @@ impl Diagnostic {
     }
 
     /// [`Diagnostic::with_source`] for a pack's file, whose lines are indexed once.
-    pub fn with_line_of(mut self, file: &crate::load::SourceFile) -> Self {
+    pub(crate) fn with_line_of(mut self, file: &crate::load::SourceFile) -> Self {
         if self.location.line > 0 {
             self.source_line = file.line(self.location.line).map(str::to_owned);
         }
         self
     }
 
+    /// Whether the diagnostic is an error (the pack cannot be used).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -173,7 +191,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// A message from a library (Rhai), first letter lowered: ours are lowercase.
-pub fn lowercase_first(text: &str) -> String {
+pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
@@ -182,12 +200,12 @@ pub fn lowercase_first(text: &str) -> String {
 }
 
 /// True when any of the diagnostics is an error.
-pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+pub(crate) fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
 }
 
 /// The candidate closest to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -200,7 +218,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Help for an unknown name: "did you mean `x`?" when a candidate is close, else `otherwise`.
-pub fn suggest<'a>(
+pub(crate) fn suggest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
     otherwise: &str,

@@ -11,11 +11,17 @@ use crate::evaluate::{Evaluation, Outcome};
 /// A record's result on one side of a diff.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Side {
+    /// The grade's id; `None` when the record got no grade.
     pub grade: Option<String>,
+    /// The grade's Chinese label.
     pub grade_label: Option<String>,
+    /// The score; `None` when the pack computes none.
     pub score: Option<f64>,
+    /// The money paid to the record, in yuan.
     pub money: f64,
+    /// Whether a veto fired.
     pub vetoed: bool,
+    /// Whether the grade counts as passing; `None` without a grade.
     pub passed: Option<bool>,
 }
 
@@ -35,9 +41,13 @@ impl Side {
 /// One record whose outcome changed. A side is None where that version could not evaluate it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
+    /// The record's id.
     pub record: String,
+    /// The record's name, when the ledger has one.
     pub name: Option<String>,
+    /// Its result under the old version; `None` when that version could not evaluate it.
     pub before: Option<Side>,
+    /// Its result under the new version; `None` when that version could not evaluate it.
     pub after: Option<Side>,
     /// What changed: `grade`, `score`, `money`, `vetoed`, or `evaluated` (one side failed).
     pub changed: Vec<&'static str>,
@@ -46,8 +56,11 @@ pub struct Change {
 /// A number before and after.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Delta {
+    /// The old value; `None` when the old evaluation has none (e.g. no pass rate without records).
     pub before: Option<f64>,
+    /// The new value; `None` when the new evaluation has none.
     pub after: Option<f64>,
+    /// `after - before`; `None` unless both are known.
     pub change: Option<f64>,
 }
 
@@ -61,14 +74,18 @@ impl Delta {
     }
 }
 
+/// What changed between two evaluations of one ledger under two versions of a pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
     /// Records in the ledger (evaluated by either version).
     pub records: usize,
+    /// The records whose outcome changed, in ledger order.
     pub changes: Vec<Change>,
     /// Old grade -> new grade -> records (records both versions evaluated).
     pub transitions: IndexMap<String, IndexMap<String, usize>>,
+    /// The share of evaluated records that pass, before and after.
     pub pass_rate: Delta,
+    /// The money total in yuan, before and after.
     pub money_total: Delta,
     /// Groups whose group rule result moved (a new lead, other pairs, another count), in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -76,6 +93,7 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// Whether anything changed: a record's outcome or a group rule's result.
     pub fn changed(&self) -> bool {
         !self.changes.is_empty() || !self.groups.is_empty()
     }
@@ -156,5 +174,15 @@ pub fn diff(old: &Evaluation, new: &Evaluation) -> Diff {
             &crate::testing::SnapshotGroup::all(old),
             &crate::testing::SnapshotGroup::all(new),
         ),
+    }
+}
+
+/// How a diff names a version: as the user gave it (a path, an id, a git revision), with the
+/// date its dated params were read at when it has any, since the same pack reads differently
+/// on another day.
+pub fn version_name(given: &str, meta: &crate::policy::Meta) -> String {
+    match &meta.as_of {
+        Some(day) => format!("{given} as of {day}"),
+        None => given.to_owned(),
     }
 }

@@ -7,10 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 
+/// One dimension: an aspect of party building (e.g. 组织建设) rules and criteria are tagged with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dimension {
+    /// The dimension's Chinese label.
     pub label: String,
+    /// What the dimension covers, in words.
     #[serde(default)]
     pub description: String,
 }
@@ -19,14 +22,15 @@ pub struct Dimension {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dimensions {
+    /// The dimensions by id, in their defined order.
     pub dimensions: IndexMap<String, Dimension>,
 }
 
 /// The dimension list shipped with the binary.
-pub const BUILTIN: &str = include_str!("../../../schema/dimensions.yaml");
+pub(crate) const BUILTIN: &str = include_str!("../../../schema/dimensions.yaml");
 
 impl Dimensions {
-    pub fn parse(text: &str, origin: &str) -> Result<Dimensions, Diagnostic> {
+    pub(crate) fn parse(text: &str, origin: &str) -> Result<Dimensions, Diagnostic> {
         serde_saphyr::from_str(text).map_err(|e| crate::load::yaml_error(&e, origin, text))
     }
 
@@ -39,6 +43,7 @@ impl Dimensions {
         }
     }
 
+    /// The label of dimension `id`, or `id` itself when the list has no such dimension.
     pub fn label<'a>(&'a self, id: &'a str) -> &'a str {
         self.dimensions.get(id).map_or(id, |d| d.label.as_str())
     }

@@ -9,7 +9,9 @@ use crate::testing::CaseFile;
 /// Which file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
+    /// `policy.yaml`.
     Policy,
+    /// A pack's test cases (`tests/*.yaml`).
     Cases,
 }
 

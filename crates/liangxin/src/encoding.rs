@@ -15,10 +15,13 @@ pub enum Encoding {
     /// A byte-order mark decides; without one, UTF-8 if the file is valid UTF-8, else GBK.
     #[default]
     Auto,
+    /// UTF-8, with or without a byte-order mark.
     Utf8,
     /// GBK, read as GB18030 (a superset: the four-byte characters too).
     Gbk,
+    /// UTF-16, little-endian (what Excel's "Unicode text" writes).
     Utf16Le,
+    /// UTF-16, big-endian.
     Utf16Be,
 }
 
@@ -40,7 +43,7 @@ impl std::str::FromStr for Encoding {
 
 impl Encoding {
     /// The encoding a byte-order mark at the start of `bytes` announces, and the mark's length.
-    pub fn from_bom(bytes: &[u8]) -> Option<(Encoding, usize)> {
+    pub(crate) fn from_bom(bytes: &[u8]) -> Option<(Encoding, usize)> {
         match bytes {
             [0xEF, 0xBB, 0xBF, ..] => Some((Encoding::Utf8, 3)),
             [0xFF, 0xFE, ..] => Some((Encoding::Utf16Le, 2)),
@@ -75,6 +78,7 @@ impl Encoding {
         }
     }
 
+    /// The encoding's name in notes and messages, e.g. `GBK (GB18030)`.
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Auto => "auto",
@@ -88,13 +92,13 @@ impl Encoding {
 
 /// A whole file's text, and how it was decoded when that is worth a note.
 #[derive(Debug)]
-pub struct Decoded<'b> {
+pub(crate) struct Decoded<'b> {
     pub text: Cow<'b, str>,
     pub note: Option<String>,
 }
 
 /// Decodes a whole file. The error is a message that names where the text breaks.
-pub fn decode(bytes: &[u8], encoding: Encoding) -> Result<Decoded<'_>, String> {
+pub(crate) fn decode(bytes: &[u8], encoding: Encoding) -> Result<Decoded<'_>, String> {
     let (encoding, bytes, mark) = match Encoding::from_bom(bytes) {
         // A mark wins over `Auto`, and is dropped when it agrees with the named encoding.
         Some((marked, len)) if encoding == Encoding::Auto || encoding == marked => {
@@ -223,7 +227,7 @@ fn position_after(bytes: &[u8], offset: usize, mark: usize) -> String {
 }
 
 /// Where byte `offset` is, for messages: `byte 1,234 (line 5)`.
-pub fn position(bytes: &[u8], offset: usize) -> String {
+pub(crate) fn position(bytes: &[u8], offset: usize) -> String {
     let offset = offset.min(bytes.len());
     let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
     let shown = bytes
@@ -236,7 +240,7 @@ pub fn position(bytes: &[u8], offset: usize) -> String {
 /// The cell separator: a tab when the start of the file has more tabs than commas (Excel's
 /// "Unicode text" and tab-separated exports), a semicolon when it has more semicolons than
 /// commas (Excel where the decimal mark is a comma), else a comma.
-pub fn delimiter(head: &[u8]) -> u8 {
+pub(crate) fn delimiter(head: &[u8]) -> u8 {
     let head = &head[..head.len().min(64 << 10)];
     let count = |c: u8| head.iter().filter(|&&b| b == c).count();
     let (tabs, commas, semicolons) = (count(b'\t'), count(b','), count(b';'));

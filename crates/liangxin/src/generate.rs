@@ -15,11 +15,17 @@ use crate::schema::{FieldDef, FieldType, Schema, Subject};
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct Spec {
+    /// How many records.
     pub rows: u64,
+    /// The seed: the same subject, `rows` and `seed` give the same bytes on every machine.
     pub seed: u64,
 }
 
 /// Writes a ledger of `spec.rows` records of `schema`'s subject as CSV (UTF-8, Chinese header).
+///
+/// # Errors
+///
+/// Whatever `out` fails with.
 pub fn write_ledger(
     schema: &Schema,
     spec: Spec,

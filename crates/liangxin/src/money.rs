@@ -20,24 +20,30 @@ pub struct Money(i128);
 /// Why a number written in a pack is not an amount of money.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MoneyError {
+    /// The number is infinite or not a number.
     #[error("{0} is not a finite number")]
     NotFinite(f64),
+    /// The number has more than two decimals.
     #[error("{0} is finer than a fen (分): money has at most two decimals")]
     FinerThanFen(f64),
+    /// The number is beyond [`Money::MAX_AMOUNT`].
     #[error("{0} is larger than the largest amount, {max} yuan", max = Money::MAX_AMOUNT.yuan())]
     TooLarge(f64),
 }
 
 impl Money {
+    /// No money.
     pub const ZERO: Money = Money(0);
     /// The largest single amount a pack may write: one trillion yuan (一万亿元). Bounding
     /// amounts is what makes every total provably exact (see the module docs).
     pub const MAX_AMOUNT: Money = Money(100_000_000_000_000);
 
+    /// The amount `fen` fen (1 yuan is 100 fen).
     pub const fn from_fen(fen: i128) -> Money {
         Money(fen)
     }
 
+    /// The amount in whole fen.
     pub const fn fen(self) -> i128 {
         self.0
     }
@@ -45,6 +51,11 @@ impl Money {
     /// An amount written in yuan, exact to the fen. Numbers a pack writes as decimals (12.35)
     /// arrive as the nearest double; anything within a millionth of a fen of a whole fen is
     /// that fen, anything else has more than two decimals and is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`MoneyError`] when `yuan` is not finite, has more than two decimals or exceeds
+    /// [`Money::MAX_AMOUNT`].
     pub fn from_yuan(yuan: f64) -> Result<Money, MoneyError> {
         if !yuan.is_finite() {
             return Err(MoneyError::NotFinite(yuan));
@@ -71,6 +82,7 @@ impl Money {
         self.0 as f64 / 100.0
     }
 
+    /// Whether the amount is zero.
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }

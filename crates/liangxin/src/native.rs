@@ -32,13 +32,20 @@ pub enum Native {
     If(Box<Native>, Box<Native>, Box<Native>),
 }
 
+/// A comparison operator: what a decision table's number cell (`>= 60, < 75`) applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compare {
+    /// `>=`
     Ge,
+    /// `>`
     Gt,
+    /// `<=`
     Le,
+    /// `<`
     Lt,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
 }
 

@@ -1,7 +1,7 @@
 //! Number formatting shared by the reports.
 
 /// The number as an integer, when it is whole and small enough to be exact.
-pub fn whole(n: f64) -> Option<i64> {
+pub(crate) fn whole(n: f64) -> Option<i64> {
     (n.fract() == 0.0 && n.abs() < 9e15).then_some(n as i64)
 }
 
@@ -11,11 +11,11 @@ pub fn whole(n: f64) -> Option<i64> {
 /// significant digits, so a cell it shows as -30 may hold -30.000000000000004, and 1000.3 -
 /// 970.3 is 30.000000000000114 (10^-13 off); nothing typed into a whole-number column comes
 /// that close to a whole number without being one, and 30.4 or 30.001 stay far outside.
-pub const WHOLE_TOLERANCE: f64 = 1e-9;
+pub(crate) const WHOLE_TOLERANCE: f64 = 1e-9;
 
 /// The whole number `n` is, allowing binary floating-point noise within [`WHOLE_TOLERANCE`]:
 /// -30.000000000000004 and 29.999999999999996 are -30 and 30; 30.4 is none.
-pub fn nearly_whole(n: f64) -> Option<i64> {
+pub(crate) fn nearly_whole(n: f64) -> Option<i64> {
     let rounded = n.round();
     let tolerance = (WHOLE_TOLERANCE * rounded.abs().max(1.0)).min(1e-6);
     if (n - rounded).abs() <= tolerance {
@@ -29,7 +29,7 @@ pub fn nearly_whole(n: f64) -> Option<i64> {
 /// `81.1 * 0.6` is 48.66 (not 48.660000000000004) and `0.1 + 0.2` reaches a band at 0.3. Ledger
 /// values carry a few decimals at most, so nothing meaningful is lost; numbers too large for
 /// nine decimals to be exact are left as they are.
-pub fn tidy(n: f64) -> f64 {
+pub(crate) fn tidy(n: f64) -> f64 {
     if n.is_finite() && n.abs() < 1e6 {
         // Dividing by 1e9 is correctly rounded: the result is the double nearest the decimal.
         (n * 1e9).round() / 1e9
@@ -97,7 +97,7 @@ pub fn format(n: f64) -> String {
 }
 
 /// Formats a number with all its digits (no rounding), for machine-readable output.
-pub fn format_exact(n: f64) -> String {
+pub(crate) fn format_exact(n: f64) -> String {
     whole(n).map_or_else(|| n.to_string(), |i| i.to_string())
 }
 

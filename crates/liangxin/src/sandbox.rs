@@ -17,11 +17,17 @@ use rhai::{Engine, OptimizationLevel};
 pub struct Limits {
     /// Operations per evaluation; an endless loop stops here.
     pub max_operations: u64,
+    /// How deep script functions may call each other.
     pub max_call_levels: usize,
+    /// How deeply an expression may nest.
     pub max_expr_depth: usize,
+    /// How deeply an expression inside a script function may nest.
     pub max_function_expr_depth: usize,
+    /// The longest string a script may make, in bytes (UTF-8).
     pub max_string_size: usize,
+    /// The most items an array may hold.
     pub max_array_size: usize,
+    /// The most entries a map (object) may hold.
     pub max_map_size: usize,
 }
 
@@ -40,7 +46,7 @@ impl Default for Limits {
 }
 
 /// A new sandboxed engine with the given limits.
-pub fn engine(limits: Limits) -> Engine {
+pub(crate) fn engine(limits: Limits) -> Engine {
     let mut engine = Engine::new_raw();
     ArithmeticPackage::new().register_into_engine(&mut engine);
     LogicPackage::new().register_into_engine(&mut engine);

@@ -17,15 +17,19 @@ use crate::value::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Subject {
+    /// A party member (党员): one ledger row per member.
     Member,
+    /// A party organization (党组织): one ledger row per organization.
     Organization,
     /// A member-development dossier (发展党员档案): one applicant's dated steps.
     Dossier,
 }
 
 impl Subject {
+    /// Every subject.
     pub const ALL: [Subject; 3] = [Subject::Member, Subject::Organization, Subject::Dossier];
 
+    /// The subject's name as packs and schemas write it: `member`, `organization`, `dossier`.
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Member => "member",
@@ -35,7 +39,7 @@ impl Subject {
     }
 
     /// The dictionary shipped with the binary.
-    pub fn builtin_schema_text(self) -> &'static str {
+    pub(crate) fn builtin_schema_text(self) -> &'static str {
         match self {
             Subject::Member => include_str!("../../../schema/member.yaml"),
             Subject::Organization => include_str!("../../../schema/organization.yaml"),
@@ -53,9 +57,13 @@ impl fmt::Display for Subject {
 /// The type of a field, which decides how a ledger cell is read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldType {
+    /// A whole number; a cell may hold float noise within one part in 10^9 of one.
     Int,
+    /// A number.
     Decimal,
+    /// Yes or no; cells may say `是`/`否`, `true`/`false`, `√`, `1`/`0` and the like.
     Bool,
+    /// Any text.
     String,
     /// `YYYY-MM-DD`; ledgers may also write `YYYY/MM/DD` or `YYYY年M月D日`.
     Date,
@@ -65,10 +73,11 @@ pub enum FieldType {
 
 impl FieldType {
     /// The type names a field may have.
-    pub const NAMES: [&'static str; 6] = ["int", "decimal", "bool", "string", "date", "enum"];
+    pub(crate) const NAMES: [&'static str; 6] =
+        ["int", "decimal", "bool", "string", "date", "enum"];
 
     /// The type called `name` (`enum` with its `values`), or why there is none.
-    pub fn from_name(
+    pub(crate) fn from_name(
         name: &str,
         values: Option<IndexMap<String, String>>,
     ) -> Result<FieldType, String> {
@@ -88,6 +97,7 @@ impl FieldType {
         })
     }
 
+    /// The type's name as schemas write it: `int`, `decimal`, `bool`, `string`, `date`, `enum`.
     pub fn name(&self) -> &'static str {
         match self {
             FieldType::Int => "int",
@@ -103,13 +113,19 @@ impl FieldType {
 /// One field of the dictionary.
 #[derive(Debug, Clone)]
 pub struct FieldDef {
+    /// The field's id (snake_case), which expressions and JSON ledgers use.
     pub id: String,
+    /// The column's Chinese header, e.g. 组织生活; a ledger's header may be the id or the label.
     pub label: String,
+    /// How a cell of the field is read.
     pub ty: FieldType,
+    /// What the field holds, in words.
     pub description: String,
     /// Used when the ledger leaves the field empty; a field without one is required.
     pub default: Option<Value>,
+    /// The least value a number cell may hold; a cell below it is invalid (that record's error).
     pub min: Option<f64>,
+    /// The greatest value a number cell may hold; a cell above it is invalid (that record's error).
     pub max: Option<f64>,
     /// A rate in percent (满意度 92.9): a cell may say `92.9`, `92.9%` or, in a column of
     /// fractions, `0.929` (see [`crate::ledger`]).
@@ -125,6 +141,10 @@ pub struct FieldDef {
 
 impl FieldDef {
     /// Reads one ledger cell. An empty cell gives `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// Why the cell cannot be read as the field's type or is out of its bounds, in words.
     pub fn parse_cell(&self, cell: &str) -> Result<Option<Value>, String> {
         let text = cell.trim();
         if text.is_empty() {
@@ -188,6 +208,10 @@ impl FieldDef {
     }
 
     /// Reads one JSON or YAML value. `null` gives `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// Why the value cannot be read as the field's type or is out of its bounds, in words.
     pub fn parse_json(&self, value: &serde_json::Value) -> Result<Option<Value>, String> {
         use serde_json::Value as J;
         let typed = match (value, &self.ty) {
@@ -302,10 +326,14 @@ pub fn parse_date(text: &str) -> Option<String> {
 /// A field dictionary for one subject.
 #[derive(Debug, Clone)]
 pub struct Schema {
+    /// What a record of this dictionary is.
     pub subject: Subject,
+    /// The subject's Chinese name, e.g. 党员.
     pub label: String,
     /// The field that identifies a record (党员编号, 组织编号).
     pub id_field: String,
+    /// Every field by id, in the dictionary's order: a record's cells follow this order (see
+    /// [`Schema::index_of`]).
     pub fields: IndexMap<String, FieldDef>,
     /// Where the dictionary was read from, for messages.
     pub origin: String,
@@ -325,6 +353,11 @@ impl Schema {
     }
 
     /// Parses a dictionary from its YAML text.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found: YAML errors, unknown field types, an enum without `values`, a default
+    /// that does not fit its field, an `id_field` that is no field.
     pub fn parse(text: &str, origin: &str) -> Result<Schema, Vec<Diagnostic>> {
         let raw: RawSchema = serde_saphyr::from_str(text)
             .map_err(|e| vec![crate::load::yaml_error(&e, origin, text)])?;
@@ -418,10 +451,13 @@ impl Schema {
         })
     }
 
+    /// The field with id `id` (labels are not looked up).
     pub fn field(&self, id: &str) -> Option<&FieldDef> {
         self.fields.get(id)
     }
 
+    /// The position of field `id` in [`Schema::fields`], which is also its cell's index in a
+    /// [`crate::Record`]'s cells.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.fields.get_index_of(id)
     }
@@ -429,7 +465,11 @@ impl Schema {
     /// The field `name` most likely means, for a did-you-mean: the field whose label it is
     /// (a Chinese label typed where an id goes), else the closest by id or by label. Among close
     /// fields, those `preferred` (of the type the place needs, declared by the pack) win.
-    pub fn closest(&self, name: &str, preferred: impl Fn(&FieldDef) -> bool) -> Option<&FieldDef> {
+    pub(crate) fn closest(
+        &self,
+        name: &str,
+        preferred: impl Fn(&FieldDef) -> bool,
+    ) -> Option<&FieldDef> {
         let name = name.trim();
         if let Some(exact) = self
             .fields
@@ -455,7 +495,7 @@ impl Schema {
     }
 
     /// The field a ledger header names, by id or by Chinese label.
-    pub fn field_for_header(&self, header: &str) -> Option<usize> {
+    pub(crate) fn field_for_header(&self, header: &str) -> Option<usize> {
         let header = header.trim();
         self.fields
             .values()

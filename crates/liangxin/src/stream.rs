@@ -67,6 +67,12 @@ impl Default for StreamOptions {
 /// Evaluates the CSV ledger `input` under `compiled` without holding it. The evaluation's
 /// summary covers every record; its outcomes are the leaders (with `top`, ranked exactly), its
 /// errors the first `max_errors` (the summary counts all).
+///
+/// # Errors
+///
+/// [`LedgerError::Io`] when `input` fails; [`LedgerError::Format`] when it is not a ledger, or
+/// when streaming cannot go on: an id met twice, a rate column that changes form, a pack with
+/// a quota (which needs every record at once).
 pub fn evaluate_csv(
     compiled: &CompiledPolicy,
     input: impl Read + Send,

@@ -20,7 +20,7 @@ use crate::value::Value;
 const CHECKED_ROWS: u32 = 5_000;
 
 /// The schema fields of the template, in order.
-pub fn fields(compiled: &CompiledPolicy) -> Vec<&FieldDef> {
+pub(crate) fn fields(compiled: &CompiledPolicy) -> Vec<&FieldDef> {
     let read = compiled.fields_read();
     compiled
         .policy
@@ -53,6 +53,10 @@ fn quote_csv(text: &str) -> String {
 
 /// The template as an .xlsx workbook: a title row, the header, checked cells, and a sheet that
 /// explains each column.
+///
+/// # Errors
+///
+/// When the workbook cannot be written.
 pub fn xlsx(compiled: &CompiledPolicy) -> Result<Vec<u8>, XlsxError> {
     let policy = &compiled.policy;
     let fields = fields(compiled);
@@ -121,7 +125,7 @@ const NOTES_COLUMNS: [(&str, f64); 6] = [
 /// A column's row on the 填写说明 sheet: its label, its field id (what `--group-by` and
 /// error messages name), its type, what it accepts, what an empty cell means, its description;
 /// all in Chinese (yes and no as 是/否, a choice by its label).
-pub fn notes_row(field: &FieldDef) -> [String; 6] {
+pub(crate) fn notes_row(field: &FieldDef) -> [String; 6] {
     let empty = match (&field.default, &field.ty) {
         (None, _) => "必填".to_owned(),
         (Some(Value::Bool(b)), _) => format!("按“{}”计", if *b { "是" } else { "否" }),

@@ -45,30 +45,40 @@ struct RawCase {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// The grade, by id or by its Chinese label (`none` when the record gets no grade).
     #[serde(default)]
     pub grade: Option<String>,
+    /// The score, compared in full (not as rounded for display).
     #[serde(default)]
     pub score: Option<f64>,
+    /// Whether a veto fired.
     #[serde(default)]
     pub vetoed: Option<bool>,
+    /// The money paid to the record, in yuan.
     #[serde(default)]
     pub money: Option<f64>,
+    /// Whether the record's grade counts as passing.
     #[serde(default)]
     pub passed: Option<bool>,
     /// The failed criteria, as `checklist.criterion`, in order.
     #[serde(default)]
     pub failed: Option<Vec<String>>,
+    /// Single rules' results, by rule id: only the parts given are checked.
     #[serde(default)]
     pub rules: IndexMap<String, ExpectRule>,
 }
 
+/// What a case expects of one rule's result; parts left out are not checked.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectRule {
+    /// What the rule computed: the expression's number, the count of criteria met, the amount paid.
     #[serde(default)]
     pub value: Option<f64>,
+    /// What the rule added to the score, after its caps (negative for deductions).
     #[serde(default)]
     pub points: Option<f64>,
+    /// Whether a checklist passed, a veto fired, a money rule paid.
     #[serde(default)]
     pub passed: Option<bool>,
 }
@@ -78,6 +88,7 @@ pub struct ExpectRule {
 pub struct Failure {
     /// The case's file and line.
     pub location: Location,
+    /// The case's `name`, as written.
     pub case: String,
     /// One line per mismatch: `grade: expected recommended, got qualified`.
     pub problems: Vec<String>,
@@ -96,7 +107,9 @@ impl std::fmt::Display for Failure {
 /// What running a pack's cases found.
 #[derive(Debug, Default)]
 pub struct CaseRun {
+    /// How many cases got everything they expected.
     pub passed: usize,
+    /// The cases that did not, in the order run.
     pub failures: Vec<Failure>,
     /// Case files that could not be read or are malformed.
     pub errors: Vec<Diagnostic>,
@@ -323,14 +336,20 @@ fn default_json(def: &crate::schema::FieldDef) -> serde_json::Value {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotRow {
+    /// The record's id.
     pub record: String,
+    /// The grade's id; `None` when the record got no grade.
     pub grade: Option<String>,
+    /// The score; `None` when the pack computes none.
     pub score: Option<f64>,
+    /// The money paid to the record, in yuan.
     pub money: f64,
+    /// Whether a veto fired.
     pub vetoed: bool,
 }
 
 impl SnapshotRow {
+    /// The parts of `o` a snapshot keeps.
     pub fn of(o: &Outcome) -> SnapshotRow {
         SnapshotRow {
             record: o.record.clone(),
@@ -348,6 +367,7 @@ impl SnapshotRow {
 pub struct Snapshot {
     /// The ledger, relative to the pack's directory.
     pub records: String,
+    /// Each record's outcome, in the ledger's order.
     pub outcomes: Vec<SnapshotRow>,
     /// The group rules' results (a lead per grid, a cohort's counts).
     #[serde(default)]
@@ -358,14 +378,20 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotGroup {
+    /// The group rule's id.
     pub rule: String,
+    /// The group's value of the rule's `by` field ([`crate::evaluate::ALL_RECORDS`] without `by`).
     pub group: String,
+    /// A lead rule's lead; `None` when no record qualified.
     #[serde(default)]
     pub lead: Option<String>,
+    /// A lead rule's paired records.
     #[serde(default)]
     pub paired: Vec<String>,
+    /// A rate rule's count of records it selects.
     #[serde(default)]
     pub count: Option<usize>,
+    /// A rate rule's count of records the rate is out of.
     #[serde(default)]
     pub of: Option<usize>,
     /// A quota's demoted records (present for quotas only).
@@ -494,8 +520,11 @@ impl Snapshot {
 /// How a snapshotted record changed.
 #[derive(Debug, Clone)]
 pub struct SnapshotChange {
+    /// The record's id.
     pub record: String,
+    /// Its outcome as stored; `None` when the record is new.
     pub before: Option<SnapshotRow>,
+    /// Its outcome now; `None` when the record is gone.
     pub after: Option<SnapshotRow>,
 }
 

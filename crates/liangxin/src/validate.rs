@@ -17,7 +17,7 @@ use crate::policy::*;
 mod pack_fields;
 
 /// The rule kinds of the format, as written.
-pub const RULE_KINDS: [&str; 9] = [
+pub(crate) const RULE_KINDS: [&str; 9] = [
     "base",
     "points",
     "bonus",
@@ -79,8 +79,12 @@ impl KindName {
 /// skipping it when the names are broken avoids reporting one misspelt field twice.
 #[derive(Debug)]
 pub struct Validation {
+    /// The validated policy, with every part that is sound (the broken parts left out).
     pub policy: Policy,
+    /// Every error and warning found.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the policy's fields and params are sound enough to compile its expressions (see
+    /// [`crate::compile::compile`]); when not, compiling would only repeat the same problems.
     pub compilable: bool,
 }
 
@@ -218,6 +222,7 @@ impl Validator<'_> {
         let bands = self.bands(&params, &rules, &grades);
         self.untagged(&rules);
         self.unreachable(&rules, bands.as_ref());
+        self.out_of_reach(&rules, bands.as_ref());
         self.unused_grades(&grades, bands.as_ref());
         let ranking = pack.ranking.as_ref().map(|At { file, item }| {
             if item.by.value != "score" {
@@ -1242,6 +1247,50 @@ impl Validator<'_> {
 
     /// Warns about scoring rules whose points can change nothing: the bands measure something
     /// else and nothing ranks by score.
+    /// Warns about a band on a checklist's count (or on how many checklists passed) that asks
+    /// for more than there are: with criteria switched off, say, `at_least: 6` of 5.
+    fn out_of_reach(&mut self, rules: &[Rule], bands: Option<&Bands>) {
+        let Some(bands) = bands else { return };
+        let (most, what) = match bands.on {
+            Metric::Rule(i) => match rules.get(i).map(|r| &r.kind) {
+                Some(RuleKind::Checklist(c)) => (
+                    c.criteria.len(),
+                    format!(
+                        "checklist `{}` has {} criterion or criteria switched on",
+                        rules[i].id,
+                        c.criteria.len()
+                    ),
+                ),
+                _ => return,
+            },
+            Metric::ChecklistsPassed => (
+                rules
+                    .iter()
+                    .filter(|r| matches!(r.kind, RuleKind::Checklist(_)))
+                    .count(),
+                "the pack has no more checklists than that".to_string(),
+            ),
+            _ => return,
+        };
+        for band in &bands.bands {
+            let Some(lower) = band.lower else { continue };
+            let beyond =
+                lower.value > most as f64 || (!lower.inclusive && lower.value >= most as f64);
+            if beyond {
+                let d = Diagnostic::warning(
+                    "band-out-of-reach",
+                    format!(
+                        "grade `{}` needs more than {most}, but {what}, so no record reaches it",
+                        band.grade
+                    ),
+                    band.loc.clone(),
+                )
+                .with_help("lower the band's bound, or switch the criteria back on");
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
     fn unreachable(&mut self, rules: &[Rule], bands: Option<&Bands>) {
         let Some(bands) = bands else { return };
         // A lead chosen by score is another use of the score.
@@ -1442,13 +1491,13 @@ impl Validator<'_> {
 
 /// A gap or overlap in a set of bands.
 #[derive(Debug, PartialEq)]
-pub struct CoverageProblem {
+pub(crate) struct CoverageProblem {
     pub message: String,
     pub loc: Location,
 }
 
 /// Checks that the bands cover the whole number line exactly once.
-pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
+pub(crate) fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
     use std::cmp::Ordering;
     let n = crate::number::format;
     let mut problems = Vec::new();
@@ -1552,7 +1601,7 @@ pub fn coverage_problems(bands: &[Band]) -> Vec<CoverageProblem> {
 }
 
 /// Every identifier in an expression's text (field, param and function names alike).
-pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn identifiers(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| {
             w.chars()
@@ -1561,7 +1610,7 @@ pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
         })
 }
 
-pub fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()

@@ -9,9 +9,14 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
+    /// An `int` field's value.
     Int(i64),
+    /// A `decimal` field's value.
     Decimal(f64),
+    /// A `bool` field's value.
     Bool(bool),
+    /// Text: a `string` field's value, a date as `YYYY-MM-DD`, or a choice's value id (not its
+    /// label); an empty date, text or choice is `""`.
     Str(String),
 }
 
@@ -25,7 +30,7 @@ impl Value {
         }
     }
 
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) => "int",
             Value::Decimal(_) => "decimal",
@@ -50,7 +55,7 @@ impl fmt::Display for Value {
 /// `""`), as the Rhai path sees it. Rhai would order `""` before every date, so an empty
 /// 书记任职日期 would pass `since <= date`; as its own type, it equals `""` and only `""` (so
 /// `x == ""` and `x != ""` still ask whether it was filled), and ordering it (`<`, `<=`, `>`,
-/// `>=`) is an error naming the field. The native path does the same ([`crate::native`]).
+/// `>=`) is an error naming the field. The native path does the same (the `native` module).
 #[derive(Debug, Clone)]
 pub struct Empty {
     /// The field, as `label (id)`.
@@ -67,7 +72,7 @@ impl Empty {
 
 /// Why an ordering comparison with an empty field cannot be answered; the same words on both
 /// paths.
-pub fn empty_comparison(field: &str) -> String {
+pub(crate) fn empty_comparison(field: &str) -> String {
     format!(
         "{field} is empty; an empty value cannot be compared (test it with `== \"\"` first if it may be left empty)"
     )
@@ -77,7 +82,7 @@ pub fn empty_comparison(field: &str) -> String {
 /// value, `<`, `<=`, `>`, `>=` with anything an error, and `is_empty`, `len`, `to_string` and
 /// `+` as for `""`. Registered functions run before Rhai's built-in operators for a custom type,
 /// which would answer `false` for any comparison of two different types.
-pub fn register_empty(engine: &mut rhai::Engine) {
+pub(crate) fn register_empty(engine: &mut rhai::Engine) {
     use rhai::{Dynamic, EvalAltResult, ImmutableString};
     type Ordered = Result<bool, Box<EvalAltResult>>;
     // The empty value itself is the error's value: `script_error_what` words it as the

@@ -15,29 +15,41 @@ use crate::value::Value;
 /// A field's value as a rule read it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Read {
+    /// The field's id (or a date param's, for a `before_as_of` param).
     pub field: String,
+    /// The field's Chinese label.
     pub label: String,
+    /// The value read: the cell, else the field's default; `None` when it has neither.
     pub value: Option<Value>,
 }
 
+/// One criterion of a checklist, or one step of a procedure, in a trace.
 #[derive(Debug, Clone, Serialize)]
 pub struct CriterionStep {
+    /// The criterion's id, or the step's date field.
     pub id: String,
+    /// Its Chinese label.
     pub label: String,
+    /// The values it read.
     pub reads: Vec<Read>,
+    /// Whether the criterion held (the step had no problem).
     pub holds: bool,
 }
 
 /// One rule's part in the outcome: its result, with what it read and the running score.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    /// The rule's result, as in the outcome.
     #[serde(flatten)]
     pub result: RuleResult,
+    /// The rule's Chinese label.
     pub label: String,
+    /// The values the rule's expressions read.
     pub reads: Vec<Read>,
     /// The score after this rule (points in a category join it with the category, after all rules).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
+    /// A checklist's criteria or a procedure's steps, each with what it read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<CriterionStep>,
     /// What the rule did, in words, as its kind says it (`3 of 4 criteria met → failed`).
@@ -48,11 +60,14 @@ pub struct Step {
 /// Why a record got its outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {
+    /// The record's id.
     pub record: String,
+    /// One step per rule, in rule order.
     pub steps: Vec<Step>,
     /// Category totals with their caps, as they joined the score.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
+    /// The veto that fired (`<id> <label> fired`); `None` when none did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub veto: Option<String>,
     /// Why the grade: the band that matched and its bounds, or the veto.

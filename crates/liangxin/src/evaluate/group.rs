@@ -20,6 +20,8 @@ pub const NO_VALUE: &str = "(未填)";
 pub struct Group {
     /// The field's value shared by the group (an enum's Chinese label).
     pub key: String,
+    /// Counts and totals over the group's outcomes (no budget check: a group is not held to the
+    /// whole budget).
     pub summary: Summary,
     /// Indices into [`Evaluation::outcomes`].
     #[serde(skip)]
@@ -32,13 +34,21 @@ pub struct Group {
 /// An evaluation split by the value of one field.
 #[derive(Debug, Clone, Serialize)]
 pub struct Grouping {
+    /// The grouping field's id.
     pub field: String,
+    /// The grouping field's Chinese label.
     pub label: String,
+    /// The groups, numbers by value, text by text, records without a value last.
     pub groups: Vec<Group>,
 }
 
 /// The schema field a `--group-by` argument names (its id or label), or why there is none:
 /// not a field, or a column the ledger does not have (every record would be `(未填)`).
+///
+/// # Errors
+///
+/// Why there is no such field, in words: `name` is no field's id or label (with a did-you-mean),
+/// or the ledger has records but no column for it.
 pub fn group_field(schema: &Schema, ledger: &Ledger, name: &str) -> Result<usize, String> {
     let field = schema.field_for_header(name).ok_or_else(|| {
         let mut message = format!(

@@ -20,11 +20,15 @@ pub const ALL_RECORDS: &str = "全部";
 /// A record a group rule names.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Member {
+    /// The record's id.
     pub record: String,
+    /// The record's name (姓名, 组织名称), when the ledger has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The record's grade id (after any quota).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade: Option<String>,
+    /// The grade's Chinese label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade_label: Option<String>,
 }
@@ -48,6 +52,7 @@ pub struct GroupResult {
     /// `rate`: records counted, out of `of`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
+    /// `rate`: the records the rate is out of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub of: Option<usize>,
     /// `rate`: count / of, as a fraction; none when `of` is 0.
@@ -71,8 +76,11 @@ pub struct GroupResult {
 /// One group rule's result over the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupRuleResult {
+    /// The group rule's id.
     pub id: String,
+    /// The group rule's Chinese name.
     pub label: String,
+    /// `lead`, `rate` or `quota`.
     pub kind: &'static str,
     /// The `by` field's label, when the rule groups.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,9 +91,13 @@ pub struct GroupRuleResult {
     /// `quota`: how many records per group keep their grade.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_most: Option<usize>,
+    /// Where the rule comes from, in the pack's words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The article does not give this rule; the pack's authors chose it.
     pub assumed: bool,
+    /// One result per group, in the `by` field's order (an enum's values as declared, other
+    /// values sorted); one group, [`ALL_RECORDS`], without `by`.
     pub groups: Vec<GroupResult>,
     /// Every group's finding, plus records the rule could not place.
     pub findings: Vec<String>,

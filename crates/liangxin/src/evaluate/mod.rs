@@ -24,7 +24,7 @@ pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
 pub use outcome::{CategoryTotal, Name, Outcome, QuotaPlace, RuleResult};
 pub(crate) use summary::Tally;
-pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, competition_ranks};
+pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, GroupRead, innermost};
 use crate::ledger::{Cell, Ledger, Record, RecordError};
@@ -64,6 +64,9 @@ pub struct Evaluator<'p> {
 const MAX_REPLAYS: usize = 20;
 
 impl CompiledPolicy {
+    /// An evaluator for records one at a time, reusing one Rhai scope: for an embedder that has
+    /// records rather than a ledger. A single outcome has no rank, no quota place and no group
+    /// rule results (those need the whole ledger: use [`CompiledPolicy::evaluate_ledger`]).
     pub fn evaluator(&self) -> Evaluator<'_> {
         let mut scope = Scope::new();
         for (name, value) in &self.constants {
@@ -157,6 +160,12 @@ impl CompiledPolicy {
 
 impl Evaluator<'_> {
     /// Evaluates one record.
+    ///
+    /// # Errors
+    ///
+    /// The record's problems, each naming its row, id and field or rule: cells it reads that are
+    /// missing or invalid, an expression or script that fails (a script limit included), a score that
+    /// overflows, no band or table row that matches.
     pub fn evaluate(&mut self, record: &Record) -> Result<Outcome, Vec<RecordError>> {
         let compiled = self.compiled;
         let policy = &compiled.policy;

@@ -12,10 +12,15 @@ use crate::policy::{Budget, Policy};
 /// Which policy produced an evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyInfo {
+    /// The pack's id.
     pub id: String,
+    /// The standard's Chinese name.
     pub name: String,
+    /// The pack's version, as written.
     pub version: String,
+    /// The city or district.
     pub region: String,
+    /// What a record is: a member, an organization or a dossier.
     pub subject: crate::schema::Subject,
     /// The Chinese label of every checklist criterion and procedure step, keyed as in
     /// [`Outcome::failed`] (`checklist.criterion`, `procedure.step`).
@@ -33,6 +38,7 @@ pub struct PolicyInfo {
     /// JSON, which has `passed` and `vetoed` per outcome.
     #[serde(skip)]
     pub passing: Vec<String>,
+    /// The grades a veto gives.
     #[serde(skip)]
     pub veto_grades: Vec<String>,
 }
@@ -40,10 +46,15 @@ pub struct PolicyInfo {
 /// The run's money against the policy's budget.
 #[derive(Debug, Clone, Serialize)]
 pub struct BudgetCheck {
+    /// The budget's Chinese name.
     pub label: String,
+    /// The budget.
     pub amount: Money,
+    /// The run's money total.
     pub used: Money,
+    /// What is left: `amount - used`, negative when over budget.
     pub remaining: Money,
+    /// Whether the money total exceeds the budget (a warning in `warnings`, never an error).
     pub over: bool,
 }
 
@@ -56,12 +67,15 @@ pub struct Summary {
     pub by_grade: IndexMap<String, usize>,
     /// Share of evaluated records whose grade passes; `null` with no records.
     pub pass_rate: Option<f64>,
+    /// Records a veto fired for.
     pub vetoed: usize,
+    /// Money paid over all evaluated records, exact to the fen.
     pub money_total: Money,
     /// Money per source: a money rule's id, or `grade:<id>` for money attached to a grade.
     pub money_by_item: IndexMap<String, Money>,
     /// Records whose ledger row or evaluation failed.
     pub errors: usize,
+    /// The money total against the budget, when the pack has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetCheck>,
     /// Things a reader should not miss (e.g. over budget).
@@ -71,9 +85,14 @@ pub struct Summary {
 /// The result of evaluating a ledger under one policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
+    /// Which pack produced the evaluation.
     pub policy: PolicyInfo,
+    /// One outcome per evaluated record, in ledger order.
     pub outcomes: Vec<Outcome>,
+    /// Records that could not be read or evaluated (ledger rows without an id, duplicate ids, unreadable
+    /// cells, failing scripts, quota ties), in row order; they have no outcome.
     pub errors: Vec<RecordError>,
+    /// Counts and totals over the outcomes.
     pub summary: Summary,
     /// How the ledger was read (encoding, skipped rows, unknown columns).
     pub notes: Vec<String>,
@@ -219,7 +238,7 @@ impl CompiledPolicy {
 impl Summary {
     /// Counts and totals over `outcomes`; the budget check only when a budget is given (a
     /// group of a ledger is not held to the whole budget).
-    pub fn of<'a>(
+    pub(crate) fn of<'a>(
         policy: &Policy,
         outcomes: impl IntoIterator<Item = &'a Outcome>,
         errors: usize,

@@ -35,6 +35,7 @@ impl Column {
 pub struct ColumnChoice {
     /// A field's id or label.
     pub field: String,
+    /// The column: a letter (`K`), a number from 1, a header or a group name.
     pub column: String,
 }
 

@@ -20,7 +20,6 @@ pub(crate) use csv_rows::{CsvRows, Scan};
 
 pub use header::ColumnChoice;
 pub(crate) use header::column_letters;
-pub use identity::normalize_id;
 
 use crate::encoding::Encoding;
 use std::borrow::Cow;
@@ -38,16 +37,30 @@ const MAX_TITLE_ROWS: usize = 20;
 /// A ledger that could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
+    /// The file could not be read (missing, unreadable).
     #[error("cannot read ledger {path}: {source}")]
     Io {
+        /// The ledger's path as given (`<stdin>` for standard input).
         path: String,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// The file was read but cannot be read as a ledger, e.g. malformed CSV, JSON or YAML, no
+    /// header naming the id column, or a header two columns of which could fill one field.
     #[error("ledger {path}: {message}")]
-    Format { path: String, message: String },
+    Format {
+        /// The ledger's path or name as given.
+        path: String,
+        /// What is wrong, with the row, column or cell where there is one.
+        message: String,
+    },
+    /// The file's extension names no format the core reads.
     #[error("ledger {path}: unknown format (use a .csv, .json, .yaml or .yml file)")]
-    UnknownFormat { path: String },
+    UnknownFormat {
+        /// The ledger's path as given.
+        path: String,
+    },
 }
 
 /// How to read a ledger file, where the user has a say.
@@ -72,12 +85,16 @@ pub struct ReadOptions {
 pub struct RecordError {
     /// The line of the ledger file (CSV), or the position in the list (JSON, YAML), from 1.
     pub row: usize,
+    /// The record's id, when the row has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
+    /// The field the problem is about (its id), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The rule that failed (its id), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 
@@ -99,7 +116,7 @@ impl std::fmt::Display for RecordError {
 
 /// How many records (rows) the errors are about: a record missing three columns is one record
 /// that could not be evaluated, not three.
-pub fn records_with_errors(errors: &[RecordError]) -> usize {
+pub(crate) fn records_with_errors(errors: &[RecordError]) -> usize {
     let mut rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
     rows.sort_unstable();
     rows.dedup();
@@ -113,6 +130,7 @@ pub enum Cell {
     Absent,
     /// The column is there but the cell is empty.
     Missing,
+    /// The cell's value, typed by the field.
     Value(Value),
     /// Present but unreadable as the field's type; the message says why.
     Invalid(String),
@@ -121,8 +139,13 @@ pub enum Cell {
 /// One record of a ledger: its cells follow the schema's field order.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The row in the ledger: the line of a CSV file or the row of a sheet, or the position in a
+    /// JSON or YAML list, from 1 (errors and reports name it).
     pub row: usize,
+    /// The record's id (the schema's id field), normalized: full-width letters and digits made
+    /// ASCII, spaces and invisible characters trimmed.
     pub id: String,
+    /// One cell per schema field, in [`Schema::fields`] order (see [`Schema::index_of`]).
     pub cells: Vec<Cell>,
     /// Values of the columns the schema does not know, in [`Ledger::extra_columns`] order.
     pub extra: Vec<String>,
@@ -131,7 +154,10 @@ pub struct Record {
 /// A ledger's records, typed by one schema.
 #[derive(Debug, Clone)]
 pub struct Ledger {
+    /// The ledger's name for messages: the path as given, `<stdin>`, or the name passed to
+    /// `from_csv_bytes` and the like.
     pub path: String,
+    /// The records, in ledger order.
     pub records: Vec<Record>,
     /// Rows that are not records (no id, a duplicate id).
     pub errors: Vec<RecordError>,
@@ -163,12 +189,22 @@ impl Ledger {
     }
 
     /// Reads a ledger file (the format follows the extension), or CSV from stdin for `-`.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when the file (or stdin) cannot be read, [`LedgerError::UnknownFormat`]
+    /// for an extension the core does not read, [`LedgerError::Format`] when the content is not a
+    /// ledger. Problems with single rows are not errors: they are in [`Ledger::errors`].
     pub fn read(path: &Path, schema: &Schema) -> Result<Ledger, LedgerError> {
         Ledger::read_with(path, schema, &ReadOptions::default())
     }
 
     /// [`Ledger::read`] with the choices a user can make: the text encoding, the sheet of a
     /// workbook, the header's row.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::read`].
     pub fn read_with(
         path: &Path,
         schema: &Schema,
@@ -219,6 +255,12 @@ impl Ledger {
 
     /// Reads a CSV ledger in UTF-8 (with or without BOM), GBK or UTF-16, its cells separated
     /// by commas or tabs.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the bytes are not text in a known encoding or not a ledger (no
+    /// header naming the id column, quotes that do not pair up). Problems with single rows are in
+    /// [`Ledger::errors`] instead.
     pub fn from_csv_bytes(
         bytes: &[u8],
         name: &str,
@@ -229,6 +271,10 @@ impl Ledger {
 
     /// [`Ledger::from_csv_bytes`] with the text encoding named (or `Auto`) and the header's
     /// line, if the user gives it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::from_csv_bytes`].
     pub fn from_csv_bytes_with(
         bytes: &[u8],
         name: &str,
@@ -254,6 +300,11 @@ impl Ledger {
     }
 
     /// Reads a JSON ledger: an array of objects keyed by field id or label.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the text is not a JSON array of objects, or two keys name one
+    /// field (`org_life` and `组织生活`).
     pub fn from_json_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
         let rows: Vec<UniqueKeys> =
             serde_json::from_str(text).map_err(|e| LedgerError::Format {
@@ -264,6 +315,11 @@ impl Ledger {
     }
 
     /// Reads a YAML ledger: a list of mappings keyed by field id or label.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the text is not a YAML list of mappings, or two keys name one
+    /// field (`org_life` and `组织生活`).
     pub fn from_yaml_str(text: &str, name: &str, schema: &Schema) -> Result<Ledger, LedgerError> {
         let rows: Vec<IndexMap<String, serde_json::Value>> =
             serde_saphyr::from_str(text).map_err(|e| LedgerError::Format {
@@ -275,7 +331,7 @@ impl Ledger {
 
     /// Reads records given as objects keyed by field id or label (the JSON and YAML form); two
     /// keys for one field (`org_life` and `组织生活`) are an error naming both.
-    pub fn from_objects(
+    pub(crate) fn from_objects(
         rows: Vec<IndexMap<String, serde_json::Value>>,
         name: &str,
         schema: &Schema,

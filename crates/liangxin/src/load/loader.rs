@@ -8,14 +8,26 @@ use std::path::{Path, PathBuf};
 /// Reads the files of policy packs and schemas.
 pub trait Loader {
     /// The whole text of a file.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read (missing, not UTF-8 text: [`io::ErrorKind::InvalidData`]).
     fn read(&self, path: &Path) -> io::Result<String>;
     /// The files directly in `dir` whose name ends with `.{ext}`, sorted by name. A missing
     /// directory has no files.
+    ///
+    /// # Errors
+    ///
+    /// When the directory exists but cannot be listed.
     fn list(&self, dir: &Path, ext: &str) -> io::Result<Vec<PathBuf>>;
     /// Whether `path` is a file.
     fn is_file(&self, path: &Path) -> bool;
     /// Where `path` really is, with `.` and `..` resolved (and, on a disk, symbolic links
     /// followed), so a pack's reach can be checked (see `load::library_root`).
+    ///
+    /// # Errors
+    ///
+    /// When the path cannot be resolved (on a disk: it does not exist).
     fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
         Ok(normalize(path))
     }
@@ -70,6 +82,7 @@ pub struct MemoryLoader {
 }
 
 impl MemoryLoader {
+    /// An empty loader; add files with [`MemoryLoader::with`].
     pub fn new() -> Self {
         Self::default()
     }

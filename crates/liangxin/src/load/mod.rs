@@ -31,7 +31,9 @@ pub enum LoadError {
     /// The pack's file could not be read at all (a usage or I/O problem).
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The path that could not be read, as given or as resolved.
         path: String,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
@@ -43,7 +45,9 @@ pub enum LoadError {
 /// One file of a pack, kept so diagnostics can quote its lines.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The file's path, as diagnostics print it.
     pub path: String,
+    /// The file's whole text.
     pub text: String,
     /// Where each line starts, found once when a diagnostic first needs a line: a pack with
     /// 20,000 warnings must not scan its file 20,000 times.
@@ -51,7 +55,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(path: String, text: String) -> SourceFile {
+    pub(crate) fn new(path: String, text: String) -> SourceFile {
         SourceFile {
             path,
             text,
@@ -75,17 +79,17 @@ impl SourceFile {
 
 /// An item of a pack with the index of the file (in [`Pack::files`]) it was written in.
 #[derive(Debug, Clone)]
-pub struct At<T> {
+pub(crate) struct At<T> {
     pub file: usize,
     pub item: T,
 }
 
 /// A keyed item (param, category, grade) with its key's location.
-pub type Keyed<T> = At<(Spanned<String>, T)>;
+pub(crate) type Keyed<T> = At<(Spanned<String>, T)>;
 
 /// A script file of a pack.
 #[derive(Debug, Clone)]
-pub struct ScriptFile {
+pub(crate) struct ScriptFile {
     pub file: usize,
 }
 
@@ -102,19 +106,19 @@ pub struct Pack {
     /// The chain of packs this one extends, nearest first.
     pub extends: Vec<String>,
     /// The fields the pack reads (its own declared fields among them).
-    pub fields: Vec<At<Spanned<String>>>,
+    pub(crate) fields: Vec<At<Spanned<String>>>,
     /// Fields the pack (or a pack it extends) declares for columns the schema lacks; validate
     /// adds them to [`Pack::schema`].
-    pub own_fields: Vec<At<RawPackField>>,
-    pub params: IndexMap<String, Keyed<RawParam>>,
-    pub categories: IndexMap<String, Keyed<RawCategory>>,
-    pub rules: Vec<At<RawRule>>,
-    pub bands: Option<At<RawBands>>,
-    pub grades: IndexMap<String, Keyed<RawGrade>>,
-    pub ranking: Option<At<RawRanking>>,
-    pub budget: Option<At<RawBudget>>,
-    pub group_rules: Vec<At<RawGroupRule>>,
-    pub scripts: Vec<ScriptFile>,
+    pub(crate) own_fields: Vec<At<RawPackField>>,
+    pub(crate) params: IndexMap<String, Keyed<RawParam>>,
+    pub(crate) categories: IndexMap<String, Keyed<RawCategory>>,
+    pub(crate) rules: Vec<At<RawRule>>,
+    pub(crate) bands: Option<At<RawBands>>,
+    pub(crate) grades: IndexMap<String, Keyed<RawGrade>>,
+    pub(crate) ranking: Option<At<RawRanking>>,
+    pub(crate) budget: Option<At<RawBudget>>,
+    pub(crate) group_rules: Vec<At<RawGroupRule>>,
+    pub(crate) scripts: Vec<ScriptFile>,
     /// The record schema of the pack's subject.
     pub schema: Schema,
     /// The dimensions rules may be tagged with.
@@ -123,26 +127,27 @@ pub struct Pack {
 
 impl Pack {
     /// The location of a spanned value in file `file`.
-    pub fn loc<T>(&self, file: usize, spanned: &Spanned<T>) -> Location {
+    pub(crate) fn loc<T>(&self, file: usize, spanned: &Spanned<T>) -> Location {
         let path = self.files.get(file).map_or("", |f| f.path.as_str());
         location(path, &spanned.referenced)
     }
 
     /// A diagnostic with the source line of its location attached.
-    pub fn attach(&self, file: usize, diagnostic: Diagnostic) -> Diagnostic {
+    pub(crate) fn attach(&self, file: usize, diagnostic: Diagnostic) -> Diagnostic {
         match self.files.get(file) {
             Some(f) => diagnostic.with_line_of(f),
             None => diagnostic,
         }
     }
 
+    /// What one record of this pack is.
     pub fn subject(&self) -> Subject {
         self.schema.subject
     }
 }
 
 /// Converts a serde-saphyr location into ours.
-pub fn location(file: &str, loc: &serde_saphyr::Location) -> Location {
+pub(crate) fn location(file: &str, loc: &serde_saphyr::Location) -> Location {
     Location {
         file: file.to_owned(),
         line: loc.line() as u32,
@@ -226,6 +231,12 @@ pub fn policy_file(path: &Path) -> PathBuf {
 }
 
 /// Loads the pack at `path` (its directory or its policy.yaml).
+///
+/// # Errors
+///
+/// [`LoadError::Io`] when the pack's `policy.yaml` cannot be read; [`LoadError::Invalid`] with
+/// every problem found when it, a pack it extends or a script cannot be read or parsed (YAML
+/// errors, unknown keys, an `extends:` outside the library).
 pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
     // `./policy.yaml` and `policy.yaml` are one file, named the second way in messages.
     let file = normalize(&policy_file(path));
@@ -604,7 +615,10 @@ fn find_above(loader: &dyn Loader, pack_dir: &Path, relative: &Path) -> Option<P
 }
 
 /// The dimension list: `schema/dimensions.yaml` above the pack, else the built-in one.
-pub fn find_dimensions(loader: &dyn Loader, pack_dir: &Path) -> Result<Dimensions, Diagnostic> {
+pub(crate) fn find_dimensions(
+    loader: &dyn Loader,
+    pack_dir: &Path,
+) -> Result<Dimensions, Diagnostic> {
     let Some(path) = find_above(loader, pack_dir, Path::new("schema/dimensions.yaml")) else {
         return Ok(Dimensions::builtin());
     };
@@ -621,7 +635,7 @@ pub fn find_dimensions(loader: &dyn Loader, pack_dir: &Path) -> Result<Dimension
 
 /// The schema for `subject`: `schema/<subject>.yaml` in the pack's directory or one of the
 /// three above it (a repository's `schema/` beside `policies/`), else the built-in one.
-pub fn find_schema(
+pub(crate) fn find_schema(
     loader: &dyn Loader,
     pack_dir: &Path,
     subject: Subject,

@@ -14,7 +14,9 @@ use serde_saphyr::Spanned;
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NumOrName {
+    /// A number, e.g. `1000`.
     Num(f64),
+    /// A param's id, e.g. `base_score`, whose value is used.
     Name(String),
 }
 
@@ -22,8 +24,11 @@ pub enum NumOrName {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Literal {
+    /// `true` or `false`.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// Text, e.g. a date (`2024-01-01`) or a choice's id.
     Str(String),
 }
 
@@ -149,6 +154,7 @@ pub struct RawPackField {
     /// `enum`: each allowed value's id and its Chinese label.
     #[serde(default)]
     pub values: Option<IndexMap<String, String>>,
+    /// What the column holds, in words (shown by `liangxin template` and the pack's page).
     #[serde(default)]
     pub description: String,
     /// Used when a cell is left empty; without it the field is required.
@@ -178,19 +184,24 @@ pub struct RawPackField {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroupRule {
+    /// The group rule's id (snake_case, unique among the group rules).
     #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// `lead`: choose one record per group and pair others with it; `rate`: the share of
-    /// records that match, per group or over all.
+    /// records that match, per group or over all; `quota`: at most `at_most` of the selected
+    /// records per group keep their grade, the others get `demote_to`.
     #[schemars(with = "String")]
     pub kind: Spanned<String>,
+    /// The Chinese name reports show for the rule.
     #[serde(default)]
     pub label: String,
+    /// What the rule is for, in words.
     #[serde(default)]
     pub description: Option<String>,
     /// Where the rule comes from: the article's words.
     #[serde(default)]
     pub source: Option<String>,
+    /// The article does not give this rule; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
     /// The field whose value makes the groups (declared under `fields:`). A `rate` without it
@@ -234,6 +245,7 @@ pub struct RawGroupRule {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSelector {
+    /// Records whose grade is one of these grade ids.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub grades: Vec<Spanned<String>>,
@@ -255,6 +267,8 @@ pub struct RawSelector {
     pub prefer: Vec<Spanned<String>>,
 }
 
+/// A named value rules refer to: a number, a yes/no or a text (a date), fixed, dated or counted
+/// back from the assessment date.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
@@ -270,6 +284,7 @@ pub struct RawParam {
     #[serde(default)]
     #[schemars(with = "Option<RawBeforeAsOf>")]
     pub before_as_of: Option<Spanned<RawBeforeAsOf>>,
+    /// The param's Chinese name; expressions may use it in place of the id.
     #[serde(default)]
     pub label: String,
     /// Where the value comes from: the article's words, or a reason.
@@ -285,10 +300,13 @@ pub struct RawParam {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBeforeAsOf {
+    /// Whole years, counted on the calendar.
     #[serde(default)]
     pub years: u32,
+    /// Whole months, counted on the calendar after the years.
     #[serde(default)]
     pub months: u32,
+    /// Days, counted after the years and months.
     #[serde(default)]
     pub days: u32,
 }
@@ -300,26 +318,36 @@ pub struct RawDated {
     /// The date the value takes effect (YYYY-MM-DD).
     #[schemars(with = "String")]
     pub from: Spanned<String>,
+    /// The value in force from `from` until the next entry's date.
     pub value: Literal,
     /// Where this value comes from.
     #[serde(default)]
     pub source: Option<String>,
 }
 
+/// One rule. `kind` says which of the other keys it takes (`base`: `value`; `points`, `bonus`,
+/// `deduction`: `expr`, `min`, `max`, `category`; `veto`: `when`, `grade`; `checklist`:
+/// `criteria`, `at_least`; `procedure`: `steps`; `money`: `when`, `amount`; `table`: `rows`); any
+/// other key is an error.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
+    /// The rule's id (snake_case, unique in the pack); outcomes and other rules name it by this.
     #[schemars(with = "String")]
     pub id: Spanned<String>,
+    /// `base`, `points`, `bonus`, `deduction`, `veto`, `checklist`, `procedure`, `money` or `table`.
     #[schemars(with = "String")]
     pub kind: Spanned<String>,
+    /// The Chinese name reports show for the rule.
     #[serde(default)]
     pub label: String,
+    /// What the rule is for, in words.
     #[serde(default)]
     pub description: Option<String>,
     /// Where it comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+    /// The article does not give this rule; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
     /// The aspect of party building the rule assesses (an id from `schema/dimensions.yaml`).
@@ -338,12 +366,16 @@ pub struct RawRule {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
+    /// `points`, `bonus`, `deduction`: the least the rule may add (its points are raised to it).
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub min: Option<Spanned<NumOrName>>,
+    /// `points`, `bonus`, `deduction`: the most the rule may add (its points are cut to it).
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub max: Option<Spanned<NumOrName>>,
+    /// `points`, `bonus`, `deduction`: the category (under `categories:`) whose total this rule's
+    /// points go into; the category's own `min` and `max` then cap that total.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub category: Option<Spanned<String>>,
@@ -403,10 +435,13 @@ pub struct RawWait {
     /// The earlier step's field.
     #[schemars(with = "String")]
     pub after: Spanned<String>,
+    /// Whole years, counted on the calendar.
     #[serde(default)]
     pub years: u32,
+    /// Whole months, counted on the calendar after the years.
     #[serde(default)]
     pub months: u32,
+    /// Days, counted after the years and months.
     #[serde(default)]
     pub days: u32,
     /// Where the interval comes from (the party's rules, the article).
@@ -417,15 +452,25 @@ pub struct RawWait {
     pub assumed: bool,
 }
 
+/// One criterion of a `checklist` rule: a condition that holds or not.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCriterion {
+    /// The criterion's id (snake_case, unique in its checklist); outcomes name a failed criterion
+    /// `checklist.criterion`.
     #[schemars(with = "String")]
     pub id: Spanned<String>,
+    /// The Chinese name reports show for the criterion.
     #[serde(default)]
     pub label: String,
+    /// The condition: an expression that is true or false.
     #[schemars(with = "String")]
     pub expr: Spanned<String>,
+    /// `false` switches the criterion off: it is not asked or counted, and `at_least` (by
+    /// default all) counts the criteria switched on. A district that drops an item for a year
+    /// turns it off here instead of deleting it, so it can be turned on again.
+    #[serde(default = "switched_on")]
+    pub enabled: bool,
     /// Defaults to its checklist's dimension.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -433,44 +478,58 @@ pub struct RawCriterion {
     /// Where it comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+    /// The article does not give this criterion; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
 }
 
+/// A category of points rules whose total is capped after every rule has run.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCategory {
+    /// The category's Chinese name, e.g. 日常工作积分.
     #[serde(default)]
     pub label: String,
+    /// The least the category's total may be (a number or a param's id).
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub min: Option<Spanned<NumOrName>>,
+    /// The most the category's total may be (a number or a param's id).
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub max: Option<Spanned<NumOrName>>,
     /// Where it comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+    /// The article does not give this category; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
 }
 
+/// How a measure maps to a grade: ranges that together cover every number exactly once.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBands {
+    /// What the bands measure: `score`, `checklists` (how many checklist rules passed), or the id
+    /// of a checklist (its count of criteria met), a points rule (its points) or a procedure (its
+    /// count of problems).
     #[schemars(with = "String")]
     pub on: Spanned<String>,
     /// Where it comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+    /// The article does not give these bands; the pack's authors chose them.
     #[serde(default)]
     pub assumed: bool,
+    /// The ranges, each giving a grade.
     pub grades: Vec<RawBand>,
 }
 
+/// One range of the measure and the grade it gives; a bound left out is unbounded.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBand {
+    /// The grade's id (under `grades:`).
     #[schemars(with = "String")]
     pub grade: Spanned<String>,
     /// `>=`: the bound is included (以上).
@@ -491,19 +550,25 @@ pub struct RawBand {
     pub below: Option<Spanned<NumOrName>>,
 }
 
+/// A grade: how a record is rated and what follows from it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrade {
+    /// The grade's Chinese name, as the city writes it, e.g. 优先推荐.
     pub label: String,
     /// Where it comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+    /// The article does not give this grade; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
+    /// Whether a record with this grade counts towards the pass rate (达标率).
     #[serde(default)]
     pub pass: bool,
+    /// The treatment records with this grade get, in the city's words.
     #[serde(default)]
     pub actions: Vec<String>,
+    /// Yuan paid to each record with this grade (a number or a param's id), at most two decimals.
     #[serde(default)]
     #[schemars(with = "Option<NumOrName>")]
     pub money: Option<Spanned<NumOrName>>,
@@ -517,10 +582,13 @@ pub struct RawGrade {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDue {
+    /// Whole years, counted on the calendar.
     #[serde(default)]
     pub years: u32,
+    /// Whole months, counted on the calendar after the years.
     #[serde(default)]
     pub months: u32,
+    /// Days, counted after the years and months.
     #[serde(default)]
     pub days: u32,
     /// Where the deadline comes from (the article's words).
@@ -531,24 +599,37 @@ pub struct RawDue {
     pub assumed: bool,
 }
 
+/// The leaderboard (积分排行榜): competition ranks by score (1, 2, 2, 4).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRanking {
+    /// What records are ranked by: only `score`.
     #[schemars(with = "String")]
     pub by: Spanned<String>,
+    /// The article does not describe a leaderboard; the pack's authors chose it.
     #[serde(default)]
     pub assumed: bool,
+    /// Vetoed records get no rank.
     #[serde(default)]
     pub exclude_vetoed: bool,
 }
 
+/// The budget the run's money total is checked against; over budget is a warning, not an error.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBudget {
+    /// The amount in yuan (a number or a param's id), at most two decimals.
     #[schemars(with = "NumOrName")]
     pub amount: Spanned<NumOrName>,
+    /// The budget's Chinese name, e.g. 市级财政年度"两新"组织党建工作经费.
     #[serde(default)]
     pub label: String,
+    /// Where the amount comes from: the article's words, or a reason.
     #[serde(default)]
     pub source: Option<String>,
+}
+
+/// A criterion is switched on unless it says `enabled: false`.
+fn switched_on() -> bool {
+    true
 }

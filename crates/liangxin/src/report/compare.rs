@@ -5,22 +5,25 @@ use serde_json::json;
 
 use super::doc::{Bars, Block, Cell, Column, Document, Kind, Section, Table};
 use super::eval::errors_table;
-use crate::compare::{Comparison, Coverage};
+use crate::compare::{Comparison, Coverage, LeftOut};
 use crate::evaluate::{Evaluation, Grouping};
 use crate::number::percent;
+use crate::policy::Policy;
 
 /// What `compare` with records reports.
 pub struct CompareReport<'a> {
+    /// The evaluations aligned by record ([`crate::compare::compare`]).
     pub comparison: &'a Comparison,
     /// One per policy, in the comparison's order.
     pub evaluations: &'a [Evaluation],
     /// One per policy, with `--group-by`.
     pub groupings: Option<&'a [Grouping]>,
-    /// The packs left out because the ledger lacks columns they read: (pack id, the columns).
-    pub left_out: &'a [(String, Vec<String>)],
+    /// The packs left out because the ledger lacks columns they read.
+    pub left_out: &'a [LeftOut],
 }
 
 impl CompareReport<'_> {
+    /// The JSON `compare --format json` prints.
     pub fn json(&self) -> serde_json::Value {
         let c = self.comparison;
         let e = self.evaluations;
@@ -54,14 +57,7 @@ impl CompareReport<'_> {
             "agreement": c.agreement,
         });
         if !self.left_out.is_empty() {
-            value["left_out"] = json!(
-                self.left_out
-                    .iter()
-                    .map(
-                        |(policy, missing)| json!({ "policy": policy, "missing_columns": missing })
-                    )
-                    .collect::<Vec<_>>()
-            );
+            value["left_out"] = json!(self.left_out);
         }
         if let Some(groupings) = self.groupings {
             value["groups"] = json!(
@@ -75,6 +71,7 @@ impl CompareReport<'_> {
         value
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let c = self.comparison;
         let e = self.evaluations;
@@ -96,10 +93,11 @@ impl CompareReport<'_> {
                 Section::new("未比较 left out").with(Block::Lines(
                     self.left_out
                         .iter()
-                        .map(|(policy, missing)| {
+                        .map(|l| {
                             format!(
-                                "{policy}: 台账缺少其读取的列 the ledger lacks the columns it reads: {}",
-                                missing.join(", ")
+                                "{}: 台账缺少其读取的列 the ledger lacks the columns it reads: {}",
+                                l.policy,
+                                l.missing_columns.join(", ")
                             )
                         })
                         .collect(),
@@ -267,11 +265,15 @@ impl CompareReport<'_> {
         };
         row("标准 standard", &|ev| ev.policy.name.clone());
         row("记录 records", &|ev| ev.summary.records.to_string());
-        row("错误 errors", &|ev| ev.summary.errors.to_string());
         row("达标率 pass rate", &|ev| {
             ev.summary.pass_rate.map_or("-".into(), percent)
         });
         row("金额 money", &|ev| ev.summary.money_total.to_string());
+        // Beside the rate and the money, since neither counts these records: a pack that
+        // refuses more records can look stricter or cheaper than it is.
+        row("未能测评 not evaluated", &|ev| {
+            ev.summary.errors.to_string()
+        });
         if e.iter().any(|ev| !ev.summary.money_by_item.is_empty()) {
             row("金额明细 money by item", &|ev| {
                 ev.summary
@@ -476,6 +478,44 @@ fn position(c: &Comparison, key: &str) -> usize {
     c.keys.iter().position(|k| k == key).unwrap_or(0)
 }
 
+/// What `compare` without records reports: the standards side by side by dimension.
+pub struct CoverageReport<'a> {
+    /// The policies, in the order given.
+    pub policies: &'a [&'a Policy],
+    /// Their [`coverage`](crate::compare::coverage).
+    pub coverage: &'a Coverage,
+}
+
+impl CoverageReport<'_> {
+    /// The JSON: each policy's meta and the coverage.
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "policies": self.policies.iter().map(|p| &p.meta).collect::<Vec<_>>(),
+            "coverage": self.coverage,
+        })
+    }
+
+    /// The document: [`coverage_document`], with each standard named with its version and dates.
+    pub fn document(&self) -> Document {
+        let names: Vec<String> = self
+            .policies
+            .iter()
+            .map(|p| format!("{} ({})", p.meta.name, p.meta.region))
+            .collect();
+        let mut doc = coverage_document(self.coverage, &names);
+        doc.standard = self
+            .policies
+            .iter()
+            .map(|p| {
+                let m = &p.meta;
+                super::standard_line(&m.name, &m.id, &m.version, &m.effective, m.as_of.as_deref())
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        doc
+    }
+}
+
 /// The document of `compare` without records: the standards side by side.
 pub fn coverage_document(coverage: &Coverage, names: &[String]) -> Document {
     let mut columns = vec![Column::new("dimension", "维度 dimension", Kind::Text)];
@@ -516,13 +556,17 @@ pub fn coverage_document(coverage: &Coverage, names: &[String]) -> Document {
     for g in &coverage.gaps {
         let list = |ids: &[String]| {
             if ids.is_empty() {
-                "nothing".to_owned()
+                "无".to_owned()
             } else {
                 ids.iter().map(|i| label(i)).collect::<Vec<_>>().join("、")
             }
         };
-        gaps.push(format!("{} has, {} lacks: {}", g.a, g.b, list(&g.only_a)));
-        gaps.push(format!("{} has, {} lacks: {}", g.b, g.a, list(&g.only_b)));
+        // In Chinese, as staff read it: what it lists are the dimensions' Chinese labels.
+        let line = |has: &str, lacks: &str, only: &[String]| {
+            format!("{has} 有而 {lacks} 没有的维度：{}", list(only))
+        };
+        gaps.push(line(&g.a, &g.b, &g.only_a));
+        gaps.push(line(&g.b, &g.a, &g.only_b));
     }
     Document {
         title: format!("标准对比 standards: {}", coverage.keys.join(" vs ")),

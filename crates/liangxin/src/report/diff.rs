@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::doc::{Block, Cell, Column, Document, Kind, Section, Table};
 use crate::diff::{Delta, Diff};
-use crate::evaluate::PolicyInfo;
+use crate::evaluate::{Evaluation, PolicyInfo};
 use crate::ledger::RecordError;
 use crate::number::{grouped, percent};
 
@@ -23,9 +23,13 @@ fn changed_label(key: &str) -> &str {
     }
 }
 
+/// What `diff` reports: which records a change to a pack moves, and how the totals move.
 pub struct DiffReport<'a> {
+    /// The comparison of the two evaluations ([`crate::diff::diff`]).
     pub diff: &'a Diff,
+    /// The old version's pack.
     pub old: &'a PolicyInfo,
+    /// The new version's pack.
     pub new: &'a PolicyInfo,
     /// How the user named the two versions (paths or git revisions).
     pub names: (&'a str, &'a str),
@@ -33,7 +37,25 @@ pub struct DiffReport<'a> {
     pub errors: (&'a [RecordError], &'a [RecordError]),
 }
 
-impl DiffReport<'_> {
+impl<'a> DiffReport<'a> {
+    /// The report of `diff`, made of the evaluations `old` and `new` of one ledger, the two
+    /// versions named as `names` (see [`version_name`](crate::diff::version_name)).
+    pub fn new(
+        diff: &'a Diff,
+        old: &'a Evaluation,
+        new: &'a Evaluation,
+        names: (&'a str, &'a str),
+    ) -> DiffReport<'a> {
+        DiffReport {
+            diff,
+            old: &old.policy,
+            new: &new.policy,
+            names,
+            errors: (&old.errors, &new.errors),
+        }
+    }
+
+    /// The JSON `diff --format json` prints.
     pub fn json(&self) -> serde_json::Value {
         let d = self.diff;
         json!({
@@ -50,6 +72,7 @@ impl DiffReport<'_> {
         })
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let d = self.diff;
         let delta = |x: &Delta, show: fn(f64) -> String| match (x.before, x.after) {

@@ -8,6 +8,7 @@
 /// How a column's values are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Plain text: names, ids, words.
     Text,
     /// A score or count: `900`, `2.5`.
     Number,
@@ -21,7 +22,7 @@ pub enum Kind {
 
 impl Kind {
     /// Whether the column holds text (aligned left, sorted as text).
-    pub fn is_text(self) -> bool {
+    pub(crate) fn is_text(self) -> bool {
         matches!(self, Kind::Text | Kind::Grade)
     }
 }
@@ -29,7 +30,9 @@ impl Kind {
 /// How a grade stands in its standard, for formats that colour grades (the workbook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
+    /// The grade passes.
     Pass,
+    /// The grade does not pass.
     Fail,
     /// The grade a veto (一票否决) gives.
     Veto,
@@ -38,19 +41,23 @@ pub enum Standing {
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// Nothing: an empty cell.
     Empty,
+    /// Text, shown as it is.
     Text(String),
+    /// A number, shown by its column's [`Kind`].
     Number(f64),
     /// Yes or no: 是/否 for people, `true`/`false` in CSV for programs.
     Flag(bool),
 }
 
 impl Cell {
+    /// A text cell.
     pub fn text(s: impl Into<String>) -> Cell {
         Cell::Text(s.into())
     }
 
-    pub fn opt_number(n: Option<f64>) -> Cell {
+    pub(crate) fn opt_number(n: Option<f64>) -> Cell {
         n.map_or(Cell::Empty, Cell::Number)
     }
 
@@ -79,15 +86,18 @@ impl Cell {
 }
 
 /// Yes or no as staff read it.
-pub fn yes_no(b: bool) -> &'static str {
+pub(crate) fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
 }
 
 /// A column: a stable machine key (CSV header, HTML data attribute) and a label for people.
 #[derive(Debug, Clone)]
 pub struct Column {
+    /// A stable machine key: the CSV header for programs, the HTML column's data attribute.
     pub key: String,
+    /// The column's heading for people (usually `中文 english`).
     pub label: String,
+    /// How the column's values are shown.
     pub kind: Kind,
     /// Shown in CSV, HTML and workbooks only: detail that would crowd a terminal.
     pub detail: bool,
@@ -99,6 +109,7 @@ pub struct Column {
 }
 
 impl Column {
+    /// A column for every audience.
     pub fn new(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
         Column {
             key: key.into(),
@@ -128,7 +139,7 @@ impl Column {
     }
 
     /// A column for CSV and HTML only.
-    pub fn detail(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
+    pub(crate) fn detail(key: impl Into<String>, label: impl Into<String>, kind: Kind) -> Column {
         Column {
             detail: true,
             ..Column::new(key, label, kind)
@@ -136,13 +147,17 @@ impl Column {
     }
 }
 
+/// A table: columns, and rows of cells (one per column).
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// The columns, in order.
     pub columns: Vec<Column>,
+    /// The rows; each has one cell per column.
     pub rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
+    /// A table with these columns and no rows.
     pub fn new(columns: Vec<Column>) -> Table {
         Table {
             columns,
@@ -150,12 +165,13 @@ impl Table {
         }
     }
 
+    /// Adds a row (one cell per column).
     pub fn push(&mut self, row: Vec<Cell>) {
         self.rows.push(row);
     }
 
     /// The table without its detail columns, for narrow formats.
-    pub fn brief(&self) -> Table {
+    pub(crate) fn brief(&self) -> Table {
         let keep: Vec<bool> = self.columns.iter().map(|c| !c.detail).collect();
         let mut t = self.clone();
         t.retain_columns(&keep);
@@ -163,7 +179,7 @@ impl Table {
     }
 
     /// The table without the columns for programs (or, for programs, those for people).
-    pub fn for_audience(&mut self, people: bool) {
+    pub(crate) fn for_audience(&mut self, people: bool) {
         let keep: Vec<bool> = self
             .columns
             .iter()
@@ -175,7 +191,7 @@ impl Table {
     }
 
     /// Keeps the columns (and their cells) whose flag is true.
-    pub fn retain_columns(&mut self, keep: &[bool]) {
+    pub(crate) fn retain_columns(&mut self, keep: &[bool]) {
         let mut flags = keep.iter();
         self.columns.retain(|_| *flags.next().unwrap_or(&true));
         for row in &mut self.rows {
@@ -188,15 +204,20 @@ impl Table {
 /// A horizontal bar chart: one bar per label, the value's share of the total shown.
 #[derive(Debug, Clone)]
 pub struct Bars {
+    /// The chart's title.
     pub title: String,
+    /// Each bar's label and value, in order.
     pub bars: Vec<(String, f64)>,
 }
 
+/// One part of a section.
 #[derive(Debug, Clone)]
 pub enum Block {
     /// Label: value lines.
     Facts(Vec<(String, String)>),
+    /// A table.
     Table(Table),
+    /// A bar chart.
     Bars(Bars),
     /// Lines of text, e.g. warnings and notes.
     Lines(Vec<String>),
@@ -207,9 +228,12 @@ pub enum Block {
     Records(Table),
 }
 
+/// A titled part of a document.
 #[derive(Debug, Clone)]
 pub struct Section {
+    /// The section's heading (a sheet's name in a workbook).
     pub heading: String,
+    /// What the section shows, in order.
     pub blocks: Vec<Block>,
     /// The standard this section is about when a report has several (compare's sheet per
     /// policy): heads the section's sheet in a workbook instead of [`Document::standard`].
@@ -217,6 +241,7 @@ pub struct Section {
 }
 
 impl Section {
+    /// A section with this heading and nothing in it yet.
     pub fn new(heading: impl Into<String>) -> Section {
         Section {
             heading: heading.into(),
@@ -225,6 +250,7 @@ impl Section {
         }
     }
 
+    /// The section with `block` added at its end.
     pub fn with(mut self, block: Block) -> Section {
         self.blocks.push(block);
         self
@@ -234,6 +260,7 @@ impl Section {
 /// A whole report.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// The report's title.
     pub title: String,
     /// The standard (or standards) applied, named with their dates: the title row of every sheet
     /// of a workbook, where a sheet must say what it is without the others.
@@ -241,13 +268,14 @@ pub struct Document {
     /// How each grade label stands, for formats that colour grades; a label not listed is
     /// neither passing nor failing.
     pub grades: Vec<(String, Standing)>,
+    /// The sections, in order.
     pub sections: Vec<Section>,
 }
 
 impl Document {
     /// The document with only the columns for people (what people read) or only those for
     /// programs (plain CSV).
-    pub fn for_audience(mut self, people: bool) -> Document {
+    pub(crate) fn for_audience(mut self, people: bool) -> Document {
         for section in &mut self.sections {
             for block in &mut section.blocks {
                 if let Block::Table(t) | Block::Records(t) = block {

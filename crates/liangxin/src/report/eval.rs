@@ -9,7 +9,9 @@ use crate::number::percent;
 
 /// What `eval` reports: the evaluation, and optionally its groups and its top N.
 pub struct EvalReport<'a> {
+    /// The evaluation to report.
     pub evaluation: &'a Evaluation,
+    /// The evaluation split by a field (`--group-by`), for a table of groups.
     pub grouping: Option<&'a Grouping>,
     /// Show the leaderboard down to this rank (ties at the last rank included).
     pub top: Option<usize>,
@@ -70,6 +72,10 @@ impl EvalReport<'_> {
     /// Writes the JSON to `out`: the same bytes as `to_json(&self.json())`, serialized straight
     /// from the evaluation when nothing is added to it, so a large ledger's JSON is never held
     /// whole as a tree of values.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `out` fails with.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let plain = self.grouping.is_none()
             && self.top.is_none()
@@ -87,6 +93,7 @@ impl EvalReport<'_> {
         leaders(self.evaluation.outcomes.iter().map(|o| (o, o.rank)), n)
     }
 
+    /// The report as a document, for every format but JSON (see [`super::render`]).
     pub fn document(&self) -> Document {
         let e = self.evaluation;
         let p = &e.policy;

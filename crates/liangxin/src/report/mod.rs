@@ -18,7 +18,7 @@ mod xlsx;
 
 use serde::Serialize;
 
-pub use compare::{CompareReport, coverage_document};
+pub use compare::{CompareReport, CoverageReport, coverage_document};
 pub use diff::DiffReport;
 pub use eval::EvalReport;
 pub use lang::Lang;
@@ -58,6 +58,10 @@ pub struct Options {
 
 /// Renders a report: the document in any format but JSON (which `json` gives instead). Text for
 /// every format but xlsx, whose workbook fails only when a sheet would outgrow Excel's limits.
+///
+/// # Errors
+///
+/// Only for xlsx: when a sheet would outgrow Excel's limits or the workbook cannot be written.
 pub fn render(
     doc: impl FnOnce() -> doc::Document,
     json: impl FnOnce() -> serde_json::Value,
@@ -82,6 +86,10 @@ pub fn render(
 
 /// Writes an evaluation's outcomes as CSV straight to `out`, row by row: the same bytes as
 /// [`render_evaluation`] in CSV, without building the report first.
+///
+/// # Errors
+///
+/// Whatever `out` fails with.
 pub fn write_evaluation_csv(
     evaluation: &crate::Evaluation,
     options: Options,
@@ -91,6 +99,10 @@ pub fn write_evaluation_csv(
 }
 
 /// Renders an evaluation alone (no grouping, no leaderboard).
+///
+/// # Errors
+///
+/// As [`render`].
 pub fn render_evaluation(
     evaluation: &crate::Evaluation,
     format: Format,

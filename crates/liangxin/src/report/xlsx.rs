@@ -17,10 +17,17 @@ use crate::number;
 /// Why a workbook could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A sheet would have more rows than Excel allows.
     #[error(
         "the sheet `{sheet}` would need {rows} rows; an Excel sheet holds at most 1,048,576 (use --format csv)"
     )]
-    TooManyRows { sheet: String, rows: usize },
+    TooManyRows {
+        /// The sheet's name.
+        sheet: String,
+        /// The rows it would need.
+        rows: usize,
+    },
+    /// The workbook writer failed.
     #[error("cannot write the workbook: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }

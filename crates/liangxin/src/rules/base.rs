@@ -6,6 +6,7 @@ use crate::validate::{RuleInput, Validator};
 /// Sets the starting score.
 #[derive(Debug, Clone)]
 pub struct Base {
+    /// The starting score (params resolved).
     pub value: f64,
 }
 

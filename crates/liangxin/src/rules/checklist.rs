@@ -10,7 +10,9 @@ use crate::value::Value;
 /// Passed when at least `at_least` of the criteria hold.
 #[derive(Debug, Clone)]
 pub struct Checklist {
+    /// The criteria, in the order written.
     pub criteria: Vec<Criterion>,
+    /// How many criteria must hold, from 1 to their number (all of them unless the pack says).
     pub at_least: usize,
 }
 
@@ -74,6 +76,10 @@ impl Checklist {
                     ),
                 );
             }
+            // A criterion switched off is left out whole: not asked, not counted.
+            if !c.enabled {
+                continue;
+            }
             criteria.push(Criterion {
                 id: c.id.value.clone(),
                 label: c.label.clone(),
@@ -89,7 +95,14 @@ impl Checklist {
                 file,
                 &raw.kind,
                 "checklist",
-                format!("checklist `{}` has no criteria", raw.id.value),
+                if raw_criteria.is_empty() {
+                    format!("checklist `{}` has no criteria", raw.id.value)
+                } else {
+                    format!(
+                        "every criterion of checklist `{}` is switched off (`enabled: false`)",
+                        raw.id.value
+                    )
+                },
             );
             return None;
         }
@@ -99,7 +112,7 @@ impl Checklist {
                 let n = v.number(file, k, r.params)?;
                 if n.fract() != 0.0 || n < 1.0 || n > criteria.len() as f64 {
                     let message = format!(
-                        "`at_least` must be a whole number from 1 to {} (the number of criteria), not {n}",
+                        "`at_least` must be a whole number from 1 to {} (the number of criteria switched on), not {n}",
                         criteria.len()
                     );
                     v.error(file, k, "checklist", message);

@@ -11,7 +11,9 @@ use crate::value::Value;
 /// Pays `amount` when `when` holds (always, without `when`).
 #[derive(Debug, Clone)]
 pub struct Pay {
+    /// The condition; `None`: the rule always pays.
     pub when: Option<Expr>,
+    /// Paid to each record for which `when` holds.
     pub amount: Money,
 }
 

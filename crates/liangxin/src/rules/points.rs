@@ -11,10 +11,18 @@ use crate::value::Value;
 /// Adds (or, for deductions, subtracts) the value of `expr`, capped per rule.
 #[derive(Debug, Clone)]
 pub struct Points {
+    /// Whether the number is added as it is, must not be negative, or is subtracted.
     pub direction: Direction,
+    /// The number a record earns.
     pub expr: Expr,
+    /// The least the expression's number may be (a smaller one is raised to it), before a
+    /// deduction subtracts it.
     pub min: Option<f64>,
+    /// The most the expression's number may be (a larger one is cut to it), before a deduction
+    /// subtracts it.
     pub max: Option<f64>,
+    /// The category (its id) whose total the points go into, capped after all rules; `None`: the
+    /// points go straight into the score.
     pub category: Option<String>,
 }
 
@@ -74,7 +82,7 @@ impl Points {
     }
 
     /// The kind's name as written: `points`, `bonus` or `deduction`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self.direction {
             Direction::Points => "points",
             Direction::Bonus => "bonus",

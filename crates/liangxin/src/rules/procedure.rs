@@ -12,6 +12,7 @@ use crate::value::Value;
 /// Dated steps that must be present, in order, and far enough apart.
 #[derive(Debug, Clone)]
 pub struct Procedure {
+    /// The steps, in the order they must happen.
     pub steps: Vec<Step>,
 }
 
@@ -202,7 +203,7 @@ impl Procedure {
 
 /// What is wrong with one step of a dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// Required, or skipped: a later step is present.
     Missing { step: usize },
     /// Dated before an earlier step.
@@ -214,7 +215,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    pub fn step(&self) -> usize {
+    pub(crate) fn step(&self) -> usize {
         match self {
             Problem::Missing { step }
             | Problem::OutOfOrder { step, .. }
@@ -224,7 +225,7 @@ impl Problem {
     }
 
     /// The problem in words, naming the steps by their Chinese labels.
-    pub fn describe(&self, steps: &[Step], dates: &[Option<Date>]) -> String {
+    pub(crate) fn describe(&self, steps: &[Step], dates: &[Option<Date>]) -> String {
         let name = |i: usize| format!("{} ({})", steps[i].label, steps[i].field);
         let date = |i: usize| dates[i].map(|d| d.to_string()).unwrap_or_default();
         match *self {
@@ -276,7 +277,7 @@ impl Problem {
 /// Checks a dossier's step dates (`None`: not taken) against the procedure. Problems come in
 /// step order; a step has at most one (missing, else out of order, else too early, else too
 /// late).
-pub fn check(steps: &[Step], dates: &[Option<Date>]) -> Vec<Problem> {
+pub(crate) fn check(steps: &[Step], dates: &[Option<Date>]) -> Vec<Problem> {
     let mut problems = Vec::new();
     // The latest step taken so far, which every later step must not precede.
     let mut latest: Option<usize> = None;

@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Everything about the kind is here: the parsed form ([`Table`]), reading a cell
-//! ([`Condition::parse`]), matching a row ([`Table::first_hit`]) and saying why
-//! ([`Table::explain`]). `validate` resolves the inputs, `evaluate` gathers their values after
+//! (`Condition::parse`), matching a row (`Table::first_hit`) and saying why
+//! (`Table::explain`). `validate` resolves the inputs, `evaluate` gathers their values after
 //! every other rule (so `score` is the final score, categories included).
 
 use indexmap::IndexMap;
@@ -24,14 +24,16 @@ use crate::compile::{CompiledExpr, Compiler};
 use crate::diagnostic::{Location, suggest};
 use crate::load::At;
 use crate::load::raw::Literal;
-use crate::native::Compare;
+pub use crate::native::Compare;
 use crate::policy::{Grade, Param, ParamValue, Rule, RuleKind, scores};
 use crate::validate::{RuleInput, Validator};
 
 /// A decision table, validated: its inputs in the order they first appear, and its rows.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The columns the rows read, in the order they first appear.
     pub inputs: Vec<Input>,
+    /// The rows, in order: the first whose conditions all hold gives the grade.
     pub rows: Vec<Row>,
 }
 
@@ -42,7 +44,9 @@ pub struct Input {
     pub key: String,
     /// How people read it: the field's or rule's label.
     pub label: String,
+    /// Where the input's value comes from.
     pub source: Source,
+    /// How its cells are read.
     pub kind: InputKind,
     /// A choice field's values with their labels, so explanations say 社会组织, not `social`.
     pub choices: IndexMap<String, String>,
@@ -90,7 +94,9 @@ pub enum Source {
 /// The type an input's cells are read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
+    /// A number, compared (`>= 90`, `90分以上`).
     Number,
+    /// Yes or no (`是`/`否`).
     YesNo,
     /// Text or a choice: equality with a value (a choice's id; its label is read as the id).
     Text,
@@ -101,7 +107,9 @@ pub enum InputKind {
 pub struct Row {
     /// (index into [`Table::inputs`], the condition), in input order.
     pub conditions: Vec<(usize, Condition)>,
+    /// The id of the grade the row gives.
     pub grade: String,
+    /// Where the row's `grade:` is written, for diagnostics.
     pub loc: Location,
 }
 
@@ -110,10 +118,13 @@ pub struct Row {
 pub enum Condition {
     /// Every comparison holds (`>= 60, < 75`).
     Number(Vec<(Compare, f64)>),
+    /// The yes/no the input must be.
     YesNo(bool),
     /// The value is this one (`!=`: is not).
     Text {
+        /// A value id (a choice's label is read as its id).
         value: String,
+        /// `!=`: the input must not be `value`.
         negated: bool,
     },
 }
@@ -121,14 +132,17 @@ pub enum Condition {
 /// A cell as written in YAML.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// `true` or `false`.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// Text: a comparison (`>= 90`), `是`/`否`, a choice, or `-` for any.
     Text(String),
 }
 
 /// An input's value for one record.
 #[derive(Debug, Clone, PartialEq)]
-pub enum InputValue {
+pub(crate) enum InputValue {
     Number(f64),
     YesNo(bool),
     Text(String),
@@ -154,7 +168,7 @@ const ANY: [&str; 3] = ["-", "*", "任意"];
 impl Condition {
     /// Reads a cell for an input of `kind`. `Ok(None)` is "any". `number` resolves a param
     /// named in place of a number. Errors are lowercase and say what the cell may be.
-    pub fn parse(
+    pub(crate) fn parse(
         cell: &Cell,
         kind: InputKind,
         number: &dyn Fn(&str) -> Option<f64>,
@@ -231,7 +245,7 @@ impl Condition {
     }
 
     /// The condition in words, e.g. `>= 90, < 100`, `是`, `单独组建`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Condition::Number(cmps) => cmps
                 .iter()
@@ -666,7 +680,7 @@ impl Table {
     /// The first row whose conditions all hold for the inputs' values (in [`Table::inputs`]
     /// order), or an error naming the input that cannot be compared. No row matching is
     /// `Ok(None)`.
-    pub fn first_hit(&self, values: &[InputValue]) -> Result<Option<usize>, String> {
+    pub(crate) fn first_hit(&self, values: &[InputValue]) -> Result<Option<usize>, String> {
         for (r, row) in self.rows.iter().enumerate() {
             let mut all = true;
             for (i, condition) in &row.conditions {
@@ -691,7 +705,7 @@ impl Table {
     }
 
     /// Why row `r` matched: `row 2: score 85 >= 75; 领导班子强 = 是`.
-    pub fn explain(&self, r: usize, values: &[InputValue]) -> String {
+    pub(crate) fn explain(&self, r: usize, values: &[InputValue]) -> String {
         let row = &self.rows[r];
         let parts: Vec<String> = row
             .conditions
@@ -718,7 +732,7 @@ impl Table {
     }
 
     /// The inputs' values in words, for a record no row matched.
-    pub fn describe_values(&self, values: &[InputValue]) -> String {
+    pub(crate) fn describe_values(&self, values: &[InputValue]) -> String {
         self.inputs
             .iter()
             .zip(values)
@@ -728,7 +742,7 @@ impl Table {
     }
 
     /// Whether the last row has no conditions, so every record gets a grade.
-    pub fn has_default_row(&self) -> bool {
+    pub(crate) fn has_default_row(&self) -> bool {
         self.rows.last().is_some_and(|r| r.conditions.is_empty())
     }
 }

@@ -10,7 +10,9 @@ use crate::value::Value;
 /// When `when` holds, the record gets `grade` whatever its score.
 #[derive(Debug, Clone)]
 pub struct Veto {
+    /// The condition (一票否决 when it holds).
     pub when: Expr,
+    /// The id of the grade a vetoed record gets.
     pub grade: String,
 }
 

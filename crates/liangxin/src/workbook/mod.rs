@@ -46,6 +46,7 @@ pub enum Hidden {
 /// The choices about a workbook that a CSV file does not need.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WorkbookOptions {
+    /// What to do with hidden sheets, rows and columns and struck-through rows.
     pub hidden: Hidden,
 }
 
@@ -53,16 +54,25 @@ pub struct WorkbookOptions {
 const NAMED: usize = 20;
 
 /// Whether a file extension (lowercase) is a workbook's.
-pub fn is_workbook(ext: &str) -> bool {
+pub(crate) fn is_workbook(ext: &str) -> bool {
     matches!(ext, "xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
 }
 
 /// Reads the ledger in one sheet of the workbook at `path`, hidden things skipped.
+///
+/// # Errors
+///
+/// [`LedgerError::Io`] when the file cannot be opened, [`LedgerError::Format`] when it is not a
+/// workbook or holds no ledger sheet (or several, without `options.sheet`).
 pub fn read(path: &Path, schema: &Schema, options: &ReadOptions) -> Result<Ledger, LedgerError> {
     read_with(path, schema, options, &WorkbookOptions::default())
 }
 
 /// [`read`] with the workbook's own choices.
+///
+/// # Errors
+///
+/// As [`read`].
 pub fn read_with(
     path: &Path,
     schema: &Schema,
