@@ -9,7 +9,8 @@
 //! cargo run --release -p liangxin-server --example load -- --scenario single --requests 2000 --seconds 5
 //! ```
 //!
-//! Scenarios (32 clients by default, each on one keep-alive connection):
+//! Scenarios (32 clients by default, each on one keep-alive connection, keeping the session
+//! cookie the server sets as a browser does):
 //!
 //! - `single`: `POST /api/packs/longwen-points/evaluate` with a one-record JSON array (the Longwen
 //!   fixture's LW2022002); an answer is right when it is 200 and its body is byte for byte the
@@ -262,18 +263,24 @@ struct Job {
 }
 
 impl Job {
-    /// The request's bytes, the same for every request of the run.
-    fn request(&self, addr: SocketAddr) -> Vec<u8> {
-        let mut request = format!(
-            "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
-            self.path,
-            self.content_type,
-            self.body.len()
-        )
-        .into_bytes();
-        request.extend_from_slice(&self.body);
-        request
+    /// The request, the same for every request of the run but for a client's cookie.
+    fn request(&self, addr: SocketAddr) -> Outgoing {
+        Outgoing {
+            head: format!(
+                "POST {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+                self.path,
+                self.content_type,
+                self.body.len()
+            ),
+            body: self.body.clone(),
+        }
     }
+}
+
+/// A request: its head (without the blank line that ends it) and its body.
+struct Outgoing {
+    head: String,
+    body: Vec<u8>,
 }
 
 /// What a right answer is.
@@ -642,7 +649,7 @@ impl Outcome {
 /// `clients` connections sending `request` until `most` requests are sent or `seconds` pass.
 async fn drive(
     addr: SocketAddr,
-    request: Arc<Vec<u8>>,
+    request: Arc<Outgoing>,
     check: Arc<Check>,
     clients: usize,
     most: u64,
@@ -657,6 +664,9 @@ async fn drive(
         tasks.spawn(async move {
             let mut outcome = Outcome::default();
             let mut conn: Option<Connection> = None;
+            // Kept as a browser keeps it: the upload page gives each client one session,
+            // which holds its current ledger, rather than one session per request.
+            let mut cookie: Option<String> = None;
             while Instant::now() < deadline && sent.fetch_add(1, Ordering::Relaxed) < most {
                 let began = Instant::now();
                 let answer = tokio::time::timeout(REQUEST_LIMIT, async {
@@ -664,7 +674,7 @@ async fn drive(
                         conn = Some(Connection::open(addr).await?);
                     }
                     match conn.as_mut() {
-                        Some(c) => c.exchange(&request).await,
+                        Some(c) => c.exchange(&request, &mut cookie).await,
                         None => Err("no connection".to_owned()),
                     }
                 })
@@ -731,10 +741,22 @@ impl Connection {
         })
     }
 
-    /// Sends `request`; the answer's status and body.
-    async fn exchange(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    /// Sends `request` with the cookie, if any; the answer's status and body. A cookie the
+    /// answer sets is kept for the next request.
+    async fn exchange(
+        &mut self,
+        request: &Outgoing,
+        cookie: &mut Option<String>,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let mut out = Vec::with_capacity(request.head.len() + request.body.len() + 128);
+        out.extend_from_slice(request.head.as_bytes());
+        if let Some(cookie) = cookie.as_deref() {
+            out.extend_from_slice(format!("Cookie: {cookie}\r\n").as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&request.body);
         self.stream
-            .write_all(request)
+            .write_all(&out)
             .await
             .map_err(|e| format!("cannot send: {e}"))?;
         self.buffer.clear();
@@ -764,6 +786,10 @@ impl Connection {
                 length = value.parse::<usize>().ok();
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
                 chunked = value.eq_ignore_ascii_case("chunked");
+            } else if name.eq_ignore_ascii_case("set-cookie")
+                && let Some(pair) = value.split(';').next()
+            {
+                *cookie = Some(pair.trim().to_owned());
             }
         }
         let body = if chunked {
