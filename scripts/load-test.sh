@@ -18,3 +18,8 @@ cargo build --quiet "${profile[@]}" --bin liangxin
 load() { cargo run --quiet "${profile[@]}" -p liangxin-server --example load -- --baseline-seconds 1 "$@"; }
 load --scenario single --clients 32 --requests 3000 --seconds 10
 load --scenario upload --clients 4 --rows 10000 --upload-requests 8 --upload-seconds 20
+# The server read the bundled packs and must have left them as they were.
+if [ -e policies/.git ] || [ -n "$(git status --porcelain -- policies 2>/dev/null)" ]; then
+  echo "load-test: the bundled packs were changed by the run" >&2
+  exit 1
+fi

@@ -27,8 +27,9 @@
 //! processes share the cores as a browser and a server on one machine would. The client is a
 //! small HTTP/1.1 client over tokio's `TcpStream` on one thread (no new dependency).
 //!
-//! Safety of the target: the server is started on `127.0.0.1:0` and the address it prints is
-//! checked to be a loopback address; `--target` (a server already running) takes only an IP
+//! Safety of the target: the server is started on `127.0.0.1:0`, read-only on the packs it is
+//! given (so the run leaves them as they were), and the address it prints is checked to be a
+//! loopback address; `--target` (a server already running) takes only an IP
 //! address and port and refuses anything but loopback. Every run is bounded in requests and in
 //! seconds (no request is sent after either runs out; one in flight then has at most its own time
 //! limit, 30 s, to finish), and the server is stopped (killed through the handle of the process
@@ -536,9 +537,12 @@ struct Server {
 impl Server {
     /// `liangxin serve --addr 127.0.0.1:0`, and the address it says it listens on.
     fn start(binary: &Path, library: &Path) -> Result<Server, String> {
+        // The library is named through `LIANGXIN_POLICIES`, not `--library`: `serve` makes a
+        // library named with `--library` an editable git repository (`git init` in it), and a
+        // load test must leave the packs it reads as they were. So the server runs read-only.
         let mut child = Command::new(binary)
-            .args(["serve", "--addr", "127.0.0.1:0", "--library"])
-            .arg(library)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("LIANGXIN_POLICIES", library)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -580,6 +584,11 @@ impl Server {
         if !addr.ip().is_loopback() {
             return Err(format!(
                 "the server listens on {addr}, not a loopback address"
+            ));
+        }
+        if !line.contains("read-only") {
+            return Err(format!(
+                "the server is not read-only, so it may write the library: `{line}`"
             ));
         }
         server.addr = addr;
