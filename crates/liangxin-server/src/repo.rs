@@ -60,6 +60,19 @@ impl Repo {
             repo.exclude_state()?;
             return Ok(repo);
         }
+        // A folder inside another repository (the bundled `policies/` of a source checkout,
+        // say) is not made a repository of its own: that would hide its files from the outer
+        // one. The library is then a folder of its own, or the outer repository's top.
+        if let Ok(top) = repo.git(&["rev-parse", "--show-toplevel"]) {
+            return Err(RepoError::Git(
+                "init".into(),
+                format!(
+                    "{} is inside the git repository {}: give a library folder outside it (a new folder gets a copy of the bundled packs) / 标准库目录位于另一个 git 仓库之内，请另选目录",
+                    dir.display(),
+                    top.trim()
+                ),
+            ));
+        }
         // Empty but for the workbench's own state (accounts made before the first start).
         let empty = std::fs::read_dir(dir)
             .map_err(io)?

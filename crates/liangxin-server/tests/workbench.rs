@@ -1025,3 +1025,22 @@ async fn a_schema_folder_above_the_library_is_not_read() {
         .await;
     assert!(check.body.contains("\"ok\":false"), "{}", check.body);
 }
+
+#[test]
+fn a_library_inside_another_repository_is_refused_not_made_a_nested_one() {
+    let outer = tempfile::tempdir().unwrap();
+    git(outer.path(), &["init", "--quiet"]);
+    let inside = outer.path().join("packs");
+    std::fs::create_dir_all(&inside).unwrap();
+    let error = AppState::new(&Config {
+        library: inside.clone(),
+        read_only: false,
+        ..Config::default()
+    })
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("is inside the git repository"),
+        "{error}"
+    );
+    assert!(!inside.join(".git").exists());
+}
