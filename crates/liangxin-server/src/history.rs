@@ -41,7 +41,7 @@ pub async fn page(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, PageFailure> {
-    let dir = library::find(&state, &id)?;
+    library::find(&state, &id)?;
     let repo = repo(&state)?;
     let ledger = current.ledger.clone();
     let pack = id.clone();
@@ -52,7 +52,6 @@ pub async fn page(
             (Some(old), Some(new)) => Some(compare(&repo, &pack, old, new, ledger.as_deref())?),
             _ => None,
         };
-        drop(dir);
         Ok((versions, comparison))
     })
     .await??;

@@ -56,7 +56,19 @@ pub(super) fn apply(
                 }
             },
             Kind::Bool => {
-                let b = matches!(given, "true" | "是" | "on");
+                // Only a yes or a no: anything else is refused, never read as 否.
+                let b = match given {
+                    "true" | "是" => true,
+                    "false" | "否" => false,
+                    _ => {
+                        problems.push(Problem {
+                            field: Some(name.clone()),
+                            severity: "error",
+                            message: format!("「{given}」应为 是 或 否 / not yes or no"),
+                        });
+                        continue;
+                    }
+                };
                 if b.to_string() == field.value {
                     continue;
                 }

@@ -464,6 +464,24 @@ pub async fn save(
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_yes_or_no_field_takes_only_yes_or_no() {
+        let text = "rules:\n  - id: c\n    label: 检查\n    criteria:\n      - { id: a, label: 甲, expr: x }\n";
+        let form = |v: &str| vec![("rules[0].criteria[0].enabled".to_string(), v.to_string())];
+        let (edited, problems) = super::check::apply(text, &form("否")).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            edited.contains("{ id: a, label: 甲, expr: x, enabled: false }"),
+            "{edited}"
+        );
+        let (edited, problems) = super::check::apply(text, &form("yes")).unwrap();
+        assert_eq!(edited, text, "nothing written");
+        assert!(
+            problems[0].message.contains("应为 是 或 否"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn numbers_are_read_as_staff_mean_them_or_refused() {
         use super::check::read_number;
         for (given, read) in [
