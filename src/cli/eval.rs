@@ -6,7 +6,7 @@ use liangxin::evaluate::group_field;
 use liangxin::report::EvalReport;
 
 use super::choices::Format;
-use super::{Exit, date, output, packs, watch};
+use super::{Exit, date, entries, output, packs, watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,6 +38,8 @@ pub struct Args {
     pub out: output::OutputArgs,
     #[command(flatten)]
     pub reading: packs::LedgerArgs,
+    #[command(flatten)]
+    pub entries: entries::EntryArgs,
     #[command(flatten)]
     pub as_of: date::AsOf,
     #[command(flatten)]
@@ -116,7 +118,11 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
         );
         return (Exit::Usage, None);
     }
-    if args.summary && args.group_by.is_none() && compiled.policy.group_rules.is_empty() {
+    if args.summary
+        && args.group_by.is_none()
+        && compiled.policy.group_rules.is_empty()
+        && args.entries.entries.is_none()
+    {
         match streamed(args, compiled) {
             Some(Ok(evaluation)) => return report(args, &evaluation, None, None, ""),
             Some(Err(exit)) => return (exit, None),
@@ -125,10 +131,15 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
         }
     }
     super::progress::start(None, "reading the ledger");
-    let ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.reading) {
+    let mut ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.reading) {
         Ok(l) => l,
         Err(exit) => return (exit, None),
     };
+    let summed =
+        match entries::sum_into(&args.entries, &compiled.policy, &mut ledger, &args.reading) {
+            Ok(summed) => summed,
+            Err(exit) => return (exit, None),
+        };
     super::progress::phase(format!("evaluating {} records", ledger.records.len()));
     let field = match args
         .group_by
@@ -148,6 +159,8 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             "the pack's group rules need every record at once"
         } else if args.group_by.is_some() {
             "--group-by needs every record at once"
+        } else if summed.is_some() {
+            "entries are summed per record of the roster"
         } else {
             "only a CSV ledger (or stdin) is streamed"
         };
@@ -169,9 +182,13 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             .outcomes
             .iter()
             .filter_map(|o| {
-                records
-                    .get(o.record.as_str())
-                    .map(|r| compiled.explain(o, r))
+                records.get(o.record.as_str()).map(|r| {
+                    let mut trace = compiled.explain(o, r);
+                    if let Some(totals) = summed.as_ref().and_then(|s| s.totals(&o.record)) {
+                        trace.entries = totals.notes;
+                    }
+                    trace
+                })
             })
             .collect()
     });

@@ -13,6 +13,7 @@ pub mod choices;
 pub mod compare;
 mod date;
 pub mod diff;
+mod entries;
 pub mod eval;
 pub mod generate;
 mod git;

@@ -119,6 +119,7 @@ pub mod diff;
 pub mod dimension;
 pub mod editor;
 pub mod encoding;
+pub mod entries;
 pub mod evaluate;
 #[doc(hidden)]
 pub mod fuzz;

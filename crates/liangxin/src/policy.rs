@@ -539,6 +539,8 @@ pub struct Policy {
     pub budget: Option<Budget>,
     /// Rules over groups of records, run after every record is evaluated.
     pub group_rules: Vec<GroupRule>,
+    /// The item catalog (积分细则) entry ledgers are summed with, if the pack has one.
+    pub catalog: Option<crate::entries::Catalog>,
     /// The pack's script files (Rhai functions the expressions may call).
     pub scripts: Vec<Script>,
     /// The pack's files, for diagnostics from later stages.

@@ -337,6 +337,9 @@ pub struct Schema {
     pub fields: IndexMap<String, FieldDef>,
     /// Where the dictionary was read from, for messages.
     pub origin: String,
+    /// Many rows may share an id: an entry ledger (one row per entry, many per member). Off,
+    /// an id on two rows is an error and neither row is read.
+    pub repeated_ids: bool,
 }
 
 impl Schema {
@@ -448,6 +451,7 @@ impl Schema {
             id_field: raw.id_field,
             fields,
             origin: origin.to_owned(),
+            repeated_ids: false,
         })
     }
 

@@ -185,6 +185,13 @@ impl Validator<'_> {
         &mut self.diagnostics[last]
     }
 
+    /// An error about a file as a whole (a section with nothing in it to point at).
+    pub(crate) fn error_in_file(&mut self, file: usize, code: &'static str, message: String) {
+        let path = self.pack.files.get(file).map_or("", |f| f.path.as_str());
+        let d = Diagnostic::error(code, message, Location::file_only(path));
+        self.diagnostics.push(d);
+    }
+
     pub(crate) fn warning<T>(
         &mut self,
         file: usize,
@@ -246,6 +253,7 @@ impl Validator<'_> {
             }
         });
         let group_rules = self.group_rules(&params, &rules, bands.as_ref(), &grades);
+        let catalog = self.catalog(&fields);
         let budget = pack.budget.as_ref().map(|At { file, item }| Budget {
             amount: self
                 .money(*file, &item.amount, &params)
@@ -266,6 +274,7 @@ impl Validator<'_> {
             ranking,
             budget,
             group_rules,
+            catalog,
             scripts: pack
                 .scripts
                 .iter()

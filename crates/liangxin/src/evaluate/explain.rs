@@ -72,6 +72,10 @@ pub struct Trace {
     pub veto: Option<String>,
     /// Why the grade: the band that matched and its bounds, or the veto.
     pub grade: String,
+    /// How the record's fields were summed from an entry ledger, caps applied (see
+    /// [`crate::entries`]); empty when the record was read as it is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<String>,
 }
 
 impl CompiledPolicy {
@@ -191,6 +195,7 @@ impl CompiledPolicy {
             categories,
             veto,
             grade,
+            entries: Vec::new(),
         }
     }
 
@@ -289,6 +294,7 @@ impl Trace {
                 .map_or(String::new(), |s| format!("score {} → ", n(s))),
             outcome.grade_label.as_deref().unwrap_or("-")
         )];
+        lines.extend(self.entries.iter().map(|e| format!("├─ entries {e}")));
         // A table reads the final score: it is shown after the categories that complete it.
         let (tables, others): (Vec<&Step>, Vec<&Step>) =
             self.steps.iter().partition(|s| s.result.kind == "table");

@@ -59,6 +59,8 @@ pub(crate) enum Duplicates {
     /// A stream hands records on as it reads, so it cannot leave out a row already counted: it
     /// remembers a fingerprint of each id (8 bytes) and stops at the first id met twice.
     StopStream(std::collections::HashSet<u64, BuildFingerprint>),
+    /// Rows may share an id ([`Schema::repeated_ids`]: an entry ledger); nothing is remembered.
+    Allowed,
 }
 
 /// An id's fingerprint: FNV-1a over its bytes, finished with splitmix64's mixer so every bit
@@ -122,7 +124,11 @@ impl<'a> Builder<'a> {
             errors: Vec::new(),
             notes: Vec::new(),
             seen_ids: Default::default(),
-            duplicates: Duplicates::NeitherGraded,
+            duplicates: if schema.repeated_ids {
+                Duplicates::Allowed
+            } else {
+                Duplicates::NeitherGraded
+            },
             stream_stop: None,
             read: 0,
             errors_taken: 0,
@@ -327,26 +333,30 @@ impl<'a> Builder<'a> {
             record.cells[id_index] = Cell::Value(Value::Str(id.clone()));
         }
         record.id = id;
-        if let Duplicates::StopStream(seen) = &mut self.duplicates {
-            if !seen.insert(fingerprint(&record.id)) && self.stream_stop.is_none() {
-                let id_def = &self.schema.fields[&self.schema.id_field];
-                self.stream_stop = Some((
-                    row,
-                    format!(
-                        "{} `{}` is on an earlier row too; a streamed summary has already counted that row and cannot leave both out, so it stops: correct the ledger, or evaluate it without --summary to list every repeated id",
-                        id_def.label, record.id
-                    ),
-                ));
+        match &mut self.duplicates {
+            Duplicates::Allowed => {}
+            Duplicates::StopStream(seen) => {
+                if !seen.insert(fingerprint(&record.id)) && self.stream_stop.is_none() {
+                    let id_def = &self.schema.fields[&self.schema.id_field];
+                    self.stream_stop = Some((
+                        row,
+                        format!(
+                            "{} `{}` is on an earlier row too; a streamed summary has already counted that row and cannot leave both out, so it stops: correct the ledger, or evaluate it without --summary to list every repeated id",
+                            id_def.label, record.id
+                        ),
+                    ));
+                }
             }
-        } else {
-            if let Some((first, again)) = self.seen_ids.get_mut(&record.id) {
-                again.push(row);
-                let first = first.to_string();
-                let error = self.duplicate(row, &record.id, &first);
-                self.errors.push(error);
-                return;
+            Duplicates::NeitherGraded => {
+                if let Some((first, again)) = self.seen_ids.get_mut(&record.id) {
+                    again.push(row);
+                    let first = first.to_string();
+                    let error = self.duplicate(row, &record.id, &first);
+                    self.errors.push(error);
+                    return;
+                }
+                self.seen_ids.insert(record.id.clone(), (row, Vec::new()));
             }
-            self.seen_ids.insert(record.id.clone(), (row, Vec::new()));
         }
         for field in maybe_fractions {
             if let Some(column) = &mut self.percent[field] {

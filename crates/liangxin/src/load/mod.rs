@@ -14,8 +14,8 @@ use serde_saphyr::Spanned;
 
 pub use loader::{FsLoader, Loader, MemoryLoader, normalize};
 use raw::{
-    RawBands, RawBudget, RawCategory, RawFieldEntry, RawGrade, RawGroupRule, RawPackField,
-    RawParam, RawPolicy, RawRanking, RawRule,
+    RawBands, RawBudget, RawCatalog, RawCategory, RawFieldEntry, RawGrade, RawGroupRule,
+    RawPackField, RawParam, RawPolicy, RawRanking, RawRule,
 };
 
 use crate::diagnostic::{Diagnostic, Location};
@@ -118,6 +118,7 @@ pub struct Pack {
     pub(crate) ranking: Option<At<RawRanking>>,
     pub(crate) budget: Option<At<RawBudget>>,
     pub(crate) group_rules: Vec<At<RawGroupRule>>,
+    pub(crate) catalog: Option<At<RawCatalog>>,
     pub(crate) scripts: Vec<ScriptFile>,
     /// The record schema of the pack's subject.
     pub schema: Schema,
@@ -356,6 +357,7 @@ pub fn load_pack(loader: &dyn Loader, path: &Path) -> Result<Pack, LoadError> {
         bands: None,
         grades: IndexMap::new(),
         ranking: None,
+        catalog: None,
         budget: None,
         group_rules: Vec::new(),
         scripts: Vec::new(),
@@ -523,6 +525,14 @@ fn merge_layer(pack: &mut Pack, file: usize, raw: &mut RawPolicy) {
     if let Some(budget) = raw.budget.take() {
         pack.budget = Some(At { file, item: budget });
     }
+    // A catalog is replaced whole: items of two catalogs merged by id could fill a field
+    // twice, and a parent's caps would silently apply to the child's items.
+    if let Some(catalog) = raw.catalog.take() {
+        pack.catalog = Some(At {
+            file,
+            item: catalog,
+        });
+    }
     override_by_id(
         &mut pack.group_rules,
         file,
@@ -573,6 +583,7 @@ fn empty_policy() -> RawPolicy {
         bands: None,
         grades: IndexMap::new(),
         ranking: None,
+        catalog: None,
         budget: None,
         group_rules: Vec::new(),
     }

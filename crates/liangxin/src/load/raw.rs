@@ -100,6 +100,96 @@ pub struct RawPolicy {
     /// evaluated: choose a lead per group and pair records with it, or compute a rate.
     #[serde(default)]
     pub group_rules: Vec<RawGroupRule>,
+    /// The item catalog (积分细则): what one row of an entry ledger may record, so a year's
+    /// entries can be summed into the fields the rules read (`eval --entries`).
+    #[serde(default)]
+    pub catalog: Option<RawCatalog>,
+}
+
+/// The item catalog (积分细则): the items points are recorded under through the year, each
+/// filling one field the rules read; entries of a period are summed per record into those
+/// fields, items and fields capped.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatalog {
+    /// The catalog's Chinese name, e.g. 党员积分细则.
+    #[serde(default)]
+    pub label: String,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The article gives no items or values; the pack's authors chose them.
+    #[serde(default)]
+    pub assumed: bool,
+    /// Caps on a field's total over one period, by field id: all the items that fill 组织生活
+    /// together count at most `max` and at least `min`.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RawCatalogTotal>")]
+    pub totals: IndexMap<Spanned<String>, RawCatalogTotal>,
+    /// The items, each with an id and a Chinese label an entry may name it by.
+    pub items: Vec<RawCatalogItem>,
+}
+
+/// The bounds of one field's total over a period.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatalogTotal {
+    /// The least the field's total may be in one period.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub min: Option<Spanned<f64>>,
+    /// The most the field's total may be in one period.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub max: Option<Spanned<f64>>,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The article gives no such cap; the pack's authors chose it.
+    #[serde(default)]
+    pub assumed: bool,
+}
+
+/// One item of the catalog: fixed `points` per occurrence, a range (`min`, `max`) the recorder
+/// chooses within, or `veto: true` (the entry sets a yes/no field).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatalogItem {
+    /// The item's id, e.g. `meeting_attended`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// The item's Chinese name, e.g. 按时参加组织生活; entries may name the item by it.
+    #[schemars(with = "String")]
+    pub label: Spanned<String>,
+    /// The field (an id of `fields:`) whose total the item's points add to.
+    #[schemars(with = "String")]
+    pub field: Spanned<String>,
+    /// Points per occurrence (negative for a deduction within the field).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub points: Option<Spanned<f64>>,
+    /// The least points one occurrence may be given (a range item).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub min: Option<Spanned<f64>>,
+    /// The most points one occurrence may be given (a range item).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub max: Option<Spanned<f64>>,
+    /// The most the item may count in one period, in points (a deduction: at most this many
+    /// points deducted).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub cap: Option<Spanned<f64>>,
+    /// An entry of this item sets its field (a yes/no field) to 是: a one-vote veto.
+    #[serde(default)]
+    pub veto: bool,
+    /// Where it comes from: the article's words, or a reason.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The article does not give this item; the pack's authors chose it.
+    #[serde(default)]
+    pub assumed: bool,
 }
 
 /// One entry of `fields:`: the id of a field of the schema, or a field the pack declares.

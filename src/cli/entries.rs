@@ -1,0 +1,82 @@
+//! `eval --entries`: a roster plus an entry ledger, summed over a period with the pack's item
+//! catalog before the rules read them.
+
+use std::path::PathBuf;
+
+use liangxin::entries::{Aggregator, Period};
+
+use super::Exit;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct EntryArgs {
+    /// An entry ledger (one row per entry: 党员编号, 日期, 积分项目, 分值, 次数, 说明, 记录人), summed
+    /// per record over the period with the pack's item catalog; --records is then the roster
+    /// (one row per record, without the columns the entries fill).
+    #[arg(long)]
+    pub entries: Option<PathBuf>,
+    /// The period the entries are summed over: a year, e.g. 2024.
+    #[arg(long, conflicts_with_all = ["from", "to"], requires = "entries")]
+    pub period: Option<String>,
+    /// The period's first day (with --to), e.g. 2024-01-01.
+    #[arg(long, requires_all = ["to", "entries"])]
+    pub from: Option<String>,
+    /// The period's last day, included (with --from).
+    #[arg(long, requires_all = ["from", "entries"])]
+    pub to: Option<String>,
+}
+
+impl EntryArgs {
+    fn period(&self) -> Result<Period, String> {
+        match (&self.period, &self.from, &self.to) {
+            (Some(year), _, _) => Period::year(year),
+            (None, Some(from), Some(to)) => Period::between(from, to),
+            _ => Err(
+                "--entries needs the period to sum over: --period 2024, or --from and --to".into(),
+            ),
+        }
+    }
+}
+
+/// Sums the entries into the roster's cells, when there are entries; the aggregator is kept
+/// for the explanations.
+pub fn sum_into(
+    args: &EntryArgs,
+    policy: &liangxin::Policy,
+    roster: &mut liangxin::Ledger,
+    reading: &super::packs::LedgerArgs,
+) -> Result<Option<Aggregator>, Exit> {
+    let Some(path) = &args.entries else {
+        return Ok(None);
+    };
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        super::output::failure_as_json("entries", &message, &[]);
+        Exit::Usage
+    };
+    let Some(catalog) = &policy.catalog else {
+        return Err(fail(format!(
+            "the pack {} has no item catalog (`catalog:`), so it cannot sum entries: evaluate a ledger of totals, or add a catalog to the pack",
+            policy.meta.id
+        )));
+    };
+    let period = args.period().map_err(fail)?;
+    let mut aggregator = Aggregator::new(catalog, period, roster, &policy.schema);
+    // The encoding applies to both files; sheet, header row and column choices are the roster's.
+    let options = liangxin::ledger::ReadOptions {
+        encoding: reading.encoding,
+        ..Default::default()
+    };
+    let entries = liangxin::Ledger::read_with(path, aggregator.entry_schema(), &options)
+        .map_err(|e| fail(e.to_string()))?;
+    aggregator.add_ledger(&entries);
+    roster.notes.extend(
+        entries
+            .notes
+            .iter()
+            .map(|note| format!("{}: {note}", entries.path)),
+    );
+    aggregator
+        .apply(roster, &policy.schema)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(Some(aggregator))
+}
