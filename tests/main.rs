@@ -6,6 +6,7 @@ mod cli;
 mod docs;
 mod empty_values;
 mod engine;
+mod entries;
 mod eval_cases;
 mod figures;
 mod fuzz_replay;

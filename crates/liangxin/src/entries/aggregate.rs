@@ -131,10 +131,19 @@ impl Aggregator {
     pub fn add_ledger(&mut self, entries: &Ledger) {
         self.file.clone_from(&entries.path);
         for error in &entries.errors {
+            // A row the reader could not take (no id, the same id rules of a roster do not
+            // apply) is an entry that counts for no one.
+            let message = match error.message.strip_suffix("; it is skipped") {
+                Some(what) => format!(
+                    "{}: the entry is counted for no one",
+                    what.replacen("the record has", "the entry has", 1)
+                ),
+                None => error.message.clone(),
+            };
             self.unattributed.push(EntryError {
                 row: error.row,
                 record: error.record.clone(),
-                message: error.message.clone(),
+                message,
             });
         }
         for record in &entries.records {
@@ -187,7 +196,7 @@ impl Aggregator {
             && name.trim() != self.names[who]
         {
             return Err(format!(
-                "the entry names {name}, but {} `{}` is {} in the roster: is the id or the name wrong?",
+                "the entry names {name}, but {} `{}` is {} in the roster: the id or the name is wrong",
                 self.id_label(),
                 entry.id,
                 self.names[who]

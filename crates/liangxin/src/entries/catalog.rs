@@ -132,8 +132,12 @@ impl Validator<'_> {
         let mut out = Vec::with_capacity(items.len());
         let mut filled: IndexMap<String, Total> = IndexMap::new();
         for item in items {
+            // A field an item names is filled even when the item has another fault, so its
+            // cap in `totals` is not reported as well.
+            if fields.contains(&item.field.value) {
+                filled.entry(item.field.value.clone()).or_default();
+            }
             if let Some(checked) = self.catalog_item(file, item, fields, &out) {
-                filled.entry(checked.field.clone()).or_default();
                 out.push(checked);
             }
         }
@@ -242,14 +246,14 @@ impl Validator<'_> {
             if !fits {
                 let message = match worth {
                     Worth::Veto => format!(
-                        "veto item `{id}` fills `{field}`, a {} field; a veto sets a yes/no (bool) field",
+                        "veto item `{id}` fills `{field}`, which holds {} values; a veto sets a yes/no (bool) field",
                         ty.name()
                     ),
                     _ if matches!(ty, FieldType::Bool) => format!(
                         "item `{id}` gives points to `{field}`, a yes/no field; a yes/no field is filled by `veto: true`"
                     ),
                     _ => format!(
-                        "item `{id}` gives points `{field}` cannot hold: it is a {} field",
+                        "item `{id}` gives fractions of a point to `{field}`, which holds whole points ({})",
                         ty.name()
                     ),
                 };

@@ -1,0 +1,291 @@
+//! Entry ledgers: a roster plus a year's entries, summed with the pack's item catalog, give
+//! exactly what the ledger of totals gives; every entry that cannot be counted is refused at its
+//! row (fixtures/entries/*.csv, one case a file, each against the Longwen 2022 roster).
+
+use std::path::Path;
+
+use liangxin::entries::{Aggregator, Period};
+use liangxin::{Evaluation, Ledger};
+
+const PACK: &str = "policies/longwen-points";
+const ROSTER: &str = "fixtures/longwen/roster-2022.csv";
+
+/// The roster with the entries of `entries` summed over 2022, evaluated.
+fn evaluate_entries(entries: &Path) -> (Evaluation, Aggregator) {
+    // Relative to the crate, so messages (and snapshots) do not name where the repository is.
+    let entries = entries
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(entries);
+    let prepared = crate::pack(PACK);
+    let policy = &prepared.policy.policy;
+    let mut roster = Ledger::read(Path::new(ROSTER), &policy.schema).unwrap();
+    let catalog = policy
+        .catalog
+        .as_ref()
+        .expect("longwen-points has a catalog");
+    let mut aggregator = Aggregator::new(
+        catalog,
+        Period::year("2022").unwrap(),
+        &roster,
+        &policy.schema,
+    );
+    let ledger = Ledger::read(entries, aggregator.entry_schema()).unwrap();
+    aggregator.add_ledger(&ledger);
+    aggregator.apply(&mut roster, &policy.schema).unwrap();
+    (prepared.policy.evaluate_ledger(&roster), aggregator)
+}
+
+#[test]
+fn a_year_of_entries_gives_exactly_the_outcomes_of_the_ledger_of_totals() {
+    let by_hand = crate::evaluate(PACK, "fixtures/longwen/members.csv");
+    let (summed, aggregator) = evaluate_entries(Path::new("fixtures/longwen/entries-2022.csv"));
+    assert!(summed.errors.is_empty(), "{:?}", summed.errors);
+    assert_eq!(aggregator.entries(), 1287);
+    assert_eq!(summed.outcomes.len(), 60);
+    let json = |e: &Evaluation| {
+        (
+            liangxin::report::to_json(&e.outcomes),
+            liangxin::report::to_json(&e.summary),
+        )
+    };
+    assert_eq!(json(&summed), json(&by_hand));
+    // The figures of DOMAIN.md's Longwen fixture, reached from entries: 29 优先推荐, 2 帮扶教育,
+    // 1 一票否决, 95.0% pass.
+    assert_eq!(summed.summary.by_grade["recommended"], 29);
+    assert_eq!(summed.summary.by_grade["remedial"], 2);
+    assert_eq!(summed.summary.vetoed, 1);
+}
+
+#[test]
+fn the_fixture_needs_its_caps_to_match() {
+    // Without the caps the sums differ: the fixture spells out more points than count.
+    let (_, aggregator) = evaluate_entries(Path::new("fixtures/longwen/entries-2022.csv"));
+    let capped: Vec<String> = ["LW2022003", "LW2022037"]
+        .iter()
+        .flat_map(|id| aggregator.totals(id).unwrap().notes)
+        .filter(|n| n.contains("封顶"))
+        .collect();
+    assert!(
+        capped
+            .iter()
+            .any(|n| n == "创新工作加分: 各项合计 35, 封顶 30"),
+        "{capped:?}"
+    );
+    assert!(
+        capped
+            .iter()
+            .any(|n| n == "组织生活 · 按时参加组织生活: 记录合计 24 (1 条), 封顶 20"),
+        "{capped:?}"
+    );
+}
+
+#[test]
+fn entry_cases() {
+    insta::glob!("../fixtures/entries", "*.csv", |path| {
+        let (evaluation, aggregator) = evaluate_entries(path);
+        let mut snapshot = format!(
+            "entries counted: {}\nrecords graded: {} of 60\n",
+            aggregator.entries(),
+            evaluation.outcomes.len()
+        );
+        for e in &evaluation.errors {
+            snapshot.push_str(&format!("error: {e}\n"));
+        }
+        // Every record an error names is left out of the outcomes: none is graded on a
+        // total that misses an entry.
+        for e in &evaluation.errors {
+            if let Some(id) = &e.record {
+                assert!(evaluation.outcomes.iter().all(|o| &o.record != id));
+            }
+        }
+        for id in ["LW2022001", "LW2022002", "LW2022003"] {
+            if let Some(o) = evaluation.outcomes.iter().find(|o| o.record == id) {
+                let totals = aggregator.totals(id).unwrap();
+                snapshot.push_str(&format!(
+                    "{id}: {} {} [{}]\n",
+                    o.score.map_or("-".into(), liangxin::number::format),
+                    o.grade_label.as_deref().unwrap_or("-"),
+                    totals.notes.join("; ")
+                ));
+            }
+        }
+        insta::assert_snapshot!(snapshot);
+    });
+}
+
+#[test]
+fn a_roster_with_a_column_the_entries_fill_is_refused() {
+    let prepared = crate::pack(PACK);
+    let policy = &prepared.policy.policy;
+    let mut roster = Ledger::from_csv_bytes(
+        "党员编号,姓名,组织生活\nLW1,甲,-5\n".as_bytes(),
+        "roster.csv",
+        &policy.schema,
+    )
+    .unwrap();
+    let catalog = policy.catalog.as_ref().unwrap();
+    let aggregator = Aggregator::new(
+        catalog,
+        Period::year("2022").unwrap(),
+        &roster,
+        &policy.schema,
+    );
+    let error = aggregator
+        .apply(&mut roster, &policy.schema)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("组织生活 (org_life)"), "{error}");
+    assert!(error.contains("cannot both count"), "{error}");
+}
+
+#[test]
+fn a_member_without_entries_keeps_the_base_score() {
+    let prepared = crate::pack(PACK);
+    let policy = &prepared.policy.policy;
+    let mut roster = Ledger::from_csv_bytes(
+        "党员编号,姓名\nLW1,甲\n".as_bytes(),
+        "r.csv",
+        &policy.schema,
+    )
+    .unwrap();
+    let catalog = policy.catalog.as_ref().unwrap();
+    let aggregator = Aggregator::new(
+        catalog,
+        Period::year("2022").unwrap(),
+        &roster,
+        &policy.schema,
+    );
+    aggregator.apply(&mut roster, &policy.schema).unwrap();
+    let evaluation = prepared.policy.evaluate_ledger(&roster);
+    assert_eq!(evaluation.outcomes[0].score, Some(1000.0));
+    assert_eq!(evaluation.outcomes[0].grade.as_deref(), Some("recommended"));
+    assert_eq!(
+        aggregator.totals("LW1").unwrap().notes,
+        ["2022年 无积分记录: 各项为 0"]
+    );
+}
+
+/// `liangxin eval` with a roster and entries, as staff run it.
+mod cli {
+    use crate::cli::liangxin;
+
+    const ENTRIES: &str = "fixtures/longwen/entries-2022.csv";
+
+    #[test]
+    fn eval_with_entries_explains_the_sums_and_their_caps() {
+        let out = liangxin(&[
+            "eval",
+            "-p",
+            super::PACK,
+            "-r",
+            super::ROSTER,
+            "--entries",
+            ENTRIES,
+            "--period",
+            "2022",
+            "--record",
+            "LW2022037",
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(
+            stdout.contains("├─ entries 组织生活 · 按时参加组织生活: 记录合计 24 (1 条), 封顶 20"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("├─ entries 组织生活 20 (1 条)"), "{stdout}");
+    }
+
+    #[test]
+    fn a_refused_entry_ends_the_run_with_findings_naming_its_row() {
+        let out = liangxin(&[
+            "eval",
+            "-p",
+            super::PACK,
+            "-r",
+            super::ROSTER,
+            "--entries",
+            "fixtures/entries/unknown-item.csv",
+            "--from",
+            "2022-01-01",
+            "--to",
+            "2022-12-31",
+            "--format",
+            "csv",
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("fixtures/entries/unknown-item.csv row 3: 积分项目 `按时参加组织活动`"),
+            "{stderr}"
+        );
+        // The two members are left out of the results, the 58 others are graded.
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 59);
+    }
+
+    #[test]
+    fn entries_need_a_period_and_a_pack_with_a_catalog() {
+        let no_period = liangxin(&[
+            "eval",
+            "-p",
+            super::PACK,
+            "-r",
+            super::ROSTER,
+            "--entries",
+            ENTRIES,
+        ]);
+        assert_eq!(no_period.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&no_period.stderr).contains("--period 2024"));
+        let no_catalog = liangxin(&[
+            "eval",
+            "-p",
+            "longwen-stars",
+            "-r",
+            "fixtures/longwen/organizations.csv",
+            "--entries",
+            ENTRIES,
+            "--period",
+            "2022",
+        ]);
+        assert_eq!(no_catalog.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&no_catalog.stderr).contains("has no item catalog"),
+            "{}",
+            String::from_utf8_lossy(&no_catalog.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_pack_readme_lists_every_item_with_its_worth() {
+    let readme = std::fs::read_to_string(format!("{PACK}/README.md")).unwrap();
+    let prepared = crate::pack(PACK);
+    let catalog = prepared.policy.policy.catalog.as_ref().unwrap();
+    // The README writes minus signs as − and a positive fixed worth with +, except for
+    // deductions (工作失误扣分), which the column holds as positive points.
+    let signed = |p: f64, field: &str| {
+        let n = liangxin::number::format(p.abs());
+        match (p < 0.0, field == "mistakes") {
+            (true, _) => format!("−{n}"),
+            (false, true) => n,
+            (false, false) => format!("+{n}"),
+        }
+    };
+    let plain = |p: f64| liangxin::number::format(p).replace('-', "−");
+    for item in &catalog.items {
+        let worth = match item.worth {
+            liangxin::entries::Worth::Fixed(p) => signed(p, &item.field),
+            liangxin::entries::Worth::Range { min, max } => {
+                format!("{}…{}", plain(min), plain(max))
+            }
+            liangxin::entries::Worth::Veto => "(sets 是)".to_owned(),
+        };
+        let written = format!("{} {worth}", item.label);
+        assert!(readme.contains(&written), "README lacks `{written}`");
+        if let Some(cap) = item.cap {
+            let capped = format!("{written} (item cap {})", plain(cap));
+            assert!(readme.contains(&capped), "README lacks `{capped}`");
+        }
+    }
+    assert_eq!(readme.matches("| +20 |").count(), 5);
+    assert!(readme.contains("| 30 |"));
+}
