@@ -289,3 +289,119 @@ fn the_pack_readme_lists_every_item_with_its_worth() {
     assert_eq!(readme.matches("| +20 |").count(), 5);
     assert!(readme.contains("| 30 |"));
 }
+
+/// The templates staff start a year's records from.
+mod templates {
+    use crate::cli::liangxin;
+
+    #[test]
+    fn the_entry_and_roster_templates_read_back_as_what_eval_takes() {
+        let dir = std::env::temp_dir().join(format!("liangxin-templates-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let entries = dir.join("积分记录.xlsx");
+        let roster = dir.join("名册.csv");
+        let out = liangxin(&[
+            "template",
+            "-p",
+            super::PACK,
+            "--entries",
+            "-o",
+            entries.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = liangxin(&[
+            "template",
+            "-p",
+            super::PACK,
+            "--roster",
+            "-o",
+            roster.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(
+            std::fs::read_to_string(&roster).unwrap(),
+            "\u{feff}党员编号,姓名,所在组织\r\n"
+        );
+        // The 积分项目 cells offer the catalog's 16 items, listed on the 积分细则 sheet.
+        let book = std::fs::File::open(&entries).unwrap();
+        let mut zip = zip::ZipArchive::new(book).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut sheet,
+        )
+        .unwrap();
+        assert!(sheet.contains("'积分细则'!$A$2:$A$17"), "{sheet}");
+        // Read as an entry ledger: one sheet holds it (积分细则 and 填写说明 are not mistaken
+        // for one), with no entries yet.
+        let prepared = crate::pack(super::PACK);
+        let schema = liangxin::entries::entry_schema(&prepared.policy.policy.schema);
+        let ledger = liangxin::Ledger::read(&entries, &schema).unwrap();
+        assert!(ledger.records.is_empty() && ledger.errors.is_empty());
+        assert!(
+            ledger
+                .notes
+                .iter()
+                .any(|n| n == "the ledger has no records"),
+            "{:?}",
+            ledger.notes
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_pack_without_a_catalog_has_no_entry_template() {
+        let out = liangxin(&["template", "-p", "zhuzhou-wuhua-social", "--entries"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no item catalog"));
+    }
+}
+
+#[test]
+fn entries_kept_in_a_workbook_with_excel_dates_sum_as_the_csv_does() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let text = std::fs::read_to_string("fixtures/longwen/entries-2022.csv").unwrap();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("积分记录").unwrap();
+    sheet.write_string(0, 0, "2022年党员积分记录").unwrap();
+    let date = Format::new().set_num_format("yyyy年m月d日");
+    for (r, line) in text.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            let (row, column) = (r as u32 + 1, c as u16);
+            let day = cell
+                .split('-')
+                .map(str::parse::<u16>)
+                .collect::<Result<Vec<_>, _>>();
+            match (c, day.as_deref(), cell.parse::<f64>()) {
+                (2, Ok([y, m, d]), _) => {
+                    let when = ExcelDateTime::from_ymd(*y, *m as u8, *d as u8).unwrap();
+                    sheet
+                        .write_datetime_with_format(row, column, &when, &date)
+                        .unwrap();
+                }
+                (4 | 5, _, Ok(n)) => {
+                    sheet.write_number(row, column, n).unwrap();
+                }
+                _ => {
+                    sheet.write_string(row, column, cell).unwrap();
+                }
+            }
+        }
+    }
+    let path = std::env::temp_dir().join(format!("liangxin-entries-{}.xlsx", std::process::id()));
+    book.save(&path).unwrap();
+    let (from_book, _) = evaluate_entries(&path);
+    std::fs::remove_file(&path).unwrap();
+    let (from_csv, _) = evaluate_entries(Path::new("fixtures/longwen/entries-2022.csv"));
+    assert!(from_book.errors.is_empty(), "{:?}", from_book.errors);
+    assert_eq!(
+        liangxin::report::to_json(&from_book.outcomes),
+        liangxin::report::to_json(&from_csv.outcomes)
+    );
+}

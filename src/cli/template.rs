@@ -15,7 +15,7 @@ pub enum TemplateFormat {
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example:\n  liangxin template --policy longwen-points --output 党员积分台账.xlsx\n  liangxin template --policy zhuzhou-wuhua-enterprise --format csv"
+    after_help = "Example:\n  liangxin template --policy longwen-points --output 党员积分台账.xlsx\n  liangxin template --policy zhuzhou-wuhua-enterprise --format csv\n  liangxin template --policy longwen-points --entries --output 党员积分记录.xlsx\n  liangxin template --policy longwen-points --roster --output 党员名册.xlsx"
 )]
 pub struct Args {
     /// The pack: its directory, its policy.yaml, or a bundled pack's id.
@@ -27,6 +27,15 @@ pub struct Args {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// For points recorded through the year (a pack with an item catalog): the entry ledger
+    /// (积分记录, its 积分项目 a list of the catalog's items, with the catalog 积分细则 on a sheet
+    /// of its own); as CSV, its header.
+    #[arg(long, conflicts_with = "roster")]
+    entries: bool,
+    /// The roster read beside an entry ledger: one row per record, without the columns the
+    /// entries fill.
+    #[arg(long)]
+    roster: bool,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -50,7 +59,40 @@ pub fn run(args: Args) -> Exit {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    if (args.entries || args.roster) && prepared.policy.policy.catalog.is_none() {
+        eprintln!(
+            "error: the pack {} has no item catalog (`catalog:`), so it takes no entry ledger: its template is a ledger of totals (without --entries or --roster)",
+            prepared.policy.policy.meta.id
+        );
+        return Exit::Usage;
+    }
     let bytes = match format {
+        TemplateFormat::Csv if args.entries => {
+            liangxin::template::entries_csv(&prepared.policy).into_bytes()
+        }
+        TemplateFormat::Xlsx if args.entries => {
+            match liangxin::template::entries_xlsx(&prepared.policy) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => return Exit::Usage,
+                Err(e) => {
+                    eprintln!("error: cannot make the workbook: {e}");
+                    return Exit::Usage;
+                }
+            }
+        }
+        TemplateFormat::Csv if args.roster => liangxin::template::roster_csv(&prepared.policy)
+            .unwrap_or_default()
+            .into_bytes(),
+        TemplateFormat::Xlsx if args.roster => {
+            match liangxin::template::roster_xlsx(&prepared.policy) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => return Exit::Usage,
+                Err(e) => {
+                    eprintln!("error: cannot make the workbook: {e}");
+                    return Exit::Usage;
+                }
+            }
+        }
         TemplateFormat::Csv => liangxin::template::csv(&prepared.policy).into_bytes(),
         TemplateFormat::Xlsx => match liangxin::template::xlsx(&prepared.policy) {
             Ok(bytes) => bytes,

@@ -55,35 +55,35 @@ pub fn entry_schema(roster: &Schema) -> Schema {
             id_label,
             FieldType::String,
             None,
-            "Whose entry it is.",
+            "记录属于谁，与名册一致",
         ),
         field(
             column::NAME,
             roster.field("name").map_or("姓名", |f| f.label.as_str()),
             FieldType::String,
             empty(),
-            "Their name; when given it must be the roster's.",
+            "可不填；填写时须与名册一致",
         ),
         field(
             column::DATE,
             "日期",
             FieldType::Date,
             None,
-            "The day of the entry.",
+            "发生日期，须在考评期内",
         ),
         field(
             column::ITEM,
             "积分项目",
             FieldType::String,
             None,
-            "The item of the pack's catalog, by id or Chinese label.",
+            "积分细则中的项目，填名称或代码",
         ),
         field(
             column::POINTS,
             "分值",
             FieldType::Decimal,
             None,
-            "Points per occurrence: required for an item with a range, else the item's own.",
+            "每次的分值：分值范围项目必填，固定分值项目可不填",
         ),
     ]);
     let mut count = field(
@@ -91,24 +91,18 @@ pub fn entry_schema(roster: &Schema) -> Schema {
         "次数",
         FieldType::Int,
         Some(Value::Int(1)),
-        "How many times; points are multiplied by it.",
+        "次数，分值乘以次数",
     );
     count.1.min = Some(1.0);
     fields.insert(count.0, count.1);
     fields.extend([
-        field(
-            column::NOTE,
-            "说明",
-            FieldType::String,
-            empty(),
-            "What happened.",
-        ),
+        field(column::NOTE, "说明", FieldType::String, empty(), "事由"),
         field(
             column::RECORDED_BY,
             "记录人",
             FieldType::String,
             empty(),
-            "Who recorded the entry.",
+            "记录人",
         ),
     ]);
     Schema {

@@ -12,6 +12,11 @@ use rust_xlsxwriter::{
 };
 use unicode_width::UnicodeWidthStr;
 
+mod entries;
+
+use entries::roster_fields;
+pub use entries::{entries_csv, entries_xlsx};
+
 use crate::CompiledPolicy;
 use crate::schema::{FieldDef, FieldType};
 use crate::value::Value;
@@ -36,10 +41,30 @@ pub(crate) fn fields(compiled: &CompiledPolicy) -> Vec<&FieldDef> {
 /// The template as CSV: the header row of Chinese labels, with a byte-order mark so Excel shows
 /// the Chinese.
 pub fn csv(compiled: &CompiledPolicy) -> String {
-    let labels: Vec<String> = fields(compiled)
-        .iter()
-        .map(|f| quote_csv(&f.label))
-        .collect();
+    header_csv(&fields(compiled))
+}
+
+/// The roster a pack with an item catalog reads beside an entry ledger, as CSV: the template's
+/// columns without those the entries fill, with 所在组织. `None` without a catalog.
+pub fn roster_csv(compiled: &CompiledPolicy) -> Option<String> {
+    let catalog = compiled.policy.catalog.as_ref()?;
+    Some(header_csv(&roster_fields(compiled, catalog)))
+}
+
+/// The roster (see [`roster_csv`]) as a workbook, like [`xlsx`]. `None` without a catalog.
+///
+/// # Errors
+///
+/// When the workbook cannot be written.
+pub fn roster_xlsx(compiled: &CompiledPolicy) -> Result<Option<Vec<u8>>, XlsxError> {
+    let Some(catalog) = compiled.policy.catalog.as_ref() else {
+        return Ok(None);
+    };
+    workbook(compiled, &roster_fields(compiled, catalog), "名册").map(Some)
+}
+
+fn header_csv(fields: &[&FieldDef]) -> String {
+    let labels: Vec<String> = fields.iter().map(|f| quote_csv(&f.label)).collect();
     format!("\u{feff}{}\r\n", labels.join(","))
 }
 
@@ -58,8 +83,16 @@ fn quote_csv(text: &str) -> String {
 ///
 /// When the workbook cannot be written.
 pub fn xlsx(compiled: &CompiledPolicy) -> Result<Vec<u8>, XlsxError> {
+    workbook(compiled, &fields(compiled), "台账")
+}
+
+/// A workbook whose first sheet, `name`, has a column per field, checked.
+fn workbook(
+    compiled: &CompiledPolicy,
+    fields: &[&FieldDef],
+    name: &str,
+) -> Result<Vec<u8>, XlsxError> {
     let policy = &compiled.policy;
-    let fields = fields(compiled);
     let mut book = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let header = Format::new()
@@ -70,8 +103,8 @@ pub fn xlsx(compiled: &CompiledPolicy) -> Result<Vec<u8>, XlsxError> {
     let date = Format::new().set_num_format("yyyy-mm-dd");
 
     let sheet = book.add_worksheet();
-    sheet.set_name("台账")?;
-    sheet.write_string_with_format(0, 0, format!("{} 台账", policy.meta.name), &title)?;
+    sheet.set_name(name)?;
+    sheet.write_string_with_format(0, 0, format!("{} {name}", policy.meta.name), &title)?;
     let last_column = fields.len().saturating_sub(1) as u16;
     if last_column > 0 {
         sheet.merge_range(
@@ -79,7 +112,7 @@ pub fn xlsx(compiled: &CompiledPolicy) -> Result<Vec<u8>, XlsxError> {
             0,
             0,
             last_column,
-            &format!("{} 台账", policy.meta.name),
+            &format!("{} {name}", policy.meta.name),
             &title,
         )?;
     }
