@@ -1044,3 +1044,51 @@ fn a_library_inside_another_repository_is_refused_not_made_a_nested_one() {
     );
     assert!(!inside.join(".git").exists());
 }
+
+#[tokio::test]
+async fn an_item_of_the_catalog_is_revalued_from_the_form_in_place() {
+    let (dir, app) = library(&[]);
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/packs/longwen-points/edit").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("积分细则"), "no 积分细则 group");
+    assert!(form.body.contains("按时参加组织生活 · 每次分值"));
+    assert!(form.body.contains("按时参加组织生活 · 本项封顶（每期）"));
+    assert!(form.body.contains("组织生活 · 每期合计上限"));
+    let at = form
+        .body
+        .find("按时参加组织生活 · 每次分值")
+        .expect("the item's field");
+    let name_start = form.body[..at].rfind("data-field=\"").unwrap() + 12;
+    let name_end = name_start + form.body[name_start..].find('"').unwrap();
+    let field = form.body[name_start..name_end].to_string();
+    assert_eq!(field, "catalog.items[0].points");
+    let policy = dir.path().join("标准库/longwen-points/policy.yaml");
+    let before = std::fs::read_to_string(&policy).unwrap();
+    let saved = browser
+        .post_form(
+            "/packs/longwen-points/edit",
+            &[
+                ("_csrf", &form.csrf()),
+                ("_base", &form.hidden("_base")),
+                (&field, "3"),
+                ("_message", "参加组织生活每次改为3分"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let after = std::fs::read_to_string(&policy).unwrap();
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(b, a)| b != a)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(
+        changed[0].1,
+        changed[0]
+            .0
+            .replace("points: 2, cap: 20", "points: 3, cap: 20")
+    );
+    assert_eq!(before.len(), after.len());
+}

@@ -37,6 +37,20 @@ fn key(step: &PathStep) -> Option<&str> {
     }
 }
 
+/// A field's Chinese label from the built-in schema of the pack's subject (its id when the pack
+/// declares it, or names no subject the core knows).
+fn field_label(doc: &YamlDocument, field: &str) -> String {
+    let subject = match text_at(doc, "subject").as_deref() {
+        Some("member") => liangxin::Subject::Member,
+        Some("organization") => liangxin::Subject::Organization,
+        Some("dossier") => liangxin::Subject::Dossier,
+        _ => return field.to_owned(),
+    };
+    liangxin::Schema::builtin(subject)
+        .field(field)
+        .map_or_else(|| field.to_owned(), |f| f.label.clone())
+}
+
 pub(super) fn text_at(doc: &YamlDocument, path: &str) -> Option<String> {
     let path: YamlPath = path.parse().ok()?;
     doc.get(&path).map(|s| s.value.clone())
@@ -55,6 +69,8 @@ fn key_zh(k: &str) -> &'static str {
         "amount" => "金额（元）",
         "money" => "奖补金额（元）",
         "label" => "名称",
+        "points" => "每次分值",
+        "cap" => "本项封顶（每期）",
         "pass" => "是否合格",
         _ => "值",
     }
@@ -62,7 +78,8 @@ fn key_zh(k: &str) -> &'static str {
 
 /// Every value of the pack a form may change, under headings: the pack's name and dates,
 /// params, rules' points, caps and bounds, criteria's names, categories' caps, band bounds,
-/// grades' labels, money and treatments, the budget and group rules' counts. Values written
+/// grades' labels, money and treatments, the budget and group rules' counts, and the item
+/// catalog's worths and caps (积分细则). Values written
 /// as a param's name, expressions and multi-line text are left to the YAML view.
 pub(super) fn fields(doc: &YamlDocument) -> Vec<Group> {
     let mut groups: Vec<Group> = [
@@ -73,6 +90,7 @@ pub(super) fn fields(doc: &YamlDocument) -> Vec<Group> {
         "分数段",
         "等次",
         "预算与名额",
+        "积分细则",
     ]
     .into_iter()
     .map(|title| Group {
@@ -261,6 +279,44 @@ pub(super) fn fields(doc: &YamlDocument) -> Vec<Group> {
                     at,
                 )
             }
+            [
+                Some("catalog"),
+                Some("items"),
+                None,
+                Some(k @ ("points" | "min" | "max" | "cap")),
+            ] if plain_number => {
+                let at = format!("catalog.items[{}]", idx(2));
+                (
+                    7,
+                    format!(
+                        "{} · {}",
+                        text_at(doc, &format!("{at}.label")).unwrap_or_default(),
+                        key_zh(k)
+                    ),
+                    at,
+                )
+            }
+            [Some("catalog"), Some("items"), None, Some("label")] => {
+                let at = format!("catalog.items[{}]", idx(2));
+                (
+                    7,
+                    format!(
+                        "项目名称（{}）",
+                        text_at(doc, &format!("{at}.id")).unwrap_or_default()
+                    ),
+                    at,
+                )
+            }
+            [
+                Some("catalog"),
+                Some("totals"),
+                Some(f),
+                Some(k @ ("min" | "max")),
+            ] if plain_number => (
+                7,
+                format!("{} · 每期合计{}", field_label(doc, f), key_zh(k)),
+                format!("catalog.totals.{f}"),
+            ),
             _ => continue,
         };
         let (source, assumed) = if prefix.is_empty() {
