@@ -405,3 +405,55 @@ fn entries_kept_in_a_workbook_with_excel_dates_sum_as_the_csv_does() {
         liangxin::report::to_json(&from_csv.outcomes)
     );
 }
+
+#[test]
+fn fractions_of_a_point_add_up_to_the_decimal_they_stand_for() {
+    // Ten entries of 0.1 are 1 point, not 0.9999999999999999: a line at 1001 is reached.
+    let loader = liangxin::MemoryLoader::new().with(
+        "p/policy.yaml",
+        r#"
+id: tenths
+name: 十分之一分
+subject: member
+fields: [{ id: study, label: 学习积分, type: decimal }]
+params: { base_score: { value: 1000 } }
+rules:
+  - { id: base, kind: base, value: base_score }
+  - { id: study, kind: points, expr: study }
+  - { id: line, kind: checklist, criteria: [{ id: reached, expr: base_score + study >= 1001 }] }
+bands:
+  on: line
+  grades:
+    - { grade: good, at_least: 1 }
+    - { grade: short, below: 1 }
+grades:
+  good: { label: 达标, pass: true }
+  short: { label: 未达标, pass: false }
+catalog:
+  items:
+    - { id: lesson, label: 学习一课, field: study, points: 0.1 }
+"#,
+    );
+    let prepared = crate::engine::prepared(&loader, "p");
+    let policy = &prepared.policy.policy;
+    let mut roster =
+        Ledger::from_csv_bytes("党员编号,姓名\nM1,甲\n".as_bytes(), "r.csv", &policy.schema)
+            .unwrap();
+    let mut aggregator = Aggregator::new(
+        policy.catalog.as_ref().unwrap(),
+        Period::year("2024").unwrap(),
+        &roster,
+        &policy.schema,
+    );
+    let mut entries = String::from("党员编号,日期,积分项目\n");
+    for day in 1..=10 {
+        entries.push_str(&format!("M1,2024-03-{day:02},学习一课\n"));
+    }
+    let ledger =
+        Ledger::from_csv_bytes(entries.as_bytes(), "e.csv", aggregator.entry_schema()).unwrap();
+    aggregator.add_ledger(&ledger);
+    assert_eq!(aggregator.totals("M1").unwrap().values, [1.0]);
+    aggregator.apply(&mut roster, &policy.schema).unwrap();
+    let evaluation = prepared.policy.evaluate_ledger(&roster);
+    assert_eq!(evaluation.outcomes[0].grade.as_deref(), Some("good"));
+}

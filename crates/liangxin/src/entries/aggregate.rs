@@ -340,6 +340,7 @@ impl Aggregator {
         let field_label =
             |field: &str| self.schema_label(field).unwrap_or_else(|| field.to_owned());
         for &(index, sum, count) in &tally.items {
+            let sum = settle(sum);
             let item = &self.catalog.items[index];
             let Some(slot) = fields.get_index_of(&item.field) else {
                 continue;
@@ -364,7 +365,8 @@ impl Aggregator {
             };
         }
         for (slot, (field, total)) in fields.iter().enumerate() {
-            let sum = values[slot];
+            let sum = settle(values[slot]);
+            values[slot] = sum;
             let bounded = match (total.min, total.max) {
                 (Some(min), _) if sum < min => min,
                 (_, Some(max)) if sum > max => max,
@@ -518,6 +520,14 @@ impl Aggregator {
         ));
         Ok(())
     }
+}
+
+/// A sum of points as the decimal number it stands for: binary fractions drift (ten entries of
+/// 0.1 add up to 0.9999999999999999, which a line at 1 would refuse), so sums are rounded to a
+/// millionth of a point, finer than any 细则 writes.
+fn settle(sum: f64) -> f64 {
+    let settled = (sum * 1e6).round() / 1e6;
+    if settled == 0.0 { 0.0 } else { settled }
 }
 
 /// The cell a total becomes, checked against the field's bounds as a ledger cell would be.

@@ -93,7 +93,9 @@ pub fn entry_schema(roster: &Schema) -> Schema {
         Some(Value::Int(1)),
         "次数，分值乘以次数",
     );
+    // A count in the thousands is a typo for a date or points, not a year's occurrences.
     count.1.min = Some(1.0);
+    count.1.max = Some(1000.0);
     fields.insert(count.0, count.1);
     fields.extend([
         field(column::NOTE, "说明", FieldType::String, empty(), "事由"),
