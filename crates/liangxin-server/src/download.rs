@@ -50,7 +50,7 @@ pub async fn download(
         let ledger = worker;
         let prepared = library::prepare(&ledger.pack, &dir, &ledger.as_of)?;
         let compiled = &prepared.policy;
-        let read = upload::read_ledger(&ledger.bytes, &ledger.name, &compiled.policy.schema)?;
+        let (read, _) = upload::read_current(&ledger, &compiled.policy)?;
         let evaluation = compiled.evaluate_ledger(&read);
         let grouping =
             crate::pages::grouped(compiled, &evaluation, &read, ledger.group_by.as_deref())?;

@@ -532,6 +532,12 @@ pub async fn evaluate_form(
                     datalist #group-fields { @for f in ["所在组织", "所在区县", "所在街道", "组织类型", "行业"] { option value=(f) {} } }
                 }
                 label { "台账文件 " input type="file" name="ledger" required; }
+                fieldset {
+                    legend { "积分记录（可选，用于有积分细则的标准）" }
+                    p.muted { "逐条记录全年积分时：上面的台账为名册（每人一行），这里上传积分记录（每条一行：党员编号、姓名、日期、积分项目、分值、次数、说明、记录人），按积分细则汇总本年度积分后测评。" }
+                    label { "积分记录文件 " input type="file" name="entries"; }
+                    label { "考评年度 " input type="number" name="period" min="2000" max="2100" value=(&today[..4]); }
+                }
                 button type="submit" { "测评" }
             }
             p.muted { "文件大小上限 " (state.body_limit / (1024 * 1024)) " MiB。" }
@@ -564,6 +570,7 @@ pub async fn evaluate(
         }
     };
     let (mut pack, mut as_of, mut ledger, mut group_by) = (None, None, None, None);
+    let (mut entries, mut period) = (None, None);
     while let Some(field) = form.next_field().await.map_err(field_failure)? {
         match field.name() {
             Some("pack") => pack = Some(field.text().await.map_err(field_failure)?),
@@ -576,6 +583,15 @@ pub async fn evaluate(
                 let name = field.file_name().unwrap_or("ledger.csv").to_owned();
                 ledger = Some((name, field.bytes().await.map_err(field_failure)?));
             }
+            Some("entries") => {
+                let name = field.file_name().unwrap_or("entries.csv").to_owned();
+                let bytes = field.bytes().await.map_err(field_failure)?;
+                // A file input left empty still sends a part, with no name and no bytes.
+                if !bytes.is_empty() {
+                    entries = Some((crate::upload::clean_name(&name), bytes));
+                }
+            }
+            Some("period") => period = Some(field.text().await.map_err(field_failure)?),
             _ => {}
         }
     }
@@ -590,6 +606,25 @@ pub async fn evaluate(
     let (name, bytes) = ledger.ok_or_else(|| missing("选择台账文件"))?;
     let dir = library::find(&state, &id)?;
     let day = library::as_of(as_of.as_deref())?;
+    let entries = match entries {
+        None => None,
+        Some((name, bytes)) => {
+            let period =
+                liangxin::entries::Period::year(period.as_deref().unwrap_or("")).map_err(|e| {
+                    Failure::new(
+                        StatusCode::BAD_REQUEST,
+                        "period",
+                        format!("请填写考评年度 / give the year the entries are summed over: {e}"),
+                    )
+                })?;
+            Some(Arc::new(crate::session::UploadedEntries {
+                name,
+                bytes: bytes.to_vec(),
+                period,
+            }))
+        }
+    };
+    let summed_entries = entries.clone();
     let (pack, as_of) = (id.clone(), day.clone());
     let group = group_by.clone();
     let library_dir = state.library.clone();
@@ -598,7 +633,10 @@ pub async fn evaluate(
         let library_version = library::version(&library_dir);
         let prepared = shared.prepare_fresh(&id, &dir, &day)?;
         let compiled = &prepared.policy;
-        let ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
+        let mut ledger = upload::read_ledger(&bytes, &name, &compiled.policy.schema)?;
+        if let Some(entries) = &summed_entries {
+            upload::sum_entries(&mut ledger, entries, &compiled.policy)?;
+        }
         let evaluation = compiled.evaluate_ledger(&ledger);
         let grouping = grouped(compiled, &evaluation, &ledger, group.as_deref())?;
         let report = EvalReport {
@@ -617,6 +655,9 @@ pub async fn evaluate(
             nav.workbench style="font:14px sans-serif;padding:6px 12px;background:#8b1a1a" {
                 a style="color:#fff;margin-right:1em" href="/" { "标准库" }
                 a style="color:#fff;margin-right:1em" href="/evaluate" { "再次测评" }
+                span style="color:#fff" {
+                    @if let Some(e) = &summed_entries { "积分记录：" (e.name) "（" (e.period) "）· " }
+                }
                 span style="color:#fff" { "台账：" (ledger.path) " · 标准：" (compiled.policy.meta.name) " · 测评日期 " (day) }
             }
             form.workbench method="get" action="/explain" style="font:14px sans-serif;padding:6px 12px;background:#f3eded" {
@@ -659,6 +700,7 @@ pub async fn evaluate(
             as_of,
             group_by,
             library_version,
+            entries,
         },
     );
     Ok(Html(page).into_response())
@@ -701,7 +743,7 @@ pub async fn explain(
     let page = blocking(&state, move || -> Result<String, Failure> {
         let prepared = library::prepare(&ledger.pack, &dir, &ledger.as_of)?;
         let compiled = &prepared.policy;
-        let read = upload::read_ledger(&ledger.bytes, &ledger.name, &compiled.policy.schema)?;
+        let (read, summed) = upload::read_current(&ledger, &compiled.policy)?;
         let evaluation = compiled.evaluate_ledger(&read);
         let found = evaluation
             .outcomes
@@ -719,7 +761,10 @@ pub async fn explain(
                 },
             ));
         };
-        let trace = compiled.explain(outcome, r);
+        let mut trace = compiled.explain(outcome, r);
+        if let Some(totals) = summed.as_ref().and_then(|s| s.totals(&record)) {
+            trace.entries = totals.notes;
+        }
         let lines = trace.lines(outcome);
         Ok(layout_for(
             Some(&shown),

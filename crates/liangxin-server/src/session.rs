@@ -68,6 +68,26 @@ pub struct CurrentLedger {
     pub group_by: Option<String>,
     /// The library's version it was evaluated under ([`crate::library::version`]).
     pub library_version: u64,
+    /// The entry ledger summed into it (the ledger is then the roster), if one was uploaded.
+    pub entries: Option<Arc<UploadedEntries>>,
+}
+
+impl CurrentLedger {
+    /// The bytes it holds: the ledger's and its entries'.
+    pub fn size(&self) -> usize {
+        self.bytes.len() + self.entries.as_ref().map_or(0, |e| e.bytes.len())
+    }
+}
+
+/// An entry ledger uploaded with a roster, and the period its entries are summed over.
+#[derive(Debug)]
+pub struct UploadedEntries {
+    /// The file name as uploaded (cleaned).
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// The period, as the form gave it: a year, or two dates.
+    pub period: liangxin::entries::Period,
 }
 
 #[derive(Debug, Clone)]
@@ -163,11 +183,7 @@ impl Sessions {
         }
         let mut held: Vec<(Instant, String, usize)> = map
             .iter()
-            .filter_map(|(k, s)| {
-                s.ledger
-                    .as_ref()
-                    .map(|l| (s.last, k.clone(), l.bytes.len()))
-            })
+            .filter_map(|(k, s)| s.ledger.as_ref().map(|l| (s.last, k.clone(), l.size())))
             .collect();
         let mut total: usize = held.iter().map(|h| h.2).sum();
         held.sort();
@@ -525,6 +541,7 @@ mod tests {
             as_of: "2024-06-30".into(),
             group_by: None,
             library_version: 0,
+            entries: None,
         };
         for id in &ids {
             std::thread::sleep(std::time::Duration::from_millis(2));

@@ -85,6 +85,51 @@ pub fn read_ledger(
     }
 }
 
+/// The session's current ledger read again for `policy`: the uploaded ledger, with its entry
+/// ledger summed into it by the pack's catalog when one was uploaded (each version of a pack
+/// sums with its own catalog, so a preview shows what a changed 细则 moves). The
+/// aggregator is returned too, for explanations.
+pub fn read_current(
+    current: &crate::session::CurrentLedger,
+    policy: &liangxin::Policy,
+) -> Result<(liangxin::Ledger, Option<liangxin::entries::Aggregator>), Failure> {
+    let mut ledger = read_ledger(&current.bytes, &current.name, &policy.schema)?;
+    let Some(entries) = &current.entries else {
+        return Ok((ledger, None));
+    };
+    let aggregator = sum_entries(&mut ledger, entries, policy)?;
+    Ok((ledger, Some(aggregator)))
+}
+
+/// Sums an uploaded entry ledger into `roster` with the catalog of `policy`.
+pub fn sum_entries(
+    roster: &mut liangxin::Ledger,
+    entries: &crate::session::UploadedEntries,
+    policy: &liangxin::Policy,
+) -> Result<liangxin::entries::Aggregator, Failure> {
+    let Some(catalog) = &policy.catalog else {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "entries",
+            format!(
+                "标准「{}」没有积分细则，不能汇总积分记录 / the pack {} has no item catalog, so it cannot sum entries",
+                policy.meta.name, policy.meta.id
+            ),
+        ));
+    };
+    let mut aggregator =
+        liangxin::entries::Aggregator::new(catalog, entries.period.clone(), roster, &policy.schema);
+    let read = read_ledger(&entries.bytes, &entries.name, aggregator.entry_schema())?;
+    aggregator.add_ledger(&read);
+    roster
+        .notes
+        .extend(read.notes.iter().map(|n| format!("{}: {n}", read.path)));
+    aggregator
+        .apply(roster, &policy.schema)
+        .map_err(|e| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "entries", e.to_string()))?;
+    Ok(aggregator)
+}
+
 /// Reads a JSON array of records (objects keyed by field id or Chinese header), as a `.json`
 /// ledger is read.
 pub fn read_records(body: &[u8], schema: &liangxin::Schema) -> Result<liangxin::Ledger, Failure> {

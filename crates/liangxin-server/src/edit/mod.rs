@@ -265,7 +265,7 @@ pub fn diff_document(
 ) -> Result<String, Failure> {
     let mut evaluations = Vec::new();
     for p in [old, new] {
-        let read = upload::read_ledger(&ledger.bytes, &ledger.name, &p.policy.policy.schema)?;
+        let (read, _) = upload::read_current(ledger, &p.policy.policy)?;
         evaluations.push(p.policy.evaluate_ledger(&read));
     }
     let diff = liangxin::diff::diff(&evaluations[0], &evaluations[1]);
