@@ -168,7 +168,7 @@ pub fn run(args: Args) -> Exit {
                 return print_json(&m);
             }
             say!(
-                "{} {} → {}: 上升 up {}, 下降 down {}, 不变 unchanged {}, 仅{}年 only earlier {}, 新增 only later {}",
+                "{} {} → {}: 上升 up {}, 下降 down {}, 不变 unchanged {}, 仅 {} 有 only earlier {}, 新增 only later {}",
                 m.from.pack_name,
                 m.from.period,
                 m.to.period,

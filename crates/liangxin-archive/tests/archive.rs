@@ -58,26 +58,23 @@ fn points() -> PathBuf {
     root().join("policies/longwen-points")
 }
 
+/// Publishes the 2022 and 2023 ledgers under the pack in `pack`.
+fn publish_both(archive: &mut Archive, pack: &Path, ledgers: [&str; 2]) {
+    for (ledger, period) in ledgers.into_iter().zip(["2022", "2023"]) {
+        publish(archive, pack, ledger, period, None).unwrap();
+    }
+}
+
+const MEMBERS: [&str; 2] = [
+    "fixtures/longwen/members.csv",
+    "fixtures/longwen/members-2023.csv",
+];
+
 /// An archive with longwen-points published for 2022 and 2023.
 fn two_years() -> (tempfile::TempDir, Archive) {
     let dir = tempfile::tempdir().unwrap();
     let mut archive = Archive::open(dir.path()).unwrap();
-    publish(
-        &mut archive,
-        &points(),
-        "fixtures/longwen/members.csv",
-        "2022",
-        None,
-    )
-    .unwrap();
-    publish(
-        &mut archive,
-        &points(),
-        "fixtures/longwen/members-2023.csv",
-        "2023",
-        None,
-    )
-    .unwrap();
+    publish_both(&mut archive, &points(), MEMBERS);
     (dir, archive)
 }
 
@@ -360,22 +357,14 @@ fn an_organizations_stars_year_over_year() {
     let dir = tempfile::tempdir().unwrap();
     let mut archive = Archive::open(dir.path()).unwrap();
     let stars = root().join("policies/longwen-stars");
-    publish(
+    publish_both(
         &mut archive,
         &stars,
-        "fixtures/longwen/organizations.csv",
-        "2022",
-        None,
-    )
-    .unwrap();
-    publish(
-        &mut archive,
-        &stars,
-        "fixtures/longwen/organizations-2023.csv",
-        "2023",
-        None,
-    )
-    .unwrap();
+        [
+            "fixtures/longwen/organizations.csv",
+            "fixtures/longwen/organizations-2023.csv",
+        ],
+    );
     let years = archive.organization_history("LWO2022004").unwrap();
     let shown: Vec<_> = years
         .iter()
@@ -421,22 +410,7 @@ fn follow_ups_are_due_then_overdue_per_organization() {
     let dir = tempfile::tempdir().unwrap();
     let pack = points_with_deadline(dir.path());
     let mut archive = Archive::open(dir.path()).unwrap();
-    publish(
-        &mut archive,
-        &pack,
-        "fixtures/longwen/members.csv",
-        "2022",
-        None,
-    )
-    .unwrap();
-    publish(
-        &mut archive,
-        &pack,
-        "fixtures/longwen/members-2023.csv",
-        "2023",
-        None,
-    )
-    .unwrap();
+    publish_both(&mut archive, &pack, MEMBERS);
     let list = archive.follow_ups("2023-03-31").unwrap();
     let shown: Vec<_> = list
         .iter()

@@ -3,11 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use liangxin_server::accounts::{Accounts, Role, accounts_path};
@@ -15,7 +12,7 @@ use liangxin_server::{AppState, Config, app};
 use tower::ServiceExt;
 
 mod common;
-use common::{Browser, encode, git, library, root};
+use common::{Browser, git, library, root};
 
 const FIELD: &str = "params.recommend_at.value";
 
