@@ -122,7 +122,9 @@ pub fn chinese_date(date: &str) -> String {
 /// for A4 paper when printed.
 pub fn html(notice: &Notice) -> String {
     let p = &notice.publication;
-    let members = p.subject != "organization";
+    // A column of organizations only when the ledger had one (a template ledger may not).
+    let members =
+        p.subject != "organization" && notice.lines.iter().any(|l| !l.organization.is_empty());
     let period = if p.period.len() == 4 {
         format!("{}年度", p.period)
     } else {
