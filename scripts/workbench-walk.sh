@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The workbench walked as staff use it, in a real browser: sign in, upload the Longwen
-# workbook, open a record's explanation, change 900 to 880, preview what moves, save, see the
+# workbook, open a record's explanation, publish it and open 档案 and the 公示 page, change 900 to 880, preview what moves, save, see the
 # commit in History, restore, then sign in as a viewer and find editing refused. Screenshots of
 # every page go to target/workbench-walk/. Installs Debian's chromium, chromium-driver and a CJK
 # font when missing (as root).

@@ -164,6 +164,32 @@ def main():
         b.shot("05-explain")
         check("LW2022002's explanation opens", "LW2022002" in b.text() and "1000" in b.text(), b.text()[:300])
 
+        # 发布 → 档案 → 公示: the same ledger evaluated again and published from its page.
+        b.go("/evaluate")
+        b.click("select[name=pack] option[value='longwen-points']")
+        b.run("document.querySelector('input[name=as_of]').value = '2024-06-30';")
+        b.type("input[name=ledger]", LEDGER, clear=False)
+        b.click("form[action='/evaluate'] button[type=submit]")
+        wait_for(b, lambda: b.run("return !!document.getElementById('publish');"), 30)
+        b.run("document.querySelector('#publish input[name=notice_from]').value = '2024-07-01';"
+              "document.querySelector('#publish input[name=notice_to]').value = '2024-07-07';")
+        b.shot("05b-publish-form")
+        b.click("#publish button[type=submit]")
+        wait_for(b, lambda: "/archive/" in b.url())
+        text = b.text()
+        b.shot("05c-published")
+        check("publishing shows the publication, who and the period",
+              "第 1 号发布" in text and "王科长" in text and "2024" in text, text[:300])
+        b.go("/archive")
+        b.shot("05d-archive")
+        check("档案 lists the publication as current", "现行" in b.text() and "公示" in b.text(), b.text()[:300])
+        b.go("/archive/notice?pack=longwen-points&period=2024")
+        text = b.text()
+        b.shot("05e-notice")
+        check("the 公示 page has the notice period and names, no scores",
+              "测评结果公示" in text and "2024年7月1日至2024年7月7日" in text and "LW2022002" not in text,
+              text[:300])
+
         b.go("/packs/longwen-points/edit")
         b.shot("06-edit")
         b.type(f"input[name='{FIELD}']", "九百")

@@ -34,6 +34,8 @@ fn main() -> ExitCode {
         cli::Command::Template(a) => cli::template::run(a),
         cli::Command::Serve(a) => cli::serve::run(a),
         cli::Command::User(a) => cli::user::run(a),
+        cli::Command::Publish(a) => cli::publish::run(a),
+        cli::Command::History(a) => cli::history::run(a),
         cli::Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

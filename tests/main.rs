@@ -16,6 +16,7 @@ mod ledger_rows;
 mod pack_fields;
 mod properties;
 mod provenance;
+mod publish;
 mod real_world;
 mod reports;
 mod rule_kinds;

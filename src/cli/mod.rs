@@ -17,10 +17,12 @@ mod entries;
 pub mod eval;
 pub mod generate;
 mod git;
+pub mod history;
 pub mod list;
 pub mod output;
 mod packs;
 pub mod progress;
+pub mod publish;
 pub mod schema;
 pub mod serve;
 pub mod snapshot;
@@ -106,6 +108,24 @@ pub enum Command {
   liangxin user passwd 王科长 --library 标准库
   liangxin user list --library 标准库")]
     User(user::Args),
+    /// Publish an assessment: evaluate a ledger and freeze the result, with the pack's git
+    /// revision and the ledger's SHA-256, in the library's archive (never changed after;
+    /// publishing again needs a reason and supersedes it).
+    #[command(after_help = "Examples:
+  liangxin publish longwen-points 2023党员积分台账.xlsx --period 2023 --as-of 2023-12-31 --by 王科长 --library 标准库
+  liangxin publish longwen-points 台账-更正.xlsx --period 2023 --as-of 2023-12-31 --by 王科长 --reason \"更正3名党员的扣分\" --library 标准库
+Refused (exit 1) when any record of the ledger could not be evaluated: correct it first.")]
+    Publish(publish::Args),
+    /// Read the archive of published assessments: a record or an organization year over year,
+    /// who moved up or down, follow-ups with deadlines, the public notice (公示).
+    #[command(after_help = "Examples:
+  liangxin history list --library 标准库
+  liangxin history record LW2022008 --library 标准库
+  liangxin history moves --pack longwen-points --from 2022 --to 2023 --library 标准库
+  liangxin history org LWO2022004 --library 标准库
+  liangxin history followups --as-of 2024-04-01 --library 标准库
+  liangxin history notice longwen-stars 2023 --from 2024-01-08 --to 2024-01-14 -o 公示.html --library 标准库")]
+    History(history::Args),
     /// Print a shell's completion script for liangxin.
     #[command(
         after_help = "Examples:\n  liangxin completions bash > ~/.local/share/bash-completion/completions/liangxin\n  liangxin completions zsh > ~/.zfunc/_liangxin"

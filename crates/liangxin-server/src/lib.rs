@@ -18,6 +18,11 @@
 //!   checked as typed, previewed on the current ledger and the pack's cases, saved as a commit;
 //! - `GET /packs/{id}/history`, `POST /packs/{id}/history/restore`: 历史, versions, their
 //!   differences as text and outcomes, restore;
+//! - `GET /archive` (档案) and `POST /archive/publish`: the session's evaluation published
+//!   (editors), the publications, a record year over year (`/archive/record?id=`), moves
+//!   between two periods (`/archive/moves`), an organization's stars (`/archive/org`),
+//!   follow-ups with deadlines (`/archive/followups`) and the printable 公示
+//!   (`/archive/notice`); see the `liangxin-archive` crate;
 //! - `GET/POST /sign-in`, `POST /sign-out`, `POST /api/session`: sign-in;
 //! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff, session) and
 //!   their OpenAPI document at `GET /api/openapi.json`.
@@ -34,6 +39,7 @@
 
 pub mod accounts;
 mod api;
+mod archive;
 mod audit;
 mod cache;
 mod compare;
@@ -338,6 +344,14 @@ pub fn app_on(state: Arc<AppState>) -> Router {
         .route("/packs/{id}/edit/preview", post(edit::preview))
         .route("/packs/{id}/history", get(history::page))
         .route("/packs/{id}/history/restore", post(history::restore))
+        .route("/archive", get(archive::index))
+        .route("/archive/{id}", get(archive::publication))
+        .route("/archive/record", get(archive::record))
+        .route("/archive/org", get(archive::organization))
+        .route("/archive/moves", get(archive::moves))
+        .route("/archive/followups", get(archive::followups))
+        .route("/archive/notice", get(archive::notice))
+        .route("/archive/publish", post(archive::publish))
         .route("/api/session", post(api::sign_in))
         .route("/schema/policy.schema.json", get(api::policy_schema))
         .route("/api/packs", get(api::packs))

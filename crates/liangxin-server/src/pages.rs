@@ -45,6 +45,7 @@ pub(crate) fn layout_for(current: Option<&Current>, title: &str, content: Markup
                         a href="/" { "标准库" }
                         a href="/evaluate" { "测评" }
                         a href="/compare" { "对比" }
+                        a href="/archive" { "档案" }
                         a href="/api/openapi.json" { "接口 API" }
                     }
                     @if let Some(user) = current.and_then(|c| c.user.as_ref()) {
@@ -629,6 +630,13 @@ pub async fn evaluate(
     let group = group_by.clone();
     let library_dir = state.library.clone();
     let shared = state.clone();
+    // Editors of an editable library may publish what the page shows.
+    let publish_form = (state.editable()
+        && current
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role >= Role::Editor))
+    .then(|| crate::archive::publish_form(&current, &as_of));
     let (page, bytes, name, library_version) = blocking(&state, move || -> Result<(String, _, String, u64), Failure> {
         let library_version = library::version(&library_dir);
         let prepared = shared.prepare_fresh(&id, &dir, &day)?;
@@ -677,6 +685,7 @@ pub async fn evaluate(
                     a href="/evaluate/download?format=html" { "网页 (.html)" }
                 }
             }
+            @if let Some(form) = &publish_form { (form) }
         }
         .into_string();
         let page = match html.find("<body>") {
@@ -773,6 +782,7 @@ pub async fn explain(
                 h1 { "测评说明：" (record) }
                 p.muted { "台账「" (ledger.name) "」· 标准：" (compiled.policy.meta.name) " · 测评日期 " (ledger.as_of) }
                 pre.trace #trace { @for l in &lines { (l) "\n" } }
+                p { a #record-history href={ "/archive/record?id=" (session::encode(&record)) } { "这条记录的历年已发布结果 →" } }
                 p { a href="javascript:history.back()" { "← 返回测评结果" } }
             },
         ))
