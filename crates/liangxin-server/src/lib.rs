@@ -18,6 +18,9 @@
 //!   checked as typed, previewed on the current ledger and the pack's cases, saved as a commit;
 //! - `GET /packs/{id}/history`, `POST /packs/{id}/history/restore`: 历史, versions, their
 //!   differences as text and outcomes, restore;
+//! - `GET /packs/{id}/board?period=YYYY` (+ `/events`, `/roster`, `/entries`): 积分排行榜, a
+//!   live leaderboard of a pack with an item catalog, pushed to open browsers as server-sent
+//!   events; `GET /api/packs/{id}/board`, `POST /api/packs/{id}/entries`;
 //! - `GET/POST /sign-in`, `POST /sign-out`, `POST /api/session`: sign-in;
 //! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff, session) and
 //!   their OpenAPI document at `GET /api/openapi.json`.
@@ -35,6 +38,7 @@
 pub mod accounts;
 mod api;
 mod audit;
+mod board;
 mod cache;
 mod compare;
 mod diff;
@@ -157,6 +161,8 @@ pub struct AppState {
     /// The number of cores, asked once: the standard library asks the kernel (and on Linux reads
     /// the cgroup's files) every time, which costs more than evaluating one record.
     cores: usize,
+    /// The live leaderboards opened so far.
+    boards: board::Boards,
 }
 
 impl AppState {
@@ -194,6 +200,7 @@ impl AppState {
             // At least one slot: with none, every request would wait until its time limit.
             slots: Arc::new(Semaphore::new(config.eval_slots.max(1))),
             cores: cores(),
+            boards: board::Boards::default(),
         })
     }
 
@@ -338,6 +345,15 @@ pub fn app_on(state: Arc<AppState>) -> Router {
         .route("/packs/{id}/edit/preview", post(edit::preview))
         .route("/packs/{id}/history", get(history::page))
         .route("/packs/{id}/history/restore", post(history::restore))
+        .route("/packs/{id}/board", get(board::routes::page))
+        .route("/packs/{id}/board/events", get(board::routes::events))
+        .route("/packs/{id}/board/roster", post(board::routes::roster))
+        .route(
+            "/packs/{id}/board/entries",
+            post(board::routes::entries_upload),
+        )
+        .route("/api/packs/{id}/board", get(board::routes::api_board))
+        .route("/api/packs/{id}/entries", post(board::routes::api_entries))
         .route("/api/session", post(api::sign_in))
         .route("/schema/policy.schema.json", get(api::policy_schema))
         .route("/api/packs", get(api::packs))
