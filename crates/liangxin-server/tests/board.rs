@@ -341,7 +341,9 @@ async fn an_entry_through_the_api_moves_its_member_on_the_board_and_open_boards_
     );
     assert_eq!(after["board"]["latest"][0]["id"], id.as_str());
     assert_eq!(after["board"]["latest"][0]["item"], "较大工作失误");
-    assert_eq!(after["board"]["latest"][0]["points"], "+100");
+    // A deduction's points are written positive, as its field is: shown with the field.
+    assert_eq!(after["board"]["latest"][0]["points"], "100");
+    assert_eq!(after["board"]["latest"][0]["field"], "工作失误扣分");
     assert_eq!(after["board"]["latest"][0]["recorded_by"], "本机用户");
     // Only the member was evaluated again, and the board is what the core makes of the files.
     assert_eq!(ranks(&after["board"]), core_ranks(&library));

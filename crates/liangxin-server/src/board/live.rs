@@ -72,7 +72,10 @@ pub struct Latest {
     pub id: String,
     pub name: String,
     pub item: String,
-    /// The points it carries (`+2`, `-5`), or 一票否决.
+    /// The field the item adds to (工作失误扣分), which says whether its points count for or
+    /// against: a deduction's points are written positive, as the field is.
+    pub field: String,
+    /// The points as written times 次数 (`2`, `-5`, `100`), or 是 for a veto.
     pub points: String,
     pub recorded_by: String,
 }
@@ -397,11 +400,22 @@ impl Board {
                         _ => None,
                     });
                 let points = match (item.map(|i| i.worth), given) {
-                    (Some(Worth::Veto), _) => "一票否决".to_owned(),
-                    (_, Some(p)) => signed(p * count),
-                    (Some(Worth::Fixed(p)), None) => signed(p * count),
+                    (Some(Worth::Veto), _) => "是".to_owned(),
+                    (_, Some(p)) | (Some(Worth::Fixed(p)), None) => {
+                        liangxin::number::format(p * count)
+                    }
                     _ => String::new(),
                 };
+                let field = item
+                    .map(|i| {
+                        self.prepared
+                            .policy
+                            .policy
+                            .schema
+                            .field(&i.field)
+                            .map_or_else(|| i.field.clone(), |f| f.label.clone())
+                    })
+                    .unwrap_or_default();
                 let name = cell(r, "name")
                     .filter(|n| !n.is_empty())
                     .or_else(|| {
@@ -421,6 +435,7 @@ impl Board {
                     id: r.id.clone(),
                     name,
                     item: item.map_or(named, |i| i.label.clone()),
+                    field,
                     points,
                     recorded_by: cell(r, "recorded_by").unwrap_or_default(),
                 }
@@ -457,15 +472,6 @@ fn text(cell: &Cell) -> String {
     match cell {
         Cell::Value(v) => v.to_string().trim().to_owned(),
         _ => String::new(),
-    }
-}
-
-fn signed(points: f64) -> String {
-    let shown = liangxin::number::format(points);
-    if points > 0.0 {
-        format!("+{shown}")
-    } else {
-        shown
     }
 }
 

@@ -38,7 +38,9 @@ const STYLE: &str = r#"
 .board #status{font-size:clamp(14px,1.1vw,24px);padding:.2em .6em;border-radius:.3em;display:inline-block}
 .board #status.ok{background:#1d6b2a;color:#fff}
 .board #status.down{background:#b00020;color:#fff}
-.board .refused li{color:#b00020}
+.board #refused li{color:#b00020}
+.board h2{font-size:clamp(20px,1.6vw,36px)}
+.board table.rank td.name,.board table.rank td.grade{white-space:nowrap}
 "#;
 
 /// The page's script: follows the events, puts each board in place, says when the
@@ -78,7 +80,7 @@ fn rows(view: Option<&View>) -> Markup {
                 td.name { (r.name) }
                 td { (r.organization) }
                 td.num.score { (score(r.score)) }
-                td { (r.grade.as_deref().unwrap_or("")) }
+                td.grade { (r.grade.as_deref().unwrap_or("")) }
             }
         }
     }
@@ -90,6 +92,7 @@ fn latest(view: Option<&View>) -> Markup {
             li {
                 span.muted { (e.received) } " "
                 strong { (e.name) } " · " (e.item) " "
+                span.muted { (e.field) } " "
                 span.pts { (e.points) }
                 @if !e.recorded_by.is_empty() { " " span.muted { "记录人 " (e.recorded_by) } }
             }
