@@ -245,6 +245,23 @@ fn add(
     Ok((count, view))
 }
 
+/// Entries read with the board's entry schema (a row that is no entry refuses them all),
+/// 记录人 filled with `by` where empty, then added.
+fn read_and_add(
+    slot: &Slot,
+    held: &mut Held,
+    by: &str,
+    read: impl FnOnce(&liangxin::Schema) -> Result<Ledger, Failure>,
+) -> Result<(usize, super::View), Failure> {
+    let board = held.board.as_ref().ok_or_else(no_roster)?;
+    let schema = board.entry_schema().clone();
+    let ledger = read(&schema)?;
+    unreadable(&ledger.errors)?;
+    let mut records = ledger.records;
+    recorded_by(&mut records, &schema, by);
+    add(slot, held, records)
+}
+
 fn no_roster() -> Failure {
     Failure::new(
         StatusCode::CONFLICT,
@@ -447,6 +464,41 @@ async fn read_form(state: &AppState, mut form: Multipart) -> Result<Upload, Fail
     Ok(upload)
 }
 
+/// What both upload forms check first: an editor, the board, the form's token and its file.
+struct EditorUpload {
+    user: String,
+    target: Target,
+    name: String,
+    bytes: Bytes,
+}
+
+async fn editor_upload(
+    state: &AppState,
+    current: &Current,
+    id: &str,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+    form: Multipart,
+    what: &str,
+) -> Result<EditorUpload, Failure> {
+    let user = current.require(Role::Editor)?.name.clone();
+    let target = target(state, id, query)?;
+    let upload = read_form(state, form).await?;
+    current.check_csrf(upload.csrf.as_deref())?;
+    let (name, bytes) = upload.file.ok_or_else(|| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "upload",
+            format!("请选择{what}文件 / the form lacks the file"),
+        )
+    })?;
+    Ok(EditorUpload {
+        user,
+        target,
+        name,
+        bytes,
+    })
+}
+
 fn board_url(pack: &str, year: &str) -> String {
     format!("/packs/{pack}/board?period={year}")
 }
@@ -460,17 +512,12 @@ pub async fn roster(
     query: Result<Query<PeriodQuery>, QueryRejection>,
     form: Multipart,
 ) -> Result<Response, PageFailure> {
-    let user = current.require(Role::Editor)?.name.clone();
-    let t = target(&state, &id, query)?;
-    let upload = read_form(&state, form).await?;
-    current.check_csrf(upload.csrf.as_deref())?;
-    let (name, bytes) = upload.file.ok_or_else(|| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            "upload",
-            "请选择名册文件 / the form lacks the roster file",
-        )
-    })?;
+    let EditorUpload {
+        user,
+        target: t,
+        name,
+        bytes,
+    } = editor_upload(&state, &current, &id, query, form, "名册").await?;
     let slot = t.slot.clone();
     let members = with_board(&state, &t, move |held, prepared, period| {
         let roster = upload::read_ledger(&bytes, &name, &prepared.policy.policy.schema)?;
@@ -521,31 +568,18 @@ pub async fn entries_upload(
     query: Result<Query<PeriodQuery>, QueryRejection>,
     form: Multipart,
 ) -> Result<Response, PageFailure> {
-    let user = current.require(Role::Editor)?.name.clone();
-    let t = target(&state, &id, query)?;
-    let upload = read_form(&state, form).await?;
-    current.check_csrf(upload.csrf.as_deref())?;
-    let (name, bytes) = upload.file.ok_or_else(|| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            "upload",
-            "请选择积分记录文件 / the form lacks the entry ledger",
-        )
-    })?;
+    let EditorUpload {
+        user,
+        target: t,
+        name,
+        bytes,
+    } = editor_upload(&state, &current, &id, query, form, "积分记录").await?;
     let slot = t.slot.clone();
     let by = user.clone();
     let (count, _) = with_board(&state, &t, move |held, _, _| {
-        let schema = held
-            .board
-            .as_ref()
-            .ok_or_else(no_roster)?
-            .entry_schema()
-            .clone();
-        let ledger = upload::read_ledger(&bytes, &name, &schema)?;
-        unreadable(&ledger.errors)?;
-        let mut records = ledger.records;
-        recorded_by(&mut records, &schema, &by);
-        add(&slot, held, records)
+        read_and_add(&slot, held, &by, |schema| {
+            upload::read_ledger(&bytes, &name, schema)
+        })
     })
     .await?;
     audit(
@@ -596,23 +630,15 @@ pub async fn api_entries(
     let slot = t.slot.clone();
     let by = user.clone();
     let (count, view) = with_board(&state, &t, move |held, _, _| {
-        let schema = held
-            .board
-            .as_ref()
-            .ok_or_else(no_roster)?
-            .entry_schema()
-            .clone();
-        let one = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let text = if one {
-            [b"[".as_slice(), &body, b"]"].concat()
-        } else {
-            body.to_vec()
-        };
-        let ledger = upload::read_records(&text, &schema)?;
-        unreadable(&ledger.errors)?;
-        let mut records = ledger.records;
-        recorded_by(&mut records, &schema, &by);
-        add(&slot, held, records)
+        read_and_add(&slot, held, &by, |schema| {
+            let one = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+            let text = if one {
+                [b"[".as_slice(), &body, b"]"].concat()
+            } else {
+                body.to_vec()
+            };
+            upload::read_records(&text, schema)
+        })
     })
     .await?;
     audit(
