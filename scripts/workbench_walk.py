@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The staff path through the workbench in a real browser (Debian's chromium, driven over
+"""The staff path through the workbench in a real browser (the live leaderboard included) (Debian's chromium, driven over
 WebDriver by chromedriver), with a screenshot of every page under target/workbench-walk/.
 
 Run by scripts/workbench-walk.sh, which installs the browser, builds liangxin, makes a new
@@ -131,6 +131,62 @@ def expected_moves():
         return sorted(c["record"] for c in json.loads(out.stdout)["changes"])
 
 
+ROSTER = os.path.abspath("fixtures/longwen/roster-2022.csv")
+ENTRIES = os.path.abspath("fixtures/longwen/entries-2022.csv")
+BOARD = "/packs/longwen-points/board?period=2022"
+
+
+def api(method, path, body=None, cookie=None, csrf=None):
+    """A program's request to the workbench (not the browser's): JSON, its own session."""
+    headers = {"Content-Type": "application/json"}
+    if cookie:
+        headers["Cookie"] = cookie
+    if csrf:
+        headers["x-csrf-token"] = csrf
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(SERVER + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers.get("Set-Cookie"), json.loads(response.read())
+
+
+def board(b):
+    """积分排行榜: the roster and the year's entries uploaded on the page, then an entry added
+    by a program through the API moves the first-ranked member down on the open page, which
+    is never reloaded."""
+    call("POST", b.s + "/window/rect", {"width": 1920, "height": 1080})
+    b.go(BOARD)
+    b.type("form[action*='/board/roster'] input[type=file]", ROSTER, clear=False)
+    b.click("form[action*='/board/roster'] button")
+    wait_for(b, lambda: "上传积分记录" in b.text())
+    b.type("form[action*='/board/entries'] input[type=file]", ENTRIES, clear=False)
+    b.click("form[action*='/board/entries'] button")
+    wait_for(b, lambda: "积分记录 1287 条" in b.text())
+    check("the board shows the roster and the year's entries", "积分记录 1287 条" in b.text(), b.text()[:300])
+    check("the page follows the board's events", wait_for(b, lambda: "实时更新中" in b.text()), b.text()[:200])
+    b.run("window.notReloaded = true;")
+    first = b.run("var r = document.querySelector('#rows tr'); return [r.dataset.id, r.querySelector('.rank').textContent, r.querySelector('.name').textContent];")
+    check("the first row is rank 1", first[1] == "1", str(first))
+    b.shot("13-board-before")
+
+    cookie, signed = api("POST", "/api/session", {"name": "王科长", "password": "password-123"})
+    entry = {"党员编号": first[0], "姓名": first[2], "日期": "2022-12-30", "积分项目": "较大工作失误",
+             "分值": 100, "说明": "浏览器测试：较大工作失误"}
+    _, added = api("POST", "/api/packs/longwen-points/entries?period=2022", entry,
+                   cookie.split(";")[0], signed["csrf"])
+    rank = next(r["rank"] for r in added["board"]["rows"] if r["id"] == first[0])
+    shown = lambda: b.run("var r = document.querySelector(\"#rows tr[data-id='" + first[0] + "']\");"
+                          " return r && r.querySelector('.rank').textContent;")
+    moved = wait_for(b, lambda: shown() == str(rank))
+    b.shot("14-board-after")
+    check("the member's new rank shows on the open page", moved, f"shown {shown()}, the API says {rank}")
+    check("the page was not reloaded", b.run("return window.notReloaded === true;"))
+    check("the latest entries list the new entry first",
+          "较大工作失误" in b.run("return document.querySelector('#latest li').textContent;"))
+    check("another member is first now",
+          b.run("return document.querySelector('#rows tr').dataset.id;") != first[0])
+    call("POST", b.s + "/window/rect", {"width": 1366, "height": 900})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     b = Browser()
@@ -226,6 +282,8 @@ def main():
         b.shot("10-restored")
         check("revert is a new commit and brings 900 back",
               "恢复到版本" in b.text() and "    value: 900\n" in open(policy, encoding="utf-8").read())
+
+        board(b)
 
         b.click("#user form button")
         wait_for(b, lambda: "/sign-in" in b.url())

@@ -23,6 +23,9 @@
 //!   between two periods (`/archive/moves`), an organization's stars (`/archive/org`),
 //!   follow-ups with deadlines (`/archive/followups`) and the printable 公示
 //!   (`/archive/notice`); see the `liangxin-archive` crate;
+//! - `GET /packs/{id}/board?period=YYYY` (+ `/events`, `/roster`, `/entries`): 积分排行榜, a
+//!   live leaderboard of a pack with an item catalog, pushed to open browsers as server-sent
+//!   events; `GET /api/packs/{id}/board`, `POST /api/packs/{id}/entries`;
 //! - `GET/POST /sign-in`, `POST /sign-out`, `POST /api/session`: sign-in;
 //! - `/api/...`: JSON endpoints (list, check, evaluate, explain, compare, diff, session) and
 //!   their OpenAPI document at `GET /api/openapi.json`.
@@ -41,6 +44,7 @@ pub mod accounts;
 mod api;
 mod archive;
 mod audit;
+mod board;
 mod cache;
 mod compare;
 mod diff;
@@ -163,6 +167,8 @@ pub struct AppState {
     /// The number of cores, asked once: the standard library asks the kernel (and on Linux reads
     /// the cgroup's files) every time, which costs more than evaluating one record.
     cores: usize,
+    /// The live leaderboards opened so far.
+    boards: board::Boards,
 }
 
 impl AppState {
@@ -200,6 +206,7 @@ impl AppState {
             // At least one slot: with none, every request would wait until its time limit.
             slots: Arc::new(Semaphore::new(config.eval_slots.max(1))),
             cores: cores(),
+            boards: board::Boards::default(),
         })
     }
 
@@ -352,6 +359,15 @@ pub fn app_on(state: Arc<AppState>) -> Router {
         .route("/archive/followups", get(archive::followups))
         .route("/archive/notice", get(archive::notice))
         .route("/archive/publish", post(archive::publish))
+        .route("/packs/{id}/board", get(board::routes::page))
+        .route("/packs/{id}/board/events", get(board::routes::events))
+        .route("/packs/{id}/board/roster", post(board::routes::roster))
+        .route(
+            "/packs/{id}/board/entries",
+            post(board::routes::entries_upload),
+        )
+        .route("/api/packs/{id}/board", get(board::routes::api_board))
+        .route("/api/packs/{id}/entries", post(board::routes::api_entries))
         .route("/api/session", post(api::sign_in))
         .route("/schema/policy.schema.json", get(api::policy_schema))
         .route("/api/packs", get(api::packs))

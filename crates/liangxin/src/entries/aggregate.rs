@@ -154,38 +154,51 @@ impl Aggregator {
     /// Adds one entry (a record of an entry ledger). An entry that cannot be counted is kept
     /// as an error of the record it names, or of its own when it names none.
     pub fn add(&mut self, entry: &Record) {
+        if let Err(error) = self.count(entry) {
+            match self.index.get(&entry.id) {
+                Some(&who) => self.tallies[who].errors.push(error),
+                None => self.unattributed.push(error),
+            }
+        }
+    }
+
+    /// Counts one entry, or says why it cannot be counted and keeps nothing of it: for a
+    /// ledger kept entry by entry (a live leaderboard), where a refused entry is sent back to
+    /// whoever made it rather than left to ungrade its record.
+    ///
+    /// # Errors
+    ///
+    /// Why the entry cannot be counted: its record is not in the roster, or [`Aggregator::add`]
+    /// would refuse it (period, item, points, name, the same entry twice).
+    pub fn count(&mut self, entry: &Record) -> Result<(), EntryError> {
         let Some(&who) = self.index.get(&entry.id) else {
             let message = format!(
                 "{} `{}` is not in the roster: the entry is counted for no one; correct the id, or add the record to the roster",
                 self.id_label(),
                 entry.id
             );
-            self.unattributed.push(EntryError {
+            return Err(EntryError {
                 row: entry.row,
                 record: Some(entry.id.clone()),
                 message,
             });
-            return;
         };
-        match self.check(who, entry) {
-            Ok((item, points)) => {
-                let tally = &mut self.tallies[who];
-                tally.entries += 1;
-                self.entries += 1;
-                match tally.items.iter_mut().find(|(i, _, _)| *i == item) {
-                    Some((_, sum, count)) => {
-                        *sum += points;
-                        *count += 1;
-                    }
-                    None => tally.items.push((item, points, 1)),
-                }
+        let (item, points) = self.check(who, entry).map_err(|message| EntryError {
+            row: entry.row,
+            record: Some(entry.id.clone()),
+            message,
+        })?;
+        let tally = &mut self.tallies[who];
+        tally.entries += 1;
+        self.entries += 1;
+        match tally.items.iter_mut().find(|(i, _, _)| *i == item) {
+            Some((_, sum, count)) => {
+                *sum += points;
+                *count += 1;
             }
-            Err(message) => self.tallies[who].errors.push(EntryError {
-                row: entry.row,
-                record: Some(entry.id.clone()),
-                message,
-            }),
+            None => tally.items.push((item, points, 1)),
         }
+        Ok(())
     }
 
     /// The item and points of an entry of record `who`, or why it cannot be counted.

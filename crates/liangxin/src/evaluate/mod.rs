@@ -24,7 +24,7 @@ pub use group::{Group, Grouping, NO_VALUE, group_field};
 pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
 pub use outcome::{CategoryTotal, Name, Outcome, QuotaPlace, RuleResult};
 pub(crate) use summary::Tally;
-pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary};
+pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, rank};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, GroupRead, innermost};
 use crate::ledger::{Cell, Ledger, Record, RecordError};
