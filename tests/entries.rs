@@ -30,7 +30,7 @@ fn evaluate_entries(entries: &Path) -> (Evaluation, Aggregator) {
         &policy.schema,
     );
     let ledger = Ledger::read(entries, aggregator.entry_schema()).unwrap();
-    aggregator.add_ledger(&ledger);
+    aggregator.add_ledger(&ledger).unwrap();
     aggregator.apply(&mut roster, &policy.schema).unwrap();
     (prepared.policy.evaluate_ledger(&roster), aggregator)
 }
@@ -451,9 +451,96 @@ catalog:
     }
     let ledger =
         Ledger::from_csv_bytes(entries.as_bytes(), "e.csv", aggregator.entry_schema()).unwrap();
-    aggregator.add_ledger(&ledger);
+    aggregator.add_ledger(&ledger).unwrap();
     assert_eq!(aggregator.totals("M1").unwrap().values, [1.0]);
     aggregator.apply(&mut roster, &policy.schema).unwrap();
     let evaluation = prepared.policy.evaluate_ledger(&roster);
     assert_eq!(evaluation.outcomes[0].grade.as_deref(), Some("good"));
+}
+
+/// What a hostile review of the first version found, kept fixed.
+mod review {
+    use crate::cli::liangxin;
+
+    #[test]
+    fn a_member_with_a_refused_entry_stays_in_his_group_and_says_why() {
+        let out = liangxin(&[
+            "eval",
+            "-p",
+            super::PACK,
+            "-r",
+            super::ROSTER,
+            "--entries",
+            "fixtures/entries/unknown-item.csv",
+            "--period",
+            "2022",
+            "--record",
+            "LW2022001",
+        ]);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(
+            format!("{stdout}{stderr}").contains("积分项目 `按时参加组织活动` is not an item"),
+            "{stdout}{stderr}"
+        );
+    }
+
+    #[test]
+    fn an_entry_ledger_without_a_date_or_item_column_is_refused_once() {
+        let dir = std::env::temp_dir().join(format!("liangxin-review-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("e.csv");
+        std::fs::write(
+            &file,
+            "党员编号,姓名,日期,积分项目（名称）\nLW2022001,蔡振鑫,2022-03-01,按时参加组织生活\n",
+        )
+        .unwrap();
+        let out = liangxin(&[
+            "eval",
+            "-p",
+            super::PACK,
+            "-r",
+            super::ROSTER,
+            "--entries",
+            file.to_str().unwrap(),
+            "--period",
+            "2022",
+        ]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("the entry ledger has no column 积分项目"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn an_entry_for_no_one_is_reported_in_the_entry_ledger_not_the_roster() {
+        let out = liangxin(&[
+            "eval",
+            "-p",
+            super::PACK,
+            "-r",
+            super::ROSTER,
+            "--entries",
+            "fixtures/entries/unknown-member.csv",
+            "--period",
+            "2022",
+            "--format",
+            "csv",
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error: fixtures/entries/unknown-member.csv row 4 (record LW2O22002)"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("roster-2022.csv: fixtures/entries"),
+            "{stderr}"
+        );
+    }
 }

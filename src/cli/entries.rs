@@ -14,7 +14,8 @@ pub struct EntryArgs {
     /// (one row per record, without the columns the entries fill).
     #[arg(long)]
     pub entries: Option<PathBuf>,
-    /// The period the entries are summed over: a year, e.g. 2024.
+    /// The period the entries are summed over: a year, e.g. 2024. Its last day is also the
+    /// assessment date unless --as-of says otherwise.
     #[arg(long, conflicts_with_all = ["from", "to"], requires = "entries")]
     pub period: Option<String>,
     /// The period's first day (with --to), e.g. 2024-01-01.
@@ -26,6 +27,13 @@ pub struct EntryArgs {
 }
 
 impl EntryArgs {
+    /// The assessment date entries imply when none is given: the period's last day, so a past
+    /// year's entries are graded by the params in force then, not today's.
+    pub fn as_of(&self) -> Option<String> {
+        self.entries.as_ref()?;
+        self.period().ok().map(|p| p.to().to_owned())
+    }
+
     fn period(&self) -> Result<Period, String> {
         match (&self.period, &self.from, &self.to) {
             (Some(year), _, _) => Period::year(year),
@@ -62,13 +70,18 @@ pub fn sum_into(
     let period = args.period().map_err(fail)?;
     let mut aggregator = Aggregator::new(catalog, period, roster, &policy.schema);
     // The encoding applies to both files; sheet, header row and column choices are the roster's.
+    // What a workbook hides is treated as the roster's is (`--hidden`): an AutoFilter left on
+    // must not drop entries with nothing but a note.
     let options = liangxin::ledger::ReadOptions {
         encoding: reading.encoding,
+        hidden: reading.hidden.into(),
         ..Default::default()
     };
     let entries = liangxin::Ledger::read_with(path, aggregator.entry_schema(), &options)
         .map_err(|e| fail(e.to_string()))?;
-    aggregator.add_ledger(&entries);
+    aggregator
+        .add_ledger(&entries)
+        .map_err(|e| fail(e.to_string()))?;
     roster.notes.extend(
         entries
             .notes

@@ -60,6 +60,8 @@ pub fn run(args: Args) -> Exit {
     let roots = || {
         let mut roots = watch::pack_roots(&packs::resolve(&args.policy));
         roots.push(args.records.clone());
+        // The entry ledger is what changes day to day.
+        roots.extend(args.entries.entries.clone());
         roots
     };
     watch::watch(roots, args.watch.watch_runs, || {
@@ -100,7 +102,13 @@ pub fn run(args: Args) -> Exit {
 
 /// One evaluation, reported; the evaluation is returned for `--watch` to compare with the next.
 fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
-    let prepared = match packs::prepare(&args.policy, &args.as_of.date()) {
+    let as_of = args
+        .as_of
+        .as_of
+        .clone()
+        .or_else(|| args.entries.as_of())
+        .unwrap_or_else(date::today);
+    let prepared = match packs::prepare(&args.policy, &as_of) {
         Ok(p) => p,
         Err(exit) => return (exit, None),
     };

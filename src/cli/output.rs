@@ -265,9 +265,13 @@ pub fn write_or_say(
 /// lists them all).
 pub fn print_errors(ledger: &str, errors: &[liangxin::RecordError]) {
     for e in errors.iter().take(20) {
+        // An error in another file (an entry ledger summed into the roster) names its file.
+        let prefix = match &e.file {
+            Some(_) => String::new(),
+            None => format!("{}: ", liangxin::report::visible(ledger)),
+        };
         eprintln!(
-            "error: {}: {}",
-            liangxin::report::visible(ledger),
+            "error: {prefix}{}",
             liangxin::report::visible(&e.to_string())
         );
     }

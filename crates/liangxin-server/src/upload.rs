@@ -120,7 +120,9 @@ pub fn sum_entries(
     let mut aggregator =
         liangxin::entries::Aggregator::new(catalog, entries.period.clone(), roster, &policy.schema);
     let read = read_ledger(&entries.bytes, &entries.name, aggregator.entry_schema())?;
-    aggregator.add_ledger(&read);
+    aggregator
+        .add_ledger(&read)
+        .map_err(|e| Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "entries", e.to_string()))?;
     roster
         .notes
         .extend(read.notes.iter().map(|n| format!("{}: {n}", read.path)));

@@ -232,7 +232,7 @@ fn core_ranks(library: &Path) -> Vec<(String, Option<u64>, Option<f64>)> {
     let mut aggregator = liangxin::entries::Aggregator::new(catalog, period, &roster, schema);
     let entries =
         liangxin::Ledger::read(&dir.join("entries.csv"), aggregator.entry_schema()).unwrap();
-    aggregator.add_ledger(&entries);
+    aggregator.add_ledger(&entries).unwrap();
     aggregator.apply(&mut roster, schema).unwrap();
     let evaluation = compiled.evaluate_ledger(&roster);
     assert!(evaluation.errors.is_empty(), "{:?}", evaluation.errors);

@@ -302,6 +302,7 @@ impl Board {
             Err(refused) => Err(refused
                 .into_iter()
                 .map(|e| RecordError {
+                    file: None,
                     row: record.row,
                     record: Some(record.id.clone()),
                     field: None,

@@ -128,7 +128,38 @@ impl Aggregator {
 
     /// Adds every entry of an entry ledger read with [`Aggregator::entry_schema`]; its rows
     /// that are no entry (no id, a bad row) are kept as errors.
-    pub fn add_ledger(&mut self, entries: &Ledger) {
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Format`] when the ledger has entries but no column for their day or their
+    /// item (a renamed header): every entry would be refused for an empty cell, when the fault
+    /// is one header.
+    pub fn add_ledger(&mut self, entries: &Ledger) -> Result<(), LedgerError> {
+        if !entries.records.is_empty() {
+            let missing: Vec<String> = [super::read::column::DATE, super::read::column::ITEM]
+                .iter()
+                .filter_map(|id| {
+                    let i = self.schema.index_of(id)?;
+                    (!entries.has_column(i)).then(|| self.schema.fields[i].label.clone())
+                })
+                .collect();
+            if !missing.is_empty() {
+                let columns: Vec<&str> = self
+                    .schema
+                    .fields
+                    .values()
+                    .map(|f| f.label.as_str())
+                    .collect();
+                return Err(LedgerError::Format {
+                    path: entries.path.clone(),
+                    message: format!(
+                        "the entry ledger has no column {}: its columns are headed {}",
+                        missing.join(" or "),
+                        columns.join(", ")
+                    ),
+                });
+            }
+        }
         self.file.clone_from(&entries.path);
         for error in &entries.errors {
             // A row the reader could not take (no id, the same id rules of a roster do not
@@ -149,6 +180,7 @@ impl Aggregator {
         for record in &entries.records {
             self.add(record);
         }
+        Ok(())
     }
 
     /// Adds one entry (a record of an entry ledger). An entry that cannot be counted is kept
@@ -287,15 +319,15 @@ impl Aggregator {
         // entered twice more often than a second occurrence; a second occurrence says so in
         // 次数 or 说明.
         let mut hasher = std::hash::DefaultHasher::new();
-        (
-            who,
-            date,
-            item_index,
-            given.map(f64::to_bits),
-            count,
-            cells.note,
-        )
-            .hash(&mut hasher);
+        // The worth per occurrence as counted (an empty 分值 on a fixed item is its worth; -0 is
+        // 0), so `分值 empty` and `分值 2` for the same meeting are the same entry.
+        let per = match item.worth {
+            Worth::Veto => None,
+            Worth::Fixed(p) => Some(p),
+            Worth::Range { .. } => given,
+        }
+        .map(|p| (p + 0.0).to_bits());
+        (who, date, item_index, per, count, cells.note.trim()).hash(&mut hasher);
         if let Some(first) = self.seen.get(&hasher.finish()) {
             return Err(format!(
                 "the same entry as row {first} (same day, item, 分值, 次数 and 说明): entered twice? if it happened twice, write 次数 2 on one row, or tell the two apart in 说明"
@@ -504,27 +536,50 @@ impl Aggregator {
             match self.fill(&mut record, schema) {
                 Ok(()) => kept.push(record),
                 Err(errors) => {
-                    roster.errors.extend(errors.iter().map(|e| RecordError {
-                        row: record.row,
-                        record: Some(record.id.clone()),
-                        field: None,
-                        rule: None,
-                        message: format!(
-                            "{file} row {}: {}; the record is not graded until the entry is corrected",
-                            e.row, e.message
-                        ),
-                    }));
+                    let why: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("{file} row {}: {}", e.row, e.message))
+                        .collect();
+                    let message = format!(
+                        "{}; the record is not graded until the entry is corrected",
+                        why.join("; ")
+                    );
+                    // Every total the entries fill is unknown; the record stays in the roster
+                    // (its group, `--record`) and is reported once, as a bad cell would be.
+                    if let Some(i) = self.catalog.fields.keys().find_map(|f| schema.index_of(f)) {
+                        // The other totals are written (they are not missing columns); the
+                        // first is unreadable, so the record is reported and not graded.
+                        if let Some(totals) = self.totals(&record.id) {
+                            for (field, value) in self.catalog.fields.keys().zip(&totals.values) {
+                                if let Some(j) = schema.index_of(field) {
+                                    record.cells[j] = cell(&schema.fields[j], *value);
+                                }
+                            }
+                        }
+                        record.cells[i] = Cell::Invalid(message);
+                        kept.push(record);
+                    } else {
+                        roster.errors.push(RecordError {
+                            file: None,
+                            row: record.row,
+                            record: Some(record.id.clone()),
+                            field: None,
+                            rule: None,
+                            message,
+                        });
+                    }
                 }
             }
         }
         roster.records = kept;
         for e in &self.unattributed {
             roster.errors.push(RecordError {
+                file: Some(file.clone()),
                 row: e.row,
                 record: e.record.clone(),
                 field: None,
                 rule: None,
-                message: format!("{file} row {}: {}", e.row, e.message),
+                message: e.message.clone(),
             });
         }
         roster.notes.push(format!(
@@ -558,9 +613,16 @@ fn cell(def: &crate::schema::FieldDef, value: f64) -> Cell {
             n(bound)
         ));
     }
+    if matches!(def.ty, FieldType::Int) && value.fract() != 0.0 {
+        return Cell::Invalid(format!(
+            "the entries sum to {} after the catalog's caps, and {} holds whole points: a cap of the catalog is not a whole number",
+            n(value),
+            def.label
+        ));
+    }
     Cell::Value(match def.ty {
         FieldType::Bool => Value::Bool(value != 0.0),
-        FieldType::Int => Value::Int(value.round() as i64),
+        FieldType::Int => Value::Int(value as i64),
         _ => Value::Decimal(value),
     })
 }

@@ -160,9 +160,19 @@ impl Validator<'_> {
                 let message = format!("`{}`: `max` {hi} is below `min` {lo}", field.value);
                 self.error(file, field, "catalog", message);
             }
+            let whole = matches!(
+                self.pack.schema.field(&field.value).map(|d| &d.ty),
+                Some(FieldType::Int)
+            );
             for bound in [&total.min, &total.max].into_iter().flatten() {
                 if !bound.value.is_finite() {
                     self.error(file, bound, "catalog", "a cap is a number".into());
+                } else if whole && bound.value.fract() != 0.0 {
+                    let message = format!(
+                        "`{}` holds whole points: its cap {} is not a whole number",
+                        field.value, bound.value
+                    );
+                    self.error(file, bound, "catalog", message);
                 }
             }
             *entry = Total {
@@ -262,6 +272,14 @@ impl Validator<'_> {
             }
         }
         if let Some(cap) = &raw.cap {
+            if matches!(ty, Some(FieldType::Int)) && cap.value.fract() != 0.0 {
+                let message = format!(
+                    "item `{id}`: `cap` {} is not a whole number, and `{field}` holds whole points",
+                    cap.value
+                );
+                self.error(file, cap, "catalog", message);
+                ok = false;
+            }
             if matches!(worth, Worth::Veto) {
                 let message = format!("veto item `{id}` carries no points to cap");
                 self.error(file, cap, "catalog", message);

@@ -170,6 +170,7 @@ impl Evaluator<'_> {
         let compiled = self.compiled;
         let policy = &compiled.policy;
         let error = |field: Option<&str>, rule: Option<&str>, message: String| RecordError {
+            file: None,
             row: record.row,
             record: Some(record.id.clone()),
             field: field.map(str::to_owned),

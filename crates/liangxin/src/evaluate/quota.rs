@@ -155,6 +155,7 @@ impl CompiledPolicy {
                     let others: Vec<&str> =
                         tied.iter().copied().filter(|r| *r != o.record).collect();
                     errors.push(RecordError {
+                        file: None,
                         row: o.row,
                         record: Some(o.record.clone()),
                         field: None,
@@ -183,6 +184,7 @@ impl CompiledPolicy {
             let o = &outcomes[i];
             let (label, id) = by.map_or(("", ""), |f| (f.label.as_str(), f.id.as_str()));
             errors.push(RecordError {
+                file: None,
                 row: o.row,
                 record: Some(o.record.clone()),
                 field: Some(id.to_owned()),

@@ -308,6 +308,7 @@ impl<'a> Builder<'a> {
         };
         if id.is_empty() {
             self.errors.push(RecordError {
+                file: None,
                 row,
                 record: None,
                 field: Some(id_def.id.clone()),
@@ -321,6 +322,7 @@ impl<'a> Builder<'a> {
         }
         if let Some(message) = identity::mangled_id(&id) {
             self.errors.push(RecordError {
+                file: None,
                 row,
                 record: Some(id),
                 field: Some(id_def.id.clone()),
@@ -371,6 +373,7 @@ impl<'a> Builder<'a> {
     pub(super) fn duplicate(&self, row: usize, id: &str, others: &str) -> RecordError {
         let id_def = &self.schema.fields[&self.schema.id_field];
         RecordError {
+            file: None,
             row,
             record: Some(id.to_owned()),
             field: Some(id_def.id.clone()),
@@ -420,6 +423,7 @@ impl<'a> Builder<'a> {
         for record in unlike {
             self.read -= 1;
             self.errors.push(RecordError {
+                file: None,
                 row: record.row,
                 record: Some(record.id.clone()),
                 field: Some(id_def.id.clone()),

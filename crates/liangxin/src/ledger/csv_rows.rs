@@ -469,6 +469,7 @@ impl<'a> CsvRows<'a> {
     /// An error about a whole row (its cells cannot be trusted), not one field of it.
     fn row_error(&mut self, line: usize, record: Option<&str>, message: String) {
         self.builder.errors.push(RecordError {
+            file: None,
             row: line,
             record: record.map(str::to_owned),
             field: None,

@@ -96,10 +96,17 @@ pub struct RecordError {
     pub rule: Option<String>,
     /// What is wrong, in one sentence.
     pub message: String,
+    /// The file `row` is in when it is not the ledger's own: an entry ledger summed into a
+    /// roster (see [`crate::entries`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl std::fmt::Display for RecordError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file} ")?;
+        }
         write!(f, "row {}", self.row)?;
         if let Some(record) = &self.record {
             write!(f, " (record {record})")?;

@@ -823,6 +823,7 @@ fn check_cells(
             .and_then(|c| mangled(row, c))
         {
             ledger.errors.push(RecordError {
+                file: None,
                 row: record.row,
                 record: Some(record.id.clone()),
                 field: Some(id_def.id.clone()),
