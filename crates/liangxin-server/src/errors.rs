@@ -62,6 +62,26 @@ impl Failure {
         )
     }
 
+    /// A multipart form that could not be read: 413 past the body limit, else 400.
+    pub fn multipart(
+        limit: usize,
+    ) -> impl Fn(axum::extract::multipart::MultipartError) -> Failure + Copy {
+        move |e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Failure::too_large(limit)
+            } else {
+                Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    "upload",
+                    format!(
+                        "上传内容无法读取 / the upload cannot be read: {}",
+                        e.body_text()
+                    ),
+                )
+            }
+        }
+    }
+
     /// The request body was larger than the limit.
     pub fn too_large(limit: usize) -> Failure {
         Failure::new(

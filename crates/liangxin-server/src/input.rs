@@ -180,19 +180,7 @@ pub async fn read_form(
     endpoint: Endpoint,
     limit: usize,
 ) -> Result<Asked, Failure> {
-    let failure = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Failure::too_large(limit)
-        } else {
-            bad_request(
-                "upload",
-                format!(
-                    "上传内容无法读取 / the upload cannot be read: {}",
-                    e.body_text()
-                ),
-            )
-        }
-    };
+    let failure = Failure::multipart(limit);
     let mut asked = Asked::default();
     while let Some(field) = form.next_field().await.map_err(failure)? {
         let name = field.name().unwrap_or_default().to_owned();

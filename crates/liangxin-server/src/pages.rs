@@ -556,20 +556,7 @@ pub async fn evaluate(
     mut form: Multipart,
 ) -> PageResult {
     let limit = state.body_limit;
-    let field_failure = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Failure::too_large(limit)
-        } else {
-            Failure::new(
-                StatusCode::BAD_REQUEST,
-                "upload",
-                format!(
-                    "上传内容无法读取 / the upload cannot be read: {}",
-                    e.body_text()
-                ),
-            )
-        }
-    };
+    let field_failure = Failure::multipart(limit);
     let (mut pack, mut as_of, mut ledger, mut group_by) = (None, None, None, None);
     let (mut entries, mut period) = (None, None);
     while let Some(field) = form.next_field().await.map_err(field_failure)? {

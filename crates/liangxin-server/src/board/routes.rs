@@ -433,20 +433,7 @@ struct Upload {
 
 async fn read_form(state: &AppState, mut form: Multipart) -> Result<Upload, Failure> {
     let limit = state.body_limit;
-    let failed = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Failure::too_large(limit)
-        } else {
-            Failure::new(
-                StatusCode::BAD_REQUEST,
-                "upload",
-                format!(
-                    "上传内容无法读取 / the upload cannot be read: {}",
-                    e.body_text()
-                ),
-            )
-        }
-    };
+    let failed = Failure::multipart(limit);
     let mut upload = Upload {
         csrf: None,
         file: None,
