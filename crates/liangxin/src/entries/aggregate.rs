@@ -130,16 +130,37 @@ impl Aggregator {
     /// that are no entry (no id, a bad row) are kept as errors.
     pub fn add_ledger(&mut self, entries: &Ledger) {
         self.file.clone_from(&entries.path);
-        for error in &entries.errors {
+        self.add_row_errors(&entries.errors);
+        for record in &entries.records {
+            self.add(record);
+        }
+    }
+
+    /// Keeps rows of the entry ledger that are no entry (no id, a bad row) as errors.
+    pub(crate) fn add_row_errors(&mut self, errors: &[RecordError]) {
+        for error in errors {
             self.unattributed.push(EntryError {
                 row: error.row,
                 record: error.record.clone(),
                 message: error.message.clone(),
             });
         }
-        for record in &entries.records {
-            self.add(record);
-        }
+    }
+
+    /// Names the entry ledger in messages.
+    pub(crate) fn set_file(&mut self, file: &str) {
+        file.clone_into(&mut self.file);
+    }
+
+    /// Room for `entries` more entries in what grows with the ledger (the duplicate check and
+    /// the list of entries that name no record), so that memory running out is an error the
+    /// caller can report rather than an abort.
+    pub(crate) fn try_reserve(
+        &mut self,
+        entries: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.seen.try_reserve(entries)?;
+        self.unattributed.try_reserve(entries)
     }
 
     /// Adds one entry (a record of an entry ledger). An entry that cannot be counted is kept
