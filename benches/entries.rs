@@ -12,7 +12,7 @@
 //! - `stream, 1 thread` / `stream, 2 threads`: [`liangxin::entries::add_csv`] as `eval
 //!   --entries` runs it (on 2 threads one reads and types blocks, the other adds them);
 //! - `whole`: the ledger read whole, then added (the path for workbooks and JSON), for the
-//!   sizes up to `LIANGXIN_BENCH_WHOLE_MAX` entries (default 2,000,000), as it holds them all.
+//!   sizes up to `LIANGXIN_BENCH_WHOLE_MAX` entries (default 2,500,000), as it holds them all.
 //!
 //! Times are of summing the entries only (the roster is read before the clock starts, as both
 //! need it); memory is the process's peak, roster included.
@@ -48,9 +48,9 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let per_member: u32 = env("LIANGXIN_BENCH_PER_MEMBER", "20").parse().unwrap_or(20);
-    let whole_max: u64 = env("LIANGXIN_BENCH_WHOLE_MAX", "2000000")
+    let whole_max: u64 = env("LIANGXIN_BENCH_WHOLE_MAX", "2500000")
         .parse()
-        .unwrap_or(2_000_000);
+        .unwrap_or(2_500_000);
     let dir = std::env::temp_dir().join(format!("liangxin-bench-entries-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("{}: {e}", dir.display());
