@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use liangxin::entries::{Aggregator, Period};
+use liangxin::entries::{Aggregator, Period, add_csv};
 
 use super::Exit;
 
@@ -77,19 +77,58 @@ pub fn sum_into(
         hidden: reading.hidden.into(),
         ..Default::default()
     };
-    let entries = liangxin::Ledger::read_with(path, aggregator.entry_schema(), &options)
-        .map_err(|e| fail(e.to_string()))?;
-    aggregator
-        .add_ledger(&entries)
-        .map_err(|e| fail(e.to_string()))?;
-    roster.notes.extend(
-        entries
-            .notes
-            .iter()
-            .map(|note| format!("{}: {note}", entries.path)),
-    );
+    let (name, notes) = match streamable(path) {
+        // A CSV entry ledger is summed as it is read: a province's year of entries need not
+        // fit in memory, only one tally per member.
+        Some(stdin) => {
+            let options = liangxin::stream::StreamOptions {
+                encoding: reading.encoding,
+                progress: Some(super::progress::bytes_read),
+                ..Default::default()
+            };
+            let name = if stdin {
+                "<stdin>".to_owned()
+            } else {
+                path.display().to_string()
+            };
+            let size = std::fs::metadata(path).ok().map(|m| m.len());
+            super::progress::start(size.filter(|_| !stdin), "summing entries");
+            let notes = if stdin {
+                add_csv(&mut aggregator, std::io::stdin(), &name, &options)
+            } else {
+                std::fs::File::open(path)
+                    .map_err(|source| liangxin::LedgerError::Io {
+                        path: name.clone(),
+                        source,
+                    })
+                    .and_then(|file| add_csv(&mut aggregator, file, &name, &options))
+            };
+            (name, notes.map_err(|e| fail(e.to_string()))?)
+        }
+        None => {
+            let entries = liangxin::Ledger::read_with(path, aggregator.entry_schema(), &options)
+                .map_err(|e| fail(e.to_string()))?;
+            aggregator
+                .add_ledger(&entries)
+                .map_err(|e| fail(e.to_string()))?;
+            (entries.path, entries.notes)
+        }
+    };
+    roster
+        .notes
+        .extend(notes.iter().map(|note| format!("{name}: {note}")));
     aggregator
         .apply(roster, &policy.schema)
         .map_err(|e| fail(e.to_string()))?;
     Ok(Some(aggregator))
+}
+
+/// Whether the entry ledger is CSV (streamed), and whether it is stdin (`-`); None for a
+/// workbook, JSON or YAML, which are read whole.
+fn streamable(path: &std::path::Path) -> Option<bool> {
+    if path.as_os_str() == "-" {
+        return Some(true);
+    }
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    matches!(ext.as_str(), "csv" | "txt" | "tsv").then_some(false)
 }

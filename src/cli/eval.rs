@@ -168,7 +168,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
         } else if args.group_by.is_some() {
             "--group-by needs every record at once"
         } else if summed.is_some() {
-            "entries are summed per record of the roster"
+            "entries are summed per record of the roster, which is read whole (a CSV entry ledger itself is streamed)"
         } else {
             "only a CSV ledger (or stdin) is streamed"
         };

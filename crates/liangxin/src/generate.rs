@@ -51,14 +51,14 @@ pub fn write_ledger(
 }
 
 /// SplitMix64: small, fast, and the same on every platform (no dependency for a test fixture).
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -67,17 +67,17 @@ impl Rng {
     }
 
     /// A whole number in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         let span = (hi - lo + 1).max(1) as u64;
         lo + (self.next() % span) as i64
     }
 
     /// True with probability `p`.
-    fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
     }
 
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[(self.next() % items.len() as u64) as usize]
     }
 }
@@ -129,7 +129,7 @@ const TRADES: [&str; 12] = [
 ];
 
 /// One record being written: the values that must agree with each other across fields.
-struct Row<'r> {
+pub(crate) struct Row<'r> {
     subject: Subject,
     n: u64,
     rng: &'r mut Rng,
@@ -175,7 +175,7 @@ const GAPS: [i64; 25] = [
 ];
 
 impl<'r> Row<'r> {
-    fn new(subject: Subject, n: u64, rng: &'r mut Rng) -> Row<'r> {
+    pub(crate) fn new(subject: Subject, n: u64, rng: &'r mut Rng) -> Row<'r> {
         let members = if rng.chance(0.05) {
             0
         } else {
@@ -201,7 +201,7 @@ impl<'r> Row<'r> {
     }
 
     /// Appends this record's value of `field` to `line`.
-    fn cell(&mut self, field: &FieldDef, line: &mut String) {
+    pub(crate) fn cell(&mut self, field: &FieldDef, line: &mut String) {
         use std::fmt::Write as _;
         let rng = &mut *self.rng;
         let id = field.id.as_str();
@@ -219,12 +219,8 @@ impl<'r> Row<'r> {
                 write!(line, "{}", org_name(rng))
             }
             ("name", _) => {
-                let (s, a, b) = (rng.pick(&SURNAMES), rng.pick(&GIVEN), rng.pick(&GIVEN));
-                if rng.chance(0.3) {
-                    write!(line, "{s}{a}")
-                } else {
-                    write!(line, "{s}{a}{b}")
-                }
+                person_name(rng, line);
+                Ok(())
             }
             ("org", _) => write!(line, "{}", org_name(rng)),
             ("district", _) => write!(line, "{}", rng.pick(&DISTRICTS)),
@@ -281,6 +277,16 @@ impl<'r> Row<'r> {
             }
             (_, FieldType::String) => Ok(()),
         };
+    }
+}
+
+/// An invented Chinese name (surname and one or two given characters), appended to `line`.
+pub(crate) fn person_name(rng: &mut Rng, line: &mut String) {
+    let (s, a, b) = (rng.pick(&SURNAMES), rng.pick(&GIVEN), rng.pick(&GIVEN));
+    line.push_str(s);
+    line.push_str(a);
+    if !rng.chance(0.3) {
+        line.push_str(b);
     }
 }
 

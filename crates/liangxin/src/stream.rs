@@ -276,15 +276,15 @@ const MAX_QUOTED_LINES: usize = 1_000;
 /// block is not UTF-8, GBK from there on (ASCII reads the same in both, and a line feed never
 /// falls inside a GBK character, so cutting at line feeds is safe in both). UTF-16 input (by its
 /// byte-order mark, or named) is transcoded to UTF-8 as it is read, before any cutting.
-struct Blocks<R: Read> {
+pub(crate) struct Blocks<R: Read> {
     input: DecodeReaderBytes<std::io::Chain<std::io::Cursor<Vec<u8>>, R>, Vec<u8>>,
     /// The cell separator, decided from the first bytes read.
-    delimiter: Option<u8>,
+    pub(crate) delimiter: Option<u8>,
     /// Where in `buf` the quoted cell being scanned opened, the line breaks inside it so far,
     /// and how long a cell may run.
     opened: usize,
     quoted_lines: usize,
-    max_cell: usize,
+    pub(crate) max_cell: usize,
     /// UTF-8 named: invalid bytes are an error, not a switch to GBK.
     strict_utf8: bool,
     name: String,
@@ -298,13 +298,13 @@ struct Blocks<R: Read> {
     eof: bool,
     first: bool,
     gbk: bool,
-    notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Bytes handed out so far, for error messages.
-    offset: u64,
+    pub(crate) offset: u64,
 }
 
 impl<R: Read> Blocks<R> {
-    fn new(
+    pub(crate) fn new(
         mut input: R,
         name: &str,
         block_bytes: usize,
@@ -374,7 +374,7 @@ impl<R: Read> Blocks<R> {
     }
 
     /// The next block of whole rows as text, or None at the end.
-    fn next_text(&mut self) -> Result<Option<String>, LedgerError> {
+    pub(crate) fn next_text(&mut self) -> Result<Option<String>, LedgerError> {
         let Some(mut bytes) = self.next_bytes()? else {
             if self.first {
                 return Err(self.format("the file is empty".into()));

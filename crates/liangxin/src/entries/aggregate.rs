@@ -135,33 +135,53 @@ impl Aggregator {
     /// item (a renamed header): every entry would be refused for an empty cell, when the fault
     /// is one header.
     pub fn add_ledger(&mut self, entries: &Ledger) -> Result<(), LedgerError> {
-        if !entries.records.is_empty() {
-            let missing: Vec<String> = [super::read::column::DATE, super::read::column::ITEM]
-                .iter()
-                .filter_map(|id| {
-                    let i = self.schema.index_of(id)?;
-                    (!entries.has_column(i)).then(|| self.schema.fields[i].label.clone())
-                })
-                .collect();
-            if !missing.is_empty() {
-                let columns: Vec<&str> = self
-                    .schema
-                    .fields
-                    .values()
-                    .map(|f| f.label.as_str())
-                    .collect();
-                return Err(LedgerError::Format {
-                    path: entries.path.clone(),
-                    message: format!(
-                        "the entry ledger has no column {}: its columns are headed {}",
-                        missing.join(" or "),
-                        columns.join(", ")
-                    ),
-                });
-            }
-        }
+        self.has_columns(&entries.path, &entries.records)?;
         self.file.clone_from(&entries.path);
-        for error in &entries.errors {
+        self.add_row_errors(&entries.errors);
+        for record in &entries.records {
+            self.add(record);
+        }
+        Ok(())
+    }
+
+    /// Refuses entries read without a column for their day or their item (a renamed header):
+    /// every entry would be refused for an empty cell, when the fault is one header.
+    pub(crate) fn has_columns(&self, path: &str, records: &[Record]) -> Result<(), LedgerError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let missing: Vec<String> = [super::read::column::DATE, super::read::column::ITEM]
+            .iter()
+            .filter_map(|id| {
+                let i = self.schema.index_of(id)?;
+                let absent = records
+                    .iter()
+                    .all(|r| matches!(r.cells.get(i), Some(Cell::Absent) | None));
+                absent.then(|| self.schema.fields[i].label.clone())
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let columns: Vec<&str> = self
+            .schema
+            .fields
+            .values()
+            .map(|f| f.label.as_str())
+            .collect();
+        Err(LedgerError::Format {
+            path: path.to_owned(),
+            message: format!(
+                "the entry ledger has no column {}: its columns are headed {}",
+                missing.join(" or "),
+                columns.join(", ")
+            ),
+        })
+    }
+
+    /// Keeps rows of the entry ledger that are no entry (no id, a bad row) as errors.
+    pub(crate) fn add_row_errors(&mut self, errors: &[RecordError]) {
+        for error in errors {
             // A row the reader could not take (no id, the same id rules of a roster do not
             // apply) is an entry that counts for no one.
             let message = match error.message.strip_suffix("; it is skipped") {
@@ -177,10 +197,22 @@ impl Aggregator {
                 message,
             });
         }
-        for record in &entries.records {
-            self.add(record);
-        }
-        Ok(())
+    }
+
+    /// Names the entry ledger in messages.
+    pub(crate) fn set_file(&mut self, file: &str) {
+        file.clone_into(&mut self.file);
+    }
+
+    /// Room for `entries` more entries in what grows with the ledger (the duplicate check and
+    /// the list of entries that name no record), so that memory running out is an error the
+    /// caller can report rather than an abort.
+    pub(crate) fn try_reserve(
+        &mut self,
+        entries: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.seen.try_reserve(entries)?;
+        self.unattributed.try_reserve(entries)
     }
 
     /// Adds one entry (a record of an entry ledger). An entry that cannot be counted is kept

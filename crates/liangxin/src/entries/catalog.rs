@@ -88,9 +88,12 @@ impl Catalog {
     /// The index in [`Catalog::items`] of the item an entry names (see [`Catalog::item`]).
     pub fn position(&self, named: &str) -> Option<usize> {
         let named = named.trim();
+        // Most entries name an item exactly as the catalog does: that is found without
+        // folding (the fold was a third of the time of summing a large ledger).
         self.items
             .iter()
             .position(|i| i.id == named)
+            .or_else(|| self.items.iter().position(|i| i.label == named))
             .or_else(|| self.items.iter().position(|i| same_label(&i.label, named)))
     }
 }
@@ -98,18 +101,17 @@ impl Catalog {
 /// Labels compared as staff type them: full-width letters and digits, spaces and the two kinds
 /// of brackets do not make two labels different.
 fn same_label(a: &str, b: &str) -> bool {
-    let fold = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| match c {
-                '（' => '(',
-                '）' => ')',
-                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-                c => c,
-            })
-            .collect()
-    };
-    fold(a) == fold(b)
+    // Compared as they are folded, without making the folded strings.
+    fold(a).eq(fold(b))
+}
+
+fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| !c.is_whitespace()).map(|c| match c {
+        '（' => '(',
+        '）' => ')',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        c => c,
+    })
 }
 
 impl Validator<'_> {
@@ -339,5 +341,39 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_is_found_by_id_by_label_and_by_its_label_as_staff_type_it() {
+        let item = |id: &str, label: &str| Item {
+            id: id.to_owned(),
+            label: label.to_owned(),
+            field: "org_life".to_owned(),
+            worth: Worth::Fixed(2.0),
+            cap: None,
+            source: None,
+            assumed: false,
+        };
+        let catalog = Catalog {
+            label: "细则".to_owned(),
+            source: None,
+            assumed: false,
+            items: vec![
+                item("a1", "按时参加组织生活(支部)"),
+                item("b2", "参加志愿服务"),
+            ],
+            fields: IndexMap::new(),
+        };
+        assert_eq!(catalog.position("b2"), Some(1));
+        assert_eq!(catalog.position(" 参加志愿服务 "), Some(1));
+        // Full-width brackets and letters, spaces inside: the same label.
+        assert_eq!(catalog.position("按时参加 组织生活（支部）"), Some(0));
+        assert_eq!(catalog.position("ａ1"), None);
+        assert_eq!(catalog.position("参加志愿"), None);
     }
 }

@@ -20,10 +20,13 @@
 
 mod aggregate;
 mod catalog;
+pub mod generate;
 mod period;
 mod read;
+mod stream;
 
 pub use aggregate::{Aggregator, EntryError, RecordTotals};
 pub use catalog::{Catalog, Item, Total, Worth};
 pub use period::Period;
 pub use read::entry_schema;
+pub use stream::add_csv;
