@@ -842,6 +842,68 @@ fn a_generated_ledger_pipes_into_eval_through_stdin() {
 }
 
 #[test]
+fn generated_entries_are_the_same_each_time_and_eval_sums_them_streamed_without_an_error() {
+    let dir = std::env::temp_dir().join(format!("liangxin-gen-entries-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let generate = |entries: &str, roster: &str| {
+        let out = liangxin(&[
+            "gen",
+            "--subject",
+            "member",
+            "--rows",
+            "300",
+            "--policy",
+            "longwen-points",
+            "--entries",
+            entries,
+            "--per-member",
+            "15",
+            "-o",
+            roster,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    };
+    generate(&path("e1.csv"), &path("r1.csv"));
+    generate(&path("e2.csv"), &path("r2.csv"));
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    assert_eq!(read("e1.csv"), read("e2.csv"));
+    assert_eq!(read("r1.csv"), read("r2.csv"));
+    let out = liangxin(&[
+        "eval",
+        "-p",
+        "longwen-points",
+        "-r",
+        &path("r1.csv"),
+        "--entries",
+        &path("e1.csv"),
+        "--period",
+        "2024",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["records"], 300, "{json}");
+    assert_eq!(json["errors"].as_array().map(Vec::len), Some(0));
+    // A pack without a catalog cannot have entries generated for it.
+    let out = liangxin(&[
+        "gen",
+        "--subject",
+        "member",
+        "--rows",
+        "3",
+        "--policy",
+        "jinan-sanqiang-sanhao",
+        "--entries",
+        &path("e3.csv"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn gen_writes_its_file_whole_or_names_the_problem() {
     let dir = std::env::temp_dir().join(format!("liangxin-gen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
