@@ -20,6 +20,7 @@ mod publish;
 mod real_world;
 mod reports;
 mod rule_kinds;
+mod streaming;
 mod workbooks;
 mod worked_example;
 mod xlsx;

@@ -16,6 +16,9 @@ pub enum Format {
     Json,
     /// The main table, one header row, for Excel.
     Csv,
+    /// One JSON object per line: `eval` writes each record's outcome (streamed from a CSV
+    /// ledger); other commands write their JSON on one line.
+    Ndjson,
     /// GitHub-flavoured Markdown, for pasting into documents.
     Md,
     /// One self-contained HTML page with charts and a sortable, filterable table.
@@ -30,6 +33,7 @@ impl From<Format> for report::Format {
             Format::Table => report::Format::Table,
             Format::Json => report::Format::Json,
             Format::Csv => report::Format::Csv,
+            Format::Ndjson => report::Format::Ndjson,
             Format::Md => report::Format::Md,
             Format::Html => report::Format::Html,
             Format::Xlsx => report::Format::Xlsx,

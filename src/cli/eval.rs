@@ -47,7 +47,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    output::report_failures_as_json(args.out.format == Format::Json);
+    output::report_failures_as_json(matches!(args.out.format, Format::Json | Format::Ndjson));
     if let Err(exit) = args.out.check() {
         return exit;
     }
@@ -137,6 +137,11 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
             // Not a CSV ledger: read it whole below.
             None => {}
         }
+    }
+    if let Some(format) = super::stream::record_format(args, compiled)
+        && let Some(done) = super::stream::run(args, compiled, format)
+    {
+        return done;
     }
     super::progress::start(None, "reading the ledger");
     let mut ledger = match packs::ledger(&args.records, &compiled.policy.schema, &args.reading) {
@@ -239,6 +244,14 @@ fn report(
             eprintln!("error: cannot write {}: {e}", target());
             Exit::Usage
         })
+    } else if args.out.format == Format::Ndjson && !args.summary {
+        // One outcome a line, with its explanation when asked for.
+        output::write_with(args.out.output.as_deref(), |out| report.write_ndjson(out)).map_err(
+            |e| {
+                eprintln!("error: cannot write {}: {e}", target());
+                Exit::Usage
+            },
+        )
     } else if args.out.format == Format::Csv {
         // The per-record table, written row by row rather than built whole first.
         let options = args.out.options();

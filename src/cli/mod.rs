@@ -26,6 +26,7 @@ pub mod publish;
 pub mod schema;
 pub mod serve;
 pub mod snapshot;
+mod stream;
 pub mod template;
 pub mod test;
 pub mod user;

@@ -299,6 +299,21 @@ impl Tally {
         }
     }
 
+    /// Adds the outcomes `other` counted after this tally's (blocks of a stream, taken in
+    /// ledger order, so money items keep the order they first appear in).
+    pub(crate) fn merge(&mut self, other: Tally) {
+        self.records += other.records;
+        for (grade, n) in other.by_grade {
+            *self.by_grade.entry(grade).or_default() += n;
+        }
+        self.passed += other.passed;
+        self.vetoed += other.vetoed;
+        self.money_total += other.money_total;
+        for (item, amount) in other.money_by_item {
+            *self.money_by_item.entry(item).or_insert(Money::ZERO) += amount;
+        }
+    }
+
     /// The summary of everything added; `errors` is the number of records that failed.
     pub(crate) fn summary(
         self,

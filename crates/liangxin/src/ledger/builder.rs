@@ -40,6 +40,8 @@ pub(crate) struct Builder<'a> {
     /// Per schema field, whether to read it; unread fields are left empty (a stream reads only
     /// what the pack needs).
     pub(crate) wanted: Option<Vec<bool>>,
+    /// Whether the ledger's unknown columns are kept with each record (for per-record output).
+    pub(crate) extras: bool,
     /// Per schema field declared `percent`, what is known of its column.
     pub(super) percent: Vec<Option<percent::Column>>,
     /// Where among the notes the one on extra columns goes (the first header's place).
@@ -66,7 +68,7 @@ pub(crate) enum Duplicates {
 /// An id's fingerprint: FNV-1a over its bytes, finished with splitmix64's mixer so every bit
 /// depends on every byte (64 bits: two different ids of a ten-million-row ledger share one about
 /// once in 10^5 runs, and then the run stops, naming the row, rather than going on wrong).
-fn fingerprint(id: &str) -> u64 {
+pub(crate) fn fingerprint(id: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in id.as_bytes() {
         hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
@@ -133,6 +135,7 @@ impl<'a> Builder<'a> {
             read: 0,
             errors_taken: 0,
             wanted: None,
+            extras: true,
             percent: schema
                 .fields
                 .values()
@@ -283,8 +286,8 @@ impl<'a> Builder<'a> {
                         Err(message) => Cell::Invalid(message),
                     };
                 }
-                // A stream reports no per-record output, so it keeps no unknown columns.
-                Target::Extra(_) if self.wanted.is_some() => {}
+                // A streamed summary reports no per-record output, so it keeps no unknown columns.
+                Target::Extra(_) if !self.extras => {}
                 Target::Extra(i) => {
                     record.extra[i] = match cell {
                         CellText::Absent => String::new(),

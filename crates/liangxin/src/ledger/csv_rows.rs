@@ -512,6 +512,15 @@ impl<'a> CsvRows<'a> {
         )
     }
 
+    /// Puts `notes` (how the input was decoded, known as it was read) before the notes on its
+    /// rows, where a ledger read whole has them.
+    pub(crate) fn notes_first(&mut self, notes: Vec<String>) {
+        if let Some(at) = &mut self.builder.extras_note_at {
+            *at += notes.len();
+        }
+        self.builder.notes.splice(0..0, notes);
+    }
+
     /// The ledger, once every block is read; an error when no header was ever found.
     pub(crate) fn finish(mut self) -> Result<Ledger, LedgerError> {
         if let Some(failure) = self.failure.take() {

@@ -14,8 +14,8 @@ mod identity;
 mod percent;
 mod rows;
 
-pub(crate) use builder::Duplicates;
 use builder::{Builder, CellText};
+pub(crate) use builder::{Duplicates, fingerprint};
 pub(crate) use csv_rows::{CsvRows, Scan};
 
 pub use header::ColumnChoice;

@@ -89,6 +89,27 @@ impl EvalReport<'_> {
         }
     }
 
+    /// Writes one outcome a line as compact JSON (NDJSON), each with its `trace` when the report
+    /// has traces; the summary, errors and notes are not written (the stream is the records).
+    ///
+    /// # Errors
+    ///
+    /// Whatever `out` fails with.
+    pub fn write_ndjson(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for (i, o) in self.evaluation.outcomes.iter().enumerate() {
+            match self.traces.and_then(|t| t.get(i)) {
+                Some(trace) => {
+                    let mut value = serde_json::to_value(o).map_err(std::io::Error::other)?;
+                    value["trace"] = json!(trace);
+                    serde_json::to_writer(&mut *out, &value)?;
+                }
+                None => serde_json::to_writer(&mut *out, o)?,
+            }
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
     fn overall_leaders(&self, n: usize) -> Vec<(&Outcome, usize)> {
         leaders(self.evaluation.outcomes.iter().map(|o| (o, o.rank)), n)
     }
@@ -229,7 +250,7 @@ pub(crate) fn outcomes_table(e: &Evaluation) -> Table {
 }
 
 /// A cell of the outcomes table as it is produced, borrowed where it can be.
-enum CellRef<'a> {
+pub(crate) enum CellRef<'a> {
     Text(&'a str),
     Number(Option<f64>),
     Flag(Option<bool>),
@@ -305,14 +326,14 @@ pub(crate) fn write_outcomes_csv(
 }
 
 /// Which optional columns the outcomes table has.
-struct OutcomeColumns {
-    score: bool,
-    money: bool,
-    rank: bool,
-    checks: bool,
-    problems: bool,
-    due: bool,
-    extra: Vec<String>,
+pub(crate) struct OutcomeColumns {
+    pub(crate) score: bool,
+    pub(crate) money: bool,
+    pub(crate) rank: bool,
+    pub(crate) checks: bool,
+    pub(crate) problems: bool,
+    pub(crate) due: bool,
+    pub(crate) extra: Vec<String>,
 }
 
 impl OutcomeColumns {
@@ -329,34 +350,55 @@ impl OutcomeColumns {
         }
     }
 
-    fn columns(&self) -> Vec<Column> {
-        let mut columns = vec![
-            Column::new("record", "编号 record", Kind::Text),
-            Column::new("name", "名称 name", Kind::Text),
-        ];
-        if self.score {
-            columns.push(Column::new("score", "得分 score", Kind::Number));
+    /// Every column an outcome under `e`'s policy could fill, extra columns aside: what a
+    /// stream renders for each record before it knows which columns the ledger will have.
+    pub(crate) fn every(e: &Evaluation) -> OutcomeColumns {
+        OutcomeColumns {
+            score: true,
+            money: true,
+            rank: true,
+            checks: !e.policy.criteria.is_empty(),
+            problems: true,
+            due: true,
+            extra: Vec::new(),
         }
-        columns.push(Column::program("grade", "grade", Kind::Text));
-        columns.push(Column::new("grade_label", "等次 grade", Kind::Grade));
-        columns.push(Column::detail("passed", "达标 passed", Kind::Text));
-        columns.push(Column::detail("vetoed", "一票否决 vetoed", Kind::Text));
-        if self.money {
-            columns.push(Column::new("money", "金额 money", Kind::Money));
-        }
-        if self.rank {
-            columns.push(Column::new("rank", "排名 rank", Kind::Number));
-        }
-        columns.push(Column::detail("actions", "措施 actions", Kind::Text));
-        if self.due {
-            columns.push(Column::new("due", "整改期限 due", Kind::Text));
-        }
-        if self.checks {
-            columns.push(Column::new("failed", "未达标项 failed", Kind::Text));
-        }
-        if self.problems {
-            columns.push(Column::detail("problems", "程序问题 problems", Kind::Text));
-        }
+    }
+
+    /// The columns before the extra ones, each with whether this table has it, in the order
+    /// [`OutcomeColumns::row`] hands out cells; absent ones are left out of `columns` and `row`.
+    pub(crate) fn slots(&self) -> Vec<(Column, bool)> {
+        vec![
+            (Column::new("record", "编号 record", Kind::Text), true),
+            (Column::new("name", "名称 name", Kind::Text), true),
+            (Column::new("score", "得分 score", Kind::Number), self.score),
+            (Column::program("grade", "grade", Kind::Text), true),
+            (Column::new("grade_label", "等次 grade", Kind::Grade), true),
+            (Column::detail("passed", "达标 passed", Kind::Text), true),
+            (
+                Column::detail("vetoed", "一票否决 vetoed", Kind::Text),
+                true,
+            ),
+            (Column::new("money", "金额 money", Kind::Money), self.money),
+            (Column::new("rank", "排名 rank", Kind::Number), self.rank),
+            (Column::detail("actions", "措施 actions", Kind::Text), true),
+            (Column::new("due", "整改期限 due", Kind::Text), self.due),
+            (
+                Column::new("failed", "未达标项 failed", Kind::Text),
+                self.checks,
+            ),
+            (
+                Column::detail("problems", "程序问题 problems", Kind::Text),
+                self.problems,
+            ),
+        ]
+    }
+
+    pub(crate) fn columns(&self) -> Vec<Column> {
+        let mut columns: Vec<Column> = self
+            .slots()
+            .into_iter()
+            .filter_map(|(c, present)| present.then_some(c))
+            .collect();
         for name in &self.extra {
             columns.push(Column::detail(name.clone(), name.clone(), Kind::Text));
         }
@@ -364,7 +406,7 @@ impl OutcomeColumns {
     }
 
     /// Hands each cell of `o`'s row, in column order, to `cell`.
-    fn row(&self, e: &Evaluation, o: &Outcome, cell: &mut dyn FnMut(CellRef<'_>)) {
+    pub(crate) fn row(&self, e: &Evaluation, o: &Outcome, cell: &mut dyn FnMut(CellRef<'_>)) {
         cell(CellRef::Text(&o.record));
         cell(CellRef::Text(o.name.as_deref().unwrap_or_default()));
         if self.score {

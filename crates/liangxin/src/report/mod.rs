@@ -13,6 +13,7 @@ mod group_rules;
 mod html;
 mod lang;
 mod markdown;
+pub(crate) mod records;
 mod text;
 mod xlsx;
 
@@ -22,6 +23,7 @@ pub use compare::{CompareReport, CoverageReport, coverage_document};
 pub use diff::DiffReport;
 pub use eval::EvalReport;
 pub use lang::Lang;
+pub use records::RecordFormat;
 pub use xlsx::Error as WorkbookError;
 
 /// An output format.
@@ -33,6 +35,8 @@ pub enum Format {
     Json,
     /// The main table, one header row, for Excel.
     Csv,
+    /// JSON on one line (an evaluation's per-record output writes one outcome a line).
+    Ndjson,
     /// GitHub-flavoured Markdown, for pasting into documents.
     Md,
     /// One self-contained HTML page with charts and a sortable, filterable table.
@@ -75,6 +79,11 @@ pub fn render(
     let text = match format {
         // JSON is the typed results: the document is not built for it.
         Format::Json => to_json(&json()),
+        Format::Ndjson => {
+            let mut line = serde_json::to_string(&json()).unwrap_or_default();
+            line.push('\n');
+            line
+        }
         Format::Table => text::render(&doc(), options.width),
         Format::Csv => csv::render(&doc(), options),
         Format::Md => markdown::render(&doc()),

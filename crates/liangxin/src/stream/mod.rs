@@ -9,8 +9,14 @@
 //! following the csv crate's quoting, so a quoted cell with a line break stays whole (a file
 //! whose lines end in a carriage return alone is read as one block).
 //!
-//! What needs every outcome at once is not streamed: group rules, `--group-by` and the
-//! per-record output use [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
+//! Every record's outcome is streamed too, in two passes ([`write_records`], in `records`).
+//! What needs every outcome at once is not streamed: group rules and `--group-by` use
+//! [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
+
+mod records;
+
+pub use crate::report::records::RecordFormat;
+pub use records::{MAX_SCORES, StreamError, write_records};
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -46,6 +52,15 @@ pub struct StreamOptions {
     /// A quoted cell longer than this is taken for a quote that never closes: its row is an
     /// error and reading goes on, instead of holding the rest of the input in memory.
     pub max_cell_bytes: usize,
+    /// Where the per-record stream keeps its temporary files (default: the system's temporary
+    /// folder, `TMPDIR`).
+    pub spool_dir: Option<std::path::PathBuf>,
+    /// Bytes of rendered records the per-record stream keeps in memory before it moves them to
+    /// a temporary file.
+    pub spool_in_memory: usize,
+    /// Record ids the per-record stream remembers in memory (16 bytes each) before it writes
+    /// them, sorted, to a temporary file, to find an id on two rows at the end.
+    pub ids_in_memory: usize,
 }
 
 impl Default for StreamOptions {
@@ -60,8 +75,22 @@ impl Default for StreamOptions {
             columns: Vec::new(),
             progress: None,
             max_cell_bytes: 64 << 20,
+            spool_dir: None,
+            spool_in_memory: 64 << 20,
+            ids_in_memory: 4 << 20,
         }
     }
+}
+
+/// Whether every record of a ledger under `compiled` can be written as a stream
+/// ([`write_records`]); if not, why (the ledger is then read whole).
+///
+/// # Errors
+///
+/// Why not, in words: a group rule (a quota included) needs every record at once; a percent
+/// column is read as fractions or percentages by the whole column.
+pub fn streamable(compiled: &CompiledPolicy) -> Result<(), String> {
+    records::not_streamable(compiled).map_or(Ok(()), Err)
 }
 
 /// Evaluates the CSV ledger `input` under `compiled` without holding it. The evaluation's
@@ -95,37 +124,20 @@ pub fn evaluate_csv(
             ),
         });
     }
-    let schema = &policy.schema;
     let mut tally = Tally::new(policy);
     let mut board = Leaderboard::new(compiled, options.top);
     let mut errors: Vec<RecordError> = Vec::new();
     let mut failed_records = 0usize;
     let mut total_errors = 0usize;
 
+    let options = &options;
     let read = std::thread::scope(|scope| -> Result<CsvRows<'_>, LedgerError> {
         // The reader sends typed blocks; two in flight keep both sides busy.
         let (send, receive) = mpsc::sync_channel::<(Vec<Record>, Vec<RecordError>)>(2);
-        let reader = scope.spawn(move || -> Result<CsvRows<'_>, LedgerError> {
-            let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
-            blocks.max_cell = options.max_cell_bytes.max(1);
-            let mut rows = CsvRows::new(name, schema);
-            rows.builder.duplicates =
-                crate::ledger::Duplicates::StopStream(std::collections::HashSet::default());
-            rows.builder.wanted = Some(compiled.fields_read());
-            rows.header_row = options.header_row;
-            rows.choices = options.columns;
-            while let Some(text) = blocks.next_text()? {
-                rows.delimiter = blocks.delimiter.unwrap_or(b',');
-                rows.block(&text)?;
-                if let Some(report) = options.progress {
-                    report(blocks.offset);
-                }
-                if send.send(rows.take()).is_err() {
-                    break;
-                }
-            }
-            rows.builder.notes.splice(0..0, blocks.notes);
-            Ok(rows)
+        let reader = scope.spawn(move || {
+            read_blocks(input, name, options, compiled, false, |records, errors| {
+                send.send((records, errors)).is_ok()
+            })
         });
         for (records, mut block_errors) in receive {
             for (outcomes, mut record_errors) in compiled.evaluate_split(&records, options.threads)
@@ -167,6 +179,45 @@ pub fn evaluate_csv(
     Ok(evaluation)
 }
 
+/// Reads the CSV `input` in blocks of whole rows, typing the fields `compiled` reads (and, with
+/// `extras`, keeping the unknown columns), and hands each block's records and errors to `send`
+/// until it returns false. A streamed summary stops at an id met twice; the per-record stream
+/// (`extras`) finds such ids itself at the end.
+fn read_blocks<'a>(
+    input: impl Read,
+    name: &str,
+    options: &StreamOptions,
+    compiled: &'a CompiledPolicy,
+    extras: bool,
+    mut send: impl FnMut(Vec<Record>, Vec<RecordError>) -> bool,
+) -> Result<CsvRows<'a>, LedgerError> {
+    let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
+    blocks.max_cell = options.max_cell_bytes.max(1);
+    let mut rows = CsvRows::new(name, &compiled.policy.schema);
+    rows.builder.duplicates = if extras {
+        crate::ledger::Duplicates::Allowed
+    } else {
+        crate::ledger::Duplicates::StopStream(std::collections::HashSet::default())
+    };
+    rows.builder.wanted = Some(compiled.fields_read());
+    rows.builder.extras = extras;
+    rows.header_row = options.header_row;
+    rows.choices = options.columns.clone();
+    while let Some(text) = blocks.next_text()? {
+        rows.delimiter = blocks.delimiter.unwrap_or(b',');
+        rows.block(&text)?;
+        if let Some(report) = options.progress {
+            report(blocks.offset);
+        }
+        let (records, errors) = rows.take();
+        if !send(records, errors) {
+            break;
+        }
+    }
+    rows.notes_first(blocks.notes);
+    Ok(rows)
+}
+
 fn keep(kept: &mut Vec<RecordError>, more: Vec<RecordError>, max: usize) {
     let room = max.saturating_sub(kept.len());
     kept.extend(more.into_iter().take(room));
@@ -175,6 +226,13 @@ fn keep(kept: &mut Vec<RecordError>, more: Vec<RecordError>, max: usize) {
 /// A score as a sortable key (scores are finite).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Score(f64);
+
+impl Score {
+    /// A score as ranks compare it: -0 and 0 are one score.
+    fn of(score: f64) -> Score {
+        Score(score + 0.0)
+    }
+}
 
 impl Eq for Score {}
 

@@ -1,0 +1,306 @@
+//! Every record's outcome written as a stream (`liangxin::stream::write_records`) gives the
+//! bytes of the whole-ledger output, for every bundled pack's CSV fixtures, in every streamed
+//! format, however the ledger is cut into blocks and however many threads evaluate it; and what
+//! a stream cannot do is refused before anything is written.
+
+use std::path::Path;
+
+use liangxin::report::{EvalReport, Lang, Options, RecordFormat};
+use liangxin::stream::{StreamError, StreamOptions, write_records};
+use liangxin::{CompiledPolicy, Evaluation, Ledger};
+
+use crate::pack;
+
+/// Asserts two outputs are the same bytes; when not, shows where they part.
+fn same(streamed: &[u8], whole: &[u8], what: &str) {
+    if streamed == whole {
+        return;
+    }
+    let at = streamed
+        .iter()
+        .zip(whole)
+        .position(|(a, b)| a != b)
+        .unwrap_or(streamed.len().min(whole.len()));
+    let from = at.saturating_sub(300);
+    panic!(
+        "{what}: the streamed output parts from the whole ledger's at byte {at}:\n--- streamed\n{}\n--- whole\n{}",
+        String::from_utf8_lossy(&streamed[from..(at + 300).min(streamed.len())]),
+        String::from_utf8_lossy(&whole[from..(at + 300).min(whole.len())])
+    );
+}
+
+/// Packs and their CSV fixture ledgers.
+const LEDGERS: &[(&str, &str)] = &[
+    ("policies/longwen-points", "fixtures/longwen/members.csv"),
+    (
+        "policies/longwen-points",
+        "fixtures/longwen/members-2023.csv",
+    ),
+    (
+        "policies/longwen-points",
+        "fixtures/longwen/members-excel-gbk.csv",
+    ),
+    (
+        "policies/longwen-points",
+        "fixtures/longwen/members-ledger-gbk.csv",
+    ),
+    (
+        "policies/longwen-grid",
+        "fixtures/longwen/organizations.csv",
+    ),
+    (
+        "policies/xingyi-liuge-qianghua",
+        "fixtures/xingyi/organizations.csv",
+    ),
+    (
+        "policies/zhuzhou-wuhua-enterprise",
+        "fixtures/zhuzhou/enterprise-branches.csv",
+    ),
+    (
+        "policies/zhuzhou-wuhua-social",
+        "fixtures/zhuzhou/social-branches.csv",
+    ),
+    (
+        "policies/jinan-sanqiang-sanhao",
+        "fixtures/jinan/organizations.csv",
+    ),
+    (
+        "policies/ganjingzi-development",
+        "fixtures/ganjingzi/dossiers.csv",
+    ),
+];
+
+fn formats() -> Vec<(&'static str, RecordFormat)> {
+    let csv = |excel| {
+        RecordFormat::Csv(Options {
+            excel,
+            lang: Lang::Both,
+            width: None,
+        })
+    };
+    vec![
+        ("csv", csv(false)),
+        ("csv for excel", csv(true)),
+        ("json", RecordFormat::Json),
+        ("ndjson", RecordFormat::Ndjson),
+    ]
+}
+
+/// The whole-ledger output of `evaluation` in `format`.
+fn whole_output(evaluation: &Evaluation, format: RecordFormat, top: Option<usize>) -> Vec<u8> {
+    let report = EvalReport {
+        evaluation,
+        grouping: None,
+        top,
+        traces: None,
+        summary_only: false,
+    };
+    let mut out = Vec::new();
+    match format {
+        RecordFormat::Csv(options) => {
+            liangxin::report::write_evaluation_csv(evaluation, options, &mut out).unwrap()
+        }
+        RecordFormat::Json => report.write_json(&mut out).unwrap(),
+        RecordFormat::Ndjson => report.write_ndjson(&mut out).unwrap(),
+    }
+    out
+}
+
+/// Two ways to stream: one evaluating thread with big blocks and everything in memory; three
+/// threads, blocks of a few rows (so they come back out of order), the spool and the ids on disk.
+fn settings(top: Option<usize>) -> Vec<StreamOptions> {
+    let spill = StreamOptions {
+        threads: 3,
+        block_bytes: 300,
+        spool_in_memory: 1,
+        ids_in_memory: 7,
+        top,
+        ..Default::default()
+    };
+    vec![
+        StreamOptions {
+            threads: 1,
+            top,
+            ..Default::default()
+        },
+        spill,
+    ]
+}
+
+fn stream(
+    compiled: &CompiledPolicy,
+    bytes: &[u8],
+    options: StreamOptions,
+    format: RecordFormat,
+) -> Result<(Vec<u8>, Evaluation), StreamError> {
+    let mut out = Vec::new();
+    let evaluation = write_records(compiled, bytes, "ledger.csv", options, format, &mut out)?;
+    Ok((out, evaluation))
+}
+
+#[test]
+fn every_fixture_streams_to_the_whole_ledgers_bytes() {
+    let mut streamed = 0;
+    for (pack_path, ledger_path) in LEDGERS {
+        let prepared = pack(pack_path);
+        let compiled = &prepared.policy;
+        let bytes = std::fs::read(ledger_path).unwrap();
+        if let Err(why) = liangxin::stream::streamable(compiled) {
+            // Refused before anything is read or written.
+            let mut out = Vec::new();
+            let refused = write_records(
+                compiled,
+                &bytes[..],
+                "x.csv",
+                StreamOptions::default(),
+                RecordFormat::Json,
+                &mut out,
+            );
+            assert!(
+                matches!(refused, Err(StreamError::NotStreamable { ref message, .. }) if *message == why),
+                "{pack_path}: {refused:?}"
+            );
+            assert!(out.is_empty());
+            continue;
+        }
+        let ledger = Ledger::read(Path::new(ledger_path), &compiled.policy.schema).unwrap();
+        let whole = compiled.evaluate_ledger(&ledger);
+        let top = compiled.policy.ranking.as_ref().map(|_| 3);
+        for (name, format) in formats() {
+            for top in [None, top] {
+                let expected = whole_output(&whole, format, top);
+                for options in settings(top) {
+                    let threads = options.threads;
+                    let (out, evaluation) = stream(compiled, &bytes, options, format)
+                        .unwrap_or_else(|e| panic!("{ledger_path} {name}: {e}"));
+                    same(
+                        &out,
+                        &expected,
+                        &format!("{ledger_path} as {name}, top {top:?}, {threads} thread(s)"),
+                    );
+                    assert_eq!(
+                        serde_json::to_value(&evaluation.summary).unwrap(),
+                        serde_json::to_value(&whole.summary).unwrap(),
+                        "{ledger_path}"
+                    );
+                    assert_eq!(evaluation.errors, whole.errors, "{ledger_path}");
+                }
+            }
+        }
+        streamed += 1;
+    }
+    assert!(streamed >= 4, "only {streamed} ledgers streamed");
+}
+
+/// A generated province-style ledger: ranks with thousands of ties, a few blocks per thread.
+#[test]
+fn a_generated_ledger_streams_with_exact_ranks_and_leaders() {
+    let prepared = pack("policies/longwen-points");
+    let compiled = &prepared.policy;
+    let mut bytes = Vec::new();
+    liangxin::generate::write_ledger(
+        &compiled.policy.schema,
+        liangxin::generate::Spec {
+            rows: 20_000,
+            seed: 7,
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    let whole = compiled.evaluate_ledger(
+        &Ledger::from_csv_bytes(&bytes, "g.csv", &compiled.policy.schema).unwrap(),
+    );
+    for format in [RecordFormat::Json, RecordFormat::Ndjson] {
+        let expected = whole_output(&whole, format, Some(10));
+        let options = StreamOptions {
+            threads: 2,
+            block_bytes: 64 << 10,
+            ids_in_memory: 5_000,
+            top: Some(10),
+            ..Default::default()
+        };
+        let (out, evaluation) = stream(compiled, &bytes, options, format).unwrap();
+        same(&out, &expected, "20,000 generated rows");
+        // The leaders are the whole ledger's top ten, ties at the tenth place included.
+        let leaders = |e: &Evaluation| -> Vec<(String, Option<usize>)> {
+            let mut l: Vec<_> = e
+                .outcomes
+                .iter()
+                .filter(|o| o.rank.is_some_and(|r| r <= 10))
+                .map(|o| (o.record.clone(), o.rank))
+                .collect();
+            l.sort();
+            l
+        };
+        assert_eq!(leaders(&evaluation), leaders(&whole));
+        assert!(leaders(&whole).len() >= 10);
+    }
+}
+
+/// An id on two rows is found at the end, whether the ids stayed in memory or went to sorted
+/// runs on disk, and nothing is written: the caller reads the ledger whole, where neither row is
+/// graded.
+#[test]
+fn an_id_on_two_rows_stops_the_stream_before_anything_is_written() {
+    let prepared = pack("policies/longwen-points");
+    let compiled = &prepared.policy;
+    let text = std::fs::read_to_string("fixtures/longwen/members.csv").unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    // The fifth record's row again, at the end.
+    let again = lines[5];
+    lines.push(again);
+    let bytes = lines.join("\n").into_bytes();
+    let last_row = lines.len();
+    for ids_in_memory in [1 << 20, 4] {
+        let mut out = Vec::new();
+        let options = StreamOptions {
+            ids_in_memory,
+            block_bytes: 500,
+            threads: 2,
+            ..Default::default()
+        };
+        let result = write_records(
+            compiled,
+            &bytes[..],
+            "twice.csv",
+            options,
+            RecordFormat::Json,
+            &mut out,
+        );
+        match result {
+            Err(StreamError::NotStreamable { message, .. }) => {
+                assert!(
+                    message.starts_with(&format!("rows 6 and {last_row} have the same 党员编号")),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(out.is_empty(), "nothing is written");
+    }
+}
+
+/// A block pasted with its own header, with one more column, late in the ledger: the records
+/// above it get an empty cell in that column, as in the whole ledger's output.
+#[test]
+fn a_column_added_by_a_pasted_header_late_is_filled_for_the_rows_above() {
+    let prepared = pack("policies/longwen-points");
+    let compiled = &prepared.policy;
+    let text = std::fs::read_to_string("fixtures/longwen/members.csv").unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header = lines[0].clone();
+    let tail = lines.split_off(40);
+    lines.push(format!("{header},备注"));
+    lines.extend(tail.into_iter().map(|l| format!("{l},调入")));
+    let bytes = lines.join("\n").into_bytes();
+    let ledger = Ledger::from_csv_bytes(&bytes, "ledger.csv", &compiled.policy.schema).unwrap();
+    assert_eq!(ledger.extra_columns, ["备注"]);
+    let whole = compiled.evaluate_ledger(&ledger);
+    for (name, format) in formats() {
+        let expected = whole_output(&whole, format, None);
+        for options in settings(None) {
+            let (out, _) = stream(compiled, &bytes, options, format).unwrap();
+            same(&out, &expected, name);
+        }
+    }
+}
