@@ -189,7 +189,7 @@ fn every_fixture_streams_to_the_whole_ledgers_bytes() {
         }
         streamed += 1;
     }
-    assert!(streamed >= 4, "only {streamed} ledgers streamed");
+    assert!(streamed >= 8, "only {streamed} ledgers streamed");
 }
 
 /// A generated province-style ledger: ranks with thousands of ties, a few blocks per thread.

@@ -83,8 +83,12 @@ fn read_blocks<'s>(
     let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
     blocks.max_cell = options.max_cell_bytes.max(1);
     let mut rows = CsvRows::new(name, schema);
+    let mut first = true;
     while let Some(text) = blocks.next_text()? {
-        rows.delimiter = blocks.delimiter.unwrap_or(b',');
+        // The separator is decided from the first bytes, before the first block is cut.
+        if std::mem::take(&mut first) {
+            rows.separated_by(blocks.delimiter.unwrap_or(b','));
+        }
         rows.block(&text)?;
         if let Some(report) = options.progress {
             report(blocks.offset);
@@ -93,7 +97,7 @@ fn read_blocks<'s>(
             break;
         }
     }
-    rows.builder.notes.splice(0..0, blocks.notes);
+    rows.notes_first(blocks.notes);
     Ok(rows)
 }
 

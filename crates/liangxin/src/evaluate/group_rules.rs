@@ -213,86 +213,25 @@ impl CompiledPolicy {
         compiled: &CompiledGroup,
         outcomes: &[Outcome],
     ) -> GroupRuleResult {
-        let (groups, unplaced) = self.grouping(rule, compiled, outcomes);
-        let label = member;
-        let mut findings = Vec::new();
-        let mut results = Vec::new();
-        for (key, members) in groups {
-            let members: Vec<&Outcome> = members.iter().map(|&i| &outcomes[i]).collect();
-            let group = key.label();
-            let mut result = GroupResult::new(group.clone(), members.len());
-            match &rule.kind {
-                GroupKind::Lead { lead, prefer, pair } => {
-                    let candidates: Vec<&Outcome> = members
-                        .iter()
-                        .copied()
-                        .filter(|o| selects(lead, compiled, 0, o))
-                        .collect();
-                    let chosen = candidates
-                        .iter()
-                        .copied()
-                        .max_by(|a, b| better(prefer, &compiled.prefer, a, b));
-                    result.candidates = Some(candidates.len());
-                    result.lead = chosen.map(label);
-                    if let Some(pair) = pair {
-                        result.paired = members
-                            .iter()
-                            .filter(|o| chosen.is_none_or(|c| c.record != o.record))
-                            .filter(|o| selects(pair, compiled, 1, o))
-                            .map(|o| label(o))
-                            .collect();
-                    }
-                    if chosen.is_none() {
-                        let waiting = if result.paired.is_empty() {
-                            String::new()
-                        } else {
-                            format!("; {} to pair are left without one", result.paired.len())
-                        };
-                        result.finding = Some(format!(
-                            "{group}: no record qualifies to lead ({}; {} records){waiting}",
-                            self.describe(lead),
-                            members.len()
-                        ));
-                    }
-                }
-                GroupKind::Rate {
-                    count,
-                    of,
-                    at_least,
-                } => {
-                    let base: Vec<&Outcome> = match of {
-                        Some(of) => members
-                            .iter()
-                            .copied()
-                            .filter(|o| selects(of, compiled, 1, o))
-                            .collect(),
-                        None => members.clone(),
-                    };
-                    let n = base
-                        .iter()
-                        .filter(|o| selects(count, compiled, 0, o))
-                        .count();
-                    result.count = Some(n);
-                    result.of = Some(base.len());
-                    result.rate = (!base.is_empty()).then(|| n as f64 / base.len() as f64);
-                    if let (Some(target), Some(rate)) = (at_least, result.rate)
-                        && rate < *target
-                    {
-                        result.finding = Some(format!(
-                            "{group}: {} is below the target {}",
-                            crate::number::percent(rate),
-                            crate::number::percent(*target)
-                        ));
-                    }
-                }
-                // Applied to the outcomes before every other group rule: `apply_quotas`.
-                GroupKind::Quota { .. } => {}
-            }
-            findings.extend(result.finding.clone());
-            results.push(result);
+        let mut fold = RuleFold::new(self, rule, compiled);
+        for o in outcomes {
+            fold.add(o);
         }
-        findings.extend(self.unplaced(rule, unplaced.len()));
-        self.rule_result(rule, results, findings)
+        fold.finish()
+    }
+
+    /// A fold per group rule of the policy, for outcomes taken one at a time (a stream's);
+    /// None when a rule is a quota, which changes grades once every record is known.
+    pub(crate) fn group_folds(&self) -> Option<Vec<RuleFold<'_>>> {
+        self.policy
+            .group_rules
+            .iter()
+            .zip(&self.groups)
+            .map(|(rule, compiled)| {
+                (!matches!(rule.kind, GroupKind::Quota { .. }))
+                    .then(|| RuleFold::new(self, rule, compiled))
+            })
+            .collect()
     }
 
     pub(super) fn rule_result(
@@ -433,5 +372,189 @@ impl GroupKey {
         match self {
             GroupKey::Enum(_, s) | GroupKey::Number(_, s) | GroupKey::Text(s) => s.clone(),
         }
+    }
+}
+
+/// A `lead` or `rate` rule's result built one outcome at a time, from what each outcome
+/// carries for it (never the records): counts per group, each group's best candidate so far,
+/// and the records to pair. Folds of consecutive runs of outcomes merge, in order, into the
+/// fold of them all, so a stream's blocks can be folded apart.
+pub(crate) struct RuleFold<'a> {
+    policy: &'a CompiledPolicy,
+    rule: &'a GroupRule,
+    compiled: &'a CompiledGroup,
+    by: Option<&'a FieldType>,
+    groups: BTreeMap<GroupKey, GroupFold>,
+    unplaced: usize,
+}
+
+/// One group's counts under one rule.
+#[derive(Default)]
+struct GroupFold {
+    records: usize,
+    /// `lead`: records that could lead, and the best of them (a tie broken by record id, so
+    /// the choice does not depend on the order records come in).
+    candidates: usize,
+    lead: Option<Outcome>,
+    /// `lead`: records to pair, in ledger order (the chosen lead is left out at the end).
+    paired: Vec<Member>,
+    /// `rate`: records the rate is out of, and those of them counted.
+    of: usize,
+    count: usize,
+}
+
+impl<'a> RuleFold<'a> {
+    fn new(policy: &'a CompiledPolicy, rule: &'a GroupRule, compiled: &'a CompiledGroup) -> Self {
+        let by = rule
+            .by
+            .as_deref()
+            .and_then(|b| policy.policy.schema.field(b))
+            .map(|f| &f.ty);
+        let mut groups = BTreeMap::new();
+        match by {
+            None => {
+                groups.insert(GroupKey::Text(ALL_RECORDS.to_owned()), GroupFold::default());
+            }
+            // An enum's values are groups even when no record has them.
+            Some(FieldType::Enum(values)) => {
+                for (i, label) in values.values().enumerate() {
+                    groups.insert(GroupKey::Enum(i, label.clone()), GroupFold::default());
+                }
+            }
+            Some(_) => {}
+        }
+        RuleFold {
+            policy,
+            rule,
+            compiled,
+            by,
+            groups,
+            unplaced: 0,
+        }
+    }
+
+    /// Takes one outcome (after any quota).
+    pub(crate) fn add(&mut self, o: &Outcome) {
+        let group = match self.by {
+            None => self.groups.values_mut().next(),
+            Some(ty) => {
+                let value = self.compiled.by.and_then(|i| o.group_values.get(i));
+                match value.and_then(|v| GroupKey::of(v, ty)) {
+                    Some(key) => Some(self.groups.entry(key).or_default()),
+                    None => None,
+                }
+            }
+        };
+        let Some(group) = group else {
+            self.unplaced += 1;
+            return;
+        };
+        let compiled = self.compiled;
+        group.records += 1;
+        match &self.rule.kind {
+            GroupKind::Lead { lead, prefer, pair } => {
+                if selects(lead, compiled, 0, o) {
+                    group.candidates += 1;
+                    if group.lead.as_ref().is_none_or(|best| {
+                        better(prefer, &compiled.prefer, o, best) == Ordering::Greater
+                    }) {
+                        group.lead = Some(o.clone());
+                    }
+                }
+                if pair.as_ref().is_some_and(|p| selects(p, compiled, 1, o)) {
+                    group.paired.push(member(o));
+                }
+            }
+            GroupKind::Rate { count, of, .. } => {
+                if of.as_ref().is_none_or(|of| selects(of, compiled, 1, o)) {
+                    group.of += 1;
+                    group.count += usize::from(selects(count, compiled, 0, o));
+                }
+            }
+            // Applied to the outcomes before every other group rule: `apply_quotas`.
+            GroupKind::Quota { .. } => {}
+        }
+    }
+
+    /// Adds the fold of the outcomes that came after this fold's.
+    pub(crate) fn merge(&mut self, later: RuleFold<'a>) {
+        self.unplaced += later.unplaced;
+        let prefer = match &self.rule.kind {
+            GroupKind::Lead { prefer, .. } => prefer.as_slice(),
+            GroupKind::Rate { .. } | GroupKind::Quota { .. } => &[],
+        };
+        for (key, g) in later.groups {
+            let mine = self.groups.entry(key).or_default();
+            mine.records += g.records;
+            mine.candidates += g.candidates;
+            mine.lead = match (mine.lead.take(), g.lead) {
+                (Some(a), Some(b)) => Some(
+                    if better(prefer, &self.compiled.prefer, &b, &a) == Ordering::Greater {
+                        b
+                    } else {
+                        a
+                    },
+                ),
+                (a, b) => a.or(b),
+            };
+            mine.paired.extend(g.paired);
+            mine.of += g.of;
+            mine.count += g.count;
+        }
+    }
+
+    /// The rule's result over every outcome taken.
+    pub(crate) fn finish(self) -> GroupRuleResult {
+        let mut findings = Vec::new();
+        let mut results = Vec::new();
+        for (key, g) in self.groups {
+            let group = key.label();
+            let mut result = GroupResult::new(group.clone(), g.records);
+            match &self.rule.kind {
+                GroupKind::Lead { lead, pair, .. } => {
+                    result.candidates = Some(g.candidates);
+                    let chosen = g.lead.as_ref().map(|o| o.record.as_str());
+                    result.lead = g.lead.as_ref().map(member);
+                    if pair.is_some() {
+                        result.paired = g
+                            .paired
+                            .into_iter()
+                            .filter(|m| chosen != Some(m.record.as_str()))
+                            .collect();
+                    }
+                    if chosen.is_none() {
+                        let waiting = if result.paired.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; {} to pair are left without one", result.paired.len())
+                        };
+                        result.finding = Some(format!(
+                            "{group}: no record qualifies to lead ({}; {} records){waiting}",
+                            self.policy.describe(lead),
+                            g.records
+                        ));
+                    }
+                }
+                GroupKind::Rate { at_least, .. } => {
+                    result.count = Some(g.count);
+                    result.of = Some(g.of);
+                    result.rate = (g.of > 0).then(|| g.count as f64 / g.of as f64);
+                    if let (Some(target), Some(rate)) = (at_least, result.rate)
+                        && rate < *target
+                    {
+                        result.finding = Some(format!(
+                            "{group}: {} is below the target {}",
+                            crate::number::percent(rate),
+                            crate::number::percent(*target)
+                        ));
+                    }
+                }
+                GroupKind::Quota { .. } => {}
+            }
+            findings.extend(result.finding.clone());
+            results.push(result);
+        }
+        findings.extend(self.policy.unplaced(self.rule, self.unplaced));
+        self.policy.rule_result(self.rule, results, findings)
     }
 }

@@ -21,10 +21,11 @@ use rhai::{Dynamic, EvalAltResult, Scope};
 
 pub use explain::{CriterionStep, Read, Step, Trace};
 pub use group::{Group, Grouping, NO_VALUE, group_field};
+pub(crate) use group_rules::RuleFold;
 pub use group_rules::{ALL_RECORDS, GroupResult, GroupRuleResult, Member};
 pub use outcome::{CategoryTotal, Name, Outcome, QuotaPlace, RuleResult};
-pub(crate) use summary::Tally;
 pub use summary::{BudgetCheck, Evaluation, PolicyInfo, Summary, rank};
+pub(crate) use summary::{Tally, not_final};
 
 use crate::compile::{CompiledExpr, CompiledPolicy, GroupRead, innermost};
 use crate::ledger::{Cell, Ledger, Record, RecordError};

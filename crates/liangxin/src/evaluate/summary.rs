@@ -136,19 +136,7 @@ impl Evaluation {
             policy.budget.as_ref(),
         );
         let mut group_rules = compiled.group_rules(&outcomes, quotas);
-        // A lead or a rate over the records that could be evaluated is not the ledger's answer
-        // while others are missing from it: say so where the result is read.
-        let refused = records_with_errors(&errors);
-        if refused > 0 {
-            for result in &mut group_rules {
-                result.findings.insert(
-                    0,
-                    format!(
-                        "not final: {refused} record(s) could not be evaluated and are not counted in this rule; correct them and run again"
-                    ),
-                );
-            }
-        }
+        not_final(&mut group_rules, records_with_errors(&errors));
         Evaluation {
             group_rules,
             policy: PolicyInfo {
@@ -249,6 +237,22 @@ impl Summary {
             tally.add(o);
         }
         tally.summary(policy, errors, budget)
+    }
+}
+
+/// A lead or a rate over the records that could be evaluated is not the ledger's answer while
+/// `refused` others are missing from it: says so where the result is read.
+pub(crate) fn not_final(group_rules: &mut [super::GroupRuleResult], refused: usize) {
+    if refused == 0 {
+        return;
+    }
+    for result in group_rules {
+        result.findings.insert(
+            0,
+            format!(
+                "not final: {refused} record(s) could not be evaluated and are not counted in this rule; correct them and run again"
+            ),
+        );
     }
 }
 

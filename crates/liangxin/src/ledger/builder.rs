@@ -272,7 +272,7 @@ impl<'a> Builder<'a> {
                             self.stream_stop = Some((
                                 row,
                                 format!(
-                                    "{} ({}) holds a percentage ({}) in a column whose earlier rows were fractions (0.929) and were read as percentages; a streamed summary cannot take them back, so it stops: write the column one way, or evaluate without --summary to have the cells that could be either refused",
+                                    "{} ({}) holds a percentage ({}) in a column whose earlier rows were fractions (0.929) and were read as percentages; a stream cannot take them back, so it stops: write the column one way, or have the ledger read whole (a file, without --summary), where the cells that could be either are refused",
                                     def.label,
                                     def.id,
                                     text.unwrap_or_default()

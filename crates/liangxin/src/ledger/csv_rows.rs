@@ -167,7 +167,7 @@ impl<'a> CsvRows<'a> {
             return Err(failure);
         }
         if let Some((row, why)) = self.builder.stream_stop.take() {
-            return Err(LedgerError::Format {
+            return Err(LedgerError::Unstreamable {
                 path: self.name.clone(),
                 message: format!("row {row}: {why}"),
             });
@@ -510,6 +510,22 @@ impl<'a> CsvRows<'a> {
             std::mem::replace(&mut self.builder.records, Vec::with_capacity(room)),
             std::mem::take(&mut self.builder.errors),
         )
+    }
+
+    /// Takes the cell separator found in the first bytes, saying so when it is not a comma:
+    /// with semicolons a comma in a number may be the decimal mark, so such numbers are refused.
+    pub(crate) fn separated_by(&mut self, delimiter: u8) {
+        self.delimiter = delimiter;
+        if delimiter == b'\t' {
+            self.builder
+                .notes
+                .push("cells separated by tabs".to_owned());
+        } else if delimiter == b';' {
+            self.builder
+                .notes
+                .push("cells separated by semicolons".to_owned());
+            self.builder.comma_may_be_decimal = true;
+        }
     }
 
     /// Puts `notes` (how the input was decoded, known as it was read) before the notes on its

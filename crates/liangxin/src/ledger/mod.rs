@@ -55,6 +55,15 @@ pub enum LedgerError {
         /// What is wrong, with the row, column or cell where there is one.
         message: String,
     },
+    /// A ledger read as a stream met what it cannot take back once counted (an id met twice by
+    /// a streamed summary, a percent column that changes form): read whole, it can be evaluated.
+    #[error("ledger {path}: {message}")]
+    Unstreamable {
+        /// The ledger's path or name as given.
+        path: String,
+        /// What was met, at which row, and what to do.
+        message: String,
+    },
     /// The file's extension names no format the core reads.
     #[error("ledger {path}: unknown format (use a .csv, .json, .yaml or .yml file)")]
     UnknownFormat {
@@ -290,18 +299,10 @@ impl Ledger {
     ) -> Result<Ledger, LedgerError> {
         let (text, notes) = decode(bytes, name, options.encoding)?;
         let mut csv = CsvRows::new(name, schema);
-        csv.delimiter = crate::encoding::delimiter(text.as_bytes());
         csv.header_row = options.header_row;
         csv.choices.clone_from(&options.columns);
         csv.builder.notes = notes;
-        if csv.delimiter == b'\t' {
-            csv.builder.notes.push("cells separated by tabs".to_owned());
-        } else if csv.delimiter == b';' {
-            csv.builder
-                .notes
-                .push("cells separated by semicolons".to_owned());
-            csv.builder.comma_may_be_decimal = true;
-        }
+        csv.separated_by(crate::encoding::delimiter(text.as_bytes()));
         csv.block(&text)?;
         csv.finish()
     }

@@ -10,7 +10,7 @@
 //! whose lines end in a carriage return alone is read as one block).
 //!
 //! Every record's outcome is streamed too, in two passes ([`write_records`], in `records`).
-//! What needs every outcome at once is not streamed: group rules and `--group-by` use
+//! What needs every outcome at once is not streamed: a quota and `--group-by` use
 //! [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
 
 mod records;
@@ -87,8 +87,7 @@ impl Default for StreamOptions {
 ///
 /// # Errors
 ///
-/// Why not, in words: a group rule (a quota included) needs every record at once; a percent
-/// column is read as fractions or percentages by the whole column.
+/// Why not, in words: a quota changes grades once every record is known.
 pub fn streamable(compiled: &CompiledPolicy) -> Result<(), String> {
     records::not_streamable(compiled).map_or(Ok(()), Err)
 }
@@ -203,8 +202,12 @@ fn read_blocks<'a>(
     rows.builder.extras = extras;
     rows.header_row = options.header_row;
     rows.choices = options.columns.clone();
+    let mut first = true;
     while let Some(text) = blocks.next_text()? {
-        rows.delimiter = blocks.delimiter.unwrap_or(b',');
+        // The separator is decided from the first bytes, before the first block is cut.
+        if std::mem::take(&mut first) {
+            rows.separated_by(blocks.delimiter.unwrap_or(b','));
+        }
         rows.block(&text)?;
         if let Some(report) = options.progress {
             report(blocks.offset);

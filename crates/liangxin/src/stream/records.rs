@@ -20,9 +20,11 @@
 //! whole input is read: a ledger that cannot be evaluated leaves no half-written output.
 //!
 //! What this path cannot do is refused up front, before anything is read, as
-//! [`StreamError::NotStreamable`] (the caller reads such a ledger whole): group rules, a quota,
-//! percent columns (read by their whole column), and, found at the end, an id on two rows
-//! (whose rows are then named: read whole, neither row is graded and the others are).
+//! [`StreamError::NotStreamable`] (the caller reads such a ledger whole): a quota (it changes
+//! grades once every record is known; `lead` and `rate` group rules are folded block by block);
+//! and, met on the way, a percent column whose form changes after records were counted, or,
+//! found at the end, an id on two rows (its rows named: read whole, neither row is graded and
+//! the others are).
 
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
@@ -33,7 +35,7 @@ use std::sync::{Mutex, mpsc};
 
 use super::{Leaderboard, Score, StreamOptions, keep};
 use crate::compile::CompiledPolicy;
-use crate::evaluate::{Evaluation, Outcome, Tally};
+use crate::evaluate::{Evaluation, Outcome, RuleFold, Tally, not_final};
 use crate::ledger::{CsvRows, LedgerError, Record, RecordError, fingerprint, records_with_errors};
 use crate::report::EvalReport;
 use crate::report::records::{RecordFormat, RecordRenderer, RecordWriter, Seen};
@@ -73,7 +75,7 @@ pub enum StreamError {
 }
 
 /// What one worker made of one block.
-struct Block {
+struct Block<'a> {
     seq: u64,
     /// The rendered records, each `[u8 ranked][f64 score][fields]`.
     spool: Vec<u8>,
@@ -85,6 +87,8 @@ struct Block {
     ids: Vec<(u64, u64)>,
     /// Records that may place in the top (with `--top`).
     leaders: Vec<Outcome>,
+    /// The group rules' counts over the block.
+    folds: Vec<RuleFold<'a>>,
     errors: Vec<RecordError>,
 }
 
@@ -139,11 +143,13 @@ pub fn write_records(
     let mut spool = Spool::new(&dir, options.spool_in_memory);
     let mut ids = Ids::new(&dir, options.ids_in_memory);
     let mut trouble: Option<StreamError> = None;
+    // The group rules' results, built block by block (no quota: refused above).
+    let mut folds = compiled.group_folds().unwrap_or_default();
 
     let (send_work, work) = mpsc::sync_channel::<(u64, Vec<Record>, Vec<RecordError>)>(threads);
     let work = Mutex::new(work);
     let read = std::thread::scope(|scope| -> Result<CsvRows<'_>, LedgerError> {
-        let (send_done, done) = mpsc::sync_channel::<Block>(threads * 2);
+        let (send_done, done) = mpsc::sync_channel::<Block<'_>>(threads * 2);
         let reader = scope.spawn(move || {
             let mut seq = 0u64;
             super::read_blocks(input, name, &options, compiled, true, |records, errors| {
@@ -175,6 +181,7 @@ pub fn write_records(
                         seen: Seen::default(),
                         ids: Vec::with_capacity(records.len()),
                         leaders: Vec::new(),
+                        folds: compiled.group_folds().unwrap_or_default(),
                         errors: Vec::new(),
                     };
                     let floor = f64::from_bits(cutoff.load(Ordering::Relaxed));
@@ -192,6 +199,9 @@ pub fn write_records(
                         let ranked = score.filter(|_| !(exclude_vetoed && o.vetoed));
                         block.seen.add(&o, ranked.is_some());
                         block.tally.add(&o);
+                        for fold in &mut block.folds {
+                            fold.add(&o);
+                        }
                         if let Some(s) = ranked {
                             *block.counts.entry(Score::of(s)).or_default() += 1;
                         }
@@ -245,6 +255,9 @@ pub fn write_records(
                     continue;
                 }
                 seen.merge(block.seen);
+                for (fold, later) in folds.iter_mut().zip(block.folds) {
+                    fold.merge(later);
+                }
                 board.add(block.leaders);
                 cutoff.store(board.cutoff().to_bits(), Ordering::Relaxed);
                 failed_records += records_with_errors(&block.errors);
@@ -256,11 +269,15 @@ pub fn write_records(
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
         }
-    })?;
+    });
+    let read = read.map_err(|e| match e {
+        LedgerError::Unstreamable { path, message } => StreamError::NotStreamable { path, message },
+        other => StreamError::Ledger(other),
+    });
     if let Some(trouble) = trouble {
         return Err(trouble);
     }
-    let ledger = read.finish()?;
+    let ledger = read?.finish()?;
 
     let twice = ids.repeated().map_err(spool_error)?;
     if let Some(&(first, again)) = twice.first() {
@@ -288,6 +305,8 @@ pub fn write_records(
     let mut evaluation = Evaluation::new(compiled, board.finish(), errors, notes);
     evaluation.summary = tally.summary(policy, failed_records, policy.budget.as_ref());
     evaluation.extra_columns = ledger.extra_columns;
+    evaluation.group_rules = folds.into_iter().map(RuleFold::finish).collect();
+    not_final(&mut evaluation.group_rules, failed_records);
 
     // Pass 2: the ranks, then the spool copied out with them.
     let ranks = Ranks::new(&counts);
@@ -336,17 +355,14 @@ pub fn write_records(
 
 /// Why a pack's records cannot be streamed, if they cannot.
 pub(super) fn not_streamable(compiled: &CompiledPolicy) -> Option<String> {
-    let policy = &compiled.policy;
-    if let Some(rule) = policy.group_rules.first() {
-        return Some(format!(
-            "the pack's group rule `{}` needs every record at once",
-            rule.id
-        ));
-    }
-    let percent = policy.schema.fields.values().find(|f| f.percent)?;
+    let rule = compiled
+        .policy
+        .group_rules
+        .iter()
+        .find(|r| matches!(r.kind, crate::policy::GroupKind::Quota { .. }))?;
     Some(format!(
-        "{} ({}) is a percent column, read as fractions or percentages by the whole column",
-        percent.label, percent.id
+        "the pack's quota `{}` changes grades once every record is known",
+        rule.id
     ))
 }
 
