@@ -19,6 +19,7 @@ pub mod generate;
 mod git;
 pub mod history;
 pub mod list;
+mod memory;
 pub mod output;
 mod packs;
 pub mod progress;

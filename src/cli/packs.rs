@@ -135,6 +135,11 @@ pub fn ledger(
     schema: &liangxin::Schema,
     reading: &LedgerArgs,
 ) -> Result<liangxin::Ledger, super::Exit> {
+    if let Err(message) = super::memory::check_whole_read(path) {
+        eprintln!("error: {message}");
+        super::output::failure_as_json("ledger", &message, &[]);
+        return Err(super::Exit::Usage);
+    }
     liangxin::Ledger::read_with(path, schema, &reading.options()).map_err(|e| {
         eprintln!("error: {e}");
         super::output::failure_as_json("ledger", &e.to_string(), &[]);
