@@ -304,3 +304,131 @@ fn a_column_added_by_a_pasted_header_late_is_filled_for_the_rows_above() {
         }
     }
 }
+
+mod cli {
+    //! The streamed outputs as a user meets them: `liangxin eval --format csv|json|ndjson`.
+
+    use crate::cli::{liangxin, liangxin_with_stdin, text};
+
+    fn twice_ledger(dir: &std::path::Path) -> std::path::PathBuf {
+        let body = std::fs::read_to_string("fixtures/longwen/members.csv").unwrap();
+        let mut lines: Vec<&str> = body.lines().collect();
+        let again = lines[5];
+        lines.push(again);
+        let file = dir.join("twice.csv");
+        std::fs::write(&file, lines.join("\n")).unwrap();
+        file
+    }
+
+    /// From a file, an id on two rows sends the ledger to be read whole: neither row is graded,
+    /// every other record is, and the output is the whole ledger's.
+    #[test]
+    fn an_id_on_two_rows_of_a_file_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = twice_ledger(dir.path());
+        let file = file.to_str().unwrap();
+        let out = liangxin(&[
+            "eval",
+            "-p",
+            "longwen-points",
+            "-r",
+            file,
+            "-f",
+            "ndjson",
+            "--as-of",
+            "2024-06-30",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("note: ") && stderr.contains("have the same 党员编号"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("duplicate 党员编号"), "{stderr}");
+        let lines = text(&out.stdout).lines().count();
+        assert_eq!(lines, 59, "60 records, the one on two rows not graded");
+    }
+
+    /// From stdin, which cannot be read twice, the run stops with nothing on stdout.
+    #[test]
+    fn an_id_on_two_rows_of_stdin_stops_with_nothing_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = twice_ledger(dir.path());
+        let input = std::fs::read(file).unwrap();
+        let out = liangxin_with_stdin(
+            &[
+                "eval",
+                "-p",
+                "longwen-points",
+                "-r",
+                "-",
+                "-f",
+                "csv",
+                "--as-of",
+                "2024-06-30",
+            ],
+            &input,
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty(), "nothing is written");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("rows 6 and 62 have the same 党员编号")
+                && stderr.contains("save the ledger to a file"),
+            "{stderr}"
+        );
+    }
+
+    /// Under an address-space limit (`ulimit -v`), a ledger whose whole reading would not fit is
+    /// refused before it is read, saying what it needs and what to do; streamed, the same
+    /// ledger's every record is written within the limit.
+    #[test]
+    fn a_memory_limit_is_said_up_front_and_the_stream_stays_within_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("big.csv");
+        let generated = liangxin(&[
+            "gen",
+            "--subject",
+            "member",
+            "--rows",
+            "250000",
+            "--seed",
+            "3",
+            "-o",
+            ledger.to_str().unwrap(),
+        ]);
+        assert!(generated.status.success(), "{}", text(&generated.stderr));
+        let run = |format: &str| {
+            let script = format!(
+                "ulimit -v 700000 && exec \"$0\" eval -p longwen-points -r {} -f {format} --as-of 2024-06-30 -o {}",
+                ledger.display(),
+                dir.path().join(format!("out.{format}")).display()
+            );
+            std::process::Command::new("bash")
+                .args(["-c", &script, env!("CARGO_BIN_EXE_liangxin")])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap()
+        };
+        let whole = run("md");
+        assert_eq!(whole.status.code(), Some(2), "{}", text(&whole.stderr));
+        let stderr = text(&whole.stderr);
+        assert!(
+            stderr.contains("whole needs about") && stderr.contains("which streams it"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("memory allocation"),
+            "{stderr}"
+        );
+        let streamed = run("csv");
+        assert_eq!(
+            streamed.status.code(),
+            Some(0),
+            "{}",
+            text(&streamed.stderr)
+        );
+        let written = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+        assert_eq!(written.lines().count(), 250_001);
+    }
+}
