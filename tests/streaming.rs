@@ -192,6 +192,57 @@ fn every_fixture_streams_to_the_whole_ledgers_bytes() {
     assert!(streamed >= 8, "only {streamed} ledgers streamed");
 }
 
+/// The streamed summary (`eval --summary`) runs `lead` and `rate` group rules too, with the
+/// whole ledger's results, and names a quota it cannot run.
+#[test]
+fn the_streamed_summary_runs_group_rules_as_the_whole_ledger_does() {
+    let mut folded = 0;
+    for (pack_path, ledger_path) in LEDGERS {
+        let prepared = pack(pack_path);
+        let compiled = &prepared.policy;
+        let bytes = std::fs::read(ledger_path).unwrap();
+        let options = StreamOptions {
+            threads: 2,
+            block_bytes: 400,
+            ..Default::default()
+        };
+        let streamed = liangxin::stream::evaluate_csv(compiled, &bytes[..], "x.csv", options);
+        if liangxin::stream::streamable(compiled).is_err() {
+            let refused = streamed.unwrap_err().to_string();
+            assert!(refused.contains("quota"), "{refused}");
+            continue;
+        }
+        let streamed = streamed.unwrap();
+        let ledger = Ledger::read(Path::new(ledger_path), &compiled.policy.schema).unwrap();
+        let whole = compiled.evaluate_ledger(&ledger);
+        let json = |v: &dyn erased::Json| v.json();
+        assert_eq!(
+            json(&streamed.group_rules),
+            json(&whole.group_rules),
+            "{ledger_path}"
+        );
+        assert_eq!(
+            json(&streamed.summary),
+            json(&whole.summary),
+            "{ledger_path}"
+        );
+        folded += usize::from(!whole.group_rules.is_empty());
+    }
+    assert!(folded >= 3, "{folded} ledgers with group rules");
+}
+
+mod erased {
+    /// A value's JSON, to compare results that are not `PartialEq`.
+    pub trait Json {
+        fn json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap()
+        }
+    }
+}
+
 /// A generated province-style ledger: ranks with thousands of ties, a few blocks per thread.
 #[test]
 fn a_generated_ledger_streams_with_exact_ranks_and_leaders() {
@@ -431,4 +482,55 @@ mod cli {
         let written = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
         assert_eq!(written.lines().count(), 250_001);
     }
+}
+
+/// A ledger separated by semicolons, where a comma in a number may be a decimal mark: streamed,
+/// such a cell is refused at its row as when the ledger is read whole, never read as a number.
+#[test]
+fn a_comma_in_a_number_of_a_semicolon_ledger_is_refused_streamed_too() {
+    let prepared = pack("policies/longwen-points");
+    let compiled = &prepared.policy;
+    let text = std::fs::read_to_string("fixtures/longwen/members.csv")
+        .unwrap()
+        .replace(',', ";")
+        .replacen(
+            "LW2022001;蔡振鑫;漳州华森家具有限公司党支部;龙文区;2022;-13",
+            "LW2022001;蔡振鑫;漳州华森家具有限公司党支部;龙文区;2022;1,5",
+            1,
+        );
+    let bytes = text.into_bytes();
+    let whole = compiled.evaluate_ledger(
+        &Ledger::from_csv_bytes(&bytes, "semi.csv", &compiled.policy.schema).unwrap(),
+    );
+    assert!(
+        whole
+            .errors
+            .iter()
+            .any(|e| e.row == 2 && e.message.contains("comma")),
+        "{:?}",
+        whole.errors
+    );
+    let (out, streamed) = stream(
+        compiled,
+        &bytes,
+        StreamOptions::default(),
+        RecordFormat::Json,
+    )
+    .unwrap();
+    assert_eq!(streamed.errors, whole.errors);
+    same(
+        &out,
+        &whole_output(&whole, RecordFormat::Json, None),
+        "semicolons",
+    );
+    let summary =
+        liangxin::stream::evaluate_csv(compiled, &bytes[..], "semi.csv", StreamOptions::default())
+            .unwrap();
+    assert_eq!(summary.errors, whole.errors);
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n == "cells separated by semicolons")
+    );
 }

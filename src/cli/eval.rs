@@ -128,7 +128,7 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     }
     if args.summary
         && args.group_by.is_none()
-        && compiled.policy.group_rules.is_empty()
+        && liangxin::stream::streamable(compiled).is_ok()
         && args.entries.entries.is_none()
     {
         match streamed(args, compiled) {
@@ -168,8 +168,8 @@ fn run_once(args: &Args) -> (Exit, Option<liangxin::Evaluation>) {
     };
     let mut evaluation = compiled.evaluate_ledger(&ledger);
     if args.summary {
-        let why = if !compiled.policy.group_rules.is_empty() {
-            "the pack's group rules need every record at once"
+        let why = if liangxin::stream::streamable(compiled).is_err() {
+            "the pack's quota needs every record at once"
         } else if args.group_by.is_some() {
             "--group-by needs every record at once"
         } else if summed.is_some() {

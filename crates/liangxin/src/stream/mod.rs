@@ -10,6 +10,7 @@
 //! whose lines end in a carriage return alone is read as one block).
 //!
 //! Every record's outcome is streamed too, in two passes ([`write_records`], in `records`).
+//! `lead` and `rate` group rules are folded block by block ([`crate::evaluate::RuleFold`]).
 //! What needs every outcome at once is not streamed: a quota and `--group-by` use
 //! [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
 
@@ -124,6 +125,8 @@ pub fn evaluate_csv(
         });
     }
     let mut tally = Tally::new(policy);
+    // `lead` and `rate` group rules, counted as records come (a quota was refused above).
+    let mut folds = compiled.group_folds().unwrap_or_default();
     let mut board = Leaderboard::new(compiled, options.top);
     let mut errors: Vec<RecordError> = Vec::new();
     let mut failed_records = 0usize;
@@ -144,6 +147,9 @@ pub fn evaluate_csv(
                 block_errors.append(&mut record_errors);
                 for o in &outcomes {
                     tally.add(o);
+                    for fold in &mut folds {
+                        fold.add(o);
+                    }
                 }
                 board.add(outcomes);
             }
@@ -167,12 +173,13 @@ pub fn evaluate_csv(
             errors.len()
         ));
     }
-    if !policy.group_rules.is_empty() {
-        notes.push("group rules need every record at once and were not run: read the ledger whole (without --summary) to run them".to_owned());
-    }
     let leaders = board.finish();
     let mut evaluation = Evaluation::new(compiled, leaders, errors, notes);
-    evaluation.group_rules.clear();
+    evaluation.group_rules = folds
+        .into_iter()
+        .map(crate::evaluate::RuleFold::finish)
+        .collect();
+    crate::evaluate::not_final(&mut evaluation.group_rules, failed_records);
     evaluation.summary = tally.summary(policy, failed_records, policy.budget.as_ref());
     evaluation.extra_columns = ledger.extra_columns;
     Ok(evaluation)
