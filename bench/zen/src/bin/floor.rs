@@ -5,6 +5,9 @@
 
 use liangxin_bench_zen::{Args, Row, run};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The rule of policies/longwen-points: a veto overrides; 优先推荐 needs 日常工作积分 (the base
 /// and the five daily-work categories) at 900 or more and the whole score above 500; 合格 the
 /// score above 500; else 帮扶教育 (500 itself is remedial). Indices into `GRADES`.

@@ -15,6 +15,9 @@ use serde_json::json;
 use zen_engine::model::DecisionContent;
 use zen_engine::{Decision, DecisionEngine};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const GRAPH: &str = include_str!("../../longwen-points.jdm.json");
 
 /// One thread's evaluator: its own engine, its decision compiled (expression bytecode, table
