@@ -76,32 +76,35 @@ struct LongwenRow {
     veto: String,
 }
 
-/// The Longwen rule by hand: base 1000 plus the five categories and the bonus, less the
-/// deductions; a veto overrides; 900 and above recommended, 500 and below remedial. Returns
-/// the count per grade, so the work cannot be optimized away.
+/// The rule of policies/longwen-points by hand: a veto overrides; 优先推荐 needs 日常工作积分 (the
+/// base and the five daily-work categories) at 900 or more and the whole score (with the bonus,
+/// less the deductions) above 500; 合格 the score above 500; else 帮扶教育. An index into
+/// `LABELS`; the grade counts equal `liangxin eval`'s.
+fn longwen_grade(r: &LongwenRow) -> usize {
+    let daily = 1000 + r.org_life + r.excellence + r.serve_workers + r.law_abiding + r.feedback;
+    let score = daily + r.innovation - r.mistakes;
+    if r.veto == "是" {
+        3
+    } else if score > 500 && daily >= 900 {
+        0
+    } else if score > 500 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The grades' labels, in `longwen_grade`'s order.
+const LABELS: [&str; 4] = ["优先推荐", "合格", "帮扶教育", "一票否决"];
+
+/// The floor: the Longwen rule by hand over csv + serde. Returns the count per grade, so the
+/// work cannot be optimized away.
 fn longwen_by_hand(bytes: &[u8]) -> [usize; 4] {
     let mut grades = [0usize; 4];
     let mut reader = csv::Reader::from_reader(bytes);
     for row in reader.deserialize::<LongwenRow>() {
         let Ok(r) = row else { continue };
-        let score = 1000
-            + r.org_life
-            + r.excellence
-            + r.serve_workers
-            + r.law_abiding
-            + r.feedback
-            + r.innovation
-            - r.mistakes;
-        let grade = if r.veto == "是" {
-            3
-        } else if score >= 900 {
-            0
-        } else if score > 500 {
-            1
-        } else {
-            2
-        };
-        grades[grade] += 1;
+        grades[longwen_grade(&r)] += 1;
         std::hint::black_box(&r.id);
     }
     grades
@@ -110,30 +113,15 @@ fn longwen_by_hand(bytes: &[u8]) -> [usize; 4] {
 /// The floor of `eval --format csv`: the rule by hand, and each row's id and grade written as
 /// CSV (the grade's label, as staff read it).
 fn longwen_by_hand_written(bytes: &[u8], out: &mut Vec<u8>) -> usize {
-    const LABELS: [&str; 4] = ["优先推荐", "合格", "帮扶教育", "一票否决"];
     let mut reader = csv::Reader::from_reader(bytes);
     let mut writer = csv::Writer::from_writer(out);
     let mut n = 0;
     for row in reader.deserialize::<LongwenRow>() {
         let Ok(r) = row else { continue };
-        let score = 1000
-            + r.org_life
-            + r.excellence
-            + r.serve_workers
-            + r.law_abiding
-            + r.feedback
-            + r.innovation
-            - r.mistakes;
-        let grade = if r.veto == "是" {
-            3
-        } else if score >= 900 {
-            0
-        } else if score > 500 {
-            1
-        } else {
-            2
-        };
-        if writer.write_record([r.id.as_str(), LABELS[grade]]).is_ok() {
+        if writer
+            .write_record([r.id.as_str(), LABELS[longwen_grade(&r)]])
+            .is_ok()
+        {
             n += 1;
         }
     }
