@@ -18,6 +18,8 @@ pub(crate) enum CellText<'a> {
 pub(crate) struct Builder<'a> {
     pub(super) name: String,
     pub(super) schema: &'a Schema,
+    /// The id field's index in the schema, looked up once rather than per row.
+    id_index: usize,
     /// Per column: the schema field it fills, or the index of its extra column.
     targets: Vec<Target>,
     pub(super) ledger_columns: Vec<String>,
@@ -117,6 +119,7 @@ impl<'a> Builder<'a> {
         Builder {
             name: name.to_owned(),
             schema,
+            id_index: schema.index_of(&schema.id_field).unwrap_or(0),
             targets: Vec::new(),
             ledger_columns: Vec::new(),
             field_columns: Vec::new(),
@@ -296,7 +299,7 @@ impl<'a> Builder<'a> {
                 Target::Ignored => {}
             }
         }
-        let id_index = self.schema.index_of(&self.schema.id_field).unwrap_or(0);
+        let id_index = self.id_index;
         let id_def = &self.schema.fields[id_index];
         let (id, changed) = match &record.cells[id_index] {
             Cell::Value(Value::Str(s)) => match identity::normalize_id(s) {

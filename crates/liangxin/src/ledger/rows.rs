@@ -186,6 +186,10 @@ fn exact_summary_word(cell: &str) -> bool {
 
 /// Whether an id is a head count rather than an id: `60人`, `共60人`, `合计12名`.
 fn count_label(id: &str) -> bool {
+    // Every unit word is Chinese: an ASCII id (most ids) cannot end in one, and is not copied.
+    if id.is_ascii() {
+        return false;
+    }
     let core = core(id);
     let core = ["共", "合计", "总计", "计"]
         .iter()
@@ -204,8 +208,7 @@ fn example_label(cell: &str) -> bool {
         return ["test", "example", "sample"]
             .iter()
             .any(|w| cell.eq_ignore_ascii_case(w))
-            || cell.contains("XXX")
-            || cell.contains("xxx");
+            || has_xxx(cell);
     }
     let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let bare = squeezed.trim_start_matches(['（', '(', '【', '[']);
@@ -221,14 +224,23 @@ fn example_label(cell: &str) -> bool {
 fn example_mark(cell: &str) -> bool {
     let cell = cell.trim();
     if cell.is_ascii() {
-        return cell.contains("XXX") || cell.contains("xxx");
+        return has_xxx(cell);
     }
-    ["示例", "样例", "范例"].iter().any(|w| cell.contains(w))
+    // All three words end in 例: a name without it (nearly all) is not searched three times.
+    (cell.contains('例') && ["示例", "样例", "范例"].iter().any(|w| cell.contains(w)))
         || ["XX", "xx", "××"].iter().any(|p| {
             cell.strip_prefix(p)
                 .and_then(|rest| rest.chars().next())
                 .is_some_and(|c| !c.is_ascii())
         })
+}
+
+/// Whether `cell` holds `XXX` or `xxx`, a placeholder of templates; one pass over the bytes,
+/// since this runs on cells of every record.
+fn has_xxx(cell: &str) -> bool {
+    cell.as_bytes()
+        .windows(3)
+        .any(|w| w == b"XXX" || w == b"xxx")
 }
 
 /// Whether a cell opens a note or sign-off line.
