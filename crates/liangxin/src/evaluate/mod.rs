@@ -65,7 +65,44 @@ pub struct Evaluator<'p> {
     /// Why a band matched, by band and measure: most records share a few of them (a checklist
     /// count, a score near the base), and writing the sentence anew for each record cost more
     /// than the rest of the grading. Bounded; this evaluator's own, like `names`.
-    band_notes: std::collections::HashMap<(usize, u64), Name>,
+    band_notes: std::collections::HashMap<(usize, u64), Name, BuildMix>,
+}
+
+/// A hasher for the band cache's keys (a band's index and a number's bits): a multiply and the
+/// splitmix64 finisher, rather than SipHash, on a lookup made for every record. The keys are
+/// the evaluator's own numbers, so nothing hostile chooses them.
+#[derive(Default, Clone, Copy)]
+struct BuildMix;
+
+impl std::hash::BuildHasher for BuildMix {
+    type Hasher = Mix;
+    fn build_hasher(&self) -> Mix {
+        Mix(0)
+    }
+}
+
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 27;
+        h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(29) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 /// How many band explanations an evaluator keeps (scores can take many values).
@@ -102,7 +139,7 @@ impl CompiledPolicy {
                 })
                 .collect(),
             category_totals: Vec::with_capacity(self.policy.categories.len()),
-            band_notes: std::collections::HashMap::new(),
+            band_notes: std::collections::HashMap::default(),
         }
     }
 

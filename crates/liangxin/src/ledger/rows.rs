@@ -266,6 +266,8 @@ pub(crate) fn not_a_record<'r>(
 ) -> Option<NotARecord> {
     let id = id.map(str::trim).unwrap_or("");
     if !id.is_empty() {
+        // Every record passes here: its cells are walked once, and only when a ledger has
+        // label columns (序号) are they looked at.
         let labels = || {
             cells
                 .clone()
@@ -273,15 +275,26 @@ pub(crate) fn not_a_record<'r>(
                 .filter(|(i, _)| label_columns.contains(i))
                 .map(|(_, c)| c)
         };
-        let first_three = || cells.clone().filter(|c| !c.trim().is_empty()).take(3);
+        let has_labels = !label_columns.is_empty();
+        let mut first_three = [""; 3];
+        for (slot, cell) in first_three
+            .iter_mut()
+            .zip(cells.clone().filter(|c| !c.trim().is_empty()))
+        {
+            *slot = cell;
+        }
+        // Unfilled places are "", which neither test takes for a label or a mark.
         if summary_label(id)
             || count_label(id)
-            || labels().any(summary_label)
-            || first_three().any(exact_summary_word)
+            || (has_labels && labels().any(summary_label))
+            || first_three.iter().any(|c| exact_summary_word(c))
         {
             return Some(NotARecord::Summary);
         }
-        if example_label(id) || labels().any(example_label) || first_three().any(example_mark) {
+        if example_label(id)
+            || (has_labels && labels().any(example_label))
+            || first_three.iter().any(|c| example_mark(c))
+        {
             return Some(NotARecord::Example);
         }
         return remark_label(id).then_some(NotARecord::Remark);
