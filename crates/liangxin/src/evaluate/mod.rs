@@ -449,8 +449,12 @@ impl Evaluator<'_> {
         };
         // One lookup by position for both: `names.grades` follows `policy.grades`' order.
         let grade_at = grade.and_then(|g| grade_index(policy, g));
-        let grade_def = grade_at.and_then(|i| policy.grades.get_index(i)).map(|(_, g)| g);
-        let grade_names = grade_at.and_then(|i| names.grades.get_index(i)).map(|(_, n)| n);
+        let grade_def = grade_at
+            .and_then(|i| policy.grades.get_index(i))
+            .map(|(_, g)| g);
+        let grade_names = grade_at
+            .and_then(|i| names.grades.get_index(i))
+            .map(|(_, n)| n);
         if let (Some(g), Some(n)) = (grade_def, grade_names)
             && !g.money.is_zero()
         {
