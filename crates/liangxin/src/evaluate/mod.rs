@@ -59,7 +59,55 @@ pub struct Evaluator<'p> {
     /// Script limits located by a replay so far: a script that fails on every record is
     /// located for the first few only (each replay costs several times the evaluation).
     replays: usize,
+    /// Per rule, the index of the category its points go into: looked up once, not per record.
+    rule_categories: Vec<Option<usize>>,
+    /// The per-category sums of the current record; the buffer is reused from record to record.
+    category_totals: Vec<f64>,
+    /// Why a band matched, by band and measure: most records share a few of them (a checklist
+    /// count, a score near the base), and writing the sentence anew for each record cost more
+    /// than the rest of the grading. Bounded; this evaluator's own, like `names`.
+    band_notes: std::collections::HashMap<(usize, u64), Name, BuildMix>,
 }
+
+/// A hasher for the band cache's keys (a band's index and a number's bits): a multiply and the
+/// splitmix64 finisher, rather than SipHash, on a lookup made for every record. The keys are
+/// the evaluator's own numbers, so nothing hostile chooses them.
+#[derive(Default, Clone, Copy)]
+struct BuildMix;
+
+impl std::hash::BuildHasher for BuildMix {
+    type Hasher = Mix;
+    fn build_hasher(&self) -> Mix {
+        Mix(0)
+    }
+}
+
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 27;
+        h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(29) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// How many band explanations an evaluator keeps (scores can take many values).
+const MAX_BAND_NOTES: usize = 4096;
 
 /// How many failing evaluations per evaluator are replayed to find their script line.
 const MAX_REPLAYS: usize = 20;
@@ -79,6 +127,20 @@ impl CompiledPolicy {
             names: std::rc::Rc::new(crate::compile::Names::of(&self.policy)),
             values: Vec::with_capacity(self.slots.len()),
             replays: 0,
+            rule_categories: self
+                .policy
+                .rules
+                .iter()
+                .map(|rule| match &rule.kind {
+                    RuleKind::Points(p) => p
+                        .category
+                        .as_ref()
+                        .and_then(|c| self.policy.categories.get_index_of(c)),
+                    _ => None,
+                })
+                .collect(),
+            category_totals: Vec::with_capacity(self.policy.categories.len()),
+            band_notes: std::collections::HashMap::default(),
         }
     }
 
@@ -230,9 +292,12 @@ impl Evaluator<'_> {
         }
         self.push_fields(&values);
 
+        let mut category_totals = std::mem::take(&mut self.category_totals);
+        category_totals.clear();
+        category_totals.resize(policy.categories.len(), 0.0);
         let mut tallies = Tallies {
             score: None,
-            category_totals: vec![0.0; policy.categories.len()],
+            category_totals,
             vetoed_by: None,
             money: Money::ZERO,
             money_items: Vec::new(),
@@ -251,7 +316,10 @@ impl Evaluator<'_> {
                     k.evaluate(t, r);
                     Ok(())
                 }
-                RuleKind::Points(k) => k.evaluate(policy, self, exprs, &values, t, r),
+                RuleKind::Points(k) => {
+                    let category = self.rule_categories[i];
+                    k.evaluate(category, self, exprs, &values, t, r)
+                }
                 RuleKind::Veto(k) => k.evaluate(self, exprs, &values, t, r),
                 RuleKind::Checklist(k) => {
                     k.evaluate(self, exprs, &values, &names.criteria[i], t, r)
@@ -290,6 +358,8 @@ impl Evaluator<'_> {
                 running: score.unwrap_or(0.0),
             });
         }
+        // The buffer serves the next record.
+        self.category_totals = category_totals;
         // Every rule's number is finite, but their sum can still overflow to infinity.
         if let Some(s) = score.filter(|s| !s.is_finite()) {
             let message = format!("the score overflows ({s}): the rules' points are too large");
@@ -300,7 +370,7 @@ impl Evaluator<'_> {
 
         // A decision table's row (validation allows one table, and then no bands). A vetoed
         // record has its grade "whatever its score": no row is asked for.
-        let mut table_grade: Option<(&str, String)> = None;
+        let mut table_grade: Option<(&str, Name)> = None;
         for (i, (rule, exprs)) in policy.rules.iter().zip(&compiled.exprs).enumerate() {
             let RuleKind::Table(table) = &rule.kind else {
                 continue;
@@ -316,8 +386,8 @@ impl Evaluator<'_> {
                     results[i].value = Some((r + 1) as f64);
                     results[i].passed = Some(true);
                     let why = table.explain(r, &inputs);
-                    results[i].note = Some(why.clone());
-                    table_grade = Some((table.rows[r].grade.as_str(), why));
+                    table_grade = Some((table.rows[r].grade.as_str(), Name::from(why.as_str())));
+                    results[i].note = Some(why);
                 }
                 Ok(None) => {
                     let message = format!(
@@ -354,7 +424,18 @@ impl Evaluator<'_> {
                 match bands.bands.iter().position(|b| b.contains(x)) {
                     Some(i) => {
                         let band = &bands.bands[i];
-                        band_reason = Some(band.explain(metric_name, x));
+                        let key = (i, x.to_bits());
+                        let why = match self.band_notes.get(&key) {
+                            Some(why) => why.clone(),
+                            None => {
+                                let why = Name::from(band.explain(metric_name, x));
+                                if self.band_notes.len() < MAX_BAND_NOTES {
+                                    self.band_notes.insert(key, why.clone());
+                                }
+                                why
+                            }
+                        };
+                        band_reason = Some(why);
                         band_index = Some(i);
                         Some(band.grade.as_str())
                     }
@@ -367,8 +448,14 @@ impl Evaluator<'_> {
             }
             (None, None) => None,
         };
-        let grade_def = grade.and_then(|g| policy.grades.get(g));
-        let grade_names = grade.and_then(|g| names.grades.get(g));
+        // One lookup by position for both: `names.grades` follows `policy.grades`' order.
+        let grade_at = grade.and_then(|g| grade_index(policy, g));
+        let grade_def = grade_at
+            .and_then(|i| policy.grades.get_index(i))
+            .map(|(_, g)| g);
+        let grade_names = grade_at
+            .and_then(|i| names.grades.get_index(i))
+            .map(|(_, n)| n);
         if let (Some(g), Some(n)) = (grade_def, grade_names)
             && !g.money.is_zero()
         {
@@ -535,6 +622,17 @@ impl Evaluator<'_> {
                 other.type_name()
             )),
         }
+    }
+}
+
+/// The position of grade `id` among the policy's grades. A pack has a handful of grades, so
+/// comparing ids is cheaper than hashing one (this runs for every record).
+fn grade_index(policy: &crate::policy::Policy, id: &str) -> Option<usize> {
+    const SCANNED: usize = 16;
+    if policy.grades.len() <= SCANNED {
+        policy.grades.keys().position(|g| g == id)
+    } else {
+        policy.grades.get_index_of(id)
     }
 }
 

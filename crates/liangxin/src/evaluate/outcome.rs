@@ -117,9 +117,10 @@ pub struct Outcome {
     /// 东城街道; quota 2; demoted to 达标`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quotas: Vec<QuotaPlace>,
-    /// Why the band matched, e.g. `score 900 >= 900 (inclusive)`.
+    /// Why the band matched, e.g. `score 900 >= 900 (inclusive)`. Shared text: records
+    /// graded alike share one sentence rather than each writing its own.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub band: Option<String>,
+    pub band: Option<Name>,
     /// Which band matched (index into the policy's bands), when one did.
     #[serde(skip)]
     pub band_index: Option<usize>,

@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 
 use super::group_rules::{GroupResult, GroupRuleResult, member, preferred, selects};
-use super::{Outcome, QuotaPlace};
+use super::{Name, Outcome, QuotaPlace};
 use crate::compile::{CompiledGroup, CompiledPolicy, Names};
 use crate::ledger::RecordError;
 use crate::policy::{GroupKind, GroupRule, Prefer};
@@ -247,8 +247,8 @@ impl CompiledPolicy {
             }
         }
         o.band = Some(match o.band.take() {
-            Some(band) => format!("{band}; {}", note.text),
-            None => note.text.clone(),
+            Some(band) => Name::from(format!("{band}; {}", note.text)),
+            None => Name::from(note.text.as_str()),
         });
         o.quotas.push(note);
     }

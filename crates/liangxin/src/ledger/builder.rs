@@ -18,8 +18,13 @@ pub(crate) enum CellText<'a> {
 pub(crate) struct Builder<'a> {
     pub(super) name: String,
     pub(super) schema: &'a Schema,
+    /// The id field's index in the schema, looked up once rather than per row.
+    id_index: usize,
     /// Per column: the schema field it fills, or the index of its extra column.
     targets: Vec<Target>,
+    /// Per schema field, whether the header has a column for it: a record's cells start as
+    /// `Missing` there and `Absent` elsewhere (set once per header, not per row).
+    has_column: Vec<bool>,
     pub(super) ledger_columns: Vec<String>,
     /// Per header, from its row: the column each schema field is read from.
     pub(super) field_columns: Vec<(usize, Vec<Option<usize>>)>,
@@ -119,7 +124,9 @@ impl<'a> Builder<'a> {
         Builder {
             name: name.to_owned(),
             schema,
+            id_index: schema.index_of(&schema.id_field).unwrap_or(0),
             targets: Vec::new(),
+            has_column: vec![false; schema.fields.len()],
             ledger_columns: Vec::new(),
             field_columns: Vec::new(),
             records: Vec::new(),
@@ -157,12 +164,15 @@ impl<'a> Builder<'a> {
         unread: &[usize],
     ) {
         self.targets.clear();
+        self.has_column.clear();
+        self.has_column.resize(self.schema.fields.len(), false);
         self.extras_note_at.get_or_insert(self.notes.len());
         let mut field_columns = vec![None; self.schema.fields.len()];
         for (position, header) in headers.iter().enumerate() {
             let target = match fields.get(position).copied().flatten() {
                 Some(field) => {
                     field_columns[field] = Some(position);
+                    self.has_column[field] = true;
                     Target::Field(field)
                 }
                 None if header.trim().is_empty() || unread.contains(&position) => Target::Ignored,
@@ -216,15 +226,14 @@ impl<'a> Builder<'a> {
         let mut record = Record {
             row,
             id: String::new(),
-            cells: vec![Cell::Absent; self.schema.fields.len()],
+            // A column the ledger has is empty in a row that stops short, never absent.
+            cells: self
+                .has_column
+                .iter()
+                .map(|&has| if has { Cell::Missing } else { Cell::Absent })
+                .collect(),
             extra: vec![String::new(); self.ledger_columns.len()],
         };
-        // A column the ledger has is empty in a row that stops short, never absent.
-        for target in &self.targets {
-            if let Target::Field(field) = *target {
-                record.cells[field] = Cell::Missing;
-            }
-        }
         // Percent cells that may be fractions, known only once the record is kept.
         let mut maybe_fractions: Vec<usize> = Vec::new();
         for (target, cell) in self.targets.iter().zip(cells) {
@@ -299,7 +308,7 @@ impl<'a> Builder<'a> {
                 Target::Ignored => {}
             }
         }
-        let id_index = self.schema.index_of(&self.schema.id_field).unwrap_or(0);
+        let id_index = self.id_index;
         let id_def = &self.schema.fields[id_index];
         let (id, changed) = match &record.cells[id_index] {
             Cell::Value(Value::Str(s)) => match identity::normalize_id(s) {

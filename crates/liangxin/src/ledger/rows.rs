@@ -186,6 +186,10 @@ fn exact_summary_word(cell: &str) -> bool {
 
 /// Whether an id is a head count rather than an id: `60人`, `共60人`, `合计12名`.
 fn count_label(id: &str) -> bool {
+    // Every unit word is Chinese: an ASCII id (most ids) cannot end in one, and is not copied.
+    if id.is_ascii() {
+        return false;
+    }
     let core = core(id);
     let core = ["共", "合计", "总计", "计"]
         .iter()
@@ -204,8 +208,7 @@ fn example_label(cell: &str) -> bool {
         return ["test", "example", "sample"]
             .iter()
             .any(|w| cell.eq_ignore_ascii_case(w))
-            || cell.contains("XXX")
-            || cell.contains("xxx");
+            || has_xxx(cell);
     }
     let squeezed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
     let bare = squeezed.trim_start_matches(['（', '(', '【', '[']);
@@ -221,14 +224,23 @@ fn example_label(cell: &str) -> bool {
 fn example_mark(cell: &str) -> bool {
     let cell = cell.trim();
     if cell.is_ascii() {
-        return cell.contains("XXX") || cell.contains("xxx");
+        return has_xxx(cell);
     }
-    ["示例", "样例", "范例"].iter().any(|w| cell.contains(w))
+    // All three words end in 例: a name without it (nearly all) is not searched three times.
+    (cell.contains('例') && ["示例", "样例", "范例"].iter().any(|w| cell.contains(w)))
         || ["XX", "xx", "××"].iter().any(|p| {
             cell.strip_prefix(p)
                 .and_then(|rest| rest.chars().next())
                 .is_some_and(|c| !c.is_ascii())
         })
+}
+
+/// Whether `cell` holds `XXX` or `xxx`, a placeholder of templates; one pass over the bytes,
+/// since this runs on cells of every record.
+fn has_xxx(cell: &str) -> bool {
+    cell.as_bytes()
+        .windows(3)
+        .any(|w| w == b"XXX" || w == b"xxx")
 }
 
 /// Whether a cell opens a note or sign-off line.
@@ -254,6 +266,8 @@ pub(crate) fn not_a_record<'r>(
 ) -> Option<NotARecord> {
     let id = id.map(str::trim).unwrap_or("");
     if !id.is_empty() {
+        // Every record passes here: its cells are walked once, and only when a ledger has
+        // label columns (序号) are they looked at.
         let labels = || {
             cells
                 .clone()
@@ -261,15 +275,26 @@ pub(crate) fn not_a_record<'r>(
                 .filter(|(i, _)| label_columns.contains(i))
                 .map(|(_, c)| c)
         };
-        let first_three = || cells.clone().filter(|c| !c.trim().is_empty()).take(3);
+        let has_labels = !label_columns.is_empty();
+        let mut first_three = [""; 3];
+        for (slot, cell) in first_three
+            .iter_mut()
+            .zip(cells.clone().filter(|c| !c.trim().is_empty()))
+        {
+            *slot = cell;
+        }
+        // Unfilled places are "", which neither test takes for a label or a mark.
         if summary_label(id)
             || count_label(id)
-            || labels().any(summary_label)
-            || first_three().any(exact_summary_word)
+            || (has_labels && labels().any(summary_label))
+            || first_three.iter().any(|c| exact_summary_word(c))
         {
             return Some(NotARecord::Summary);
         }
-        if example_label(id) || labels().any(example_label) || first_three().any(example_mark) {
+        if example_label(id)
+            || (has_labels && labels().any(example_label))
+            || first_three.iter().any(|c| example_mark(c))
+        {
             return Some(NotARecord::Example);
         }
         return remark_label(id).then_some(NotARecord::Remark);

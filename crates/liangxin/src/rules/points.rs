@@ -4,7 +4,7 @@
 use crate::compile::{CompiledExpr, Compiler, Expect};
 use crate::diagnostic::suggest;
 use crate::evaluate::{Evaluator, RuleResult, Tallies};
-use crate::policy::{Direction, Expr, Policy};
+use crate::policy::{Direction, Expr};
 use crate::validate::{RuleInput, Validator};
 use crate::value::Value;
 
@@ -92,7 +92,7 @@ impl Points {
 
     pub(crate) fn evaluate(
         &self,
-        policy: &Policy,
+        category: Option<usize>,
         evaluator: &mut Evaluator<'_>,
         exprs: &[CompiledExpr],
         values: &[Value],
@@ -124,11 +124,8 @@ impl Points {
         };
         result.value = Some(raw);
         result.points = Some(points);
-        match self
-            .category
-            .as_ref()
-            .and_then(|c| policy.categories.get_index_of(c))
-        {
+        // `category`: the index of `self.category` among the policy's, found once per evaluator.
+        match category {
             Some(i) => tallies.category_totals[i] += points,
             None => {
                 let total = tallies.score.unwrap_or(0.0) + points;
