@@ -288,27 +288,12 @@ fn streamed(
     compiled: &liangxin::CompiledPolicy,
 ) -> Option<Result<liangxin::Evaluation, Exit>> {
     let path = &args.records;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
     let stdin = path.as_os_str() == "-";
-    if !stdin && !matches!(ext.as_deref(), Some("csv" | "txt" | "tsv")) {
+    if !super::stream::is_csv(path) {
         return None;
     }
-    let options = liangxin::stream::StreamOptions {
-        top: args.top.map(|n| n as usize),
-        encoding: args.reading.encoding,
-        header_row: args.reading.header_row.map(|n| n as usize),
-        columns: args.reading.columns.clone(),
-        progress: Some(super::progress::bytes_read),
-        ..Default::default()
-    };
-    let size = std::fs::metadata(path)
-        .ok()
-        .map(|m| m.len())
-        .filter(|_| !stdin);
-    super::progress::start(size, "evaluating");
+    let options = super::stream::options(args);
+    super::stream::start_progress(path);
     let result = if stdin {
         liangxin::stream::evaluate_csv(compiled, std::io::stdin(), "<stdin>", options)
     } else {

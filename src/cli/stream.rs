@@ -40,6 +40,27 @@ pub fn is_csv(path: &Path) -> bool {
     path.as_os_str() == "-" || matches!(ext.as_deref(), Some("csv" | "txt" | "tsv"))
 }
 
+/// What a stream of `args.records` is read with: the reading options, `--top`, a progress bar.
+pub fn options(args: &Args) -> StreamOptions {
+    StreamOptions {
+        top: args.top.map(|n| n as usize),
+        encoding: args.reading.encoding,
+        header_row: args.reading.header_row.map(|n| n as usize),
+        columns: args.reading.columns.clone(),
+        progress: Some(super::progress::bytes_read),
+        ..Default::default()
+    }
+}
+
+/// Starts the progress bar of a stream of `path` (its size known for a file, not for stdin).
+pub fn start_progress(path: &Path) {
+    let size = std::fs::metadata(path)
+        .ok()
+        .filter(|_| path.as_os_str() != "-")
+        .map(|m| m.len());
+    super::progress::start(size, "evaluating");
+}
+
 /// Evaluates the ledger as a stream and writes every outcome. None when it must be read whole
 /// after all (an id on two rows of a file): nothing was written, and the caller reads it whole.
 pub fn run(
@@ -49,28 +70,19 @@ pub fn run(
 ) -> Option<(Exit, Option<liangxin::Evaluation>)> {
     let path = &args.records;
     let stdin = path.as_os_str() == "-";
-    let options = StreamOptions {
-        top: args.top.map(|n| n as usize),
-        encoding: args.reading.encoding,
-        header_row: args.reading.header_row.map(|n| n as usize),
-        columns: args.reading.columns.clone(),
-        progress: Some(super::progress::bytes_read),
-        max_errors: ERRORS_KEPT,
-        // Beside the output, on the disk that must hold it anyway.
-        spool_dir: args
-            .out
-            .output
-            .as_deref()
-            .and_then(Path::parent)
-            .filter(|p| p.is_dir())
-            .map(Path::to_path_buf),
-        ..Default::default()
-    };
-    let size = std::fs::metadata(path)
-        .ok()
-        .map(|m| m.len())
-        .filter(|_| !stdin);
-    super::progress::start(size, "evaluating");
+    let mut options = options(args);
+    options.max_errors = ERRORS_KEPT;
+    // Beside an output file, on the disk that must hold it anyway (not beside a device such as
+    // /dev/null, whose folder may be memory); else in TMPDIR.
+    options.spool_dir = args
+        .out
+        .output
+        .as_deref()
+        .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+        .and_then(Path::parent)
+        .filter(|p| p.is_dir())
+        .map(Path::to_path_buf);
+    start_progress(path);
     let name = if stdin {
         "<stdin>".to_owned()
     } else {

@@ -14,7 +14,7 @@ use std::sync::mpsc;
 
 use super::aggregate::Aggregator;
 use crate::ledger::{CsvRows, LedgerError, Record, RecordError};
-use crate::stream::{Blocks, StreamOptions};
+use crate::stream::StreamOptions;
 
 /// Adds every entry of the CSV entry ledger `input` (a file or stdin, named `name` in
 /// messages) to `aggregator` without holding the ledger; returns the reader's notes on it
@@ -80,25 +80,10 @@ fn read_blocks<'s>(
     options: &StreamOptions,
     mut each: impl FnMut((Vec<Record>, Vec<RecordError>)) -> bool,
 ) -> Result<CsvRows<'s>, LedgerError> {
-    let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
-    blocks.max_cell = options.max_cell_bytes.max(1);
-    let mut rows = CsvRows::new(name, schema);
-    let mut first = true;
-    while let Some(text) = blocks.next_text()? {
-        // The separator is decided from the first bytes, before the first block is cut.
-        if std::mem::take(&mut first) {
-            rows.separated_by(blocks.delimiter.unwrap_or(b','));
-        }
-        rows.block(&text)?;
-        if let Some(report) = options.progress {
-            report(blocks.offset);
-        }
-        if !each(rows.take()) {
-            break;
-        }
-    }
-    rows.notes_first(blocks.notes);
-    Ok(rows)
+    let rows = CsvRows::new(name, schema);
+    crate::stream::read_rows(input, name, options, rows, |records, errors| {
+        each((records, errors))
+    })
 }
 
 /// Adds one block's entries, in row order; memory for them is reserved first.

@@ -195,10 +195,8 @@ fn read_blocks<'a>(
     options: &StreamOptions,
     compiled: &'a CompiledPolicy,
     extras: bool,
-    mut send: impl FnMut(Vec<Record>, Vec<RecordError>) -> bool,
+    send: impl FnMut(Vec<Record>, Vec<RecordError>) -> bool,
 ) -> Result<CsvRows<'a>, LedgerError> {
-    let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
-    blocks.max_cell = options.max_cell_bytes.max(1);
     let mut rows = CsvRows::new(name, &compiled.policy.schema);
     rows.builder.duplicates = if extras {
         crate::ledger::Duplicates::Allowed
@@ -209,6 +207,21 @@ fn read_blocks<'a>(
     rows.builder.extras = extras;
     rows.header_row = options.header_row;
     rows.choices = options.columns.clone();
+    read_rows(input, name, options, rows, send)
+}
+
+/// Reads `input` in blocks of whole rows into `rows` (set up by the caller: which fields, how
+/// ids on two rows are met, the header's row and column choices), handing each block's records and errors to `send` until it says
+/// stop; returns the reader, for its notes and what it found.
+pub(crate) fn read_rows<'a>(
+    input: impl Read,
+    name: &str,
+    options: &StreamOptions,
+    mut rows: CsvRows<'a>,
+    mut send: impl FnMut(Vec<Record>, Vec<RecordError>) -> bool,
+) -> Result<CsvRows<'a>, LedgerError> {
+    let mut blocks = Blocks::new(input, name, options.block_bytes, options.encoding)?;
+    blocks.max_cell = options.max_cell_bytes.max(1);
     let mut first = true;
     while let Some(text) = blocks.next_text()? {
         // The separator is decided from the first bytes, before the first block is cut.

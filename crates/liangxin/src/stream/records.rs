@@ -148,6 +148,10 @@ pub fn write_records(
 
     let (send_work, work) = mpsc::sync_channel::<(u64, Vec<Record>, Vec<RecordError>)>(threads);
     let work = Mutex::new(work);
+    // Block buffers written to the spool's file come back to the workers, so the pages they
+    // touched are reused rather than fresh pages zeroed by the kernel for every block.
+    let (send_free, free) = mpsc::channel::<Vec<u8>>();
+    let free = Mutex::new(free);
     let read = std::thread::scope(|scope| -> Result<CsvRows<'_>, LedgerError> {
         let (send_done, done) = mpsc::sync_channel::<Block<'_>>(threads * 2);
         let reader = scope.spawn(move || {
@@ -159,7 +163,7 @@ pub fn write_records(
         });
         for _ in 0..threads {
             let send_done = send_done.clone();
-            let (work, skeleton, cutoff) = (&work, &skeleton, &cutoff);
+            let (work, free, skeleton, cutoff) = (&work, &free, &skeleton, &cutoff);
             scope.spawn(move || {
                 let mut evaluator = compiled.evaluator();
                 let renderer = RecordRenderer::new(format, skeleton);
@@ -175,7 +179,15 @@ pub fn write_records(
                     };
                     let mut block = Block {
                         seq,
-                        spool: Vec::with_capacity(records.len() * 160),
+                        spool: free
+                            .lock()
+                            .ok()
+                            .and_then(|f| f.try_recv().ok())
+                            .map(|mut b| {
+                                b.clear();
+                                b
+                            })
+                            .unwrap_or_else(|| Vec::with_capacity(records.len() * 160)),
                         tally: Tally::new(policy),
                         counts: BTreeMap::new(),
                         seen: Seen::default(),
@@ -233,9 +245,16 @@ pub fn write_records(
                 if trouble.is_some() {
                     continue;
                 }
-                if let Err(e) = spool.push(&block.spool) {
-                    trouble = Some(spool_error(e));
-                    continue;
+                match spool.push(block.spool) {
+                    Ok(Some(buffer)) => {
+                        // The workers may all have ended: then the buffer is dropped.
+                        let _ = send_free.send(buffer);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        trouble = Some(spool_error(e));
+                        continue;
+                    }
                 }
                 if let Err(e) = ids.add(&block.ids) {
                     trouble = Some(spool_error(e));
@@ -402,12 +421,14 @@ impl Ranks {
     }
 }
 
-/// The rendered records between the passes: in memory up to a limit, then in
-/// an unnamed temporary file (removed by the system when closed, whatever happens).
+/// The rendered records between the passes: the blocks as the workers made them, in memory up
+/// to a limit, then in an unnamed temporary file (removed by the system when closed, whatever
+/// happens).
 struct Spool {
     dir: PathBuf,
     limit: usize,
-    memory: Vec<u8>,
+    blocks: Vec<Vec<u8>>,
+    held: usize,
     file: Option<BufWriter<File>>,
 }
 
@@ -416,48 +437,38 @@ impl Spool {
         Spool {
             dir: dir.to_owned(),
             limit,
-            memory: Vec::new(),
+            blocks: Vec::new(),
+            held: 0,
             file: None,
         }
     }
 
-    /// Appends one block, framed by its length.
-    fn push(&mut self, block: &[u8]) -> io::Result<()> {
-        if self.file.is_none() && self.memory.len() + block.len() > self.limit {
-            let mut file = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(&self.dir)?);
-            file.write_all(&self.memory)?;
-            self.memory = Vec::new();
-            self.file = Some(file);
+    /// Takes one block; gives the block's buffer back once it is written to the file.
+    fn push(&mut self, block: Vec<u8>) -> io::Result<Option<Vec<u8>>> {
+        if self.file.is_none() && self.held + block.len() <= self.limit {
+            self.held += block.len();
+            self.blocks.push(block);
+            return Ok(None);
         }
-        let len = (block.len() as u64).to_le_bytes();
-        match &mut self.file {
-            Some(file) => {
-                file.write_all(&len)?;
-                file.write_all(block)
-            }
+        let file = match &mut self.file {
+            Some(file) => file,
             None => {
-                self.memory
-                    .try_reserve(8 + block.len())
-                    .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
-                self.memory.extend_from_slice(&len);
-                self.memory.extend_from_slice(block);
-                Ok(())
+                let mut file = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(&self.dir)?);
+                for held in std::mem::take(&mut self.blocks) {
+                    write_block(&mut file, &held)?;
+                }
+                self.file.insert(file)
             }
-        }
+        };
+        write_block(file, &block)?;
+        Ok(Some(block))
     }
 
     /// Hands each block, in order, to `each`.
     fn for_each(self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         let Some(file) = self.file else {
-            let mut at = 0;
-            while at < self.memory.len() {
-                let len = u64::from_le_bytes(take::<8>(&self.memory, at)?) as usize;
-                let block = self
-                    .memory
-                    .get(at + 8..at + 8 + len)
-                    .ok_or_else(|| io::Error::other("the spool is cut short"))?;
+            for block in &self.blocks {
                 each(block)?;
-                at += 8 + len;
             }
             return Ok(());
         };
@@ -481,6 +492,12 @@ impl Spool {
             each(&block)?;
         }
     }
+}
+
+/// Writes one block to the spool's file, framed by its length.
+fn write_block(file: &mut impl Write, block: &[u8]) -> io::Result<()> {
+    file.write_all(&(block.len() as u64).to_le_bytes())?;
+    file.write_all(block)
 }
 
 /// Record ids' fingerprints with their rows, to find an id on two rows without holding every
