@@ -385,8 +385,8 @@ fn json_head_tail(report: &EvalReport<'_>) -> (Vec<u8>, Vec<u8>) {
         Some(at) => {
             let open = at + marker.len() - 1;
             (
-                text[..open].as_bytes().to_vec(),
-                text[open + 1..].as_bytes().to_vec(),
+                text.as_bytes()[..open].to_vec(),
+                text.as_bytes()[open + 1..].to_vec(),
             )
         }
         None => (text.into_bytes(), Vec::new()),

@@ -10,7 +10,7 @@
 //! whose lines end in a carriage return alone is read as one block).
 //!
 //! Every record's outcome is streamed too, in two passes ([`write_records`], in `records`).
-//! `lead` and `rate` group rules are folded block by block ([`crate::evaluate::RuleFold`]).
+//! `lead` and `rate` group rules are folded block by block (`evaluate::RuleFold`).
 //! What needs every outcome at once is not streamed: a quota and `--group-by` use
 //! [`crate::Ledger`] and [`CompiledPolicy::evaluate_ledger`].
 
