@@ -331,6 +331,23 @@ fn an_id_on_two_rows_stops_the_stream_before_anything_is_written() {
     }
 }
 
+/// A ledger with a header and no records streams to the whole ledger's (empty) output.
+#[test]
+fn a_ledger_without_records_streams_to_the_whole_ledgers_output() {
+    let prepared = pack("policies/longwen-points");
+    let compiled = &prepared.policy;
+    let text = std::fs::read_to_string("fixtures/longwen/members.csv").unwrap();
+    let header = text.lines().next().unwrap();
+    let bytes = format!("{header}\n").into_bytes();
+    let whole = compiled.evaluate_ledger(
+        &Ledger::from_csv_bytes(&bytes, "ledger.csv", &compiled.policy.schema).unwrap(),
+    );
+    for (name, format) in formats() {
+        let (out, _) = stream(compiled, &bytes, StreamOptions::default(), format).unwrap();
+        same(&out, &whole_output(&whole, format, None), name);
+    }
+}
+
 /// A block pasted with its own header, with one more column, late in the ledger: the records
 /// above it get an empty cell in that column, as in the whole ledger's output.
 #[test]

@@ -341,7 +341,8 @@ impl RecordWriter {
     pub(crate) fn tail(&self, out: &mut dyn Write) -> io::Result<()> {
         if matches!(self.format, RecordFormat::Json) {
             if self.first {
-                out.write_all(b"[]")?;
+                // The head ends with the array's `[`.
+                out.write_all(b"]")?;
             } else {
                 out.write_all(b"\n  ]")?;
             }
