@@ -115,12 +115,15 @@ fn settings(top: Option<usize>) -> Vec<StreamOptions> {
         spool_in_memory: 1,
         ids_in_memory: 7,
         top,
+        // Every error listed, as a ledger read whole lists them (the CLI keeps 10,000).
+        max_errors: usize::MAX,
         ..Default::default()
     };
     vec![
         StreamOptions {
             threads: 1,
             top,
+            max_errors: usize::MAX,
             ..Default::default()
         },
         spill,
@@ -549,5 +552,66 @@ fn a_comma_in_a_number_of_a_semicolon_ledger_is_refused_streamed_too() {
             .notes
             .iter()
             .any(|n| n == "cells separated by semicolons")
+    );
+}
+
+/// Every real-world ledger kept as CSV (`fixtures/real-world`: grouped headers, titles, GBK,
+/// empty cells, percent columns, pasted blocks…), read with default options, streams to the
+/// whole ledger's bytes, or is refused both ways, or is sent to be read whole.
+#[test]
+fn every_real_world_csv_streams_as_it_reads_whole() {
+    let (mut compared, mut refused, mut sent_whole) = (0, 0, 0);
+    let mut cases: Vec<_> = std::fs::read_dir("fixtures/real-world")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.yaml").is_file())
+        .collect();
+    cases.sort();
+    for case in cases {
+        let yaml = std::fs::read_to_string(case.join("case.yaml")).unwrap();
+        let Some(pack_id) = yaml.lines().find_map(|l| l.strip_prefix("pack: ")) else {
+            continue;
+        };
+        let Some(ledger_path) = std::fs::read_dir(&case)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        else {
+            continue;
+        };
+        let prepared = pack(&format!("policies/{}", pack_id.trim()));
+        let compiled = &prepared.policy;
+        if liangxin::stream::streamable(compiled).is_err() {
+            // A quota: read whole (see the first test).
+            continue;
+        }
+        let bytes = std::fs::read(&ledger_path).unwrap();
+        let what = ledger_path.display().to_string();
+        let whole = Ledger::from_csv_bytes(&bytes, "ledger.csv", &compiled.policy.schema);
+        for (name, format) in formats() {
+            let streamed = stream(compiled, &bytes, settings(None).remove(1), format);
+            match (&whole, streamed) {
+                (Err(_), Err(StreamError::Ledger(_))) => refused += 1,
+                (Ok(_), Err(StreamError::NotStreamable { .. })) => sent_whole += 1,
+                (Ok(ledger), Ok((out, _))) => {
+                    let evaluation = compiled.evaluate_ledger(ledger);
+                    same(
+                        &out,
+                        &whole_output(&evaluation, format, None),
+                        &format!("{what} as {name}"),
+                    );
+                    compared += 1;
+                }
+                (whole, streamed) => panic!(
+                    "{what} as {name}: read whole {:?}, streamed {:?}",
+                    whole.as_ref().map(|l| l.records.len()),
+                    streamed.map(|(_, e)| e.summary.records)
+                ),
+            }
+        }
+    }
+    assert!(
+        compared >= 200,
+        "{compared} compared, {refused} refused, {sent_whole} read whole"
     );
 }
